@@ -1,0 +1,69 @@
+/**
+ * Parsers for command-line option values. Each throws commander's `InvalidArgumentError`, which
+ * commander turns into a one-line `error: …` and a non-zero exit.
+ *
+ * @module
+ */
+
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+
+/** A TCP port, 0 (any free port) to 65535. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) {
+    throw new InvalidArgumentError("Expected a port number from 0 to 65535.");
+  }
+  return n;
+}
+
+/** A whole number of seconds, returned in milliseconds. */
+export function parseSeconds(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
+    throw new InvalidArgumentError("Expected a positive number of seconds.");
+  }
+  return Math.round(Number(value) * 1000);
+}
+
+/** A byte count with an optional k/m suffix (`512k`, `1m`). */
+export function parseBytes(value: string): number {
+  const m = /^(\d+)([kKmM]?)(i?[bB])?$/.exec(value);
+  const n = m ? Number(m[1]) * (m[2] === "" ? 1 : /k/i.test(m[2]) ? 1024 : 1024 * 1024) : 0;
+  if (!m || n < 1024) throw new InvalidArgumentError("Expected a size of at least 1k, like 512k or 1m.");
+  return n;
+}
+
+/** A host name or IP address to bind (no spaces, no scheme, no port). */
+export function parseHost(value: string): string {
+  if (!/^[A-Za-z0-9.:\-\[\]]+$/.test(value)) {
+    throw new InvalidArgumentError("Expected a host name or IP address, like 127.0.0.1 or ::.");
+  }
+  return value.replace(/^\[(.*)\]$/, "$1");
+}
+
+/** A server name: a host-like word with a dot, as IRC clients expect. */
+export function parseServerName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9\-]*(\.[A-Za-z0-9\-]+)+$/.test(value) || value.length > 63) {
+    throw new InvalidArgumentError("Expected a host-like name with a dot, like chat.example.org.");
+  }
+  return value;
+}
+
+/** A network name for ISUPPORT (letters, digits, `-`, `_`, `.`). */
+export function parseNetworkName(value: string): string {
+  if (!/^[A-Za-z0-9._\-]{1,32}$/.test(value)) {
+    throw new InvalidArgumentError("Expected 1-32 letters, digits, '.', '_' or '-'.");
+  }
+  return value;
+}
+
+/** Collects repeatable `NAME:PASSWORD` operator credentials. */
+export function collectOper(
+  value: string,
+  previous: { name: string; password: string }[],
+): { name: string; password: string }[] {
+  const colon = value.indexOf(":");
+  if (colon < 1 || colon === value.length - 1) {
+    throw new InvalidArgumentError("Expected NAME:PASSWORD.");
+  }
+  return [...previous, { name: value.slice(0, colon), password: value.slice(colon + 1) }];
+}

@@ -1,0 +1,19 @@
+/**
+ * chat: a multi-user chat server and its terminal client in one binary.
+ * This file only wires the command line; each subcommand lives in `cli/`.
+ *
+ * @module
+ */
+
+import { Command } from "@commander-js/extra-typings";
+import { serveCommand } from "./cli/serve.ts";
+import { versionLine } from "./version.ts";
+
+const program = new Command()
+  .name("chat")
+  .description("A multi-user chat server (IRC and plain text) and its terminal client.")
+  .version(versionLine(), "-V, --version", "print the version, Deno version and target")
+  .showSuggestionAfterError(true)
+  .addCommand(serveCommand());
+
+await program.parseAsync(Deno.args, { from: "user" });

@@ -1,0 +1,106 @@
+/**
+ * Splitting a byte stream into IRC lines, in place, with the protocol's length limits.
+ *
+ * The reader hands each chunk it reads into a reused buffer; complete lines are decoded straight
+ * out of that buffer and only an unfinished tail is copied. Invalid UTF-8 is replaced with
+ * U+FFFD (the documented policy) so bad bytes never crash anything.
+ *
+ * @module
+ */
+
+/** Length limits of one line, in bytes. */
+export interface LineLimits {
+  /** The tag section including `@` and the space after it (IRCv3: 4096 from clients). */
+  maxTagBytes: number;
+  /** Everything after the tags, without CR/LF (RFC 1459: 512 including CRLF, so 510). */
+  maxBodyBytes: number;
+}
+
+/** The limits a server applies to what clients send. */
+export const CLIENT_LINE_LIMITS: LineLimits = { maxTagBytes: 4096, maxBodyBytes: 510 };
+
+/** The limits a client applies to what servers send (IRCv3 allows 8191 bytes of tags). */
+export const SERVER_LINE_LIMITS: LineLimits = { maxTagBytes: 8191, maxBodyBytes: 510 };
+
+const LF = 10, CR = 13, AT = 64, SPACE = 32;
+
+/** Receives framed lines; `tooLong` is called once per over-long line, which is dropped. */
+export interface LineHandler {
+  line(text: string): void;
+  tooLong(): void;
+}
+
+/** Stateful splitter for one connection's incoming bytes. */
+export class LineFramer {
+  readonly #limits: LineLimits;
+  readonly #maxLine: number;
+  readonly #decoder = new TextDecoder();
+  #pending: Uint8Array | undefined;
+  #discarding = false;
+
+  constructor(limits: LineLimits) {
+    this.#limits = limits;
+    this.#maxLine = limits.maxTagBytes + limits.maxBodyBytes + 1; // +1 for a CR
+  }
+
+  /** Bytes of an unfinished line held between reads. */
+  get pendingBytes(): number {
+    return this.#pending?.length ?? 0;
+  }
+
+  /** Feeds one chunk; `chunk` may be reused by the caller as soon as this returns. */
+  push(chunk: Uint8Array, handler: LineHandler): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(LF, start);
+      if (nl === -1) break;
+      if (this.#discarding) {
+        this.#discarding = false;
+      } else {
+        let bytes = chunk.subarray(start, nl);
+        if (this.#pending) {
+          bytes = concat(this.#pending, bytes);
+          this.#pending = undefined;
+        }
+        this.#emit(bytes, handler);
+      }
+      start = nl + 1;
+    }
+    if (start === chunk.length || this.#discarding) return;
+    const rest = chunk.subarray(start);
+    if (this.pendingBytes + rest.length > this.#maxLine) {
+      this.#pending = undefined;
+      this.#discarding = true;
+      handler.tooLong();
+      return;
+    }
+    this.#pending = this.#pending ? concat(this.#pending, rest) : rest.slice();
+  }
+
+  #emit(bytes: Uint8Array, handler: LineHandler): void {
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === CR) end--;
+    if (end === 0) return;
+    bytes = bytes.subarray(0, end);
+    if (exceedsLimits(bytes, this.#limits)) handler.tooLong();
+    else handler.line(this.#decoder.decode(bytes));
+  }
+}
+
+/** True when a line (without CR/LF) breaks the tag or body limit. */
+export function exceedsLimits(bytes: Uint8Array, limits: LineLimits): boolean {
+  let bodyStart = 0;
+  if (bytes[0] === AT) {
+    const space = bytes.indexOf(SPACE);
+    bodyStart = space === -1 ? bytes.length : space + 1;
+    if (bodyStart > limits.maxTagBytes) return true;
+  }
+  return bytes.length - bodyStart > limits.maxBodyBytes;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,201 @@
+/**
+ * IRC message parsing and serialization (RFC 1459/2812 framing with IRCv3 message tags).
+ *
+ * Pure functions over strings: the server and the client both use them, and neither sockets nor
+ * state live here.
+ *
+ * @module
+ */
+
+/** Tag values by key; a tag without a value maps to `""`. */
+export type Tags = Record<string, string>;
+
+/** One IRC message, as parsed from or serialized to a line without its CRLF. */
+export interface Message {
+  tags?: Tags;
+  /** `nick!user@host` or a server name; absent on most client-sent messages. */
+  source?: string;
+  /** Upper-cased verb or a three-digit numeric. */
+  command: string;
+  params: string[];
+}
+
+/** Builds a message; keeps call sites short where many replies are made. */
+export function msg(command: string, params: string[], source?: string, tags?: Tags): Message {
+  const m: Message = { command, params };
+  if (source !== undefined) m.source = source;
+  if (tags !== undefined) m.tags = tags;
+  return m;
+}
+
+const TAG_UNESCAPES: Record<string, string> = { ":": ";", s: " ", "\\": "\\", r: "\r", n: "\n" };
+
+function unescapeTagValue(value: string): string {
+  if (!value.includes("\\")) return value;
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    i++;
+    if (i >= value.length) break; // a trailing lone backslash is dropped
+    out += TAG_UNESCAPES[value[i]] ?? value[i];
+  }
+  return out;
+}
+
+const TAG_ESCAPES: Record<string, string> = {
+  ";": "\\:",
+  " ": "\\s",
+  "\\": "\\\\",
+  "\r": "\\r",
+  "\n": "\\n",
+};
+
+function escapeTagValue(value: string): string {
+  return value.replace(/[; \\\r\n]/g, (c) => TAG_ESCAPES[c]);
+}
+
+/** Parses the tag section (without `@`); the last of duplicate keys wins, as the spec says. */
+export function parseTags(section: string): Tags {
+  const tags: Tags = {};
+  for (const item of section.split(";")) {
+    if (item === "") continue;
+    const eq = item.indexOf("=");
+    if (eq === -1) tags[item] = "";
+    else tags[item.slice(0, eq)] = unescapeTagValue(item.slice(eq + 1));
+  }
+  return tags;
+}
+
+/** Serializes tags (without the leading `@`); empty values are written as bare keys. */
+export function serializeTags(tags: Tags): string {
+  let out = "";
+  for (const key in tags) {
+    if (out !== "") out += ";";
+    const value = tags[key];
+    out += value === "" ? key : `${key}=${escapeTagValue(value)}`;
+  }
+  return out;
+}
+
+/**
+ * Parses one line (CR/LF already removed). Returns `undefined` for a line without a command
+ * (empty, only spaces, or only tags/source), which servers silently ignore.
+ * Multiple spaces between parameters are tolerated, as the Modern IRC docs advise.
+ */
+export function parseMessage(line: string): Message | undefined {
+  let pos = 0;
+  const len = line.length;
+  const skipSpaces = () => {
+    while (pos < len && line.charCodeAt(pos) === 32) pos++;
+  };
+  const word = (): string => {
+    const end = line.indexOf(" ", pos);
+    const w = end === -1 ? line.slice(pos) : line.slice(pos, end);
+    pos = end === -1 ? len : end;
+    return w;
+  };
+
+  skipSpaces();
+  let tags: Tags | undefined;
+  if (line.charCodeAt(pos) === 64 /* @ */) {
+    pos++;
+    tags = parseTags(word());
+    skipSpaces();
+  }
+  let source: string | undefined;
+  if (line.charCodeAt(pos) === 58 /* : */) {
+    pos++;
+    source = word();
+    skipSpaces();
+  }
+  if (pos >= len) return undefined;
+  const command = word().toUpperCase();
+  const params: string[] = [];
+  for (;;) {
+    skipSpaces();
+    if (pos >= len) break;
+    if (line.charCodeAt(pos) === 58 /* : */) {
+      params.push(line.slice(pos + 1));
+      break;
+    }
+    params.push(word());
+  }
+  const m: Message = { command, params };
+  if (tags) m.tags = tags;
+  if (source !== undefined) m.source = source;
+  return m;
+}
+
+// CR, LF and NUL can never be sent inside a message: they would end the line early and let
+// one user inject commands into another user's stream.
+const UNSAFE = /[\r\n\0]/;
+const safe = (s: string) => (UNSAFE.test(s) ? s.replace(/[\r\n\0]/g, " ") : s);
+
+/**
+ * Where the free-text parameter starts, for commands that carry one. Servers conventionally
+ * write it with a `:` even when it is one word, and naive scripts that split on ` :` rely on it.
+ * Numerics count from 1 (after the target nick).
+ */
+const TEXT_FROM: Record<string, number> = {
+  PRIVMSG: 1,
+  NOTICE: 1,
+  PART: 1,
+  KICK: 2,
+  TOPIC: 1,
+  KILL: 1,
+  PONG: 1,
+  CAP: 2,
+  QUIT: 0,
+  ERROR: 0,
+  AWAY: 0,
+  WALLOPS: 0,
+  SETNAME: 0,
+};
+
+function textFrom(command: string): number {
+  const c = command.charCodeAt(0);
+  return c >= 48 && c <= 57 ? 1 : TEXT_FROM[command] ?? Infinity;
+}
+
+/**
+ * Serializes a message without the trailing CRLF. The last parameter gets a `:` when it needs
+ * one (empty, contains a space, or starts with `:`) or is the command's free text. CR, LF and NUL
+ * are replaced by spaces.
+ */
+export function serializeMessage(m: Message, tags: Tags | undefined = m.tags): string {
+  let out = "";
+  if (tags) {
+    const t = serializeTags(tags);
+    if (t !== "") out = `@${t} `;
+  }
+  if (m.source !== undefined) out += `:${m.source} `;
+  out += m.command;
+  const params = m.params;
+  const last = params.length - 1;
+  for (let i = 0; i < last; i++) out += ` ${safe(params[i])}`;
+  if (last >= 0) {
+    const p = safe(params[last]);
+    const colon = last >= textFrom(m.command) || p === "" || p.includes(" ") ||
+      p.charCodeAt(0) === 58;
+    out += colon ? ` :${p}` : ` ${p}`;
+  }
+  return out;
+}
+
+/** Splits `nick!user@host` into its parts; a bare server name is returned as `nick`. */
+export function parseSource(source: string): { nick: string; user?: string; host?: string } {
+  const bang = source.indexOf("!");
+  const at = source.indexOf("@", bang + 1);
+  if (bang === -1 && at === -1) return { nick: source };
+  if (bang === -1) return { nick: source.slice(0, at), host: source.slice(at + 1) };
+  if (at === -1) return { nick: source.slice(0, bang), user: source.slice(bang + 1) };
+  return {
+    nick: source.slice(0, bang),
+    user: source.slice(bang + 1, at),
+    host: source.slice(at + 1),
+  };
+}

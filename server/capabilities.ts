@@ -1,0 +1,42 @@
+/**
+ * IRCv3 capabilities this server implements, and the CAP LS lines that advertise them.
+ * A capability is listed here only once it works end to end.
+ *
+ * @module
+ */
+
+/** Supported capabilities and their CAP LS 302 values. */
+export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
+  ["away-notify", ""],
+  ["cap-notify", ""],
+  ["echo-message", ""],
+  ["extended-join", ""],
+  ["invite-notify", ""],
+  ["message-tags", ""],
+  ["multi-prefix", ""],
+  ["server-time", ""],
+  ["setname", ""],
+  ["userhost-in-names", ""],
+]);
+
+/**
+ * The capability list for CAP LS, split so that no line exceeds the limit; version 302 clients
+ * see values and continuation markers, older ones only names.
+ */
+export function capLsChunks(version: number, maxBytes = 400): string[] {
+  const items = [...CAPABILITIES].map(([name, value]) =>
+    version >= 302 && value !== "" ? `${name}=${value}` : name
+  );
+  const chunks: string[] = [];
+  let current = "";
+  for (const item of items) {
+    if (current !== "" && current.length + 1 + item.length > maxBytes) {
+      chunks.push(current);
+      current = item;
+    } else {
+      current = current === "" ? item : `${current} ${item}`;
+    }
+  }
+  chunks.push(current);
+  return chunks;
+}

@@ -1,0 +1,53 @@
+/**
+ * The full command table: every verb the server understands, one module per topic.
+ *
+ * @module
+ */
+
+import type { CommandSpec, CommandTable } from "../command_table.ts";
+import { awayCommands } from "./away.ts";
+import { capCommands } from "./cap.ts";
+import { inviteCommands } from "./invite.ts";
+import { joinCommands } from "./join.ts";
+import { kickCommands } from "./kick.ts";
+import { listCommands } from "./list.ts";
+import { modeCommands } from "./mode.ts";
+import { namesCommands } from "./names.ts";
+import { operCommands } from "./oper.ts";
+import { partCommands } from "./part.ts";
+import { pingCommands } from "./ping.ts";
+import { privmsgCommands } from "./privmsg.ts";
+import { quitCommands } from "./quit.ts";
+import { registrationCommands } from "./registration.ts";
+import { serverQueryCommands } from "./server_queries.ts";
+import { setnameCommands } from "./setname.ts";
+import { topicCommands } from "./topic.ts";
+import { userhostCommands } from "./userhost.ts";
+import { whoCommands } from "./who.ts";
+import { whoisCommands } from "./whois.ts";
+
+const groups: Record<string, CommandSpec>[] = [
+  awayCommands,
+  capCommands,
+  inviteCommands,
+  joinCommands,
+  kickCommands,
+  listCommands,
+  modeCommands,
+  namesCommands,
+  operCommands,
+  partCommands,
+  pingCommands,
+  privmsgCommands,
+  quitCommands,
+  registrationCommands,
+  serverQueryCommands,
+  setnameCommands,
+  topicCommands,
+  userhostCommands,
+  whoCommands,
+  whoisCommands,
+];
+
+/** Every command the server handles, by upper-case verb. */
+export const COMMANDS: CommandTable = new Map(groups.flatMap((g) => Object.entries(g)));

@@ -1,0 +1,76 @@
+/**
+ * JOIN: comma lists with keys, `JOIN 0`, and the checks a channel's modes impose (+k +i +l +b).
+ *
+ * @module
+ */
+
+import { isChannelName, isValidChannelName } from "../../protocol/names.ts";
+import { N } from "../../protocol/numerics.ts";
+import type { CommandSpec } from "../command_table.ts";
+import type { Context } from "../context.ts";
+import type { Channel } from "../state/channel.ts";
+import { sendNames, sendTopic } from "./names.ts";
+
+/** The numeric and text refusing a join to an existing channel, if any. */
+function refusal(ctx: Context, channel: Channel, key: string | undefined): [string, string] | undefined {
+  const { user } = ctx;
+  const invited = channel.invited.has(user.folded);
+  if (channel.key !== undefined && key !== channel.key) {
+    return [N.ERR_BADCHANNELKEY, "Cannot join channel (+k)"];
+  }
+  if (invited) return undefined;
+  if (channel.modes.has("i")) return [N.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"];
+  if (channel.limit !== undefined && channel.members.size >= channel.limit) {
+    return [N.ERR_CHANNELISFULL, "Cannot join channel (+l)"];
+  }
+  if (channel.isBanned(user)) return [N.ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"];
+  return undefined;
+}
+
+/** Joins one channel and sends the topic and names; returns false when refused. */
+export async function joinChannel(ctx: Context, name: string, key?: string): Promise<boolean> {
+  const { user, hub, server } = ctx;
+  if (!isChannelName(name)) {
+    ctx.reply(N.ERR_NOSUCHCHANNEL, name, "No such channel");
+    return false;
+  }
+  if (!isValidChannelName(name, server.limits.channelLength)) {
+    ctx.reply(N.ERR_BADCHANMASK, name, "Bad channel name");
+    return false;
+  }
+  const existing = hub.findChannel(name);
+  if (existing?.has(user)) return true;
+  if (user.channels.size >= server.limits.maxChannels) {
+    ctx.reply(N.ERR_TOOMANYCHANNELS, name, "You have joined too many channels");
+    return false;
+  }
+  const refused = existing && refusal(ctx, existing, key);
+  if (refused) {
+    ctx.reply(refused[0], existing.name, refused[1]);
+    return false;
+  }
+  const channel = await hub.join(user, name);
+  if (channel.topic) sendTopic(ctx, channel);
+  sendNames(ctx, channel);
+  return true;
+}
+
+/** JOIN. */
+export const joinCommands: Record<string, CommandSpec> = {
+  JOIN: {
+    minParams: 1,
+    async handler(ctx, [names, keys]) {
+      if (names === "0") {
+        for (const channel of [...ctx.user.channels.values()]) {
+          ctx.hub.part(ctx.user, channel, undefined);
+        }
+        return;
+      }
+      const keyList = keys?.split(",") ?? [];
+      const list = names.split(",");
+      for (let i = 0; i < list.length; i++) {
+        if (list[i] !== "") await joinChannel(ctx, list[i], keyList[i]);
+      }
+    },
+  },
+};

@@ -1,0 +1,140 @@
+/**
+ * MODE for channels (+o +v +b +k +l +i +m +n +s +t) and for the user's own modes (+i +w, -o).
+ *
+ * @module
+ */
+
+import { msg } from "../../protocol/message.ts";
+import { isChannelName } from "../../protocol/names.ts";
+import { N } from "../../protocol/numerics.ts";
+import { type ModeChange, parseChannelModes } from "../channel_modes.ts";
+import type { CommandSpec } from "../command_table.ts";
+import type { Context } from "../context.ts";
+import type { Channel } from "../state/channel.ts";
+import { mayModerate } from "./checks.ts";
+
+const ERR_INVALIDMODEPARAM = "696";
+
+/** Completes a ban mask: `bob` → `bob!*@*`, `*@host` → `*!*@host`. */
+export function normalizeBanMask(mask: string): string {
+  const bang = mask.includes("!"), at = mask.includes("@");
+  if (!bang && !at) return `${mask}!*@*`;
+  if (!bang) return `*!${mask}`;
+  if (!at) return `${mask}@*`;
+  return mask;
+}
+
+/** Checks one requested change; returns it (normalized) or answers the client and skips it. */
+function check(ctx: Context, channel: Channel, change: ModeChange): ModeChange | undefined {
+  const { hub, server } = ctx;
+  const param = change.param;
+  switch (change.mode) {
+    case "o":
+    case "v": {
+      const member = hub.findUser(param!);
+      if (!member) ctx.reply(N.ERR_NOSUCHNICK, param!, "No such nick/channel");
+      else if (!channel.has(member)) {
+        ctx.reply(N.ERR_USERNOTINCHANNEL, member.nick, channel.name, "They aren't on that channel");
+      } else return change;
+      return undefined;
+    }
+    case "b": {
+      const mask = normalizeBanMask(param!);
+      if (change.adding && channel.bans.length >= server.limits.maxBans) {
+        ctx.reply("478", channel.name, mask, "Channel ban list is full");
+        return undefined;
+      }
+      return { ...change, param: mask };
+    }
+    case "k":
+      if (!change.adding) return { ...change, param: "*" };
+      if (/[\s,\0]/.test(param!) || param!.length > 32) {
+        ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "k", param!, "Invalid key");
+        return undefined;
+      }
+      return change;
+    case "l":
+      if (change.adding && !/^[1-9][0-9]{0,8}$/.test(param!)) {
+        ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", param!, "Invalid limit");
+        return undefined;
+      }
+      return change;
+    default:
+      return change;
+  }
+}
+
+function channelMode(ctx: Context, name: string, modestring: string | undefined, args: string[]) {
+  const { user, hub, server } = ctx;
+  const channel = hub.findChannel(name);
+  if (!channel || !channel.visibleTo(user)) {
+    ctx.reply(N.ERR_NOSUCHCHANNEL, name, "No such channel");
+    return;
+  }
+  if (modestring === undefined) {
+    ctx.reply(N.RPL_CHANNELMODEIS, channel.name, ...channel.modeParams(channel.has(user)));
+    ctx.reply(N.RPL_CREATIONTIME, channel.name, String(Math.floor(channel.created / 1000)));
+    return;
+  }
+  const parsed = parseChannelModes(modestring, args, server.limits.modesPerCommand);
+  for (const mode of parsed.unknown) {
+    ctx.reply(N.ERR_UNKNOWNMODE, mode, "is unknown mode char to me");
+  }
+  if (parsed.listBans) {
+    for (const ban of channel.bans) {
+      ctx.reply(N.RPL_BANLIST, channel.name, ban.mask, ban.setBy, String(Math.floor(ban.setAt / 1000)));
+    }
+    ctx.reply(N.RPL_ENDOFBANLIST, channel.name, "End of channel ban list");
+  }
+  if (parsed.changes.length === 0 || !mayModerate(ctx, channel)) return;
+  const checked = parsed.changes.map((c) => check(ctx, channel, c)).filter((c) => c !== undefined);
+  hub.changeModes(user, channel, checked);
+}
+
+function userMode(ctx: Context, nick: string, modestring: string | undefined) {
+  const { user, hub } = ctx;
+  const target = hub.findUser(nick);
+  if (!target) {
+    ctx.reply(N.ERR_NOSUCHNICK, nick, "No such nick/channel");
+    return;
+  }
+  if (target !== user) {
+    ctx.reply(N.ERR_USERSDONTMATCH, "Cant change mode for other users");
+    return;
+  }
+  if (modestring === undefined) {
+    ctx.reply(N.RPL_UMODEIS, "+" + [...user.modes].sort().join(""));
+    return;
+  }
+  let adding = true, applied = "", sign = "", unknown = false;
+  for (const mode of modestring) {
+    if (mode === "+" || mode === "-") {
+      adding = mode === "+";
+      continue;
+    }
+    // +o only comes from OPER; everything else here is the user's own choice.
+    if (mode !== "i" && mode !== "w" && mode !== "o") {
+      unknown = true;
+      continue;
+    }
+    if ((mode === "o" && adding) || user.modes.has(mode) === adding) continue;
+    if (adding) user.modes.add(mode);
+    else user.modes.delete(mode);
+    const s = adding ? "+" : "-";
+    applied += (s === sign ? "" : s) + mode;
+    sign = s;
+  }
+  if (unknown) ctx.reply(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag");
+  if (applied !== "") ctx.send(msg("MODE", [user.nick, applied], user.source));
+}
+
+/** MODE. */
+export const modeCommands: Record<string, CommandSpec> = {
+  MODE: {
+    minParams: 1,
+    handler(ctx, [target, modestring, ...args]) {
+      if (isChannelName(target)) channelMode(ctx, target, modestring, args);
+      else userMode(ctx, target, modestring);
+    },
+  },
+};

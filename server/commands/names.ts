@@ -1,0 +1,64 @@
+/**
+ * NAMES, and the topic and names replies a JOIN also sends.
+ *
+ * @module
+ */
+
+import { N } from "../../protocol/numerics.ts";
+import type { CommandSpec } from "../command_table.ts";
+import type { Context } from "../context.ts";
+import type { Channel } from "../state/channel.ts";
+
+/** Room for nicks in one 353 line, well under 512 bytes with the prefix. */
+const NAMES_LINE_BYTES = 400;
+
+/** Sends 332/333 for a channel with a topic (used by JOIN and TOPIC). */
+export function sendTopic(ctx: Context, channel: Channel): void {
+  const topic = channel.topic;
+  if (!topic) {
+    ctx.reply(N.RPL_NOTOPIC, channel.name, "No topic is set");
+    return;
+  }
+  ctx.reply(N.RPL_TOPIC, channel.name, topic.text);
+  ctx.reply(N.RPL_TOPICWHOTIME, channel.name, topic.setBy, String(Math.floor(topic.setAt / 1000)));
+}
+
+/** Sends 353 lines for a channel (as many as needed) and 366. */
+export function sendNames(ctx: Context, channel: Channel): void {
+  const { user } = ctx;
+  const multi = user.caps.has("multi-prefix");
+  const userhost = user.caps.has("userhost-in-names");
+  const isMember = channel.has(user);
+  const symbol = channel.modes.has("s") ? "@" : "=";
+  let line = "";
+  for (const member of channel.members.keys()) {
+    if (!isMember && member.modes.has("i")) continue;
+    const name = channel.prefix(member, multi) + (userhost ? member.source : member.nick);
+    if (line.length + name.length + 1 > NAMES_LINE_BYTES) {
+      ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, line);
+      line = name;
+    } else {
+      line = line === "" ? name : `${line} ${name}`;
+    }
+  }
+  if (line !== "") ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, line);
+  ctx.reply(N.RPL_ENDOFNAMES, channel.name, "End of /NAMES list");
+}
+
+/** NAMES. */
+export const namesCommands: Record<string, CommandSpec> = {
+  NAMES: {
+    minParams: 0,
+    handler(ctx, [names]) {
+      if (!names) {
+        ctx.reply(N.RPL_ENDOFNAMES, "*", "End of /NAMES list");
+        return;
+      }
+      for (const name of names.split(",")) {
+        const channel = ctx.hub.findChannel(name);
+        if (channel && channel.visibleTo(ctx.user)) sendNames(ctx, channel);
+        else ctx.reply(N.RPL_ENDOFNAMES, name, "End of /NAMES list");
+      }
+    },
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * Server operators: OPER (credentials from `--oper NAME:PASSWORD`), KILL and WALLOPS.
+ *
+ * @module
+ */
+
+import { msg } from "../../protocol/message.ts";
+import { N } from "../../protocol/numerics.ts";
+import type { CommandSpec } from "../command_table.ts";
+import type { Context } from "../context.ts";
+import { verifySecret } from "../credentials.ts";
+import { Outgoing } from "../outgoing.ts";
+
+function requireOper(ctx: Context): boolean {
+  if (ctx.user.isOper) return true;
+  ctx.reply(N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator");
+  return false;
+}
+
+/** OPER, KILL, WALLOPS. */
+export const operCommands: Record<string, CommandSpec> = {
+  OPER: {
+    minParams: 2,
+    async handler(ctx, [name, password]) {
+      const { user, server } = ctx;
+      const stored = server.opers.get(name);
+      if (!stored) {
+        ctx.reply(N.ERR_NOOPERHOST, "No O-lines for your host");
+        return;
+      }
+      if (!(await verifySecret(stored, password))) {
+        ctx.reply(N.ERR_PASSWDMISMATCH, "Password incorrect");
+        server.log.warn(`failed OPER ${name} by ${user.source}`);
+        return;
+      }
+      const added = ["o", "w"].filter((m) => !user.modes.has(m));
+      for (const m of added) user.modes.add(m);
+      ctx.reply(N.RPL_YOUREOPER, "You are now an IRC operator");
+      if (added.length > 0) ctx.send(msg("MODE", [user.nick, "+" + added.join("")], user.source));
+      server.log.info(`OPER ${name} by ${user.source}`);
+    },
+  },
+  KILL: {
+    minParams: 2,
+    handler(ctx, [nick, reason]) {
+      if (!requireOper(ctx)) return;
+      const target = ctx.hub.findUser(nick);
+      if (!target) {
+        ctx.reply(N.ERR_NOSUCHNICK, nick, "No such nick/channel");
+        return;
+      }
+      ctx.server.log.info(`KILL ${target.nick} by ${ctx.user.nick}: ${reason}`);
+      target.send(new Outgoing(msg("KILL", [target.nick, reason], ctx.user.source)));
+      target.sink.terminate(`Killed (${ctx.user.nick} (${reason}))`);
+    },
+  },
+  WALLOPS: {
+    minParams: 1,
+    handler(ctx, [text]) {
+      if (!requireOper(ctx)) return;
+      ctx.hub.toUsersWithMode("w", new Outgoing(msg("WALLOPS", [text], ctx.user.source)));
+    },
+  },
+};

@@ -1,0 +1,112 @@
+/**
+ * PRIVMSG, NOTICE and TAGMSG to channels (including `@#chan` status messages) and nicks: the hot
+ * path of chat. NOTICE never triggers error replies, as RFC 2812 requires.
+ *
+ * @module
+ */
+
+import type { Message, Tags } from "../../protocol/message.ts";
+import { msg } from "../../protocol/message.ts";
+import { isChannelName } from "../../protocol/names.ts";
+import { N } from "../../protocol/numerics.ts";
+import type { CommandSpec } from "../command_table.ts";
+import type { Context } from "../context.ts";
+import { Outgoing } from "../outgoing.ts";
+import { OP, VOICE } from "../state/channel.ts";
+
+const MSGID_PREFIX = crypto.randomUUID().slice(0, 8);
+let msgCounter = 0;
+
+/** A message id unique to this process run (IRCv3 `msgid`). */
+export function nextMsgid(): string {
+  return MSGID_PREFIX + (msgCounter++).toString(36);
+}
+
+/** Client-only tags (`+name`) a `message-tags` client attached, plus a fresh msgid. */
+function relayTags(ctx: Context, message: Message): Tags {
+  const tags: Tags = { msgid: nextMsgid() };
+  if (message.tags && ctx.user.caps.has("message-tags")) {
+    for (const key in message.tags) if (key[0] === "+") tags[key] = message.tags[key];
+  }
+  return tags;
+}
+
+/** Splits `@#chan` into the status bits it addresses and the channel name. */
+function statusTarget(target: string): { status?: number; name: string } {
+  const c = target[0];
+  if ((c === "@" || c === "+") && isChannelName(target.slice(1))) {
+    return { status: c === "@" ? OP : OP | VOICE, name: target.slice(1) };
+  }
+  return { name: target };
+}
+
+function deliver(ctx: Context, command: string, params: string[], message: Message): void {
+  const { user, hub, server } = ctx;
+  const quiet = command === "NOTICE"; // never answer a NOTICE automatically
+  const [targets, text] = params;
+  const isTagmsg = command === "TAGMSG";
+  if (!targets) {
+    if (!quiet) ctx.reply(N.ERR_NORECIPIENT, `No recipient given (${command})`);
+    return;
+  }
+  if (!isTagmsg && !text) {
+    if (!quiet) ctx.reply(N.ERR_NOTEXTTOSEND, "No text to send");
+    return;
+  }
+  const list = targets.split(",");
+  if (list.length > server.limits.maxTargets) {
+    if (!quiet) ctx.reply(N.ERR_TOOMANYTARGETS, targets, "Too many recipients");
+    return;
+  }
+  const now = Date.now();
+  if (command === "PRIVMSG") user.lastMessage = now;
+  const echo = user.caps.has("echo-message");
+  for (const target of list) {
+    const out = new Outgoing(
+      msg(command, isTagmsg ? [target] : [target, text], user.source),
+      now,
+      relayTags(ctx, message),
+    );
+    const onlyTagged = isTagmsg ? "message-tags" : undefined;
+    const { status, name } = statusTarget(target);
+    if (isChannelName(name)) {
+      const channel = hub.findChannel(name);
+      if (!channel) {
+        if (!quiet) ctx.reply(N.ERR_NOSUCHCHANNEL, name, "No such channel");
+        continue;
+      }
+      const member = channel.has(user);
+      const voiced = channel.canSpeakWhenModerated(user);
+      const blocked = (channel.modes.has("n") && !member) ? "+n"
+        : (channel.modes.has("m") && !voiced) ? "+m"
+        : (!voiced && channel.isBanned(user)) ? "+b"
+        : undefined;
+      if (blocked) {
+        if (!quiet) ctx.reply(N.ERR_CANNOTSENDTOCHAN, channel.name, `Cannot send to channel (${blocked})`);
+        continue;
+      }
+      hub.toChannel(channel, out, { except: user, cap: onlyTagged, status });
+    } else {
+      const recipient = hub.findUser(target);
+      if (!recipient || !recipient.registered) {
+        if (!quiet) ctx.reply(N.ERR_NOSUCHNICK, target, "No such nick/channel");
+        continue;
+      }
+      if (!onlyTagged || recipient.caps.has(onlyTagged)) hub.toUser(recipient, out);
+      if (command === "PRIVMSG" && recipient.away !== undefined) {
+        ctx.reply(N.RPL_AWAY, recipient.nick, recipient.away);
+      }
+    }
+    if (echo && (!onlyTagged || user.caps.has(onlyTagged))) user.send(out);
+    if (server.logMessages && !isTagmsg) {
+      server.log.info(`${command} ${user.nick} -> ${target}: ${text}`);
+    }
+  }
+}
+
+/** PRIVMSG, NOTICE, TAGMSG. */
+export const privmsgCommands: Record<string, CommandSpec> = {
+  PRIVMSG: { minParams: 0, handler: (ctx, params, m) => deliver(ctx, "PRIVMSG", params, m) },
+  NOTICE: { minParams: 0, handler: (ctx, params, m) => deliver(ctx, "NOTICE", params, m) },
+  TAGMSG: { minParams: 0, handler: (ctx, params, m) => deliver(ctx, "TAGMSG", params, m) },
+};

@@ -1,0 +1,104 @@
+/**
+ * Connection registration: PASS, NICK, USER, and the welcome burst once all are in (and CAP
+ * negotiation, if started, has ended). NICK also renames registered users.
+ *
+ * @module
+ */
+
+import { nickProblem } from "../../protocol/names.ts";
+import { N } from "../../protocol/numerics.ts";
+import type { CommandSpec } from "../command_table.ts";
+import type { Context } from "../context.ts";
+import { verifySecret } from "../credentials.ts";
+import { sendIsupport, sendLusers, sendMotd } from "./server_queries.ts";
+
+const USER_MODES = "iow";
+const CHANNEL_MODES = "biklmnostv";
+const CHANNEL_MODES_WITH_PARAM = "bklov";
+
+/** Keeps the characters a username may have; the `~` says no ident check was made. */
+function cleanUsername(raw: string, max: number): string {
+  const cleaned = raw.replace(/[^A-Za-z0-9_\-.\[\]\\^{}|`]/g, "").slice(0, max - 1);
+  return `~${cleaned || "user"}`;
+}
+
+/** Sends the welcome burst when NICK, USER (and PASS, CAP END if needed) are all in. */
+export function completeRegistration(ctx: Context): void {
+  const { user, server } = ctx;
+  const reg = user.registration;
+  if (!reg || user.nick === "*" || !reg.gotUser || reg.capHold) return;
+  if (server.password && !reg.passOk) {
+    ctx.reply(N.ERR_PASSWDMISMATCH, "Password incorrect");
+    ctx.disconnect("Bad password");
+    return;
+  }
+  user.registration = undefined;
+  ctx.hub.register(user);
+  ctx.reply(N.RPL_WELCOME, `Welcome to the ${server.network} IRC Network ${user.source}`);
+  ctx.reply(N.RPL_YOURHOST, `Your host is ${server.name}, running version ${server.version}`);
+  ctx.reply(N.RPL_CREATED, `This server was created ${server.created.toUTCString()}`);
+  ctx.reply(
+    N.RPL_MYINFO,
+    server.name,
+    server.version,
+    USER_MODES,
+    CHANNEL_MODES,
+    CHANNEL_MODES_WITH_PARAM,
+  );
+  sendIsupport(ctx);
+  sendLusers(ctx);
+  sendMotd(ctx);
+}
+
+async function nick(ctx: Context, params: string[]): Promise<void> {
+  const { user, hub } = ctx;
+  const wanted = params[0] ?? "";
+  if (wanted === "") {
+    ctx.reply(N.ERR_NONICKNAMEGIVEN, "No nickname given");
+    return;
+  }
+  if (nickProblem(wanted, ctx.server.limits.nickLength)) {
+    ctx.reply(N.ERR_ERRONEUSNICKNAME, wanted, "Erroneous nickname");
+    return;
+  }
+  if (wanted === user.nick) return;
+  const ok = user.registered ? await hub.changeNick(user, wanted) : await hub.claimNick(user, wanted);
+  if (!ok) {
+    ctx.reply(N.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use");
+    return;
+  }
+  completeRegistration(ctx);
+}
+
+/** PASS, NICK, USER. */
+export const registrationCommands: Record<string, CommandSpec> = {
+  PASS: {
+    minParams: 1,
+    beforeRegistration: true,
+    async handler(ctx, [password]) {
+      const reg = ctx.user.registration;
+      if (!reg) {
+        ctx.reply(N.ERR_ALREADYREGISTERED, "You may not reregister");
+        return;
+      }
+      if (ctx.server.password) reg.passOk = await verifySecret(ctx.server.password, password);
+    },
+  },
+  NICK: { minParams: 0, beforeRegistration: true, handler: nick },
+  USER: {
+    minParams: 4,
+    beforeRegistration: true,
+    handler(ctx, [username, , , realname]) {
+      const { user, server } = ctx;
+      const reg = user.registration;
+      if (!reg) {
+        ctx.reply(N.ERR_ALREADYREGISTERED, "You may not reregister");
+        return;
+      }
+      user.username = cleanUsername(username, server.limits.nickLength);
+      user.realname = realname.slice(0, server.limits.realnameLength);
+      reg.gotUser = true;
+      completeRegistration(ctx);
+    },
+  },
+};

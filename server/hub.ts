@@ -1,0 +1,91 @@
+/**
+ * The hub: the one place where effects that cross users happen.
+ *
+ * Nick ownership, channel membership, channel state others see, and delivery to a channel or a
+ * nick all go through this interface. Handlers decide *whether* something is allowed (and answer
+ * the requester); the hub makes it so and tells everyone concerned. `LocalHub` does that inside
+ * one process; a backplane (Redis) can implement the same interface to span several nodes without
+ * touching the handlers, which is why the operations that need a round trip are async.
+ *
+ * @module
+ */
+
+import type { ModeChange } from "./channel_modes.ts";
+import type { Outgoing } from "./outgoing.ts";
+import type { Channel } from "./state/channel.ts";
+import type { User } from "./state/user.ts";
+
+/** A nick's past identity, for WHOWAS. */
+export interface WhowasEntry {
+  nick: string;
+  username: string;
+  hostname: string;
+  realname: string;
+  at: number;
+}
+
+/** Counts for LUSERS. */
+export interface NetworkStats {
+  users: number;
+  /** Most users seen at once since start. */
+  maxUsers: number;
+  invisible: number;
+  opers: number;
+  /** Connections that claimed a nick but have not completed registration. */
+  unknown: number;
+  channels: number;
+}
+
+/** Delivery options: skip one user, or only reach users with a capability. */
+export interface DeliveryFilter {
+  except?: User;
+  /** Only users who negotiated this capability. */
+  cap?: string;
+  /** Only users who did not negotiate this capability. */
+  withoutCap?: string;
+  /** Only channel members with one of these status bits (STATUSMSG `@#chan`). */
+  status?: number;
+}
+
+/** Network-wide state and delivery, as seen by command handlers. */
+export interface Hub {
+  /** A registered or registering user by nick (case-insensitive). */
+  findUser(nick: string): User | undefined;
+  findChannel(name: string): Channel | undefined;
+  /** Registered users. */
+  users(): Iterable<User>;
+  channels(): Iterable<Channel>;
+  stats(): NetworkStats;
+  /** Past users of a nick, newest first. */
+  whowas(nick: string): readonly WhowasEntry[];
+
+  /** Takes `nick` for a user still registering (atomically); false if someone holds it. */
+  claimNick(user: User, nick: string): Promise<boolean>;
+  /** Counts a user as registered once the welcome burst is sent. */
+  register(user: User): void;
+  /** Renames a registered user and tells them and everyone sharing a channel; false if taken. */
+  changeNick(user: User, nick: string): Promise<boolean>;
+  /** Removes a user from the network, telling everyone sharing a channel once. Idempotent. */
+  quit(user: User, reason: string): void;
+
+  /** Adds a user to a channel, creating it with the user as op; members see the JOIN. */
+  join(user: User, name: string): Promise<Channel>;
+  part(user: User, channel: Channel, reason: string | undefined): void;
+  kick(by: User, channel: Channel, target: User, reason: string): void;
+  setTopic(by: User, channel: Channel, text: string): void;
+  /** Applies mode changes already checked by the handler and broadcasts those that took effect. */
+  changeModes(by: User, channel: Channel, changes: ModeChange[]): void;
+  invite(by: User, channel: Channel, target: User): void;
+  /** Sets or clears away; `away-notify` neighbours are told. */
+  setAway(user: User, message: string | undefined): void;
+  /** Changes the realname; `setname` neighbours are told. */
+  setRealname(user: User, realname: string): void;
+
+  /** Delivers to every member of a channel (the hot path of chat). */
+  toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void;
+  toUser(user: User, out: Outgoing): void;
+  /** Delivers once to every user sharing at least one channel with `user`. */
+  toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void;
+  /** Delivers to every registered user with a user mode (WALLOPS to `+w`). */
+  toUsersWithMode(mode: string, out: Outgoing): void;
+}

@@ -1,0 +1,249 @@
+/**
+ * The hub for a single `chat serve` process: all users and channels live in this process's
+ * memory and delivery is a direct call into each recipient's sink.
+ *
+ * @module
+ */
+
+import { foldCase } from "../protocol/casemap.ts";
+import { msg } from "../protocol/message.ts";
+import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_modes.ts";
+import type { DeliveryFilter, Hub, NetworkStats, WhowasEntry } from "./hub.ts";
+import { Outgoing } from "./outgoing.ts";
+import { Channel, OP } from "./state/channel.ts";
+import type { User } from "./state/user.ts";
+
+const WHOWAS_PER_NICK = 5;
+const WHOWAS_NICKS = 1000;
+
+function passes(user: User, filter: DeliveryFilter | undefined): boolean {
+  if (!filter) return true;
+  if (user === filter.except) return false;
+  if (filter.cap !== undefined && !user.caps.has(filter.cap)) return false;
+  if (filter.withoutCap !== undefined && user.caps.has(filter.withoutCap)) return false;
+  return true;
+}
+
+/** In-process implementation of `Hub`. */
+export class LocalHub implements Hub {
+  readonly #nicks = new Map<string, User>();
+  readonly #channels = new Map<string, Channel>();
+  readonly #whowas = new Map<string, WhowasEntry[]>();
+  #registered = 0;
+  #maxUsers = 0;
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  findUser(nick: string): User | undefined {
+    return this.#nicks.get(foldCase(nick));
+  }
+
+  findChannel(name: string): Channel | undefined {
+    return this.#channels.get(foldCase(name));
+  }
+
+  *users(): Iterable<User> {
+    for (const u of this.#nicks.values()) if (u.registered) yield u;
+  }
+
+  channels(): Iterable<Channel> {
+    return this.#channels.values();
+  }
+
+  stats(): NetworkStats {
+    let invisible = 0, opers = 0;
+    for (const u of this.users()) {
+      if (u.modes.has("i")) invisible++;
+      if (u.isOper) opers++;
+    }
+    return {
+      users: this.#registered,
+      maxUsers: this.#maxUsers,
+      invisible,
+      opers,
+      unknown: this.#nicks.size - this.#registered,
+      channels: this.#channels.size,
+    };
+  }
+
+  whowas(nick: string): readonly WhowasEntry[] {
+    return this.#whowas.get(foldCase(nick)) ?? [];
+  }
+
+  claimNick(user: User, nick: string): Promise<boolean> {
+    return Promise.resolve(this.#takeNick(user, nick));
+  }
+
+  #takeNick(user: User, nick: string): boolean {
+    const folded = foldCase(nick);
+    const holder = this.#nicks.get(folded);
+    if (holder && holder !== user) return false;
+    if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
+    this.#nicks.set(folded, user);
+    user.setNick(nick);
+    return true;
+  }
+
+  register(user: User): void {
+    if (this.#nicks.get(user.folded) !== user) return;
+    this.#registered++;
+    if (this.#registered > this.#maxUsers) this.#maxUsers = this.#registered;
+  }
+
+  changeNick(user: User, nick: string): Promise<boolean> {
+    const out = new Outgoing(msg("NICK", [nick], user.source), this.#now());
+    const old = this.#snapshot(user);
+    if (!this.#takeNick(user, nick)) return Promise.resolve(false);
+    this.#remember(old);
+    user.send(out);
+    this.toNeighbours(user, out, { except: user });
+    return Promise.resolve(true);
+  }
+
+  quit(user: User, reason: string): void {
+    if (this.#nicks.get(user.folded) !== user) return;
+    const out = new Outgoing(msg("QUIT", [reason], user.source), this.#now());
+    this.toNeighbours(user, out, { except: user });
+    for (const channel of user.channels.values()) this.#removeMember(channel, user);
+    this.#nicks.delete(user.folded);
+    if (user.registered) {
+      this.#registered--;
+      this.#remember(this.#snapshot(user));
+    }
+  }
+
+  join(user: User, name: string): Promise<Channel> {
+    const folded = foldCase(name);
+    let channel = this.#channels.get(folded);
+    if (!channel) {
+      channel = new Channel(name, this.#now());
+      channel.modes.add("n").add("t");
+      this.#channels.set(folded, channel);
+    }
+    channel.members.set(user, channel.members.size === 0 ? OP : 0);
+    channel.invited.delete(user.folded);
+    user.channels.set(folded, channel);
+    const time = this.#now();
+    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time);
+    const extended = new Outgoing(
+      msg("JOIN", [channel.name, "*", user.realname], user.source),
+      time,
+    );
+    for (const member of channel.members.keys()) {
+      member.send(member.caps.has("extended-join") ? extended : plain);
+    }
+    return Promise.resolve(channel);
+  }
+
+  part(user: User, channel: Channel, reason: string | undefined): void {
+    const params = reason === undefined ? [channel.name] : [channel.name, reason];
+    this.toChannel(channel, new Outgoing(msg("PART", params, user.source), this.#now()));
+    this.#removeMember(channel, user);
+  }
+
+  kick(by: User, channel: Channel, target: User, reason: string): void {
+    const out = new Outgoing(
+      msg("KICK", [channel.name, target.nick, reason], by.source),
+      this.#now(),
+    );
+    this.toChannel(channel, out);
+    this.#removeMember(channel, target);
+  }
+
+  setTopic(by: User, channel: Channel, text: string): void {
+    const now = this.#now();
+    channel.topic = text === "" ? undefined : { text, setBy: by.source, setAt: now };
+    this.toChannel(channel, new Outgoing(msg("TOPIC", [channel.name, text], by.source), now));
+  }
+
+  changeModes(by: User, channel: Channel, changes: ModeChange[]): void {
+    const now = this.#now();
+    const applied = changes.filter((c) => {
+      const member = c.mode === "o" || c.mode === "v" ? this.findUser(c.param!) : undefined;
+      if (member) c.param = member.nick;
+      return applyModeChange(channel, c, by.source, member, now);
+    });
+    if (applied.length === 0) return;
+    const params = [channel.name, ...formatModeChanges(applied)];
+    this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), now));
+  }
+
+  invite(by: User, channel: Channel, target: User): void {
+    channel.invited.add(target.folded);
+    const out = new Outgoing(msg("INVITE", [target.nick, channel.name], by.source), this.#now());
+    target.send(out);
+    this.toChannel(channel, out, { except: by, cap: "invite-notify" });
+  }
+
+  setAway(user: User, message: string | undefined): void {
+    user.away = message;
+    const params = message === undefined ? [] : [message];
+    const out = new Outgoing(msg("AWAY", params, user.source), this.#now());
+    this.toNeighbours(user, out, { except: user, cap: "away-notify" });
+  }
+
+  setRealname(user: User, realname: string): void {
+    user.realname = realname;
+    const out = new Outgoing(msg("SETNAME", [realname], user.source), this.#now());
+    this.toNeighbours(user, out, { cap: "setname" });
+  }
+
+  toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
+    if (!filter) {
+      for (const member of channel.members.keys()) member.send(out);
+      return;
+    }
+    const status = filter.status;
+    for (const [member, bits] of channel.members) {
+      if (passes(member, filter) && (status === undefined || (bits & status) !== 0)) {
+        member.send(out);
+      }
+    }
+  }
+
+  toUser(user: User, out: Outgoing): void {
+    user.send(out);
+  }
+
+  toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
+    const seen = new Set<User>();
+    for (const channel of user.channels.values()) {
+      for (const member of channel.members.keys()) {
+        if (seen.has(member)) continue;
+        seen.add(member);
+        if (passes(member, filter)) member.send(out);
+      }
+    }
+    if (!seen.has(user) && passes(user, filter)) user.send(out);
+  }
+
+  toUsersWithMode(mode: string, out: Outgoing): void {
+    for (const user of this.users()) if (user.modes.has(mode)) user.send(out);
+  }
+
+  #removeMember(channel: Channel, user: User): void {
+    channel.members.delete(user);
+    user.channels.delete(channel.folded);
+    if (channel.members.size === 0) this.#channels.delete(channel.folded);
+  }
+
+  #snapshot(user: User): WhowasEntry {
+    const { nick, username, hostname, realname } = user;
+    return { nick, username, hostname, realname, at: this.#now() };
+  }
+
+  #remember(entry: WhowasEntry): void {
+    const key = foldCase(entry.nick);
+    const list = this.#whowas.get(key) ?? [];
+    list.unshift(entry);
+    if (list.length > WHOWAS_PER_NICK) list.length = WHOWAS_PER_NICK;
+    this.#whowas.delete(key); // re-insert so the map stays ordered oldest to newest
+    this.#whowas.set(key, list);
+    if (this.#whowas.size > WHOWAS_NICKS) {
+      this.#whowas.delete(this.#whowas.keys().next().value!);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * A connection's outgoing queue: one write in flight, everything queued meanwhile sent as one
+ * coalesced write, partial writes resumed, and a hard cap (sendq) past which the client is cut
+ * off instead of slowing anyone else down.
+ *
+ * @module
+ */
+
+/** The one thing the outbox needs from a socket. */
+export interface ByteWriter {
+  /** Writes some prefix of `p` and resolves with its length (like `Deno.Conn.write`). */
+  write(p: Uint8Array): Promise<number>;
+}
+
+/** What an outbox reports to its owner. */
+export interface OutboxEvents {
+  /** The queue would exceed the limit; nothing more is written. */
+  overflow(): void;
+  /** The socket refused a write; nothing more is written. */
+  error(err: unknown): void;
+}
+
+/** Per-connection send queue with coalescing. */
+export class Outbox {
+  readonly #writer: ByteWriter;
+  readonly #limit: number;
+  readonly #events: OutboxEvents;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #inFlightBytes = 0;
+  #flushing = false;
+  /** No more pushes: the connection is ending (a final line may still go out). */
+  #finishing = false;
+  /** Nothing more is written at all. */
+  #stopped = false;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(writer: ByteWriter, limit: number, events: OutboxEvents) {
+    this.#writer = writer;
+    this.#limit = limit;
+    this.#events = events;
+  }
+
+  /** Bytes accepted and not yet written, including a write in flight. */
+  get pendingBytes(): number {
+    return this.#queuedBytes + this.#inFlightBytes;
+  }
+
+  /**
+   * Queues bytes; the first push of a burst schedules one flush for everything queued. Past the
+   * limit, the unsent queue is dropped and `overflow` is reported once.
+   */
+  push(bytes: Uint8Array): void {
+    if (this.#finishing || this.#stopped) return;
+    if (this.pendingBytes + bytes.length > this.#limit) {
+      this.#finishing = true;
+      this.#queue = [];
+      this.#queuedBytes = 0;
+      this.#events.overflow();
+      return;
+    }
+    this.#enqueue(bytes);
+  }
+
+  /** Accepts no more pushes; `last` (an ERROR line) still goes out after what is queued. */
+  finish(last?: Uint8Array): void {
+    if (this.#stopped) return;
+    this.#finishing = true;
+    if (last) this.#enqueue(last);
+  }
+
+  /** Resolves when everything queued so far is written (or the outbox stopped). */
+  drained(): Promise<void> {
+    if (!this.#flushing || this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Drops the queue and writes nothing more. */
+  stop(): void {
+    this.#stopped = true;
+    this.#finishing = true;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#wake();
+  }
+
+  #enqueue(bytes: Uint8Array): void {
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.length;
+    if (!this.#flushing) {
+      this.#flushing = true;
+      // Let the current task finish queuing so a burst leaves in one write.
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#stopped) {
+        let rest = takeAll(this.#queue);
+        this.#queue = [];
+        this.#inFlightBytes = rest.length;
+        this.#queuedBytes = 0;
+        while (rest.length > 0) {
+          const n = await this.#writer.write(rest);
+          rest = rest.subarray(n);
+        }
+        this.#inFlightBytes = 0;
+      }
+    } catch (err) {
+      this.#inFlightBytes = 0;
+      if (!this.#stopped) {
+        this.stop();
+        this.#events.error(err);
+      }
+    }
+    this.#flushing = false;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+function takeAll(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+/**
+ * What every command handler may read about the server: names, limits, MOTD, ISUPPORT and the
+ * hashed secrets. Built once at start-up from the configuration.
+ *
+ * @module
+ */
+
+import type { Limits, ServerConfig } from "./config.ts";
+import { type HashedSecret, hashSecret } from "./credentials.ts";
+import { isupportTokens } from "./isupport.ts";
+import type { Logger } from "./log.ts";
+import { VERSION } from "../version.ts";
+
+/** Read-only server facts for handlers. */
+export interface ServerInfo {
+  name: string;
+  network: string;
+  version: string;
+  created: Date;
+  motd: string[] | undefined;
+  limits: Limits;
+  isupport: string[];
+  defaultChannel: string;
+  /** Operator name → hashed password. */
+  opers: Map<string, HashedSecret>;
+  password: HashedSecret | undefined;
+  logMessages: boolean;
+  log: Logger;
+}
+
+/** Derives the server facts; hashing the secrets is why this is async. */
+export async function createServerInfo(config: ServerConfig, log: Logger): Promise<ServerInfo> {
+  const opers = new Map<string, HashedSecret>();
+  for (const o of config.opers) opers.set(o.name, await hashSecret(o.password));
+  return {
+    name: config.name,
+    network: config.network,
+    version: `chat-${VERSION}`,
+    created: new Date(),
+    motd: config.motd,
+    limits: config.limits,
+    isupport: isupportTokens(config),
+    defaultChannel: config.defaultChannel,
+    opers,
+    password: config.password === undefined ? undefined : await hashSecret(config.password),
+    logMessages: config.logMessages,
+    log,
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * One client connection from accept to close: tells IRC clients from plain-text users, runs
+ * their lines through the command table in order, keeps the ping and registration clocks, and
+ * ends the connection exactly once.
+ *
+ * @module
+ */
+
+import { type Message, msg, parseMessage } from "../protocol/message.ts";
+import { N } from "../protocol/numerics.ts";
+import { type CommandTable, dispatch } from "./command_table.ts";
+import { Connection } from "./connection.ts";
+import { Context } from "./context.ts";
+import type { Hub } from "./hub.ts";
+import type { Outgoing } from "./outgoing.ts";
+import { PlainTextView } from "./plaintext.ts";
+import type { ServerInfo } from "./server_info.ts";
+import { type Sink, User } from "./state/user.ts";
+
+/** How long a closing connection may take to flush its last lines. */
+const CLOSE_FLUSH_MS = 2000;
+
+/** First lines that mark an IRC client (anything else opens the plain-text door). */
+const IRC_OPENERS = new Set(["CAP", "NICK", "USER", "PASS"]);
+
+const encoder = new TextEncoder();
+
+/** What a session needs from the server that owns it. */
+export interface SessionHost {
+  readonly hub: Hub;
+  readonly info: ServerInfo;
+  readonly commands: CommandTable;
+  /** Called once when the session has ended. */
+  ended(session: Session): void;
+}
+
+let nextUserId = 1;
+
+/** One connected client. */
+export class Session implements Sink {
+  readonly connection: Connection;
+  readonly user: User;
+  readonly #host: SessionHost;
+  readonly #ctx: Context;
+  #mode: "unknown" | "irc" | "plain" = "unknown";
+  #plain: PlainTextView | undefined;
+  #plainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Lines received while an async command runs; they run after it, in order. */
+  #queue: string[] = [];
+  #busy: Promise<void> | undefined;
+  #ended = false;
+  readonly connectedAt = Date.now();
+  #lastActivity = this.connectedAt;
+  #pingSentAt: number | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(conn: Deno.TcpConn, host: SessionHost) {
+    this.#host = host;
+    this.connection = new Connection(conn, host.info.limits.sendqBytes, {
+      overflow: () => this.terminate("SendQ exceeded"),
+      error: () => this.terminate("Write error"),
+    });
+    this.user = new User(nextUserId++, this.connection.hostname, this);
+    this.#ctx = new Context(this.user, host.hub, host.info);
+  }
+
+  /** Serves the connection until it ends. */
+  async run(): Promise<void> {
+    const log = this.#host.info.log;
+    log.info(`${this.connection.peer} connected`);
+    this.#plainTimer = setTimeout(() => {
+      if (this.#mode === "unknown") this.#openPlainDoor();
+    }, this.#host.info.limits.plainTextAfterMs);
+    const reason = await this.connection.readLines(
+      { line: (l) => this.#onLine(l), tooLong: () => this.#onTooLong() },
+      () => this.#busy,
+    );
+    this.terminate(reason);
+    await this.#closed;
+  }
+
+  /** Sink: delivers a message in the form this client reads. */
+  send(out: Outgoing): void {
+    if (this.#mode !== "plain") {
+      this.connection.send(out.bytes(this.user.variant));
+      return;
+    }
+    for (const line of this.#plain!.render(out.message, out.time, this.user)) {
+      this.connection.send(encoder.encode(line + "\r\n"));
+    }
+  }
+
+  /**
+   * Sink: ends the session once. The user quits with `reason` (unless the whole server is
+   * stopping and `quietly` spares everyone the QUIT storm), gets an ERROR line, and the socket
+   * closes after a bounded flush.
+   */
+  terminate(reason: string, quietly = false): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#plainTimer);
+    this.#queue = [];
+    if (!quietly) this.#host.hub.quit(this.user, reason);
+    const last = this.#mode === "plain"
+      ? `*** Disconnected: ${reason}`
+      : `ERROR :Closing Link: ${this.user.hostname} (${reason})`;
+    this.connection.outbox.finish(encoder.encode(last + "\r\n"));
+    const who = this.user.nick === "*" ? "" : ` (${this.user.nick})`;
+    this.#host.info.log.info(`${this.connection.peer} disconnected${who}: ${reason}`);
+    this.#closed = this.connection.close(CLOSE_FLUSH_MS);
+    this.#host.ended(this);
+  }
+
+  /** Resolves when the socket is closed. */
+  get closed(): Promise<void> {
+    return this.#closed ?? Promise.resolve();
+  }
+
+  /** Called about once a second: registration timeout, PING when idle, ping timeout. */
+  tick(now: number): void {
+    if (this.#ended) return;
+    const limits = this.#host.info.limits;
+    if (!this.user.registered) {
+      if (now - this.connectedAt > limits.registrationTimeoutMs) {
+        this.terminate("Registration timed out");
+      }
+      return;
+    }
+    if (this.#mode === "plain") return; // netcat users never answer PING; TCP keepalive instead
+    if (this.#pingSentAt === undefined) {
+      if (now - this.#lastActivity > limits.pingIntervalMs) {
+        this.#pingSentAt = now;
+        this.#ctx.sendFromServer("PING", [this.#host.info.name]);
+      }
+    } else if (now - this.#pingSentAt > limits.pingTimeoutMs) {
+      this.terminate(`Ping timeout: ${Math.round((now - this.#lastActivity) / 1000)} seconds`);
+    }
+  }
+
+  #onLine(line: string): void {
+    if (this.#ended) return;
+    this.#lastActivity = Date.now();
+    this.#pingSentAt = undefined;
+    if (this.#busy) {
+      this.#queue.push(line);
+      return;
+    }
+    const pending = this.#step(line);
+    if (pending) this.#busy = this.#drainAfter(pending);
+  }
+
+  #onTooLong(): void {
+    if (this.#mode === "plain") {
+      this.connection.send(encoder.encode("! That line was too long and was not sent.\r\n"));
+    } else {
+      this.#ctx.reply(N.ERR_INPUTTOOLONG, "Input line was too long");
+    }
+  }
+
+  /** Handles one line; returns a promise when an async command is still running. */
+  #step(line: string): void | Promise<void> {
+    try {
+      if (this.#mode === "unknown") {
+        const first = parseMessage(line);
+        if (first && IRC_OPENERS.has(first.command)) this.#mode = "irc";
+        else this.#openPlainDoor();
+      }
+      if (this.#mode === "plain") return this.#plainLine(line);
+      const message = parseMessage(line);
+      if (!message) return;
+      const result = dispatch(this.#host.commands, this.#ctx, message);
+      if (result) return result.catch((err) => this.#crash(err, message.command));
+    } catch (err) {
+      this.#crash(err, line.slice(0, 20));
+    }
+  }
+
+  async #drainAfter(pending: Promise<void>): Promise<void> {
+    await pending;
+    while (this.#queue.length > 0 && !this.#ended) {
+      const next = this.#step(this.#queue.shift()!);
+      if (next) await next;
+    }
+    this.#busy = undefined;
+  }
+
+  #openPlainDoor(): void {
+    clearTimeout(this.#plainTimer);
+    this.#mode = "plain";
+    this.#plain = new PlainTextView();
+    for (const line of this.#plain.greeting(this.#host.info.name)) {
+      this.connection.send(encoder.encode(line + "\r\n"));
+    }
+  }
+
+  async #plainLine(line: string): Promise<void> {
+    const plain = this.#plain!;
+    // Before a nick is chosen, an IRC client that was slow to speak still gets IRC.
+    const asIrc = plain.choosingNick && parseMessage(line);
+    if (asIrc && IRC_OPENERS.has(asIrc.command) && line.includes(" ")) {
+      this.#mode = "irc";
+      return this.#run(asIrc);
+    }
+    const wasRegistered = this.user.registered;
+    const { send, show } = plain.input(line, this.user);
+    for (const text of show) this.connection.send(encoder.encode(text + "\r\n"));
+    for (const message of send) await this.#run(message);
+    if (!wasRegistered && this.user.registered) {
+      await this.#run(msg("JOIN", [this.#host.info.defaultChannel]));
+    }
+  }
+
+  async #run(message: Message): Promise<void> {
+    try {
+      await dispatch(this.#host.commands, this.#ctx, message);
+    } catch (err) {
+      this.#crash(err, message.command);
+    }
+  }
+
+  #crash(err: unknown, what: string): void {
+    const detail = err instanceof Error ? err.stack ?? err.message : String(err);
+    this.#host.info.log.error(
+      `${this.connection.peer} (${this.user.nick}) failed on ${what}: ${detail}`,
+    );
+    this.terminate("Internal error");
+  }
+}

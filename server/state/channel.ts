@@ -1,0 +1,108 @@
+/**
+ * A channel: members with their status, topic, modes, bans and invites.
+ *
+ * Pure state with the permission questions handlers ask ("may this user speak here?"). Changes
+ * that others must see are made through the hub, which also tells the members.
+ *
+ * @module
+ */
+
+import { foldCase } from "../../protocol/casemap.ts";
+import { matchMask } from "../../protocol/names.ts";
+import type { User } from "./user.ts";
+
+/** Member status bits. */
+export const OP = 1, VOICE = 2;
+
+/** ISUPPORT `PREFIX`: modes and their prefix characters, highest first. */
+export const PREFIX = "(ov)@+";
+
+/** ISUPPORT `CHANMODES`: list modes, modes with a parameter always, when set, never. */
+export const CHANMODES = "b,k,l,imnst";
+
+/** Flag modes (no parameter) a channel can have. */
+export const FLAG_MODES = "imnst";
+
+/** A topic with who set it and when (RPL_TOPICWHOTIME). */
+export interface Topic {
+  text: string;
+  setBy: string;
+  setAt: number;
+}
+
+/** A ban mask with who set it and when (RPL_BANLIST). */
+export interface Ban {
+  mask: string;
+  setBy: string;
+  setAt: number;
+}
+
+/** One channel's state. */
+export class Channel {
+  readonly name: string;
+  readonly folded: string;
+  readonly created: number;
+  /** Members and their status bits (OP, VOICE). */
+  readonly members = new Map<User, number>();
+  topic: Topic | undefined;
+  /** Flag modes currently set, from FLAG_MODES. */
+  readonly modes = new Set<string>();
+  key: string | undefined;
+  limit: number | undefined;
+  readonly bans: Ban[] = [];
+  /** Folded nicks invited past +i, cleared when they join. */
+  readonly invited = new Set<string>();
+
+  constructor(name: string, now = Date.now()) {
+    this.name = name;
+    this.folded = foldCase(name);
+    this.created = now;
+  }
+
+  has(user: User): boolean {
+    return this.members.has(user);
+  }
+
+  isOp(user: User): boolean {
+    return ((this.members.get(user) ?? 0) & OP) !== 0;
+  }
+
+  /** Ops and voiced users may speak in a moderated (+m) channel. */
+  canSpeakWhenModerated(user: User): boolean {
+    return ((this.members.get(user) ?? 0) & (OP | VOICE)) !== 0;
+  }
+
+  /** The prefix shown before a member's nick: highest only, or all with `multi-prefix`. */
+  prefix(user: User, multi: boolean): string {
+    const status = this.members.get(user) ?? 0;
+    if (multi) return (status & OP ? "@" : "") + (status & VOICE ? "+" : "");
+    return status & OP ? "@" : status & VOICE ? "+" : "";
+  }
+
+  /** True when a ban mask matches the user's `nick!user@host`. */
+  isBanned(user: User): boolean {
+    if (this.bans.length === 0) return false;
+    const source = foldCase(user.source);
+    return this.bans.some((b) => matchMask(foldCase(b.mask), source));
+  }
+
+  /** The `+modes params` of RPL_CHANNELMODEIS; the key is shown to members only. */
+  modeParams(showKey: boolean): string[] {
+    let flags = "+" + [...this.modes].sort().join("");
+    const params: string[] = [];
+    if (this.key !== undefined) {
+      flags += "k";
+      params.push(showKey ? this.key : "*");
+    }
+    if (this.limit !== undefined) {
+      flags += "l";
+      params.push(String(this.limit));
+    }
+    return [flags, ...params];
+  }
+
+  /** Secret channels (+s) are hidden from non-members in LIST, NAMES, WHO and WHOIS. */
+  visibleTo(user: User): boolean {
+    return !this.modes.has("s") || this.members.has(user);
+  }
+}

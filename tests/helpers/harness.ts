@@ -1,0 +1,97 @@
+/**
+ * Runs commands against the pure server state (hub, users, command table) with no sockets:
+ * each user's sink records the lines it would have been sent.
+ *
+ * @module
+ */
+
+import { parseMessage } from "../../protocol/message.ts";
+import { dispatch } from "../../server/command_table.ts";
+import { COMMANDS } from "../../server/commands/index.ts";
+import { type Limits, defaultConfig, type ServerConfig } from "../../server/config.ts";
+import { Context } from "../../server/context.ts";
+import { LocalHub } from "../../server/local_hub.ts";
+import { silentLogger } from "../../server/log.ts";
+import type { Outgoing } from "../../server/outgoing.ts";
+import { createServerInfo, type ServerInfo } from "../../server/server_info.ts";
+import { type Sink, User } from "../../server/state/user.ts";
+
+/** A user whose output is kept as lines. */
+export class RecordedUser implements Sink {
+  readonly user: User;
+  readonly ctx: Context;
+  /** Lines sent to this user since the last `take()`. */
+  lines: string[] = [];
+  terminated: string | undefined;
+
+  constructor(id: number, hub: LocalHub, info: ServerInfo) {
+    this.user = new User(id, `10.0.0.${id}`, this);
+    this.ctx = new Context(this.user, hub, info);
+  }
+
+  send(out: Outgoing): void {
+    this.lines.push(out.line(this.user.variant));
+  }
+
+  terminate(reason: string): void {
+    if (this.terminated !== undefined) return;
+    this.terminated = reason;
+    this.ctx.hub.quit(this.user, reason);
+  }
+
+  /** Returns and forgets the recorded lines. */
+  take(): string[] {
+    const lines = this.lines;
+    this.lines = [];
+    return lines;
+  }
+
+  /** Runs one raw line as this user. */
+  async run(line: string): Promise<string[]> {
+    this.take();
+    await dispatch(COMMANDS, this.ctx, parseMessage(line)!);
+    return this.take();
+  }
+}
+
+/** A network of recorded users around one LocalHub. */
+export class Harness {
+  readonly hub = new LocalHub();
+  readonly info: ServerInfo;
+  #nextId = 1;
+
+  private constructor(info: ServerInfo) {
+    this.info = info;
+  }
+
+  static async create(
+    overrides: Partial<Omit<ServerConfig, "limits">> & { limits?: Partial<Limits> } = {},
+  ): Promise<Harness> {
+    const { limits, ...rest } = overrides;
+    const config = defaultConfig(rest);
+    Object.assign(config.limits, limits);
+    return new Harness(await createServerInfo(config, silentLogger));
+  }
+
+  /** A connected, unregistered user. */
+  connect(): RecordedUser {
+    return new RecordedUser(this.#nextId++, this.hub, this.info);
+  }
+
+  /** A registered user (NICK + USER done, welcome discarded). */
+  async user(nick: string, caps: string[] = []): Promise<RecordedUser> {
+    const u = this.connect();
+    if (caps.length > 0) await u.run(`CAP REQ :${caps.join(" ")}`);
+    await u.run(`NICK ${nick}`);
+    await u.run(`USER ${nick} 0 * :${nick} real`);
+    if (caps.length > 0) await u.run("CAP END");
+    if (!u.user.registered) throw new Error(`${nick} did not register`);
+    u.take();
+    return u;
+  }
+}
+
+/** The command (or numeric) of each line, for compact assertions. */
+export function commands(lines: string[]): string[] {
+  return lines.map((l) => parseMessage(l)!.command);
+}

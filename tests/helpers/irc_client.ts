@@ -1,0 +1,167 @@
+/**
+ * A minimal IRC client for tests: real TCP, our own framer and parser, and `expect` that waits
+ * for a matching message with a deadline (never a sleep).
+ *
+ * @module
+ */
+
+import { LineFramer, SERVER_LINE_LIMITS } from "../../protocol/lines.ts";
+import { type Message, parseMessage } from "../../protocol/message.ts";
+
+/** How long `expect` waits by default. */
+export const DEADLINE_MS = 5000;
+
+/** Matches a message: a command/numeric, or a predicate. */
+export type Matcher = string | ((m: Message) => boolean);
+
+const encoder = new TextEncoder();
+
+function matches(matcher: Matcher, m: Message): boolean {
+  return typeof matcher === "string" ? m.command === matcher : matcher(m);
+}
+
+/** A connected test client. */
+export class TestClient {
+  readonly conn: Deno.TcpConn;
+  /** Every line received, in order. */
+  readonly lines: string[] = [];
+  #cursor = 0;
+  #waiters: (() => void)[] = [];
+  #eof = false;
+  readonly #reading: Promise<void>;
+  nick = "*";
+
+  private constructor(conn: Deno.TcpConn) {
+    this.conn = conn;
+    this.#reading = this.#read();
+  }
+
+  /** Connects to a loopback port. */
+  static async connect(port: number, hostname = "127.0.0.1"): Promise<TestClient> {
+    return new TestClient(await Deno.connect({ hostname, port }));
+  }
+
+  /** Connects and registers with NICK/USER (and optional CAP REQ), waiting for the MOTD end. */
+  static async register(port: number, nick: string, caps: string[] = []): Promise<TestClient> {
+    const c = await TestClient.connect(port);
+    if (caps.length > 0) {
+      await c.send(`CAP LS 302`);
+      await c.send(`CAP REQ :${caps.join(" ")}`);
+      await c.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
+      await c.send("CAP END");
+    }
+    await c.send(`NICK ${nick}`);
+    await c.send(`USER ${nick} 0 * :${nick} tester`);
+    await c.expect("001");
+    await c.expect((m) => m.command === "376" || m.command === "422");
+    c.nick = nick;
+    return c;
+  }
+
+  async #read(): Promise<void> {
+    const framer = new LineFramer(SERVER_LINE_LIMITS);
+    const buf = new Uint8Array(16384);
+    const handler = {
+      line: (l: string) => this.lines.push(l),
+      tooLong: () => this.lines.push("<too long>"),
+    };
+    try {
+      for (;;) {
+        const n = await this.conn.read(buf);
+        if (n === null) break;
+        framer.push(buf.subarray(0, n), handler);
+        this.#wake();
+      }
+    } catch { /* reset or closed by us */ }
+    this.#eof = true;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Sends one line (CRLF added). */
+  async send(line: string): Promise<void> {
+    const bytes = encoder.encode(line + "\r\n");
+    let off = 0;
+    while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+  }
+
+  /** Sends raw bytes as they are. */
+  async sendRaw(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+  }
+
+  /**
+   * Waits for the next line (after the last one matched) that satisfies `test`, skipping others.
+   * Throws with the recent lines when the deadline passes or the connection ends first.
+   */
+  async expectLine(test: (line: string) => boolean, timeoutMs = DEADLINE_MS): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      while (this.#cursor < this.lines.length) {
+        const line = this.lines[this.#cursor++];
+        if (test(line)) return line;
+      }
+      const left = deadline - Date.now();
+      if (this.#eof || left <= 0) {
+        const recent = this.lines.slice(-15).join("\n  ");
+        throw new Error(
+          `${this.nick}: ${this.#eof ? "connection closed" : "timed out"} waiting for ${test}\n  ${recent}`,
+        );
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  /** Like `expectLine`, on parsed messages. */
+  async expect(matcher: Matcher, timeoutMs = DEADLINE_MS): Promise<Message> {
+    const line = await this.expectLine((l) => {
+      const m = parseMessage(l);
+      return m !== undefined && matches(matcher, m);
+    }, timeoutMs);
+    return parseMessage(line)!;
+  }
+
+  /**
+   * Round-trips a PING so every reply to what was sent before has arrived; returns the messages
+   * received since the last match, up to the PONG.
+   */
+  async sync(): Promise<Message[]> {
+    const start = this.#cursor;
+    const token = `sync${crypto.randomUUID().slice(0, 8)}`;
+    await this.send(`PING ${token}`);
+    await this.expect((m) => m.command === "PONG" && m.params.at(-1) === token);
+    return this.lines.slice(start, this.#cursor - 1).map((l) => parseMessage(l)!);
+  }
+
+  /** Resolves when the server closes the connection. */
+  async closed(timeoutMs = DEADLINE_MS): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.nick}: still open`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.#reading, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the socket and waits for the reader to stop. */
+  async close(): Promise<void> {
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+    await this.#reading;
+  }
+}

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { CLIENT_LINE_LIMITS, LineFramer } from "../../protocol/lines.ts";
+
+const enc = new TextEncoder();
+
+function collect() {
+  const got: string[] = [];
+  let tooLong = 0;
+  return {
+    got,
+    get tooLong() {
+      return tooLong;
+    },
+    handler: { line: (l: string) => got.push(l), tooLong: () => tooLong++ },
+  };
+}
+
+Deno.test("splits CRLF and bare LF lines, skipping empty ones", () => {
+  const f = new LineFramer(CLIENT_LINE_LIMITS);
+  const c = collect();
+  f.push(enc.encode("A\r\nB\n\r\n\nC"), c.handler);
+  assert.deepEqual(c.got, ["A", "B"]);
+  f.push(enc.encode("D\r\n"), c.handler);
+  assert.deepEqual(c.got, ["A", "B", "CD"]);
+  assert.equal(f.pendingBytes, 0);
+});
+
+Deno.test("reassembles a line delivered one byte at a time, even split inside UTF-8", () => {
+  const f = new LineFramer(CLIENT_LINE_LIMITS);
+  const c = collect();
+  for (const b of enc.encode("PRIVMSG #a :héllo wörld\r\n")) f.push(new Uint8Array([b]), c.handler);
+  assert.deepEqual(c.got, ["PRIVMSG #a :héllo wörld"]);
+});
+
+Deno.test("the caller may reuse its buffer after push", () => {
+  const f = new LineFramer(CLIENT_LINE_LIMITS);
+  const c = collect();
+  const buf = enc.encode("PART");
+  f.push(buf, c.handler);
+  buf.fill(0x21);
+  f.push(enc.encode(" #x\n"), c.handler);
+  assert.deepEqual(c.got, ["PART #x"]);
+});
+
+Deno.test("510 bytes pass, 511 are too long and dropped whole", () => {
+  const f = new LineFramer(CLIENT_LINE_LIMITS);
+  const c = collect();
+  f.push(enc.encode("x".repeat(510) + "\r\n" + "y".repeat(511) + "\r\nNEXT\r\n"), c.handler);
+  assert.deepEqual(c.got.map((l) => l.length), [510, 4]);
+  assert.equal(c.tooLong, 1);
+});
+
+Deno.test("tags may add up to 4096 bytes, but not more", () => {
+  const f = new LineFramer(CLIENT_LINE_LIMITS);
+  const c = collect();
+  const tags = "@" + "a".repeat(4094) + " "; // 4096 bytes with @ and space
+  f.push(enc.encode(tags + "PRIVMSG #a :" + "z".repeat(498) + "\n"), c.handler);
+  assert.equal(c.got.length, 1);
+  f.push(enc.encode("@" + "a".repeat(4095) + " PING x\n"), c.handler);
+  assert.equal(c.tooLong, 1);
+});
+
+Deno.test("an endless line is reported once and memory stays bounded", () => {
+  const f = new LineFramer(CLIENT_LINE_LIMITS);
+  const c = collect();
+  const chunk = enc.encode("z".repeat(4096));
+  for (let i = 0; i < 100; i++) f.push(chunk, c.handler);
+  assert.equal(c.tooLong, 1);
+  assert.equal(f.pendingBytes, 0);
+  f.push(enc.encode("tail\nOK\n"), c.handler);
+  assert.deepEqual(c.got, ["OK"]);
+});
+
+Deno.test("invalid UTF-8 is replaced, never thrown", () => {
+  const f = new LineFramer(CLIENT_LINE_LIMITS);
+  const c = collect();
+  f.push(new Uint8Array([0x50, 0xff, 0xfe, 0xc3, 0x0a]), c.handler);
+  assert.deepEqual(c.got, ["P\ufffd\ufffd\ufffd"]);
+});

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { type ByteWriter, Outbox } from "../../server/outbox.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A writer that accepts at most `max` bytes per call and records each call. */
+class ChunkyWriter implements ByteWriter {
+  calls: string[] = [];
+  constructor(readonly max: number) {}
+  write(p: Uint8Array): Promise<number> {
+    const n = Math.min(p.length, this.max);
+    this.calls.push(dec.decode(p.subarray(0, n)));
+    return Promise.resolve(n);
+  }
+}
+
+function events() {
+  const seen = { overflow: 0, error: 0 };
+  return { seen, events: { overflow: () => seen.overflow++, error: () => seen.error++ } };
+}
+
+Deno.test("a burst queued in one task leaves in one write", async () => {
+  const w = new ChunkyWriter(1 << 20);
+  const { events: ev } = events();
+  const box = new Outbox(w, 1024, ev);
+  box.push(enc.encode("a\r\n"));
+  box.push(enc.encode("b\r\n"));
+  box.push(enc.encode("c\r\n"));
+  await box.drained();
+  assert.deepEqual(w.calls, ["a\r\nb\r\nc\r\n"]);
+  assert.equal(box.pendingBytes, 0);
+});
+
+Deno.test("partial writes are resumed until everything is written in order", async () => {
+  const w = new ChunkyWriter(3);
+  const { events: ev } = events();
+  const box = new Outbox(w, 1024, ev);
+  box.push(enc.encode("hello "));
+  box.push(enc.encode("world\r\n"));
+  await box.drained();
+  assert.equal(w.calls.join(""), "hello world\r\n");
+  assert.ok(w.calls.length >= 5);
+});
+
+Deno.test("lines queued while a write is in flight are coalesced into the next write", async () => {
+  let release!: () => void;
+  const calls: string[] = [];
+  const writer: ByteWriter = {
+    async write(p) {
+      calls.push(dec.decode(p));
+      if (calls.length === 1) await new Promise<void>((r) => release = r);
+      return p.length;
+    },
+  };
+  const { events: ev } = events();
+  const box = new Outbox(writer, 1024, ev);
+  box.push(enc.encode("1\n"));
+  await Promise.resolve();
+  await Promise.resolve();
+  for (const x of ["2\n", "3\n", "4\n"]) box.push(enc.encode(x));
+  release();
+  await box.drained();
+  assert.deepEqual(calls, ["1\n", "2\n3\n4\n"]);
+});
+
+Deno.test("exceeding the limit reports overflow once and drops the unsent queue", async () => {
+  const writer: ByteWriter = { write: () => new Promise(() => {}) }; // a peer that never reads
+  const { seen, events: ev } = events();
+  const box = new Outbox(writer, 10, ev);
+  box.push(enc.encode("12345"));
+  box.push(enc.encode("67890"));
+  box.push(enc.encode("x"));
+  box.push(enc.encode("y"));
+  assert.equal(seen.overflow, 1);
+  assert.equal(box.pendingBytes, 0);
+  await Promise.resolve();
+});
+
+Deno.test("finish sends a last line after the queue and refuses more", async () => {
+  const w = new ChunkyWriter(1 << 20);
+  const { events: ev } = events();
+  const box = new Outbox(w, 1024, ev);
+  box.push(enc.encode("a\n"));
+  box.finish(enc.encode("ERROR\n"));
+  box.push(enc.encode("late\n"));
+  await box.drained();
+  assert.equal(w.calls.join(""), "a\nERROR\n");
+});
+
+Deno.test("a failing writer reports one error and stops", async () => {
+  const writer: ByteWriter = { write: () => Promise.reject(new Error("reset")) };
+  const { seen, events: ev } = events();
+  const box = new Outbox(writer, 1024, ev);
+  box.push(enc.encode("a\n"));
+  await box.drained();
+  box.push(enc.encode("b\n"));
+  await box.drained();
+  assert.equal(seen.error, 1);
+});
