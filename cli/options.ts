@@ -28,7 +28,9 @@ export function parseSeconds(value: string): number {
 export function parseBytes(value: string): number {
   const m = /^(\d+)([kKmM]?)(i?[bB])?$/.exec(value);
   const n = m ? Number(m[1]) * (m[2] === "" ? 1 : /k/i.test(m[2]) ? 1024 : 1024 * 1024) : 0;
-  if (!m || n < 1024) throw new InvalidArgumentError("Expected a size of at least 1k, like 512k or 1m.");
+  if (!m || n < 1024) {
+    throw new InvalidArgumentError("Expected a size of at least 1k, like 512k or 1m.");
+  }
   return n;
 }
 

@@ -6,7 +6,7 @@
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
-import { defaultConfig, DEFAULT_LIMITS, type ServerConfig } from "../server/config.ts";
+import { DEFAULT_LIMITS, defaultConfig, type ServerConfig } from "../server/config.ts";
 import { createLogger, LOG_LEVELS } from "../server/log.ts";
 import { type RunningServer, startServer } from "../server/server.ts";
 import {
@@ -67,7 +67,10 @@ export function serveCommand() {
     .addOption(
       new Option("--registration-timeout <seconds>", "time allowed to register")
         .env("CHAT_REGISTRATION_TIMEOUT")
-        .default(DEFAULT_LIMITS.registrationTimeoutMs, seconds(DEFAULT_LIMITS.registrationTimeoutMs))
+        .default(
+          DEFAULT_LIMITS.registrationTimeoutMs,
+          seconds(DEFAULT_LIMITS.registrationTimeoutMs),
+        )
         .argParser(parseSeconds),
     )
     .addOption(

@@ -40,7 +40,10 @@ export class Connection {
    * `backpressure()` so a client waiting on a slow command is not read ahead of.
    * Resolves with the reason the stream ended.
    */
-  async readLines(handler: LineHandler, backpressure: () => Promise<void> | undefined): Promise<string> {
+  async readLines(
+    handler: LineHandler,
+    backpressure: () => Promise<void> | undefined,
+  ): Promise<string> {
     const framer = new LineFramer(CLIENT_LINE_LIMITS);
     const buf = new Uint8Array(READ_BUFFER_BYTES);
     try {

@@ -165,7 +165,9 @@ export class PlainTextView {
       case "TOPIC":
         return [`* ${nick} set the topic of ${p[0]} to: ${p[1]}`];
       case "MODE":
-        return isChannelName(p[0]) ? [`* ${nick} sets mode ${p.slice(1).join(" ")} on ${p[0]}`] : [];
+        return isChannelName(p[0])
+          ? [`* ${nick} sets mode ${p.slice(1).join(" ")} on ${p[0]}`]
+          : [];
       case "INVITE":
         return [`* ${nick} invites you to ${p[1]} (type /join ${p[1]})`];
       case "KILL":

@@ -12,7 +12,11 @@ import type { Channel } from "../state/channel.ts";
 import { sendNames, sendTopic } from "./names.ts";
 
 /** The numeric and text refusing a join to an existing channel, if any. */
-function refusal(ctx: Context, channel: Channel, key: string | undefined): [string, string] | undefined {
+function refusal(
+  ctx: Context,
+  channel: Channel,
+  key: string | undefined,
+): [string, string] | undefined {
   const { user } = ctx;
   const invited = channel.invited.has(user.folded);
   if (channel.key !== undefined && key !== channel.key) {

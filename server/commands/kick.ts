@@ -25,7 +25,12 @@ export const kickCommands: Record<string, CommandSpec> = {
         const target = hub.findUser(nick);
         if (!target) ctx.reply(N.ERR_NOSUCHNICK, nick, "No such nick/channel");
         else if (!channel.has(target)) {
-          ctx.reply(N.ERR_USERNOTINCHANNEL, target.nick, channel.name, "They aren't on that channel");
+          ctx.reply(
+            N.ERR_USERNOTINCHANNEL,
+            target.nick,
+            channel.name,
+            "They aren't on that channel",
+          );
         } else hub.kick(user, channel, target, text);
       }
     },

@@ -82,7 +82,13 @@ function channelMode(ctx: Context, name: string, modestring: string | undefined,
   }
   if (parsed.listBans) {
     for (const ban of channel.bans) {
-      ctx.reply(N.RPL_BANLIST, channel.name, ban.mask, ban.setBy, String(Math.floor(ban.setAt / 1000)));
+      ctx.reply(
+        N.RPL_BANLIST,
+        channel.name,
+        ban.mask,
+        ban.setBy,
+        String(Math.floor(ban.setAt / 1000)),
+      );
     }
     ctx.reply(N.RPL_ENDOFBANLIST, channel.name, "End of channel ban list");
   }

@@ -77,12 +77,17 @@ function deliver(ctx: Context, command: string, params: string[], message: Messa
       }
       const member = channel.has(user);
       const voiced = channel.canSpeakWhenModerated(user);
-      const blocked = (channel.modes.has("n") && !member) ? "+n"
-        : (channel.modes.has("m") && !voiced) ? "+m"
-        : (!voiced && channel.isBanned(user)) ? "+b"
+      const blocked = (channel.modes.has("n") && !member)
+        ? "+n"
+        : (channel.modes.has("m") && !voiced)
+        ? "+m"
+        : (!voiced && channel.isBanned(user))
+        ? "+b"
         : undefined;
       if (blocked) {
-        if (!quiet) ctx.reply(N.ERR_CANNOTSENDTOCHAN, channel.name, `Cannot send to channel (${blocked})`);
+        if (!quiet) {
+          ctx.reply(N.ERR_CANNOTSENDTOCHAN, channel.name, `Cannot send to channel (${blocked})`);
+        }
         continue;
       }
       hub.toChannel(channel, out, { except: user, cap: onlyTagged, status });

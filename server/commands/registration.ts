@@ -62,7 +62,9 @@ async function nick(ctx: Context, params: string[]): Promise<void> {
     return;
   }
   if (wanted === user.nick) return;
-  const ok = user.registered ? await hub.changeNick(user, wanted) : await hub.claimNick(user, wanted);
+  const ok = user.registered
+    ? await hub.changeNick(user, wanted)
+    : await hub.claimNick(user, wanted);
   if (!ok) {
     ctx.reply(N.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use");
     return;

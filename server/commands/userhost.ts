@@ -30,7 +30,9 @@ export const userhostCommands: Record<string, CommandSpec> = {
         const u = ctx.hub.findUser(nick);
         if (!u?.registered) continue;
         replies.push(
-          `${u.nick}${u.isOper ? "*" : ""}=${u.away === undefined ? "+" : "-"}${u.username}@${u.hostname}`,
+          `${u.nick}${u.isOper ? "*" : ""}=${
+            u.away === undefined ? "+" : "-"
+          }${u.username}@${u.hostname}`,
         );
       }
       ctx.reply(N.RPL_USERHOST, replies.join(" "));

@@ -8,7 +8,7 @@
 import { parseMessage } from "../../protocol/message.ts";
 import { dispatch } from "../../server/command_table.ts";
 import { COMMANDS } from "../../server/commands/index.ts";
-import { type Limits, defaultConfig, type ServerConfig } from "../../server/config.ts";
+import { defaultConfig, type Limits, type ServerConfig } from "../../server/config.ts";
 import { Context } from "../../server/context.ts";
 import { LocalHub } from "../../server/local_hub.ts";
 import { silentLogger } from "../../server/log.ts";

@@ -111,7 +111,9 @@ export class TestClient {
       if (this.#eof || left <= 0) {
         const recent = this.lines.slice(-15).join("\n  ");
         throw new Error(
-          `${this.nick}: ${this.#eof ? "connection closed" : "timed out"} waiting for ${test}\n  ${recent}`,
+          `${this.nick}: ${
+            this.#eof ? "connection closed" : "timed out"
+          } waiting for ${test}\n  ${recent}`,
         );
       }
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Limits, defaultConfig, type ServerConfig } from "../../server/config.ts";
+import { defaultConfig, type Limits, type ServerConfig } from "../../server/config.ts";
 import { silentLogger } from "../../server/log.ts";
 import { type RunningServer, startServer } from "../../server/server.ts";
 

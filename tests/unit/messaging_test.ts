@@ -23,7 +23,9 @@ Deno.test("private messages, multiple targets, and RPL_AWAY", async () => {
   assert.deepEqual(lines, [":chat.local 301 alice bob :lunch"]);
   assert.deepEqual(b.take(), [":alice!~alice@10.0.0.1 PRIVMSG bob :psst"]);
   assert.deepEqual(c.take(), [":alice!~alice@10.0.0.1 PRIVMSG carol :psst"]);
-  assert.deepEqual(await b.run("AWAY"), [":chat.local 305 bob :You are no longer marked as being away"]);
+  assert.deepEqual(await b.run("AWAY"), [
+    ":chat.local 305 bob :You are no longer marked as being away",
+  ]);
   assert.deepEqual(await a.run("PRIVMSG bob :back?"), []);
 });
 
@@ -133,7 +135,10 @@ Deno.test("WHO on a channel and a mask, with flags", async () => {
     ":chat.local 352 alice #c ~bob 10.0.0.2 chat.local bob G :0 bob real",
     ":chat.local 315 alice #c :End of /WHO list",
   ]);
-  assert.equal((await a.run("WHO b*"))[0], ":chat.local 352 alice * ~bob 10.0.0.2 chat.local bob G :0 bob real");
+  assert.equal(
+    (await a.run("WHO b*"))[0],
+    ":chat.local 352 alice * ~bob 10.0.0.2 chat.local bob G :0 bob real",
+  );
   const c = await h.user("carol");
   await c.run("MODE carol +i");
   assert.deepEqual(commands(await a.run("WHO carol")), ["315"]); // invisible, no shared channel

@@ -7,7 +7,9 @@ Deno.test("nicknames follow RFC 2812 and NICKLEN", () => {
   }
   assert.equal(nickProblem("", 30), "empty");
   assert.equal(nickProblem("a".repeat(31), 30), "too-long");
-  for (const bad of ["1abc", "-x", "a b", "a,b", "a\0b", "a\rb", "#chan", "é", "a!b", "a@b", ":a"]) {
+  for (
+    const bad of ["1abc", "-x", "a b", "a,b", "a\0b", "a\rb", "#chan", "é", "a!b", "a@b", ":a"]
+  ) {
     assert.equal(nickProblem(bad, 30), "invalid", JSON.stringify(bad));
   }
 });
@@ -17,7 +19,9 @@ Deno.test("channel names need # and no space, comma, BEL or controls", () => {
   assert.ok(!isChannelName("a"));
   assert.ok(isValidChannelName("#lobby", 64));
   assert.ok(isValidChannelName("#ümlaut", 64));
-  for (const bad of ["#", "lobby", "#a b", "#a,b", "#a\x07", "#a\0", "#a\r", "#" + "x".repeat(64)]) {
+  for (
+    const bad of ["#", "lobby", "#a b", "#a,b", "#a\x07", "#a\0", "#a\r", "#" + "x".repeat(64)]
+  ) {
     assert.ok(!isValidChannelName(bad, 64), JSON.stringify(bad));
   }
 });

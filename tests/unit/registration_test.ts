@@ -10,9 +10,23 @@ Deno.test("NICK + USER sends the welcome burst 001-005, LUSERS and MOTD/422", as
   assert.deepEqual(cmds.slice(0, 4), ["001", "002", "003", "004"]);
   assert.ok(cmds.includes("005") && cmds.includes("251") && cmds.includes("255"));
   assert.equal(cmds.at(-1), "422");
-  assert.match(lines[0], /^:chat\.local 001 alice :Welcome to the chat IRC Network alice!~al@10\.0\.0\.1$/);
+  assert.match(
+    lines[0],
+    /^:chat\.local 001 alice :Welcome to the chat IRC Network alice!~al@10\.0\.0\.1$/,
+  );
   const isupport = lines.filter((l) => l.includes(" 005 ")).join(" ");
-  for (const token of ["CASEMAPPING=rfc1459", "CHANTYPES=#", "PREFIX=(ov)@+", "NICKLEN=30", "CHANNELLEN=64", "TOPICLEN=390", "NETWORK=chat", "CHANMODES=b,k,l,imnst"]) {
+  for (
+    const token of [
+      "CASEMAPPING=rfc1459",
+      "CHANTYPES=#",
+      "PREFIX=(ov)@+",
+      "NICKLEN=30",
+      "CHANNELLEN=64",
+      "TOPICLEN=390",
+      "NETWORK=chat",
+      "CHANMODES=b,k,l,imnst",
+    ]
+  ) {
     assert.ok(isupport.includes(token), token);
   }
   assert.ok(u.user.registered);
@@ -51,7 +65,9 @@ Deno.test("nick errors: 431 none, 432 erroneous, 433 in use (case-insensitively)
   assert.deepEqual(commands(await u.run("NICK 9lives")), ["432"]);
   assert.deepEqual(commands(await u.run("NICK a\u0007b")), ["432"]);
   assert.deepEqual(commands(await u.run("NICK " + "n".repeat(31))), ["432"]);
-  assert.deepEqual(await u.run("NICK aLiCe"), [":chat.local 433 * aLiCe :Nickname is already in use"]);
+  assert.deepEqual(await u.run("NICK aLiCe"), [
+    ":chat.local 433 * aLiCe :Nickname is already in use",
+  ]);
   assert.deepEqual(await u.run("NICK {alice}"), []);
   assert.deepEqual(commands(await u.run("NICK [ALICE]")), []); // same nick under rfc1459
 });
@@ -88,7 +104,9 @@ Deno.test("CAP LS 302 / REQ / LIST / END holds registration until END", async ()
   assert.match(list[0], /LIST :.*multi-prefix/);
   assert.ok(!u.user.registered);
   assert.equal(commands(await u.run("CAP END"))[0], "001");
-  assert.deepEqual(await u.run("CAP REQ :-echo-message"), [":chat.local CAP eve ACK :-echo-message"]);
+  assert.deepEqual(await u.run("CAP REQ :-echo-message"), [
+    ":chat.local CAP eve ACK :-echo-message",
+  ]);
   assert.ok(!u.user.caps.has("echo-message"));
   assert.deepEqual(commands(await u.run("CAP FOO")), ["410"]);
 });
@@ -137,7 +155,9 @@ Deno.test("LUSERS counts users, invisible users, operators and channels", async 
   await a.run("MODE alice +i");
   await a.run("JOIN #c");
   const lines = await a.run("LUSERS");
-  assert.ok(lines.includes(":chat.local 251 alice :There are 1 users and 1 invisible on 1 servers"));
+  assert.ok(
+    lines.includes(":chat.local 251 alice :There are 1 users and 1 invisible on 1 servers"),
+  );
   assert.ok(lines.includes(":chat.local 254 alice 1 :channels formed"));
   assert.ok(lines.includes(":chat.local 266 alice 2 2 :Current global users 2, max 2"));
 });
