@@ -12,6 +12,7 @@ import { type Message, msg } from "../protocol/message.ts";
 import { isChannelName } from "../protocol/names.ts";
 import { N } from "../protocol/numerics.ts";
 import { sameName } from "../protocol/casemap.ts";
+import { ctcp, parseCtcp } from "../protocol/ctcp.ts";
 import type { User } from "./state/user.ts";
 
 /** What one typed line asks for: messages to dispatch, lines to show, or both. */
@@ -35,6 +36,7 @@ export const PLAIN_COMMANDS: ReadonlyArray<[string, string]> = [
 ];
 
 // Keeps tabs; drops other C0 controls and DEL (telnet negotiation leftovers, stray escapes).
+// deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/g;
 
 function clock(time: number): string {
@@ -97,7 +99,7 @@ export class PlainTextView {
             : [`${clock(Date.now())} -> *${first}* ${after}`],
         };
       case "me":
-        return needsChannel((c) => send(msg("PRIVMSG", [c, `\x01ACTION ${rest}\x01`])));
+        return needsChannel((c) => send(msg("PRIVMSG", [c, ctcp("ACTION", rest)])));
       case "who":
       case "names":
         if (first) return send(msg("NAMES", [first]));
@@ -135,9 +137,9 @@ export class PlainTextView {
           ? `${target} `
           : "";
         if (!m.source?.includes("!")) return [`*** ${text}`];
-        const action = /^\x01ACTION (.*)\x01?$/.exec(text);
-        if (action) return [`${at} ${where}* ${nick} ${action[1].replace(/\x01$/, "")}`];
-        if (text.startsWith("\x01")) return [];
+        const special = parseCtcp(text);
+        if (special?.verb === "ACTION") return [`${at} ${where}* ${nick} ${special.args}`];
+        if (special) return [];
         if (m.command === "NOTICE") return [`${at} ${where}-${nick}- ${text}`];
         if (!isChannelName(target)) return [`${at} *${nick}* ${text}`];
         return [`${at} ${where}<${nick}> ${text}`];
