@@ -64,7 +64,8 @@ export class PlainTextView {
     const line = raw.replace(CONTROL, "").trim();
     if (line === "") return { send: [], show: [] };
     if (this.choosingNick) {
-      return { send: [msg("NICK", [line]), msg("USER", [line, "0", "*", line])], show: [] };
+      // USER first: the NICK that succeeds completes registration with this attempt's name.
+      return { send: [msg("USER", [line, "0", "*", line]), msg("NICK", [line])], show: [] };
     }
     if (line.startsWith("/") && !line.startsWith("//")) return this.#command(line, me);
     const text = line.startsWith("//") ? line.slice(1) : line;
@@ -162,8 +163,12 @@ export class PlainTextView {
       }
       case "QUIT":
         return [`* ${nick} quit${p[0] ? ` (${p[0]})` : ""}`];
-      case "NICK":
-        return [self ? `* You are now known as ${p[0]}` : `* ${nick} is now known as ${p[0]}`];
+      case "NICK": // the user's own nick has already changed when this renders
+        return [
+          sameName(p[0], me.nick)
+            ? `* You are now known as ${p[0]}`
+            : `* ${nick} is now known as ${p[0]}`,
+        ];
       case "TOPIC":
         return [`* ${nick} set the topic of ${p[0]} to: ${p[1]}`];
       case "MODE":

@@ -28,6 +28,8 @@ export class TestClient {
   #cursor = 0;
   #waiters: (() => void)[] = [];
   #eof = false;
+  #paused: Promise<void> | undefined;
+  #resume: (() => void) | undefined;
   readonly #reading: Promise<void>;
   nick = "*";
 
@@ -71,6 +73,7 @@ export class TestClient {
         if (n === null) break;
         framer.push(buf.subarray(0, n), handler);
         this.#wake();
+        if (this.#paused) await this.#paused;
       }
     } catch { /* reset or closed by us */ }
     this.#eof = true;
@@ -81,6 +84,11 @@ export class TestClient {
     const w = this.#waiters;
     this.#waiters = [];
     for (const f of w) f();
+  }
+
+  /** Stops reading from the socket (after the read in progress), like a stalled client. */
+  pauseReading(): void {
+    this.#paused ??= new Promise((resolve) => this.#resume = resolve);
   }
 
   /** Sends one line (CRLF added). */
@@ -161,6 +169,7 @@ export class TestClient {
 
   /** Closes the socket and waits for the reader to stop. */
   async close(): Promise<void> {
+    this.#resume?.();
     try {
       this.conn.close();
     } catch { /* already closed */ }
