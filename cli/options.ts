@@ -6,6 +6,7 @@
  */
 
 import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { parseCidr } from "../server/cidr.ts";
 
 /** A TCP port, 0 (any free port) to 65535. */
 export function parsePort(value: string): number {
@@ -68,4 +69,29 @@ export function collectOper(
     throw new InvalidArgumentError("Expected NAME:PASSWORD.");
   }
   return [...previous, { name: value.slice(0, colon), password: value.slice(colon + 1) }];
+}
+
+/** A whole number from 0 up (0 usually means "unlimited" or "off"). */
+export function parseCount(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError("Expected a whole number.");
+  return Number(value);
+}
+
+/** A positive number, fractions allowed (rates). */
+export function parseRate(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
+    throw new InvalidArgumentError("Expected a positive number.");
+  }
+  return Number(value);
+}
+
+/** Comma-separated CIDR ranges (`127.0.0.0/8,::1/128`), or `none`. */
+export function parseCidrList(value: string): string[] {
+  if (value === "none" || value === "") return [];
+  const ranges = value.split(",").map((r) => r.trim());
+  const bad = ranges.find((r) => !parseCidr(r));
+  if (bad !== undefined) {
+    throw new InvalidArgumentError(`"${bad}" is not an address range like 10.0.0.0/8 or ::1/128.`);
+  }
+  return ranges;
 }

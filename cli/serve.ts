@@ -12,9 +12,12 @@ import { type RunningServer, startServer } from "../server/server.ts";
 import {
   collectOper,
   parseBytes,
+  parseCidrList,
+  parseCount,
   parseHost,
   parseNetworkName,
   parsePort,
+  parseRate,
   parseSeconds,
   parseServerName,
 } from "./options.ts";
@@ -24,6 +27,7 @@ const seconds = (ms: number) => String(ms / 1000);
 /** The `serve` subcommand. */
 export function serveCommand() {
   const d = defaultConfig();
+  const L = DEFAULT_LIMITS;
   return new Command("serve")
     .description("run the chat server: IRC and plain text (netcat) on one port")
     .addOption(
@@ -62,27 +66,60 @@ export function serveCommand() {
     )
     .addOption(
       new Option("--sendq <bytes>", "queued output after which a client is cut off")
-        .env("CHAT_SENDQ").default(DEFAULT_LIMITS.sendqBytes, "512k").argParser(parseBytes),
+        .env("CHAT_SENDQ").default(L.sendqBytes, "512k").argParser(parseBytes),
+    )
+    .addOption(
+      new Option("--recvq <bytes>", "unprocessed input after which a client is cut off")
+        .env("CHAT_RECVQ").default(L.recvqBytes, "16k").argParser(parseBytes),
+    )
+    .addOption(
+      new Option("--no-flood-control", "do not delay fast clients (for benchmarks)")
+        .env("CHAT_NO_FLOOD_CONTROL"),
+    )
+    .addOption(
+      new Option("--flood-burst <lines>", "commands a client may send at once")
+        .env("CHAT_FLOOD_BURST").default(L.floodBurst).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--flood-rate <per-second>", "commands per second after the burst")
+        .env("CHAT_FLOOD_RATE").default(L.floodRatePerSecond).argParser(parseRate),
+    )
+    .addOption(
+      new Option("--max-connections-per-ip <n>", "concurrent connections per IP (0: no limit)")
+        .env("CHAT_MAX_CONNECTIONS_PER_IP").default(L.maxConnectionsPerIp).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--connection-throttle <per-minute>", "new connections per IP per minute (0: off)")
+        .env("CHAT_CONNECTION_THROTTLE").default(L.throttleRatePerMinute).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--exempt <cidrs>", "address ranges without per-IP limits, or none")
+        .env("CHAT_EXEMPT").default(d.exempt, d.exempt.join(",")).argParser(parseCidrList),
+    )
+    .addOption(
+      new Option("--max-channels <n>", "channels one user may join")
+        .env("CHAT_MAX_CHANNELS").default(L.maxChannels).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--max-targets <n>", "targets of one PRIVMSG/NOTICE")
+        .env("CHAT_MAX_TARGETS").default(L.maxTargets).argParser(parseCount),
     )
     .addOption(
       new Option("--registration-timeout <seconds>", "time allowed to register")
         .env("CHAT_REGISTRATION_TIMEOUT")
-        .default(
-          DEFAULT_LIMITS.registrationTimeoutMs,
-          seconds(DEFAULT_LIMITS.registrationTimeoutMs),
-        )
+        .default(L.registrationTimeoutMs, seconds(L.registrationTimeoutMs))
         .argParser(parseSeconds),
     )
     .addOption(
       new Option("--ping-interval <seconds>", "idle time before the server sends PING")
         .env("CHAT_PING_INTERVAL")
-        .default(DEFAULT_LIMITS.pingIntervalMs, seconds(DEFAULT_LIMITS.pingIntervalMs))
+        .default(L.pingIntervalMs, seconds(L.pingIntervalMs))
         .argParser(parseSeconds),
     )
     .addOption(
       new Option("--ping-timeout <seconds>", "time to answer PING before being dropped")
         .env("CHAT_PING_TIMEOUT")
-        .default(DEFAULT_LIMITS.pingTimeoutMs, seconds(DEFAULT_LIMITS.pingTimeoutMs))
+        .default(L.pingTimeoutMs, seconds(L.pingTimeoutMs))
         .argParser(parseSeconds),
     )
     .action(async (opts, command) => {
@@ -104,16 +141,26 @@ export function serveCommand() {
         opers: [...opts.oper],
         logLevel: opts.logLevel,
         logMessages: opts.logMessages === true,
+        floodControl: opts.floodControl,
+        exempt: [...opts.exempt],
         limits: {
-          ...DEFAULT_LIMITS,
+          ...L,
           sendqBytes: opts.sendq,
+          recvqBytes: opts.recvq,
+          floodBurst: Math.max(1, opts.floodBurst),
+          floodRatePerSecond: opts.floodRate,
+          maxConnectionsPerIp: opts.maxConnectionsPerIp,
+          throttleBurst: opts.connectionThrottle,
+          throttleRatePerMinute: opts.connectionThrottle,
+          maxChannels: Math.max(1, opts.maxChannels),
+          maxTargets: Math.max(1, opts.maxTargets),
           registrationTimeoutMs: opts.registrationTimeout,
           pingIntervalMs: opts.pingInterval,
           pingTimeoutMs: opts.pingTimeout,
         },
       });
       const log = createLogger(config.logLevel);
-      const server: RunningServer = await startServer(config, log).catch((err) =>
+      const server: RunningServer = await startServer(config, { log }).catch((err) =>
         command.error(`error: cannot listen on ${config.host}:${config.port}: ${err.message}`)
       );
       const stop = () => {

@@ -134,6 +134,11 @@ export function parseMessage(line: string): Message | undefined {
 // one user inject commands into another user's stream.
 const UNSAFE = /[\r\n\0]/;
 const safe = (s: string) => (UNSAFE.test(s) ? s.replace(/[\r\n\0]/g, " ") : s);
+// A middle parameter also cannot hold a space, be empty or start with ":" (it would shift the
+// parameters after it); such values only come from echoing bad input back, so mark them with "_".
+const UNSAFE_MIDDLE = /[\r\n\0 ]|^:|^$/;
+const safeMiddle = (s: string) =>
+  UNSAFE_MIDDLE.test(s) ? s.replace(/[\r\n\0 ]/g, "_").replace(/^(:|$)/, "_$1") : s;
 
 /**
  * Where the free-text parameter starts, for commands that carry one. Servers conventionally
@@ -176,7 +181,7 @@ export function serializeMessage(m: Message, tags: Tags | undefined = m.tags): s
   out += m.command;
   const params = m.params;
   const last = params.length - 1;
-  for (let i = 0; i < last; i++) out += ` ${safe(params[i])}`;
+  for (let i = 0; i < last; i++) out += ` ${safeMiddle(params[i])}`;
   if (last >= 0) {
     const p = safe(params[last]);
     const colon = last >= textFrom(m.command) || p === "" || p.includes(" ") ||

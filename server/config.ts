@@ -24,6 +24,16 @@ export interface Limits {
   maxBans: number;
   /** Bytes queued for a client before it is disconnected. */
   sendqBytes: number;
+  /** Bytes of received, not yet processed lines (flood-delayed) before "Excess flood". */
+  recvqBytes: number;
+  /** Flood control: commands in a burst, then this many per second; excess is delayed. */
+  floodBurst: number;
+  floodRatePerSecond: number;
+  /** Concurrent connections per IP (0: unlimited), outside `exempt`. */
+  maxConnectionsPerIp: number;
+  /** New connections per IP: a burst, then a rate per minute (0: no throttle). */
+  throttleBurst: number;
+  throttleRatePerMinute: number;
   /** Time to complete registration after connecting. */
   registrationTimeoutMs: number;
   /** Idle time before the server sends PING. */
@@ -58,6 +68,10 @@ export interface ServerConfig {
   logMessages: boolean;
   /** Where plain-text users land. */
   defaultChannel: string;
+  /** Delay commands past the flood limits (off for benchmarks). */
+  floodControl: boolean;
+  /** Address ranges (CIDR) exempt from per-IP connection limits. */
+  exempt: string[];
   limits: Limits;
 }
 
@@ -74,6 +88,12 @@ export const DEFAULT_LIMITS: Limits = {
   modesPerCommand: 6,
   maxBans: 100,
   sendqBytes: 512 * 1024,
+  recvqBytes: 16 * 1024,
+  floodBurst: 10,
+  floodRatePerSecond: 2,
+  maxConnectionsPerIp: 16,
+  throttleBurst: 20,
+  throttleRatePerMinute: 20,
   registrationTimeoutMs: 60_000,
   pingIntervalMs: 90_000,
   pingTimeoutMs: 60_000,
@@ -93,6 +113,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     logLevel: "info",
     logMessages: false,
     defaultChannel: "#lobby",
+    floodControl: true,
+    exempt: ["127.0.0.0/8", "::1/128"],
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
   };

@@ -35,15 +35,8 @@ export class Connection {
     this.outbox = new Outbox(conn, sendq, events);
   }
 
-  /**
-   * Reads until EOF or error, feeding complete lines to `handler`. After each read it awaits
-   * `backpressure()` so a client waiting on a slow command is not read ahead of.
-   * Resolves with the reason the stream ended.
-   */
-  async readLines(
-    handler: LineHandler,
-    backpressure: () => Promise<void> | undefined,
-  ): Promise<string> {
+  /** Reads until EOF or error, feeding complete lines to `handler`; resolves with the reason. */
+  async readLines(handler: LineHandler): Promise<string> {
     const framer = new LineFramer(CLIENT_LINE_LIMITS);
     const buf = new Uint8Array(READ_BUFFER_BYTES);
     try {
@@ -52,8 +45,6 @@ export class Connection {
         if (n === null) return "Connection closed";
         framer.push(buf.subarray(0, n), handler);
         if (this.#closed) return "Connection closed";
-        const wait = backpressure();
-        if (wait) await wait;
       }
     } catch (err) {
       if (this.#closed) return "Connection closed";

@@ -39,6 +39,16 @@ export const PLAIN_COMMANDS: ReadonlyArray<[string, string]> = [
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/g;
 
+// mIRC colour codes with their digits, then every other C0 control and DEL (formatting codes,
+// bare CR, escape sequences): a netcat user's terminal would act on them.
+// deno-lint-ignore no-control-regex
+const TERMINAL_UNSAFE = /\x03(\d{1,2}(,\d{1,2})?)?|[\x00-\x1f\x7f]/g;
+
+/** Text as it may be written to a plain terminal: no colour codes, no control characters. */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, "");
+}
+
 function clock(time: number): string {
   const d = new Date(time);
   return `[${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}]`;
@@ -63,7 +73,7 @@ export class PlainTextView {
   input(raw: string, me: User): PlainInput {
     const line = raw.replace(CONTROL, "").trim();
     if (line === "") return { send: [], show: [] };
-    if (this.choosingNick) {
+    if (this.choosingNick && !/^\/quit\b/i.test(line)) {
       // USER first: the NICK that succeeds completes registration with this attempt's name.
       return { send: [msg("USER", [line, "0", "*", line]), msg("NICK", [line])], show: [] };
     }
@@ -124,8 +134,12 @@ export class PlainTextView {
     }
   }
 
-  /** Renders one message to this user as readable lines (often none, for protocol noise). */
+  /** Renders one message to this user as readable, terminal-safe lines (often none). */
   render(m: Message, time: number | undefined, me: User): string[] {
+    return this.#render(m, time, me).map(terminalSafe);
+  }
+
+  #render(m: Message, time: number | undefined, me: User): string[] {
     const nick = m.source?.split("!")[0] ?? "";
     const self = sameName(nick, me.nick);
     const p = m.params;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { Admission } from "./admission.ts";
+import { parseCidr } from "./cidr.ts";
 import type { CommandTable } from "./command_table.ts";
 import { COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
@@ -15,6 +17,16 @@ import { createServerInfo, type ServerInfo } from "./server_info.ts";
 import { Session, type SessionHost } from "./session.ts";
 
 const TICK_MS = 1000;
+/** How long a refused connection may take to receive its ERROR line. */
+const REFUSAL_WRITE_MS = 1000;
+const encoder = new TextEncoder();
+
+/** Extra wiring for tests and embedders; production uses the defaults. */
+export interface ServerOptions {
+  log?: Logger;
+  /** The command table (tests add commands to it). */
+  commands?: CommandTable;
+}
 
 /** A started server. */
 export interface RunningServer {
@@ -32,22 +44,33 @@ export interface RunningServer {
 class Server implements SessionHost, RunningServer {
   readonly hub: Hub;
   readonly info: ServerInfo;
-  readonly commands: CommandTable = COMMANDS;
+  readonly commands: CommandTable;
   readonly #listener: Deno.TcpListener;
   readonly #sessions = new Set<Session>();
+  readonly #admission: Admission;
+  #ticks = 0;
   readonly #tick: ReturnType<typeof setInterval>;
   #stopping: Promise<void> | undefined;
   readonly done: Promise<void>;
   #resolveDone!: () => void;
 
-  constructor(listener: Deno.TcpListener, info: ServerInfo, hub: Hub) {
+  constructor(
+    listener: Deno.TcpListener,
+    info: ServerInfo,
+    hub: Hub,
+    admission: Admission,
+    commands: CommandTable,
+  ) {
     this.#listener = listener;
     this.info = info;
     this.hub = hub;
+    this.#admission = admission;
+    this.commands = commands;
     this.done = new Promise((resolve) => this.#resolveDone = resolve);
     this.#tick = setInterval(() => {
       const now = Date.now();
       for (const session of this.#sessions) session.tick(now);
+      if (++this.#ticks % 60 === 0) this.#admission.sweep(now);
     }, TICK_MS);
   }
 
@@ -60,7 +83,7 @@ class Server implements SessionHost, RunningServer {
   }
 
   ended(session: Session): void {
-    this.#sessions.delete(session);
+    if (this.#sessions.delete(session)) this.#admission.release(session.connection.hostname);
   }
 
   async acceptLoop(): Promise<void> {
@@ -77,6 +100,13 @@ class Server implements SessionHost, RunningServer {
       }
       if (this.#stopping) {
         conn.close();
+        continue;
+      }
+      const addr = conn.remoteAddr as Deno.NetAddr;
+      const refusal = this.#admission.admit(addr.hostname);
+      if (refusal) {
+        this.info.log.info(`${addr.hostname}:${addr.port} refused: ${refusal}`);
+        refuse(conn, `ERROR :Closing Link: ${addr.hostname} (${refusal})\r\n`);
         continue;
       }
       const session = new Session(conn, this);
@@ -104,14 +134,43 @@ class Server implements SessionHost, RunningServer {
   }
 }
 
+/** Writes one line to a connection we will not serve, then closes it, whatever happens. */
+function refuse(conn: Deno.TcpConn, line: string): void {
+  const timer = setTimeout(() => conn.close(), REFUSAL_WRITE_MS);
+  conn.write(encoder.encode(line)).catch(() => {}).finally(() => {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed by the timer */ }
+  });
+}
+
 /** Binds the listener and starts serving; fails (throws) if the address cannot be bound. */
 export async function startServer(
   config: ServerConfig,
-  log: Logger = createLogger(config.logLevel),
+  options: ServerOptions = {},
 ): Promise<RunningServer> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const exempt = config.exempt.map((text) => {
+    const range = parseCidr(text);
+    if (!range) throw new Error(`not an address range: ${text}`);
+    return range;
+  });
+  const admission = new Admission({
+    maxPerIp: config.limits.maxConnectionsPerIp,
+    throttleBurst: config.limits.throttleBurst,
+    throttleRatePerMinute: config.limits.throttleRatePerMinute,
+    exempt,
+  });
   const info = await createServerInfo(config, log);
   const listener = Deno.listen({ hostname: config.host, port: config.port, transport: "tcp" });
-  const server = new Server(listener, info, new LocalHub());
+  const server = new Server(
+    listener,
+    info,
+    new LocalHub(),
+    admission,
+    options.commands ?? COMMANDS,
+  );
   log.info(`${info.name} listening on ${config.host}:${server.addr.port}`);
   server.acceptLoop();
   return server;

@@ -25,6 +25,8 @@ export interface ServerInfo {
   opers: Map<string, HashedSecret>;
   password: HashedSecret | undefined;
   logMessages: boolean;
+  /** Delay commands beyond `limits.floodBurst`/`floodRatePerSecond`. */
+  floodControl: boolean;
   log: Logger;
 }
 
@@ -44,6 +46,7 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     opers,
     password: config.password === undefined ? undefined : await hashSecret(config.password),
     logMessages: config.logMessages,
+    floodControl: config.floodControl,
     log,
   };
 }

@@ -16,6 +16,7 @@ import type { Outgoing } from "./outgoing.ts";
 import { PlainTextView } from "./plaintext.ts";
 import type { ServerInfo } from "./server_info.ts";
 import { type Sink, User } from "./state/user.ts";
+import { TokenBucket } from "./token_bucket.ts";
 
 /** How long a closing connection may take to flush its last lines. */
 const CLOSE_FLUSH_MS = 2000;
@@ -45,9 +46,13 @@ export class Session implements Sink {
   #mode: "unknown" | "irc" | "plain" = "unknown";
   #plain: PlainTextView | undefined;
   #plainTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Lines received while an async command runs; they run after it, in order. */
+  /** Lines received but not yet run: behind an async command or delayed by flood control. */
   #queue: string[] = [];
-  #busy: Promise<void> | undefined;
+  #queuedBytes = 0;
+  /** A line is running or the queue waits on a timer: new lines must queue. */
+  #pumping = false;
+  #pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #flood: TokenBucket | undefined;
   #ended = false;
   readonly connectedAt = Date.now();
   #lastActivity = this.connectedAt;
@@ -62,6 +67,10 @@ export class Session implements Sink {
     });
     this.user = new User(nextUserId++, this.connection.hostname, this);
     this.#ctx = new Context(this.user, host.hub, host.info);
+    const limits = host.info.limits;
+    if (host.info.floodControl) {
+      this.#flood = new TokenBucket(limits.floodBurst, limits.floodRatePerSecond, Date.now());
+    }
   }
 
   /** Serves the connection until it ends. */
@@ -71,10 +80,10 @@ export class Session implements Sink {
     this.#plainTimer = setTimeout(() => {
       if (this.#mode === "unknown") this.#openPlainDoor();
     }, this.#host.info.limits.plainTextAfterMs);
-    const reason = await this.connection.readLines(
-      { line: (l) => this.#onLine(l), tooLong: () => this.#onTooLong() },
-      () => this.#busy,
-    );
+    const reason = await this.connection.readLines({
+      line: (l) => this.#onLine(l),
+      tooLong: () => this.#onTooLong(),
+    });
     this.terminate(reason);
     await this.#closed;
   }
@@ -99,6 +108,7 @@ export class Session implements Sink {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#plainTimer);
+    clearTimeout(this.#pumpTimer);
     this.#queue = [];
     if (!quietly) this.#host.hub.quit(this.user, reason);
     const last = this.#mode === "plain"
@@ -139,14 +149,52 @@ export class Session implements Sink {
 
   #onLine(line: string): void {
     if (this.#ended) return;
-    this.#lastActivity = Date.now();
+    const now = Date.now();
+    this.#lastActivity = now;
     this.#pingSentAt = undefined;
-    if (this.#busy) {
-      this.#queue.push(line);
+    // Fast path: nothing queued and within the flood limits.
+    if (!this.#pumping && this.#floodDelay(line, now) === 0) {
+      const pending = this.#step(line);
+      if (pending) {
+        this.#pumping = true;
+        pending.then(() => this.#pump());
+      }
       return;
     }
-    const pending = this.#step(line);
-    if (pending) this.#busy = this.#drainAfter(pending);
+    this.#queue.push(line);
+    this.#queuedBytes += line.length;
+    if (this.#queuedBytes > this.#host.info.limits.recvqBytes) {
+      this.terminate("Excess flood");
+      return;
+    }
+    if (!this.#pumping) this.#pump();
+  }
+
+  /** 0 when `line` may run now (using up a token), else the milliseconds to wait. */
+  #floodDelay(line: string, now: number): number {
+    if (!this.#flood || !this.user.registered || this.user.isOper) return 0;
+    if (/^pong\b/i.test(line)) return 0; // answering the server's PING is never a flood
+    return this.#flood.take(now);
+  }
+
+  /** Runs queued lines in order, waiting for async commands and for flood-control tokens. */
+  #pump(): void {
+    this.#pumping = true;
+    while (this.#queue.length > 0 && !this.#ended) {
+      const delay = this.#floodDelay(this.#queue[0], Date.now());
+      if (delay > 0) {
+        this.#pumpTimer = setTimeout(() => this.#pump(), delay);
+        return;
+      }
+      const line = this.#queue.shift()!;
+      this.#queuedBytes -= line.length;
+      const pending = this.#step(line);
+      if (pending) {
+        pending.then(() => this.#pump());
+        return;
+      }
+    }
+    this.#pumping = false;
   }
 
   #onTooLong(): void {
@@ -173,15 +221,6 @@ export class Session implements Sink {
     } catch (err) {
       this.#crash(err, line.slice(0, 20));
     }
-  }
-
-  async #drainAfter(pending: Promise<void>): Promise<void> {
-    await pending;
-    while (this.#queue.length > 0 && !this.#ended) {
-      const next = this.#step(this.#queue.shift()!);
-      if (next) await next;
-    }
-    this.#busy = undefined;
   }
 
   #openPlainDoor(): void {

@@ -25,6 +25,12 @@ export class TestClient {
   readonly conn: Deno.TcpConn;
   /** Every line received, in order. */
   readonly lines: string[] = [];
+  /** When each line arrived (`performance.now()`), parallel to `lines`. */
+  readonly arrivals: number[] = [];
+  /** Lines received, including discarded ones, and the latest one. */
+  received = 0;
+  lastLine = "";
+  #discard = false;
   #cursor = 0;
   #waiters: (() => void)[] = [];
   #eof = false;
@@ -64,7 +70,13 @@ export class TestClient {
     const framer = new LineFramer(SERVER_LINE_LIMITS);
     const buf = new Uint8Array(16384);
     const handler = {
-      line: (l: string) => this.lines.push(l),
+      line: (l: string) => {
+        this.received++;
+        this.lastLine = l;
+        if (this.#discard) return;
+        this.lines.push(l);
+        this.arrivals.push(performance.now());
+      },
       tooLong: () => this.lines.push("<too long>"),
     };
     try {
@@ -84,6 +96,11 @@ export class TestClient {
     const w = this.#waiters;
     this.#waiters = [];
     for (const f of w) f();
+  }
+
+  /** Keeps reading but stores no more lines (bulk receivers in load tests). */
+  discardLines(): void {
+    this.#discard = true;
   }
 
   /** Stops reading from the socket (after the read in progress), like a stalled client. */
@@ -122,6 +139,25 @@ export class TestClient {
           `${this.nick}: ${
             this.#eof ? "connection closed" : "timed out"
           } waiting for ${test}\n  ${recent}`,
+        );
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits until `condition` (looking at anything, e.g. all `lines`) holds, re-checking on input. */
+  async until(condition: () => boolean, what: string, timeoutMs = DEADLINE_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      const left = deadline - Date.now();
+      if (this.#eof || left <= 0) {
+        throw new Error(
+          `${this.nick}: ${this.#eof ? "connection closed" : "timed out"} waiting until ${what}`,
         );
       }
       let timer: ReturnType<typeof setTimeout> | undefined;

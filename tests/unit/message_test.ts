@@ -73,6 +73,14 @@ Deno.test("serializing can never inject CR, LF or NUL", () => {
   assert.ok(!/[\r\n\0]/.test(line));
 });
 
+Deno.test("a bad middle parameter cannot shift the others", () => {
+  assert.equal(
+    serializeMessage({ command: "432", params: ["me", "a b\r", "Erroneous nickname"] }),
+    "432 me a_b_ :Erroneous nickname",
+  );
+  assert.equal(serializeMessage({ command: "X", params: [":)", "", "end"] }), "X _:) _ end");
+});
+
 Deno.test("parse(serialize(m)) is m for varied messages", () => {
   const cases = [
     { command: "PRIVMSG", params: ["#a", "hello :) world"], source: "a!b@c" },

@@ -98,3 +98,14 @@ Deno.test("a taken nickname during the prompt asks again", () => {
   const lines = v.render(msg("433", ["*", "zoe", "Nickname is already in use"], "srv"), 0, me("*"));
   assert.deepEqual(lines, ["! The nickname zoe is taken.", "*** Pick a nickname:"]);
 });
+
+Deno.test("rendered lines carry no colour codes or control characters", () => {
+  const v = chatting();
+  const lines = v.render(
+    msg("PRIVMSG", ["#lobby", "\x0304,01red\x03 \x02bold\x02 \x1b[2Jclear\rover"], "eve!e@h"),
+    0,
+    me(),
+  );
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /<eve> red bold \[2Jclearover$/);
+});

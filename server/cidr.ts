@@ -1,0 +1,86 @@
+/**
+ * IPv4/IPv6 address ranges (CIDR), for the addresses exempt from connection limits.
+ *
+ * @module
+ */
+
+/** A parsed range: the address bytes and the prefix length. */
+export interface Cidr {
+  bytes: Uint8Array;
+  prefix: number;
+  text: string;
+}
+
+function parseIpv4(s: string): Uint8Array | undefined {
+  const parts = s.split(".");
+  if (parts.length !== 4) return undefined;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    if (!/^\d{1,3}$/.test(parts[i]) || Number(parts[i]) > 255) return undefined;
+    out[i] = Number(parts[i]);
+  }
+  return out;
+}
+
+function parseIpv6(s: string): Uint8Array | undefined {
+  const zone = s.indexOf("%");
+  if (zone !== -1) s = s.slice(0, zone);
+  let tail: Uint8Array | undefined;
+  const lastColon = s.lastIndexOf(":");
+  if (s.includes(".")) {
+    tail = parseIpv4(s.slice(lastColon + 1));
+    if (!tail) return undefined;
+    s = s.slice(0, lastColon + 1) + "0:0";
+  }
+  const halves = s.split("::");
+  if (halves.length > 2) return undefined;
+  const groups = (h: string) => (h === "" ? [] : h.split(":"));
+  const head = groups(halves[0]);
+  const rest = halves.length === 2 ? groups(halves[1]) : [];
+  const missing = 8 - head.length - rest.length;
+  if ((halves.length === 1 && missing !== 0) || missing < 0) return undefined;
+  const all = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...rest];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(all[i])) return undefined;
+    const v = parseInt(all[i], 16);
+    out[i * 2] = v >> 8;
+    out[i * 2 + 1] = v & 0xff;
+  }
+  if (tail) out.set(tail, 12);
+  return out;
+}
+
+/** The 4 or 16 bytes of an address; IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes IPv4. */
+export function parseIp(s: string): Uint8Array | undefined {
+  const v4 = parseIpv4(s);
+  if (v4) return v4;
+  const v6 = parseIpv6(s);
+  if (v6 && v6.subarray(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff) {
+    return v6.slice(12);
+  }
+  return v6;
+}
+
+/** Parses `10.0.0.0/8`, `::1/128`, or a bare address (a one-address range). */
+export function parseCidr(text: string): Cidr | undefined {
+  const [addr, len, extra] = text.split("/");
+  if (extra !== undefined) return undefined;
+  const bytes = parseIp(addr);
+  if (!bytes) return undefined;
+  const max = bytes.length * 8;
+  const prefix = len === undefined ? max : Number(len);
+  if (len !== undefined && (!/^\d+$/.test(len) || prefix > max)) return undefined;
+  return { bytes, prefix, text };
+}
+
+/** True when `ip` is inside `range`. */
+export function cidrContains(range: Cidr, ip: Uint8Array): boolean {
+  if (ip.length !== range.bytes.length) return false;
+  let bits = range.prefix;
+  for (let i = 0; bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    if ((ip[i] & mask) !== (range.bytes[i] & mask)) return false;
+  }
+  return true;
+}
