@@ -6,6 +6,7 @@
  */
 
 import { Command } from "@commander-js/extra-typings";
+import { completionsCommand } from "./cli/completions.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { versionLine } from "./version.ts";
 
@@ -14,6 +15,7 @@ const program = new Command()
   .description("A multi-user chat server (IRC and plain text) and its terminal client.")
   .version(versionLine(), "-V, --version", "print the version, Deno version and target")
   .showSuggestionAfterError(true)
-  .addCommand(serveCommand());
+  .addCommand(serveCommand())
+  .addCommand(completionsCommand());
 
 await program.parseAsync(Deno.args, { from: "user" });
