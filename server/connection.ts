@@ -1,6 +1,7 @@
 /**
- * The socket side of one client: reading into a small reused buffer, framing lines in place,
- * and the outbox. This and `server.ts` are the only server modules that touch sockets.
+ * The socket side of one client. `ClientConnection` is what a session needs from any transport;
+ * `StreamConnection` implements it for TCP and TLS streams: reading into a small reused buffer,
+ * framing lines in place, and the outbox. Sessions never touch sockets themselves.
  *
  * @module
  */
@@ -11,31 +12,61 @@ import { Outbox, type OutboxEvents } from "./outbox.ts";
 /** Bytes read per `read()`; 4 KiB measured 15–40% faster than 1 KiB (see NOTES). */
 const READ_BUFFER_BYTES = 4096;
 
-/** One accepted TCP connection. */
-export class Connection {
-  readonly #conn: Deno.TcpConn;
-  readonly outbox: Outbox;
+/** What a session needs from a client's transport (TCP, TLS, or a WebSocket). */
+export interface ClientConnection {
   /** Remote IP address. */
   readonly hostname: string;
   /** `address:port` for logs. */
   readonly peer: string;
+  /** Encrypted (TLS): shown in WHOIS, required for some things. */
+  readonly secure: boolean;
+  /** Reads until the peer goes away, feeding lines to `handler`; resolves with the reason. */
+  readLines(handler: LineHandler): Promise<string>;
+  /** Queues CRLF-terminated lines (one or more) for sending; never blocks. */
+  send(bytes: Uint8Array): void;
+  /** Accepts no more `send`s; `last` (an ERROR line) still goes out after what is queued. */
+  finish(last: Uint8Array): void;
+  /** Waits (at most `flushMs`) for the queue to drain, then closes. */
+  close(flushMs: number): Promise<void>;
+}
+
+/** Opens a connection once the session's outbox event handlers exist. */
+export type ConnectionOpener = (events: OutboxEvents) => ClientConnection;
+
+/** `address:port`, with brackets for IPv6. */
+export function formatPeer(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** One accepted TCP or TLS connection. */
+export class StreamConnection implements ClientConnection {
+  readonly #conn: Deno.Conn;
+  readonly outbox: Outbox;
+  readonly hostname: string;
+  readonly peer: string;
+  readonly secure: boolean;
   #closed = false;
 
-  constructor(conn: Deno.TcpConn, sendq: number, events: OutboxEvents) {
+  constructor(
+    conn: Deno.TcpConn | Deno.TlsConn,
+    sendq: number,
+    events: OutboxEvents,
+    secure = false,
+  ) {
     this.#conn = conn;
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.hostname = addr.hostname;
-    this.peer = addr.hostname.includes(":")
-      ? `[${addr.hostname}]:${addr.port}`
-      : `${addr.hostname}:${addr.port}`;
-    try {
+    this.peer = formatPeer(addr);
+    this.secure = secure;
+    if ("setNoDelay" in conn) {
       conn.setNoDelay(true); // we coalesce writes ourselves
       conn.setKeepAlive(true); // finds dead plain-text peers, which are never PINGed
-    } catch { /* not every transport has these */ }
+    }
     this.outbox = new Outbox(conn, sendq, events);
   }
 
-  /** Reads until EOF or error, feeding complete lines to `handler`; resolves with the reason. */
   async readLines(handler: LineHandler): Promise<string> {
     const framer = new LineFramer(CLIENT_LINE_LIMITS);
     const buf = new Uint8Array(READ_BUFFER_BYTES);
@@ -52,12 +83,14 @@ export class Connection {
     }
   }
 
-  /** Queues bytes for sending. */
   send(bytes: Uint8Array): void {
     this.outbox.push(bytes);
   }
 
-  /** Waits (at most `flushMs`) for the queue to drain, then closes the socket. */
+  finish(last: Uint8Array): void {
+    this.outbox.finish(last);
+  }
+
   async close(flushMs: number): Promise<void> {
     if (this.#closed) return;
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -11,6 +11,7 @@ import type { CommandTable } from "./command_table.ts";
 import { COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Hub } from "./hub.ts";
+import { type ConnectionOpener, formatPeer, StreamConnection } from "./connection.ts";
 import { LocalHub } from "./local_hub.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createServerInfo, type ServerInfo } from "./server_info.ts";
@@ -102,20 +103,32 @@ class Server implements SessionHost, RunningServer {
         conn.close();
         continue;
       }
-      const addr = conn.remoteAddr as Deno.NetAddr;
-      const refusal = this.#admission.admit(addr.hostname);
-      if (refusal) {
-        this.info.log.info(`${addr.hostname}:${addr.port} refused: ${refusal}`);
-        refuse(conn, `ERROR :Closing Link: ${addr.hostname} (${refusal})\r\n`);
-        continue;
-      }
-      const session = new Session(conn, this);
-      this.#sessions.add(session);
-      session.run().catch((err) => {
-        this.info.log.error(`session ${session.connection.peer} failed: ${err?.stack ?? err}`);
-        session.terminate("Internal error");
-      });
+      const sendq = this.info.limits.sendqBytes;
+      this.admit(
+        conn.remoteAddr as Deno.NetAddr,
+        (events) => new StreamConnection(conn, sendq, events),
+        (line) => refuse(conn, line),
+      );
     }
+  }
+
+  /**
+   * Starts a session for a new connection from any listener, unless the per-IP limits refuse
+   * it: then `refuse` is given the ERROR line to send before closing.
+   */
+  admit(remote: Deno.NetAddr, open: ConnectionOpener, refuse: (line: string) => void): void {
+    const refusal = this.#admission.admit(remote.hostname);
+    if (refusal) {
+      this.info.log.info(`${formatPeer(remote)} refused: ${refusal}`);
+      refuse(`ERROR :Closing Link: ${remote.hostname} (${refusal})\r\n`);
+      return;
+    }
+    const session = new Session(open, this);
+    this.#sessions.add(session);
+    session.run().catch((err) => {
+      this.info.log.error(`session ${session.connection.peer} failed: ${err?.stack ?? err}`);
+      session.terminate("Internal error");
+    });
   }
 
   shutdown(reason = "Server shutting down"): Promise<void> {

@@ -9,7 +9,7 @@
 import { type Message, msg, parseMessage } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
 import { type CommandTable, dispatch } from "./command_table.ts";
-import { Connection } from "./connection.ts";
+import type { ClientConnection, ConnectionOpener } from "./connection.ts";
 import { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
 import type { Outgoing } from "./outgoing.ts";
@@ -39,7 +39,7 @@ let nextUserId = 1;
 
 /** One connected client. */
 export class Session implements Sink {
-  readonly connection: Connection;
+  readonly connection: ClientConnection;
   readonly user: User;
   readonly #host: SessionHost;
   readonly #ctx: Context;
@@ -59,13 +59,14 @@ export class Session implements Sink {
   #pingSentAt: number | undefined;
   #closed: Promise<void> | undefined;
 
-  constructor(conn: Deno.TcpConn, host: SessionHost) {
+  constructor(open: ConnectionOpener, host: SessionHost) {
     this.#host = host;
-    this.connection = new Connection(conn, host.info.limits.sendqBytes, {
+    this.connection = open({
       overflow: () => this.terminate("SendQ exceeded"),
       error: () => this.terminate("Write error"),
     });
     this.user = new User(nextUserId++, this.connection.hostname, this);
+    this.user.secure = this.connection.secure;
     this.#ctx = new Context(this.user, host.hub, host.info);
     const limits = host.info.limits;
     if (host.info.floodControl) {
@@ -114,7 +115,7 @@ export class Session implements Sink {
     const last = this.#mode === "plain"
       ? `*** Disconnected: ${reason}`
       : `ERROR :Closing Link: ${this.user.hostname} (${reason})`;
-    this.connection.outbox.finish(encoder.encode(last + "\r\n"));
+    this.connection.finish(encoder.encode(last + "\r\n"));
     const who = this.user.nick === "*" ? "" : ` (${this.user.nick})`;
     this.#host.info.log.info(`${this.connection.peer} disconnected${who}: ${reason}`);
     this.#closed = this.connection.close(CLOSE_FLUSH_MS);
