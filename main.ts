@@ -7,6 +7,7 @@
 
 import { Command } from "@commander-js/extra-typings";
 import { completionsCommand } from "./cli/completions.ts";
+import { joinCommand } from "./cli/join.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { versionLine } from "./version.ts";
 
@@ -16,6 +17,7 @@ const program = new Command()
   .version(versionLine(), "-V, --version", "print the version, Deno version and target")
   .showSuggestionAfterError(true)
   .addCommand(serveCommand())
+  .addCommand(joinCommand())
   .addCommand(completionsCommand());
 
 await program.parseAsync(Deno.args, { from: "user" });

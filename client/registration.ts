@@ -1,0 +1,167 @@
+/**
+ * Connection registration as a pure state machine: PASS, `CAP LS 302`, NICK, USER; capability
+ * negotiation (asking only for what the server offers, ending with CAP END); nick collisions
+ * (`nick_`, `nick__`, …) and fatal refusals. Servers without CAP answer 421 or nothing and
+ * register us anyway, so the same opening works everywhere.
+ *
+ * @module
+ */
+
+import { type Message, msg } from "../protocol/message.ts";
+import { N } from "../protocol/numerics.ts";
+
+/** Who we say we are. */
+export interface Identity {
+  nick: string;
+  /** The USER name (ident). */
+  username: string;
+  realname: string;
+  /** Server password (PASS), if any. */
+  password?: string;
+}
+
+/** Capabilities the client uses when the server offers them. */
+export const WANTED_CAPS: readonly string[] = ["server-time", "echo-message", "multi-prefix"];
+
+/** The result of feeding one message to the registration. */
+export type RegistrationStep =
+  /** Not a registration message: handle it normally. */
+  | { kind: "ignored" }
+  /** Consumed; send these, and tell the user `notice` if given. */
+  | { kind: "progress"; send: Message[]; notice?: string }
+  /** Registered (001) as `nick` with these capabilities; the 001 is also shown. */
+  | { kind: "registered"; nick: string; caps: Set<string> }
+  /** The server refused us for good (wrong password, banned, no usable nick). */
+  | { kind: "failed"; reason: string };
+
+/**
+ * Alternatives to a taken nick, tried in order: `nick_`, `nick__`, then 9-character forms
+ * (RFC 1459's NICKLEN) in case the server rejected the longer ones.
+ */
+export function alternativeNicks(nick: string): string[] {
+  const short = nick.slice(0, 7);
+  return [
+    `${nick}_`,
+    `${nick}__`,
+    `${nick.slice(0, 8)}_`,
+    ...Array.from({ length: 9 }, (_, i) => `${short}_${i + 1}`),
+  ].filter((n, i, all) => n !== nick && all.indexOf(n) === i);
+}
+
+// Numerics that end a registration attempt for good.
+const FATAL = new Set<string>([N.ERR_PASSWDMISMATCH, "465" /* ERR_YOUREBANNEDCREEP */]);
+const NICK_TAKEN = new Set<string>([N.ERR_NICKNAMEINUSE, "436", "437"]);
+
+/** One registration attempt (one per connection). */
+export class Registration {
+  readonly #identity: Identity;
+  readonly #wanted: readonly string[];
+  #nick: string;
+  readonly #alternatives: string[];
+  #offered = new Set<string>();
+  readonly #acked = new Set<string>();
+  #capDone = false;
+
+  constructor(identity: Identity, wanted: readonly string[] = WANTED_CAPS) {
+    this.#identity = identity;
+    this.#wanted = wanted;
+    this.#nick = identity.nick;
+    this.#alternatives = alternativeNicks(identity.nick);
+  }
+
+  /** The nick most recently proposed. */
+  get nick(): string {
+    return this.#nick;
+  }
+
+  /** The opening lines, sent at once (CAP LS first so CAP servers hold registration). */
+  start(): Message[] {
+    const out: Message[] = [];
+    if (this.#identity.password !== undefined) out.push(msg("PASS", [this.#identity.password]));
+    out.push(
+      msg("CAP", ["LS", "302"]),
+      msg("NICK", [this.#identity.nick]),
+      msg("USER", [this.#identity.username, "0", "*", this.#identity.realname]),
+    );
+    return out;
+  }
+
+  #endCap(): Message[] {
+    if (this.#capDone) return [];
+    this.#capDone = true;
+    return [msg("CAP", ["END"])];
+  }
+
+  /** Feeds one message received before registration completed. */
+  handle(m: Message): RegistrationStep {
+    const p = m.params;
+    switch (m.command) {
+      case "CAP":
+        return this.#cap(p);
+      case N.ERR_INVALIDCAPCMD:
+        return { kind: "progress", send: this.#endCap() };
+      case N.ERR_UNKNOWNCOMMAND:
+        // A server that predates CAP: it registers us without it.
+        if ((p[1] ?? "").toUpperCase() === "CAP") {
+          this.#capDone = true;
+          return { kind: "progress", send: [] };
+        }
+        return { kind: "ignored" };
+      case N.RPL_WELCOME:
+        return { kind: "registered", nick: p[0] ?? this.#nick, caps: new Set(this.#acked) };
+      case N.ERR_ERRONEUSNICKNAME:
+        if (this.#nick === this.#identity.nick) {
+          return {
+            kind: "failed",
+            reason: `The server rejected the nickname ${this.#nick}: ${p.at(-1) ?? ""}`,
+          };
+        }
+        return this.#nextNick(p.at(-1) ?? "Erroneous nickname");
+      case N.ERR_NOTREGISTERED:
+        return { kind: "progress", send: [] };
+    }
+    if (NICK_TAKEN.has(m.command)) return this.#nextNick("is already in use");
+    if (FATAL.has(m.command)) {
+      return { kind: "failed", reason: `The server refused the connection: ${p.at(-1) ?? ""}` };
+    }
+    return { kind: "ignored" };
+  }
+
+  #nextNick(why: string): RegistrationStep {
+    const tried = this.#nick;
+    const next = this.#alternatives.shift();
+    if (next === undefined) {
+      return { kind: "failed", reason: `No free nickname found (last tried ${tried})` };
+    }
+    this.#nick = next;
+    return {
+      kind: "progress",
+      send: [msg("NICK", [next])],
+      notice: `Nickname ${tried} ${
+        why === "is already in use" ? why : `refused (${why})`
+      }; using ${next}`,
+    };
+  }
+
+  #cap(p: string[]): RegistrationStep {
+    // CAP <nick> <sub> [*] :<list>
+    const sub = (p[1] ?? "").toUpperCase();
+    const more = p[2] === "*";
+    const list = (p.at(-1) ?? "").split(" ").filter((s) => s !== "");
+    switch (sub) {
+      case "LS": {
+        for (const item of list) this.#offered.add(item.split("=")[0]);
+        if (more) return { kind: "progress", send: [] };
+        const want = this.#wanted.filter((c) => this.#offered.has(c));
+        if (want.length === 0) return { kind: "progress", send: this.#endCap() };
+        return { kind: "progress", send: [msg("CAP", ["REQ", want.join(" ")])] };
+      }
+      case "ACK":
+        for (const item of list) if (!item.startsWith("-")) this.#acked.add(item);
+        return { kind: "progress", send: more ? [] : this.#endCap() };
+      case "NAK":
+        return { kind: "progress", send: this.#endCap() };
+    }
+    return { kind: "progress", send: [] };
+  }
+}
