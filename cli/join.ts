@@ -21,12 +21,12 @@ export const DEFAULT_SERVER = "127.0.0.1:6667";
 const MAX_NICK = 30;
 
 /** Parses `host`, `host:port`, `[v6]:port` or a bare IPv6 address (port 6667 by default). */
-export function parseServer(value: string): ServerAddress {
+export function parseServer(value: string, defaultPort = 6667): ServerAddress {
   const fail = () => {
     throw new InvalidArgumentError("Expected host or host:port, like irc.example.org:6667.");
   };
   let host = value;
-  let port = "6667";
+  let port = String(defaultPort);
   const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$/.exec(value);
   if (bracketed) {
     host = bracketed[1];
@@ -38,6 +38,15 @@ export function parseServer(value: string): ServerAddress {
   const n = Number(port);
   if (n < 1 || n > 65535) fail();
   return { host, port: n };
+}
+
+/** `account:password` for SASL PLAIN. */
+export function parseSasl(value: string): { account: string; password: string } {
+  const colon = value.indexOf(":");
+  if (colon < 1 || colon === value.length - 1 || /[\0\r\n]/.test(value)) {
+    throw new InvalidArgumentError("Expected ACCOUNT:PASSWORD.");
+  }
+  return { account: value.slice(0, colon), password: value.slice(colon + 1) };
 }
 
 /** Validates a nickname by RFC 2812's grammar. */
@@ -119,6 +128,22 @@ export function joinCommand() {
       new Option("--password <password>", "server password (PASS)").env("CHAT_PASSWORD")
         .argParser(parseText),
     )
+    .addOption(
+      new Option("--sasl <account:password>", "log in to an account with SASL PLAIN")
+        .env("CHAT_SASL").argParser(parseSasl),
+    )
+    .addOption(
+      new Option("--tls", "connect with TLS (default port 6697), verifying the certificate")
+        .env("CHAT_TLS"),
+    )
+    .addOption(
+      new Option("--insecure", "with --tls: accept any certificate (self-signed); warns")
+        .env("CHAT_INSECURE"),
+    )
+    .addOption(
+      new Option("--ca-file <pem>", "with --tls: also trust the CA certificates in this file")
+        .env("CHAT_CA_FILE"),
+    )
     .addHelpText(
       "after",
       "\nInteractive when stdin and stdout are terminals (type /help there); otherwise every\n" +
@@ -129,9 +154,23 @@ export function joinCommand() {
       let address: ServerAddress;
       const given = server ?? Deno.env.get("CHAT_SERVER") ?? DEFAULT_SERVER;
       try {
-        address = parseServer(given);
+        address = parseServer(given, opts.tls ? 6697 : 6667);
       } catch (err) {
         command.error(`error: server '${given}' is invalid. ${(err as Error).message}`);
+      }
+      if ((opts.insecure || opts.caFile) && !opts.tls) {
+        command.error("error: --insecure and --ca-file need --tls.");
+      }
+      let caCerts: string[] | undefined;
+      if (opts.caFile) {
+        try {
+          caCerts = [await Deno.readTextFile(opts.caFile)];
+        } catch (err) {
+          command.error(`error: cannot read CA file ${opts.caFile}: ${(err as Error).message}`);
+        }
+      }
+      if (opts.insecure) {
+        console.error("warning: --insecure: the server's TLS certificate is not checked");
       }
       const channels = opts.channel.length > 0 ? [...opts.channel] : ["#lobby"];
       const config: SessionConfig = {
@@ -141,7 +180,9 @@ export function joinCommand() {
           username: login,
           realname: opts.realname ?? opts.nick,
           password: opts.password,
+          sasl: opts.sasl,
         },
+        tls: opts.tls ? { insecure: opts.insecure === true, caCerts } : undefined,
         channels,
       };
       const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();

@@ -7,6 +7,7 @@
 
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { parseCidr } from "../server/cidr.ts";
+import { normalizeOrigin } from "../server/web_origin.ts";
 
 /** A TCP port, 0 (any free port) to 65535. */
 export function parsePort(value: string): number {
@@ -94,4 +95,22 @@ export function parseCidrList(value: string): string[] {
     throw new InvalidArgumentError(`"${bad}" is not an address range like 10.0.0.0/8 or ::1/128.`);
   }
   return ranges;
+}
+
+/**
+ * Collects `--web-origin` values (repeatable, each a comma list): origins such as
+ * `https://chat.example.org` whose pages may open a WebSocket, or `*` for any page anywhere.
+ */
+export function collectOrigins(value: string, previous: string[]): string[] {
+  const origins = [...previous];
+  for (const item of value.split(",").map((o) => o.trim()).filter((o) => o !== "")) {
+    const origin = item === "*" ? "*" : normalizeOrigin(item);
+    if (origin === undefined) {
+      throw new InvalidArgumentError(
+        `"${item}" is not an origin like https://chat.example.org (scheme, host, port), or *.`,
+      );
+    }
+    origins.push(origin);
+  }
+  return origins;
 }

@@ -6,11 +6,19 @@
  */
 
 import { Command, Option } from "@commander-js/extra-typings";
-import { DEFAULT_LIMITS, defaultConfig, type ServerConfig } from "../server/config.ts";
+import {
+  DEFAULT_HISTORY,
+  DEFAULT_LIMITS,
+  defaultConfig,
+  type ServerConfig,
+} from "../server/config.ts";
+import { defaultDatabasePath } from "../server/store/database.ts";
 import { createLogger, LOG_LEVELS } from "../server/log.ts";
+import { ListenerSetupError } from "../server/extra_listeners.ts";
 import { type RunningServer, startServer } from "../server/server.ts";
 import {
   collectOper,
+  collectOrigins,
   parseBytes,
   parseCidrList,
   parseCount,
@@ -23,11 +31,13 @@ import {
 } from "./options.ts";
 
 const seconds = (ms: number) => String(ms / 1000);
+const DAY = 24 * 3600 * 1000;
 
 /** The `serve` subcommand. */
 export function serveCommand() {
   const d = defaultConfig();
   const L = DEFAULT_LIMITS;
+  const H = DEFAULT_HISTORY;
   return new Command("serve")
     .description("run the chat server: IRC and plain text (netcat) on one port")
     .addOption(
@@ -37,6 +47,30 @@ export function serveCommand() {
     .addOption(
       new Option("-p, --port <number>", "TCP port (0: any free port)").env("CHAT_PORT")
         .default(d.port).argParser(parsePort),
+    )
+    .addOption(
+      new Option("--tls-cert <file>", "TLS certificate chain, PEM; reloaded on SIGHUP")
+        .env("CHAT_TLS_CERT"),
+    )
+    .addOption(
+      new Option("--tls-key <file>", "TLS private key, PEM; reloaded on SIGHUP").env(
+        "CHAT_TLS_KEY",
+      ),
+    )
+    .addOption(
+      new Option("--tls-port <number>", "TLS port for IRC (with --tls-cert)").env("CHAT_TLS_PORT")
+        .default(d.tlsPort).argParser(parsePort),
+    )
+    .addOption(
+      new Option("--no-plain", "no unencrypted IRC port: TLS only").env("CHAT_NO_PLAIN"),
+    )
+    .addOption(
+      new Option("--web-port <number>", "HTTP port of the web page and WebSocket (default: off)")
+        .env("CHAT_WEB_PORT").argParser(parsePort),
+    )
+    .addOption(
+      new Option("--web-origin <origins>", "other sites whose pages may connect (repeatable, or *)")
+        .env("CHAT_WEB_ORIGIN").argParser(collectOrigins).default([], "the page's own"),
     )
     .addOption(
       new Option("--name <server>", "server name shown to clients").env("CHAT_NAME")
@@ -63,6 +97,35 @@ export function serveCommand() {
       new Option("--log-messages", "log every PRIVMSG/NOTICE (off: privacy)").env(
         "CHAT_LOG_MESSAGES",
       ),
+    )
+    .addOption(
+      new Option("--db <path>", "SQLite file for history and accounts (:memory: keeps nothing)")
+        .env("CHAT_DB").default(defaultDatabasePath()),
+    )
+    .addOption(
+      new Option(
+        "--history-replay <lines>",
+        "lines replayed on JOIN to clients without chathistory",
+      )
+        .env("CHAT_HISTORY_REPLAY").default(H.replayLines).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--history-max-age <days>", "delete messages older than this (0: never)")
+        .env("CHAT_HISTORY_MAX_AGE").default(H.maxAgeMs, String(H.maxAgeMs / DAY))
+        .argParser((v) => parseCount(v) * DAY),
+    )
+    .addOption(
+      new Option(
+        "--history-max-per-target <n>",
+        "messages kept per channel or conversation (0: all)",
+      )
+        .env("CHAT_HISTORY_MAX_PER_TARGET").default(H.maxPerTarget).argParser(parseCount),
+    )
+    .addOption(
+      new Option("--nick-grace <seconds>", "time to log in before a registered nick is taken back")
+        .env("CHAT_NICK_GRACE")
+        .default(L.nickGraceMs, seconds(L.nickGraceMs))
+        .argParser(parseSeconds),
     )
     .addOption(
       new Option("--sendq <bytes>", "queued output after which a client is cut off")
@@ -131,9 +194,22 @@ export function serveCommand() {
           command.error(`error: cannot read MOTD file ${opts.motd}: ${(err as Error).message}`);
         }
       }
+      if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+        command.error("error: --tls-cert and --tls-key go together");
+      }
+      if (!opts.plain && opts.tlsCert === undefined) {
+        command.error("error: --no-plain needs --tls-cert and --tls-key");
+      }
       const config: ServerConfig = defaultConfig({
         host: opts.host,
         port: opts.port,
+        plain: opts.plain,
+        tls: opts.tlsCert !== undefined && opts.tlsKey !== undefined
+          ? { certFile: opts.tlsCert, keyFile: opts.tlsKey }
+          : undefined,
+        tlsPort: opts.tlsPort,
+        webPort: opts.webPort,
+        webOrigins: [...opts.webOrigin],
         name: opts.name,
         network: opts.network,
         motd,
@@ -143,6 +219,13 @@ export function serveCommand() {
         logMessages: opts.logMessages === true,
         floodControl: opts.floodControl,
         exempt: [...opts.exempt],
+        db: opts.db,
+        history: {
+          ...H,
+          replayLines: opts.historyReplay,
+          maxAgeMs: opts.historyMaxAge,
+          maxPerTarget: opts.historyMaxPerTarget,
+        },
         limits: {
           ...L,
           sendqBytes: opts.sendq,
@@ -157,17 +240,33 @@ export function serveCommand() {
           registrationTimeoutMs: opts.registrationTimeout,
           pingIntervalMs: opts.pingInterval,
           pingTimeoutMs: opts.pingTimeout,
+          nickGraceMs: opts.nickGrace,
         },
       });
       const log = createLogger(config.logLevel);
       const server: RunningServer = await startServer(config, { log }).catch((err) =>
-        command.error(`error: cannot listen on ${config.host}:${config.port}: ${err.message}`)
+        command.error(
+          err instanceof ListenerSetupError
+            ? `error: ${err.message}`
+            : err instanceof Deno.errors.AddrInUse || err instanceof Deno.errors.AddrNotAvailable ||
+                err instanceof Deno.errors.PermissionDenied && String(err.message).includes("bind")
+            ? `error: cannot listen on ${config.host}:${config.port}: ${err.message}`
+            : `error: cannot start: ${err.message}`,
+        )
       );
       const stop = () => {
         server.shutdown().then(() => Deno.exit(0));
       };
       Deno.addSignalListener("SIGINT", stop);
-      if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
+      if (Deno.build.os !== "windows") {
+        Deno.addSignalListener("SIGTERM", stop);
+        // Certificate renewal (certbot's deploy hook, `systemctl reload`): new connections get
+        // the new certificate, existing ones carry on.
+        Deno.addSignalListener("SIGHUP", () => {
+          if (config.tls) server.reloadCertificates();
+          else log.info("SIGHUP: no TLS certificates to reload");
+        });
+      }
       await server.done;
     });
 }

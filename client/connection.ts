@@ -7,6 +7,7 @@
  * @module
  */
 
+import * as nodeTls from "node:tls";
 import { LineFramer, SERVER_LINE_LIMITS } from "../protocol/lines.ts";
 import { type Message, parseMessage, serializeMessage } from "../protocol/message.ts";
 import { DEFAULT_PACING, type PacingPolicy, TokenBucket } from "./pacer.ts";
@@ -19,8 +20,23 @@ export interface ServerAddress {
 
 /** Why a connection could not be made, in words fit for a one-line error. */
 export interface ConnectError {
-  kind: "refused" | "dns" | "timeout" | "unreachable" | "other";
+  kind: "refused" | "dns" | "timeout" | "unreachable" | "tls" | "other";
   message: string;
+}
+
+/** TLS settings: verify against the system roots (plus `caCerts`), or not at all. */
+export interface TlsOptions {
+  /** Accept any certificate (self-signed, expired, wrong name). */
+  insecure: boolean;
+  /** Extra trusted CA certificates (PEM). */
+  caCerts?: string[];
+}
+
+/** What the connection reads from and writes to: a TCP or TLS socket. */
+export interface ByteStream {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
 }
 
 /** The outcome of `connectTo`. */
@@ -54,6 +70,13 @@ export function describeConnectError(err: unknown, addr: ServerAddress): Connect
   if (/lookup address|name or service not known|no address associated|nodename/i.test(detail)) {
     return { kind: "dns", message: `cannot resolve host name ${addr.host}` };
   }
+  if (/certificate|handshake|tls|alert/i.test(detail)) {
+    return {
+      kind: "tls",
+      message: `cannot connect to ${where}: the TLS certificate is not trusted ` +
+        `(${detail.replace(/\s*\(os error \d+\)$/, "")}); --insecure accepts it anyway`,
+    };
+  }
   if (/unreachable/i.test(detail)) {
     return { kind: "unreachable", message: `cannot connect to ${where}: network unreachable` };
   }
@@ -70,6 +93,91 @@ export interface ConnectionOptions {
   pacing?: PacingPolicy;
   /** Give up connecting after this long. */
   timeoutMs?: number;
+  /** Connect with TLS. */
+  tls?: TlsOptions;
+}
+
+/** A verified TLS connection (Deno's own TLS), handshake done so errors surface here. */
+async function connectVerified(addr: ServerAddress, tls: TlsOptions): Promise<ByteStream> {
+  const conn = await Deno.connectTls({
+    hostname: addr.host,
+    port: addr.port,
+    caCerts: tls.caCerts,
+  });
+  try {
+    await conn.handshake();
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+  return conn;
+}
+
+/**
+ * A TLS connection that accepts any certificate. Deno's own TLS always verifies, so this goes
+ * through `node:tls` with `rejectUnauthorized: false`, adapted to `ByteStream`.
+ */
+function connectInsecure(addr: ServerAddress): Promise<ByteStream> {
+  return new Promise((resolve, reject) => {
+    const socket = nodeTls.connect({
+      host: addr.host,
+      port: addr.port,
+      rejectUnauthorized: false,
+      servername: /^[\d.]+$|:/.test(addr.host) ? undefined : addr.host,
+    });
+    const chunks: Uint8Array[] = [];
+    let ended = false;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    socket.on("data", (d: Uint8Array) => {
+      chunks.push(new Uint8Array(d));
+      notify();
+    });
+    socket.on("end", () => {
+      ended = true;
+      notify();
+    });
+    socket.on("close", () => {
+      ended = true;
+      notify();
+    });
+    socket.once("error", (err: Error) => {
+      failure = err;
+      ended = true;
+      notify();
+      reject(err);
+    });
+    socket.once("secureConnect", () =>
+      resolve({
+        async read(p) {
+          while (chunks.length === 0 && !ended) await new Promise<void>((r) => wake = r);
+          if (chunks.length === 0) {
+            if (failure) throw failure;
+            return null;
+          }
+          const head = chunks[0];
+          const n = Math.min(p.length, head.length);
+          p.set(head.subarray(0, n));
+          if (n === head.length) chunks.shift();
+          else chunks[0] = head.subarray(n);
+          return n;
+        },
+        write(p) {
+          return new Promise((res, rej) =>
+            socket.write(p.slice(), (err?: Error | null) => err ? rej(err) : res(p.length))
+          );
+        },
+        close() {
+          socket.destroy();
+          ended = true;
+          notify();
+        },
+      }));
+  });
 }
 
 /** Opens a TCP connection; never throws. */
@@ -79,7 +187,15 @@ export async function connectTo(
 ): Promise<ConnectResult> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const attempt = Deno.connect({ hostname: addr.host, port: addr.port });
+  const tls = options.tls;
+  const attempt: Promise<ByteStream> = !tls
+    ? Deno.connect({ hostname: addr.host, port: addr.port }).then((c) => {
+      c.setNoDelay(true);
+      return c;
+    })
+    : tls.insecure
+    ? connectInsecure(addr)
+    : connectVerified(addr, tls);
   const timeout = new Promise<"timeout">((resolve) =>
     timer = setTimeout(() => resolve("timeout"), timeoutMs)
   );
@@ -89,7 +205,6 @@ export async function connectTo(
       attempt.then((c) => c.close(), () => {});
       return { ok: false, error: describeConnectError(new Deno.errors.TimedOut(), addr) };
     }
-    conn.setNoDelay(true);
     return { ok: true, connection: new IrcConnection(conn, options) };
   } catch (err) {
     return { ok: false, error: describeConnectError(err, addr) };
@@ -107,7 +222,7 @@ const encoder = new TextEncoder();
 
 /** A live connection. Create with `connectTo`. */
 export class IrcConnection {
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: ByteStream;
   readonly #onMessage: (m: Message, connection: IrcConnection) => void;
   readonly #bucket: TokenBucket;
   readonly #queue: Queued[] = [];
@@ -122,7 +237,7 @@ export class IrcConnection {
   lastReceived = Date.now();
   readonly #reading: Promise<void>;
 
-  constructor(conn: Deno.TcpConn, options: ConnectionOptions) {
+  constructor(conn: ByteStream, options: ConnectionOptions) {
     this.#conn = conn;
     this.#onMessage = options.onMessage;
     this.#bucket = new TokenBucket(options.pacing ?? DEFAULT_PACING, Date.now());

@@ -18,6 +18,8 @@ export interface Identity {
   realname: string;
   /** Server password (PASS), if any. */
   password?: string;
+  /** Account to log in to with SASL PLAIN before registration completes. */
+  sasl?: { account: string; password: string };
 }
 
 /** Capabilities the client uses when the server offers them. */
@@ -61,6 +63,7 @@ export class Registration {
   #offered = new Set<string>();
   readonly #acked = new Set<string>();
   #capDone = false;
+  #saslDone = false;
 
   constructor(identity: Identity, wanted: readonly string[] = WANTED_CAPS) {
     this.#identity = identity;
@@ -119,6 +122,19 @@ export class Registration {
         return this.#nextNick(p.at(-1) ?? "Erroneous nickname");
       case N.ERR_NOTREGISTERED:
         return { kind: "progress", send: [] };
+      case "AUTHENTICATE":
+        return p[0] === "+" ? { kind: "progress", send: this.#saslPayload() } : { kind: "ignored" };
+      case N.RPL_LOGGEDIN:
+        return { kind: "progress", send: [], notice: p.at(-1) };
+      case N.RPL_SASLSUCCESS:
+      case N.ERR_SASLALREADY:
+        this.#saslDone = true;
+        return { kind: "progress", send: this.#endCap() };
+      case N.ERR_SASLFAIL:
+      case N.ERR_SASLTOOLONG:
+      case N.ERR_NICKLOCKED:
+        if (!this.#identity.sasl) return { kind: "ignored" };
+        return { kind: "failed", reason: `SASL login failed: ${p.at(-1) ?? ""}` };
     }
     if (NICK_TAKEN.has(m.command)) return this.#nextNick("is already in use");
     if (FATAL.has(m.command)) {
@@ -143,6 +159,20 @@ export class Registration {
     };
   }
 
+  /** `authzid\0authcid\0password` in base64, in 400-byte AUTHENTICATE chunks. */
+  #saslPayload(): Message[] {
+    const sasl = this.#identity.sasl;
+    if (!sasl) return [msg("AUTHENTICATE", ["*"])];
+    const bytes = new TextEncoder().encode(`${sasl.account}\0${sasl.account}\0${sasl.password}`);
+    const b64 = btoa(String.fromCharCode(...bytes));
+    const out: Message[] = [];
+    for (let i = 0; i < b64.length; i += 400) {
+      out.push(msg("AUTHENTICATE", [b64.slice(i, i + 400)]));
+    }
+    if (b64.length % 400 === 0) out.push(msg("AUTHENTICATE", ["+"]));
+    return out;
+  }
+
   #cap(p: string[]): RegistrationStep {
     // CAP <nick> <sub> [*] :<list>
     const sub = (p[1] ?? "").toUpperCase();
@@ -152,14 +182,26 @@ export class Registration {
       case "LS": {
         for (const item of list) this.#offered.add(item.split("=")[0]);
         if (more) return { kind: "progress", send: [] };
-        const want = this.#wanted.filter((c) => this.#offered.has(c));
+        const saslWanted = this.#identity.sasl !== undefined;
+        if (saslWanted && !this.#offered.has("sasl")) {
+          return { kind: "failed", reason: "The server does not offer SASL; cannot log in" };
+        }
+        const want = [...this.#wanted, ...(saslWanted ? ["sasl"] : [])]
+          .filter((c) => this.#offered.has(c));
         if (want.length === 0) return { kind: "progress", send: this.#endCap() };
         return { kind: "progress", send: [msg("CAP", ["REQ", want.join(" ")])] };
       }
       case "ACK":
         for (const item of list) if (!item.startsWith("-")) this.#acked.add(item);
-        return { kind: "progress", send: more ? [] : this.#endCap() };
+        if (more) return { kind: "progress", send: [] };
+        if (this.#acked.has("sasl") && this.#identity.sasl && !this.#saslDone) {
+          return { kind: "progress", send: [msg("AUTHENTICATE", ["PLAIN"])] };
+        }
+        return { kind: "progress", send: this.#endCap() };
       case "NAK":
+        if (this.#identity.sasl) {
+          return { kind: "failed", reason: "The server refused the sasl capability" };
+        }
         return { kind: "progress", send: this.#endCap() };
     }
     return { kind: "progress", send: [] };

@@ -18,6 +18,7 @@ import {
   formatAddress,
   type IrcConnection,
   type ServerAddress,
+  type TlsOptions,
 } from "./connection.ts";
 import { type ChatEvent, toEvents } from "./events.ts";
 import type { PacingPolicy } from "./pacer.ts";
@@ -27,6 +28,8 @@ import { ClientState } from "./state.ts";
 /** Everything a session needs to know. */
 export interface SessionConfig {
   server: ServerAddress;
+  /** Connect with TLS (verified unless `insecure`). */
+  tls?: TlsOptions;
   identity: Identity;
   /** Channels to join after registering (the first one becomes current). */
   channels: string[];
@@ -219,6 +222,7 @@ export class ChatSession {
       onMessage: (m, conn) => this.#receive(m, conn),
       pacing: this.#config.pacing,
       timeoutMs: this.#config.connectTimeoutMs,
+      tls: this.#config.tls,
     });
   }
 

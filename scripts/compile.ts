@@ -54,8 +54,8 @@ export const LEAN_FLAGS: readonly string[] = ["--exclude-unused-npm"];
 
 /**
  * Modules and files the module graph doesn't reach through imports, passed as `--include` (paths
- * relative to the repository root): Web Worker scripts (`new Worker(new URL(…))` is not followed),
- * and later the web client's static assets.
+ * relative to the repository root): Web Worker scripts (`new Worker(new URL(…))` is not followed).
+ * The web page's files need none: `web/assets.ts` (generated) is an ordinary module that embeds them.
  */
 export const INCLUDES: readonly string[] = [];
 

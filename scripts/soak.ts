@@ -33,7 +33,18 @@ for (const [name, v] of [["clients", CLIENTS], ["minutes", DURATION_MS], ["rate"
 const enc = new TextEncoder();
 const main = new URL("../main.ts", import.meta.url).pathname;
 const server = new Deno.Command(Deno.execPath(), {
-  args: ["run", "--allow-net", "--allow-read", "--allow-env", main, "serve", "--port", "0"],
+  args: [
+    "run",
+    "--allow-net",
+    "--allow-read",
+    "--allow-env",
+    main,
+    "serve",
+    "--port",
+    "0",
+    "--db",
+    ":memory:",
+  ],
   stderr: "piped",
   stdout: "null",
 }).spawn();

@@ -7,15 +7,23 @@
 
 /** Supported capabilities and their CAP LS 302 values. */
 export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
+  ["account-notify", ""],
+  ["account-tag", ""],
   ["away-notify", ""],
+  ["batch", ""],
   ["cap-notify", ""],
+  ["draft/account-registration", ""],
+  ["draft/chathistory", ""],
   ["echo-message", ""],
   ["extended-join", ""],
   ["invite-notify", ""],
+  ["labeled-response", ""],
   ["message-tags", ""],
   ["multi-prefix", ""],
+  ["sasl", "PLAIN"],
   ["server-time", ""],
   ["setname", ""],
+  ["standard-replies", ""],
   ["userhost-in-names", ""],
 ]);
 

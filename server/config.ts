@@ -42,6 +42,20 @@ export interface Limits {
   pingTimeoutMs: number;
   /** Silence after connecting that marks a plain-text (netcat) user. */
   plainTextAfterMs: number;
+  /** Time a user holding a registered nick has to log in before being renamed. */
+  nickGraceMs: number;
+}
+
+/** What history keeps and replays. */
+export interface HistoryConfig {
+  /** Lines replayed on JOIN to clients without `draft/chathistory` (0: none). */
+  replayLines: number;
+  /** Most messages one CHATHISTORY request returns (ISUPPORT CHATHISTORY). */
+  queryLimit: number;
+  /** Messages older than this are pruned (0: kept forever). */
+  maxAgeMs: number;
+  /** At most this many messages per channel or private conversation (0: no limit). */
+  maxPerTarget: number;
 }
 
 /** Operator credentials as given on the command line (`--oper NAME:PASSWORD`). */
@@ -50,10 +64,26 @@ export interface OperCredential {
   password: string;
 }
 
+/** PEM files of a TLS certificate chain and its private key; re-read on SIGHUP. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
 /** The configuration of one server process. */
 export interface ServerConfig {
   host: string;
   port: number;
+  /** Listen for unencrypted IRC on `port` (false: `--no-plain`, TLS only). */
+  plain: boolean;
+  /** Certificate and key for the TLS port and the web port; undefined: no TLS. */
+  tls: TlsFiles | undefined;
+  /** The TLS IRC port (used only with `tls`). */
+  tlsPort: number;
+  /** The HTTP(S) port of the web page and the WebSocket endpoint; undefined: off. */
+  webPort: number | undefined;
+  /** Origins, besides the page's own, whose pages may open a WebSocket (`*`: any). */
+  webOrigins: string[];
   /** Server name: the source of numerics, shown in WHOIS. */
   name: string;
   /** Network name (ISUPPORT NETWORK). */
@@ -72,6 +102,9 @@ export interface ServerConfig {
   floodControl: boolean;
   /** Address ranges (CIDR) exempt from per-IP connection limits. */
   exempt: string[];
+  /** The SQLite database file, or `:memory:`. */
+  db: string;
+  history: HistoryConfig;
   limits: Limits;
 }
 
@@ -98,6 +131,15 @@ export const DEFAULT_LIMITS: Limits = {
   pingIntervalMs: 90_000,
   pingTimeoutMs: 60_000,
   plainTextAfterMs: 1_000,
+  nickGraceMs: 30_000,
+};
+
+/** History defaults: a screenful on join, a year of messages, Ergo's 1000-line query limit. */
+export const DEFAULT_HISTORY: HistoryConfig = {
+  replayLines: 30,
+  queryLimit: 1000,
+  maxAgeMs: 365 * 24 * 3600 * 1000,
+  maxPerTarget: 100_000,
 };
 
 /** A complete configuration with every default filled in. */
@@ -105,6 +147,11 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   return {
     host: "127.0.0.1",
     port: 6667,
+    plain: true,
+    tls: undefined,
+    tlsPort: 6697,
+    webPort: undefined,
+    webOrigins: [],
     name: "chat.local",
     network: "chat",
     motd: undefined,
@@ -115,7 +162,9 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     defaultChannel: "#lobby",
     floodControl: true,
     exempt: ["127.0.0.0/8", "::1/128"],
+    db: ":memory:",
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
+    history: { ...DEFAULT_HISTORY, ...overrides.history },
   };
 }

@@ -20,6 +20,8 @@ export interface ClientConnection {
   readonly peer: string;
   /** Encrypted (TLS): shown in WHOIS, required for some things. */
   readonly secure: boolean;
+  /** Whether a silent or non-IRC client may be a netcat user (not on WebSockets). */
+  readonly canBePlainText: boolean;
   /** Reads until the peer goes away, feeding lines to `handler`; resolves with the reason. */
   readLines(handler: LineHandler): Promise<string>;
   /** Queues CRLF-terminated lines (one or more) for sending; never blocks. */
@@ -47,6 +49,7 @@ export class StreamConnection implements ClientConnection {
   readonly hostname: string;
   readonly peer: string;
   readonly secure: boolean;
+  readonly canBePlainText = true;
   #closed = false;
 
   constructor(

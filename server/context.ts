@@ -10,17 +10,21 @@ import type { Hub } from "./hub.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { ServerInfo } from "./server_info.ts";
 import type { User } from "./state/user.ts";
+import type { Stores } from "./store/stores.ts";
 
 /** Everything a handler needs; one per connection, reused for each command. */
 export class Context {
   readonly user: User;
   readonly hub: Hub;
   readonly server: ServerInfo;
+  /** History, accounts and registered channels. */
+  readonly stores: Stores;
 
-  constructor(user: User, hub: Hub, server: ServerInfo) {
+  constructor(user: User, hub: Hub, server: ServerInfo, stores: Stores) {
     this.user = user;
     this.hub = hub;
     this.server = server;
+    this.stores = stores;
   }
 
   /** Sends a numeric: `:server NNN nick params…` (`*` before the client has a nick). */
@@ -36,6 +40,16 @@ export class Context {
   /** Sends any message to this client. */
   send(message: Message, time?: number): void {
     this.user.send(new Outgoing(message, time));
+  }
+
+  /** Sends an IRCv3 standard reply: `FAIL <command> <code> [context…] :<description>`. */
+  fail(command: string, code: string, ...rest: string[]): void {
+    this.sendFromServer("FAIL", [command, code, ...rest]);
+  }
+
+  /** Sends a server NOTICE to this client. */
+  notice(text: string): void {
+    this.sendFromServer("NOTICE", [this.user.nick, text]);
   }
 
   /** Ends this client's connection with an ERROR line; it quits with `reason`. */

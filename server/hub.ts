@@ -80,6 +80,10 @@ export interface Hub {
   setAway(user: User, message: string | undefined): void;
   /** Changes the realname; `setname` neighbours are told. */
   setRealname(user: User, realname: string): void;
+  /** Logs a user in or out of an account; `account-notify` neighbours are told. */
+  setAccount(user: User, account: string | undefined): void;
+  /** Registers a channel to a founder account (persisted), or drops the registration. */
+  setFounder(channel: Channel, founder: string | undefined): void;
 
   /** Delivers to every member of a channel (the hot path of chat). */
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void;

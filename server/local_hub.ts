@@ -11,6 +11,7 @@ import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_m
 import type { DeliveryFilter, Hub, NetworkStats, WhowasEntry } from "./hub.ts";
 import { Outgoing } from "./outgoing.ts";
 import { Channel, OP } from "./state/channel.ts";
+import type { ChannelRegistry, RegisteredChannel } from "./store/accounts.ts";
 import type { User } from "./state/user.ts";
 
 const WHOWAS_PER_NICK = 5;
@@ -32,17 +33,26 @@ export class LocalHub implements Hub {
   #registered = 0;
   #maxUsers = 0;
   readonly #now: () => number;
+  readonly #registry: ChannelRegistry | undefined;
 
-  constructor(now: () => number = Date.now) {
-    this.#now = now;
+  /** `registry` restores registered channels when they are recreated and saves their changes. */
+  constructor(options: { registry?: ChannelRegistry; now?: () => number } = {}) {
+    this.#registry = options.registry;
+    this.#now = options.now ?? Date.now;
   }
 
   findUser(nick: string): User | undefined {
     return this.#nicks.get(foldCase(nick));
   }
 
+  /** A channel in memory, or a registered one brought back (empty) from the registry. */
   findChannel(name: string): Channel | undefined {
-    return this.#channels.get(foldCase(name));
+    const folded = foldCase(name);
+    const found = this.#channels.get(folded);
+    if (found || !this.#registry) return found;
+    const restored = this.#restore(name);
+    if (restored) this.#channels.set(folded, restored);
+    return restored;
   }
 
   *users(): Iterable<User> {
@@ -117,19 +127,20 @@ export class LocalHub implements Hub {
 
   join(user: User, name: string): Promise<Channel> {
     const folded = foldCase(name);
-    let channel = this.#channels.get(folded);
+    let channel = this.findChannel(name);
     if (!channel) {
       channel = new Channel(name, this.#now());
       channel.modes.add("n").add("t");
       this.#channels.set(folded, channel);
     }
-    channel.members.set(user, channel.members.size === 0 ? OP : 0);
+    const first = channel.members.size === 0 && channel.founder === undefined;
+    channel.members.set(user, first || channel.isFounder(user) ? OP : 0);
     channel.invited.delete(user.folded);
     user.channels.set(folded, channel);
     const time = this.#now();
     const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time);
     const extended = new Outgoing(
-      msg("JOIN", [channel.name, "*", user.realname], user.source),
+      msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
       time,
     );
     for (const member of channel.members.keys()) {
@@ -157,6 +168,7 @@ export class LocalHub implements Hub {
     const now = this.#now();
     channel.topic = text === "" ? undefined : { text, setBy: by.source, setAt: now };
     this.toChannel(channel, new Outgoing(msg("TOPIC", [channel.name, text], by.source), now));
+    this.#persist(channel);
   }
 
   changeModes(by: User, channel: Channel, changes: ModeChange[]): void {
@@ -169,6 +181,7 @@ export class LocalHub implements Hub {
     if (applied.length === 0) return;
     const params = [channel.name, ...formatModeChanges(applied)];
     this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), now));
+    this.#persist(channel);
   }
 
   invite(by: User, channel: Channel, target: User): void {
@@ -189,6 +202,18 @@ export class LocalHub implements Hub {
     user.realname = realname;
     const out = new Outgoing(msg("SETNAME", [realname], user.source), this.#now());
     this.toNeighbours(user, out, { cap: "setname" });
+  }
+
+  setAccount(user: User, account: string | undefined): void {
+    user.account = account;
+    const out = new Outgoing(msg("ACCOUNT", [account ?? "*"], user.source), this.#now());
+    this.toNeighbours(user, out, { except: user, cap: "account-notify" });
+  }
+
+  setFounder(channel: Channel, founder: string | undefined): void {
+    channel.founder = founder === undefined ? undefined : foldCase(founder);
+    if (founder === undefined) this.#registry?.dropChannel(channel.name);
+    else this.#persist(channel);
   }
 
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
@@ -222,6 +247,36 @@ export class LocalHub implements Hub {
 
   toUsersWithMode(mode: string, out: Outgoing): void {
     for (const user of this.users()) if (user.modes.has(mode)) user.send(out);
+  }
+
+  /** A registered channel as it was saved, or undefined. */
+  #restore(name: string): Channel | undefined {
+    const saved = this.#registry?.load(name);
+    if (!saved) return undefined;
+    const channel = new Channel(saved.name, saved.created);
+    channel.founder = saved.founder;
+    channel.topic = saved.topic;
+    for (const m of saved.modes) channel.modes.add(m);
+    channel.key = saved.key;
+    channel.limit = saved.limit;
+    channel.bans.push(...saved.bans);
+    return channel;
+  }
+
+  /** Saves a registered channel's state after a change. */
+  #persist(channel: Channel): void {
+    if (channel.founder === undefined || !this.#registry) return;
+    const saved: RegisteredChannel = {
+      name: channel.name,
+      founder: channel.founder,
+      topic: channel.topic,
+      modes: [...channel.modes].sort().join(""),
+      key: channel.key,
+      limit: channel.limit,
+      bans: channel.bans,
+      created: channel.created,
+    };
+    this.#registry.save(saved);
   }
 
   #removeMember(channel: Channel, user: User): void {

@@ -18,6 +18,11 @@ export interface OutboxEvents {
   overflow(): void;
   /** The socket refused a write; nothing more is written. */
   error(err: unknown): void;
+  /**
+   * Called right before bytes go to the socket. The session commits pending history here, so
+   * no client ever sees a message (an echo, say) that is not yet stored.
+   */
+  beforeWrite?(): void;
 }
 
 /** Per-connection send queue with coalescing. */
@@ -97,6 +102,7 @@ export class Outbox {
   async #flush(): Promise<void> {
     try {
       while (this.#queue.length > 0 && !this.#stopped) {
+        this.#events.beforeWrite?.();
         let rest = takeAll(this.#queue);
         this.#queue = [];
         this.#inFlightBytes = rest.length;

@@ -14,36 +14,64 @@ import { type Message, serializeMessage, type Tags } from "../protocol/message.t
 export const WANTS_TIME = 1;
 /** Variant bit: the recipient negotiated `message-tags` (msgid and client-only tags). */
 export const WANTS_TAGS = 2;
+/** Variant bit: the recipient negotiated `account-tag`. */
+export const WANTS_ACCOUNT = 4;
 
 const encoder = new TextEncoder();
+
+/** What an `Outgoing` carries besides the message; all optional. */
+export interface OutgoingExtras {
+  /** Milliseconds since the epoch; sent as `time=` to `server-time` clients. */
+  time?: number;
+  /** `msgid` and client-only (`+`) tags, for `message-tags` clients. */
+  tags?: Tags;
+  /** The sender's account, for `account-tag` clients. */
+  account?: string;
+  /** Tags every recipient gets (`batch`, `label`): only on messages made for one recipient. */
+  always?: Tags;
+}
 
 /** A message plus the tags that only some recipients may see. */
 export class Outgoing {
   readonly message: Message;
-  /** Milliseconds since the epoch; sent as `time=` to `server-time` clients. */
   readonly time: number | undefined;
-  /** `msgid` and client-only (`+`) tags, for `message-tags` clients. */
   readonly tags: Tags | undefined;
-  readonly #bytes: (Uint8Array | undefined)[] = [undefined, undefined, undefined, undefined];
+  readonly account: string | undefined;
+  readonly always: Tags | undefined;
+  readonly #bytes: (Uint8Array | undefined)[] = new Array(8);
 
-  constructor(message: Message, time?: number, tags?: Tags) {
+  constructor(message: Message, time?: number, tags?: Tags, account?: string, always?: Tags) {
     this.message = message;
     this.time = time;
     this.tags = tags;
+    this.account = account;
+    this.always = always;
+  }
+
+  /** The same message with more tags for every recipient (labels, batches). */
+  with(always: Tags): Outgoing {
+    return new Outgoing(this.message, this.time, this.tags, this.account, {
+      ...this.always,
+      ...always,
+    });
   }
 
   /** The CRLF-terminated line for a recipient with the given variant bits. */
   bytes(variant: number): Uint8Array {
     if (this.time === undefined) variant &= ~WANTS_TIME;
     if (this.tags === undefined) variant &= ~WANTS_TAGS;
+    if (this.account === undefined) variant &= ~WANTS_ACCOUNT;
     return this.#bytes[variant] ??= encoder.encode(this.line(variant) + "\r\n");
   }
 
   /** The line without CRLF for the given variant (for logs and the plain-text door). */
   line(variant = 0): string {
-    let tags: Tags | undefined;
+    let tags: Tags | undefined = this.always;
     if (variant & WANTS_TIME && this.time !== undefined) {
-      tags = { time: new Date(this.time).toISOString() };
+      tags = { ...tags, time: new Date(this.time).toISOString() };
+    }
+    if (variant & WANTS_ACCOUNT && this.account !== undefined) {
+      tags = { ...tags, account: this.account };
     }
     if (variant & WANTS_TAGS && this.tags) tags = { ...tags, ...this.tags };
     return serializeMessage(this.message, tags);

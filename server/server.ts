@@ -12,12 +12,16 @@ import { COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Hub } from "./hub.ts";
 import { type ConnectionOpener, formatPeer, StreamConnection } from "./connection.ts";
+import { ExtraListeners } from "./extra_listeners.ts";
 import { LocalHub } from "./local_hub.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createServerInfo, type ServerInfo } from "./server_info.ts";
 import { Session, type SessionHost } from "./session.ts";
+import { openSqliteStores, type Stores } from "./store/stores.ts";
 
 const TICK_MS = 1000;
+/** How often history retention runs (and once at start). */
+const PRUNE_EVERY_TICKS = 600;
 /** How long a refused connection may take to receive its ERROR line. */
 const REFUSAL_WRITE_MS = 1000;
 const encoder = new TextEncoder();
@@ -27,12 +31,20 @@ export interface ServerOptions {
   log?: Logger;
   /** The command table (tests add commands to it). */
   commands?: CommandTable;
+  /** Stores to use instead of opening `config.db` (they are not closed at shutdown then). */
+  stores?: Stores;
 }
 
 /** A started server. */
 export interface RunningServer {
-  /** The bound address (the port is the real one when 0 was asked for). */
+  /** The bound address (the port is the real one when 0 was asked for); TLS's with --no-plain. */
   readonly addr: Deno.NetAddr;
+  /** The TLS IRC port's address, when TLS is on. */
+  readonly tlsAddr: Deno.NetAddr | undefined;
+  /** The web port's address, when it is on. */
+  readonly webAddr: Deno.NetAddr | undefined;
+  /** Re-reads the TLS certificate files (SIGHUP); logs the outcome, true when it worked. */
+  reloadCertificates(): Promise<boolean>;
   /** Live connections, registered or not. */
   readonly connectionCount: number;
   readonly hub: Hub;
@@ -46,7 +58,11 @@ class Server implements SessionHost, RunningServer {
   readonly hub: Hub;
   readonly info: ServerInfo;
   readonly commands: CommandTable;
-  readonly #listener: Deno.TcpListener;
+  readonly stores: Stores;
+  readonly #ownsStores: boolean;
+  readonly #listener: Deno.TcpListener | undefined;
+  /** TLS and web listeners, set once they are open. */
+  extra: ExtraListeners | undefined;
   readonly #sessions = new Set<Session>();
   readonly #admission: Admission;
   #ticks = 0;
@@ -56,27 +72,59 @@ class Server implements SessionHost, RunningServer {
   #resolveDone!: () => void;
 
   constructor(
-    listener: Deno.TcpListener,
+    listener: Deno.TcpListener | undefined,
     info: ServerInfo,
     hub: Hub,
     admission: Admission,
     commands: CommandTable,
+    stores: Stores,
+    ownsStores: boolean,
   ) {
     this.#listener = listener;
     this.info = info;
     this.hub = hub;
     this.#admission = admission;
     this.commands = commands;
+    this.stores = stores;
+    this.#ownsStores = ownsStores;
     this.done = new Promise((resolve) => this.#resolveDone = resolve);
+    this.#prune();
     this.#tick = setInterval(() => {
       const now = Date.now();
       for (const session of this.#sessions) session.tick(now);
-      if (++this.#ticks % 60 === 0) this.#admission.sweep(now);
+      if (++this.#ticks % 60 === 0) {
+        this.#admission.sweep(now);
+        this.info.loginThrottle.sweep(now);
+      }
+      if (this.#ticks % PRUNE_EVERY_TICKS === 0) this.#prune();
     }, TICK_MS);
   }
 
+  /** Applies history retention in the background of the tick. */
+  #prune(): void {
+    const { maxAgeMs, maxPerTarget } = this.info.history;
+    try {
+      const deleted = this.stores.history.prune({ maxAgeMs, maxPerConversation: maxPerTarget });
+      if (deleted > 0) this.info.log.info(`history: pruned ${deleted} messages`);
+    } catch (err) {
+      this.info.log.error(`history pruning failed: ${(err as Error).message}`);
+    }
+  }
+
   get addr(): Deno.NetAddr {
-    return this.#listener.addr as Deno.NetAddr;
+    return (this.#listener?.addr ?? this.tlsAddr ?? this.webAddr) as Deno.NetAddr;
+  }
+
+  get tlsAddr(): Deno.NetAddr | undefined {
+    return this.extra?.tls?.addr;
+  }
+
+  get webAddr(): Deno.NetAddr | undefined {
+    return this.extra?.web?.addr;
+  }
+
+  reloadCertificates(): Promise<boolean> {
+    return this.extra?.reload() ?? Promise.resolve(true);
   }
 
   get connectionCount(): number {
@@ -88,6 +136,7 @@ class Server implements SessionHost, RunningServer {
   }
 
   async acceptLoop(): Promise<void> {
+    if (!this.#listener) return;
     for (;;) {
       let conn: Deno.TcpConn;
       try {
@@ -99,17 +148,22 @@ class Server implements SessionHost, RunningServer {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      if (this.#stopping) {
-        conn.close();
-        continue;
-      }
-      const sendq = this.info.limits.sendqBytes;
-      this.admit(
-        conn.remoteAddr as Deno.NetAddr,
-        (events) => new StreamConnection(conn, sendq, events),
-        (line) => refuse(conn, line),
-      );
+      this.acceptStream(conn, false);
     }
+  }
+
+  /** Serves an accepted TCP or TLS stream (`secure`: TLS). */
+  acceptStream(conn: Deno.TcpConn | Deno.TlsConn, secure: boolean): void {
+    if (this.#stopping) {
+      conn.close();
+      return;
+    }
+    const sendq = this.info.limits.sendqBytes;
+    this.admit(
+      conn.remoteAddr as Deno.NetAddr,
+      (events) => new StreamConnection(conn, sendq, events, secure),
+      (line) => refuse(conn, line),
+    );
   }
 
   /**
@@ -117,6 +171,10 @@ class Server implements SessionHost, RunningServer {
    * it: then `refuse` is given the ERROR line to send before closing.
    */
   admit(remote: Deno.NetAddr, open: ConnectionOpener, refuse: (line: string) => void): void {
+    if (this.#stopping) {
+      refuse(`ERROR :Closing Link: ${remote.hostname} (Server shutting down)\r\n`);
+      return;
+    }
     const refusal = this.#admission.admit(remote.hostname);
     if (refusal) {
       this.info.log.info(`${formatPeer(remote)} refused: ${refusal}`);
@@ -136,11 +194,15 @@ class Server implements SessionHost, RunningServer {
       this.info.log.info(`shutting down: ${reason} (${this.#sessions.size} connections)`);
       clearInterval(this.#tick);
       try {
-        this.#listener.close();
+        this.#listener?.close();
       } catch { /* already closed */ }
+      this.extra?.stopAccepting();
       const sessions = [...this.#sessions];
       for (const s of sessions) s.terminate(reason, true);
       await Promise.all(sessions.map((s) => s.closed));
+      await this.extra?.close();
+      if (this.#ownsStores) this.stores.close();
+      else this.stores.history.flush();
       this.#resolveDone();
     })();
     return this.#stopping;
@@ -148,7 +210,7 @@ class Server implements SessionHost, RunningServer {
 }
 
 /** Writes one line to a connection we will not serve, then closes it, whatever happens. */
-function refuse(conn: Deno.TcpConn, line: string): void {
+function refuse(conn: Deno.Conn, line: string): void {
   const timer = setTimeout(() => conn.close(), REFUSAL_WRITE_MS);
   conn.write(encoder.encode(line)).catch(() => {}).finally(() => {
     clearTimeout(timer);
@@ -158,7 +220,10 @@ function refuse(conn: Deno.TcpConn, line: string): void {
   });
 }
 
-/** Binds the listener and starts serving; fails (throws) if the address cannot be bound. */
+/**
+ * Binds the listeners and starts serving; fails (throws) if an address cannot be bound or the
+ * TLS files are bad (`ListenerSetupError` for the TLS and web ports).
+ */
 export async function startServer(
   config: ServerConfig,
   options: ServerOptions = {},
@@ -176,15 +241,48 @@ export async function startServer(
     exempt,
   });
   const info = await createServerInfo(config, log);
-  const listener = Deno.listen({ hostname: config.host, port: config.port, transport: "tcp" });
+  let stores: Stores;
+  try {
+    stores = options.stores ?? openSqliteStores(config.db);
+  } catch (err) {
+    throw new Error(`cannot open database ${config.db}: ${(err as Error).message}`);
+  }
+  let listener: Deno.TcpListener | undefined;
+  let extra: ExtraListeners;
+  // Set once the server exists: connections accepted a moment before that are turned away.
+  const started: { server?: Server } = {};
+  try {
+    if (config.plain) {
+      listener = Deno.listen({ hostname: config.host, port: config.port, transport: "tcp" });
+    } else if (!config.tls) {
+      throw new Error("no listener: without plain text, TLS certificates are needed");
+    }
+    extra = await ExtraListeners.open(config, {
+      acceptStream: (conn) =>
+        started.server ? started.server.acceptStream(conn, true) : conn.close(),
+      admit: (remote, open, refuse) =>
+        started.server
+          ? started.server.admit(remote, open, refuse)
+          : refuse("ERROR :Server starting\r\n"),
+    }, log);
+  } catch (err) {
+    listener?.close();
+    if (!options.stores) stores.close();
+    throw err;
+  }
   const server = new Server(
     listener,
     info,
-    new LocalHub(),
+    new LocalHub({ registry: stores.channels }),
     admission,
     options.commands ?? COMMANDS,
+    stores,
+    !options.stores,
   );
-  log.info(`${info.name} listening on ${config.host}:${server.addr.port}`);
+  server.extra = extra;
+  started.server = server;
+  if (listener) log.info(`${info.name} listening on ${config.host}:${server.addr.port}`);
+  for (const line of extra.describe(info.name, config.host)) log.info(line);
   server.acceptLoop();
   return server;
 }

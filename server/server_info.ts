@@ -5,10 +5,11 @@
  * @module
  */
 
-import type { Limits, ServerConfig } from "./config.ts";
+import type { HistoryConfig, Limits, ServerConfig } from "./config.ts";
 import { type HashedSecret, hashSecret } from "./credentials.ts";
 import { isupportTokens } from "./isupport.ts";
 import type { Logger } from "./log.ts";
+import { LoginThrottle } from "./login_throttle.ts";
 import { VERSION } from "../version.ts";
 
 /** Read-only server facts for handlers. */
@@ -19,6 +20,7 @@ export interface ServerInfo {
   created: Date;
   motd: string[] | undefined;
   limits: Limits;
+  history: HistoryConfig;
   isupport: string[];
   defaultChannel: string;
   /** Operator name → hashed password. */
@@ -27,6 +29,8 @@ export interface ServerInfo {
   logMessages: boolean;
   /** Delay commands beyond `limits.floodBurst`/`floodRatePerSecond`. */
   floodControl: boolean;
+  /** Shared by SASL, NickServ and REGISTER: limits password guessing per account. */
+  loginThrottle: LoginThrottle;
   log: Logger;
 }
 
@@ -41,12 +45,14 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     created: new Date(),
     motd: config.motd,
     limits: config.limits,
+    history: config.history,
     isupport: isupportTokens(config),
     defaultChannel: config.defaultChannel,
     opers,
     password: config.password === undefined ? undefined : await hashSecret(config.password),
     logMessages: config.logMessages,
     floodControl: config.floodControl,
+    loginThrottle: new LoginThrottle(),
     log,
   };
 }

@@ -12,10 +12,13 @@ import { type CommandTable, dispatch } from "./command_table.ts";
 import type { ClientConnection, ConnectionOpener } from "./connection.ts";
 import { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
-import type { Outgoing } from "./outgoing.ts";
+import { newBatchId } from "./batch.ts";
+import { enforceNick } from "./login.ts";
+import { Outgoing } from "./outgoing.ts";
 import { PlainTextView } from "./plaintext.ts";
 import type { ServerInfo } from "./server_info.ts";
 import { type Sink, User } from "./state/user.ts";
+import type { Stores } from "./store/stores.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
 /** How long a closing connection may take to flush its last lines. */
@@ -31,6 +34,7 @@ export interface SessionHost {
   readonly hub: Hub;
   readonly info: ServerInfo;
   readonly commands: CommandTable;
+  readonly stores: Stores;
   /** Called once when the session has ended. */
   ended(session: Session): void;
 }
@@ -58,16 +62,25 @@ export class Session implements Sink {
   #lastActivity = this.connectedAt;
   #pingSentAt: number | undefined;
   #closed: Promise<void> | undefined;
+  /** Replies to a labeled command, collected until it has run. */
+  #capture: Outgoing[] | undefined;
 
   constructor(open: ConnectionOpener, host: SessionHost) {
     this.#host = host;
     this.connection = open({
       overflow: () => this.terminate("SendQ exceeded"),
       error: () => this.terminate("Write error"),
+      beforeWrite: () => {
+        try {
+          host.stores.history.flush();
+        } catch (err) {
+          host.info.log.error(`history: cannot store messages: ${(err as Error).message}`);
+        }
+      },
     });
     this.user = new User(nextUserId++, this.connection.hostname, this);
     this.user.secure = this.connection.secure;
-    this.#ctx = new Context(this.user, host.hub, host.info);
+    this.#ctx = new Context(this.user, host.hub, host.info, host.stores);
     const limits = host.info.limits;
     if (host.info.floodControl) {
       this.#flood = new TokenBucket(limits.floodBurst, limits.floodRatePerSecond, Date.now());
@@ -78,9 +91,13 @@ export class Session implements Sink {
   async run(): Promise<void> {
     const log = this.#host.info.log;
     log.info(`${this.connection.peer} connected`);
-    this.#plainTimer = setTimeout(() => {
-      if (this.#mode === "unknown") this.#openPlainDoor();
-    }, this.#host.info.limits.plainTextAfterMs);
+    if (this.connection.canBePlainText) {
+      this.#plainTimer = setTimeout(() => {
+        if (this.#mode === "unknown") this.#openPlainDoor();
+      }, this.#host.info.limits.plainTextAfterMs);
+    } else {
+      this.#mode = "irc";
+    }
     const reason = await this.connection.readLines({
       line: (l) => this.#onLine(l),
       tooLong: () => this.#onTooLong(),
@@ -91,6 +108,10 @@ export class Session implements Sink {
 
   /** Sink: delivers a message in the form this client reads. */
   send(out: Outgoing): void {
+    if (this.#capture) {
+      this.#capture.push(out);
+      return;
+    }
     if (this.#mode !== "plain") {
       this.connection.send(out.bytes(this.user.variant));
       return;
@@ -131,6 +152,11 @@ export class Session implements Sink {
   tick(now: number): void {
     if (this.#ended) return;
     const limits = this.#host.info.limits;
+    const deadline = this.user.nickDeadline;
+    if (deadline !== undefined && now >= deadline) {
+      const { hub, stores, info } = this.#host;
+      enforceNick(this.user, hub, stores.accounts, info).catch((err) => this.#crash(err, "tick"));
+    }
     if (!this.user.registered) {
       if (now - this.connectedAt > limits.registrationTimeoutMs) {
         this.terminate("Registration timed out");
@@ -217,16 +243,61 @@ export class Session implements Sink {
       if (this.#mode === "plain") return this.#plainLine(line);
       const message = parseMessage(line);
       if (!message) return;
+      const label = message.tags?.label;
+      if (label === undefined || !this.user.caps.has("labeled-response")) {
+        const result = dispatch(this.#host.commands, this.#ctx, message);
+        if (result) return result.catch((err) => this.#crash(err, message.command));
+        return;
+      }
+      this.#capture = [];
       const result = dispatch(this.#host.commands, this.#ctx, message);
-      if (result) return result.catch((err) => this.#crash(err, message.command));
+      if (!result) return this.#answerLabeled(label);
+      return result.catch((err) => this.#crash(err, message.command))
+        .finally(() => this.#answerLabeled(label));
     } catch (err) {
+      this.#capture = undefined;
       this.#crash(err, line.slice(0, 20));
     }
+  }
+
+  /**
+   * IRCv3 labeled-response: everything a labeled command produced goes back with its label —
+   * ACK for nothing, the label on a single reply, or one `labeled-response` batch.
+   */
+  #answerLabeled(label: string): void {
+    const replies = this.#capture ?? [];
+    this.#capture = undefined;
+    if (this.#ended) return;
+    const server = this.#host.info.name;
+    if (replies.length === 0) {
+      this.send(new Outgoing(msg("ACK", [], server), undefined, undefined, undefined, { label }));
+      return;
+    }
+    if (replies.length === 1 || !this.user.caps.has("batch")) {
+      replies.forEach((out, i) => this.send(i === 0 ? out.with({ label }) : out));
+      return;
+    }
+    const id = newBatchId();
+    this.send(
+      new Outgoing(
+        msg("BATCH", [`+${id}`, "labeled-response"], server),
+        undefined,
+        undefined,
+        undefined,
+        {
+          label,
+        },
+      ),
+    );
+    // lines already inside a nested batch (chathistory) keep it; its BATCH lines join ours
+    for (const out of replies) this.send(out.always?.batch ? out : out.with({ batch: id }));
+    this.send(new Outgoing(msg("BATCH", [`-${id}`], server)));
   }
 
   #openPlainDoor(): void {
     clearTimeout(this.#plainTimer);
     this.#mode = "plain";
+    this.user.plainText = true;
     this.#plain = new PlainTextView();
     for (const line of this.#plain.greeting(this.#host.info.name)) {
       this.connection.send(encoder.encode(line + "\r\n"));

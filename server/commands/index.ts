@@ -5,8 +5,10 @@
  */
 
 import type { CommandSpec, CommandTable } from "../command_table.ts";
+import { accountRegistrationCommands } from "./account_registration.ts";
 import { awayCommands } from "./away.ts";
 import { capCommands } from "./cap.ts";
+import { chathistoryCommands } from "./chathistory.ts";
 import { inviteCommands } from "./invite.ts";
 import { joinCommands } from "./join.ts";
 import { kickCommands } from "./kick.ts";
@@ -19,7 +21,9 @@ import { pingCommands } from "./ping.ts";
 import { privmsgCommands } from "./privmsg.ts";
 import { quitCommands } from "./quit.ts";
 import { registrationCommands } from "./registration.ts";
+import { saslCommands } from "./sasl.ts";
 import { serverQueryCommands } from "./server_queries.ts";
+import { serviceCommands } from "./services.ts";
 import { setnameCommands } from "./setname.ts";
 import { topicCommands } from "./topic.ts";
 import { userhostCommands } from "./userhost.ts";
@@ -27,8 +31,10 @@ import { whoCommands } from "./who.ts";
 import { whoisCommands } from "./whois.ts";
 
 const groups: Record<string, CommandSpec>[] = [
+  accountRegistrationCommands,
   awayCommands,
   capCommands,
+  chathistoryCommands,
   inviteCommands,
   joinCommands,
   kickCommands,
@@ -41,7 +47,9 @@ const groups: Record<string, CommandSpec>[] = [
   privmsgCommands,
   quitCommands,
   registrationCommands,
+  saslCommands,
   serverQueryCommands,
+  serviceCommands,
   setnameCommands,
   topicCommands,
   userhostCommands,

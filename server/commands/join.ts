@@ -9,6 +9,7 @@ import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import type { Channel } from "../state/channel.ts";
+import { replayOnJoin } from "./chathistory.ts";
 import { sendNames, sendTopic } from "./names.ts";
 
 /** The numeric and text refusing a join to an existing channel, if any. */
@@ -18,6 +19,7 @@ function refusal(
   key: string | undefined,
 ): [string, string] | undefined {
   const { user } = ctx;
+  if (channel.isFounder(user)) return undefined; // a registered channel's founder always gets in
   const invited = channel.invited.has(user.folded);
   if (channel.key !== undefined && key !== channel.key) {
     return [N.ERR_BADCHANNELKEY, "Cannot join channel (+k)"];
@@ -56,6 +58,7 @@ export async function joinChannel(ctx: Context, name: string, key?: string): Pro
   const channel = await hub.join(user, name);
   if (channel.topic) sendTopic(ctx, channel);
   sendNames(ctx, channel);
+  replayOnJoin(ctx, channel);
   return true;
 }
 

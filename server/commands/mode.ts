@@ -13,8 +13,6 @@ import type { Context } from "../context.ts";
 import type { Channel } from "../state/channel.ts";
 import { mayModerate } from "./checks.ts";
 
-const ERR_INVALIDMODEPARAM = "696";
-
 /** Completes a ban mask: `bob` → `bob!*@*`, `*@host` → `*!*@host`. */
 export function normalizeBanMask(mask: string): string {
   const bang = mask.includes("!"), at = mask.includes("@");
@@ -41,7 +39,7 @@ function check(ctx: Context, channel: Channel, change: ModeChange): ModeChange |
     case "b": {
       const mask = normalizeBanMask(param!);
       if (change.adding && channel.bans.length >= server.limits.maxBans) {
-        ctx.reply("478", channel.name, mask, "Channel ban list is full");
+        ctx.reply(N.ERR_BANLISTFULL, channel.name, mask, "Channel ban list is full");
         return undefined;
       }
       return { ...change, param: mask };
@@ -49,13 +47,13 @@ function check(ctx: Context, channel: Channel, change: ModeChange): ModeChange |
     case "k":
       if (!change.adding) return { ...change, param: "*" };
       if (/[\s,\0]/.test(param!) || param!.length > 32) {
-        ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "k", param!, "Invalid key");
+        ctx.reply(N.ERR_INVALIDMODEPARAM, channel.name, "k", param!, "Invalid key");
         return undefined;
       }
       return change;
     case "l":
       if (change.adding && !/^[1-9][0-9]{0,8}$/.test(param!)) {
-        ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", param!, "Invalid limit");
+        ctx.reply(N.ERR_INVALIDMODEPARAM, channel.name, "l", param!, "Invalid limit");
         return undefined;
       }
       return change;

@@ -12,7 +12,10 @@ import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { Outgoing } from "../outgoing.ts";
+import { isServiceNick } from "../login.ts";
+import { runService } from "../services/index.ts";
 import { OP, VOICE } from "../state/channel.ts";
+import { conversationKey } from "../store/history.ts";
 
 const MSGID_PREFIX = crypto.randomUUID().slice(0, 8);
 let msgCounter = 0;
@@ -40,7 +43,33 @@ function statusTarget(target: string): { status?: number; name: string } {
   return { name: target };
 }
 
-function deliver(ctx: Context, command: string, params: string[], message: Message): void {
+/** Stores a delivered PRIVMSG/NOTICE (before it is sent: see store/history.ts). */
+function remember(ctx: Context, out: Outgoing, conversation: string): void {
+  const m = out.message;
+  ctx.stores.history.append(conversation, {
+    msgid: out.tags!.msgid,
+    time: out.time!,
+    target: m.params[0],
+    source: m.source!,
+    account: out.account,
+    command: m.command as "PRIVMSG" | "NOTICE",
+    text: m.params[1],
+    tags: clientTags(out.tags!),
+  });
+}
+
+function clientTags(tags: Tags): Tags | undefined {
+  let client: Tags | undefined;
+  for (const key in tags) if (key[0] === "+") (client ??= {})[key] = tags[key];
+  return client;
+}
+
+function deliver(
+  ctx: Context,
+  command: string,
+  params: string[],
+  message: Message,
+): void | Promise<void> {
   const { user, hub, server } = ctx;
   const quiet = command === "NOTICE"; // never answer a NOTICE automatically
   const [targets, text] = params;
@@ -61,11 +90,18 @@ function deliver(ctx: Context, command: string, params: string[], message: Messa
   const now = Date.now();
   if (command === "PRIVMSG") user.lastMessage = now;
   const echo = user.caps.has("echo-message");
+  const stored = !isTagmsg;
+  let serviceCall: Promise<void> | undefined;
   for (const target of list) {
+    if (isServiceNick(target)) {
+      if (command === "PRIVMSG") serviceCall = runService(ctx, target, text);
+      continue;
+    }
     const out = new Outgoing(
       msg(command, isTagmsg ? [target] : [target, text], user.source),
       now,
       relayTags(ctx, message),
+      user.account,
     );
     const onlyTagged = isTagmsg ? "message-tags" : undefined;
     const { status, name } = statusTarget(target);
@@ -90,6 +126,10 @@ function deliver(ctx: Context, command: string, params: string[], message: Messa
         }
         continue;
       }
+      // status messages (@#chan) are for ops only: never replayed to everyone
+      if (stored && status === undefined) {
+        remember(ctx, out, conversationKey(channel.name, user.nick));
+      }
       hub.toChannel(channel, out, { except: user, cap: onlyTagged, status });
     } else {
       const recipient = hub.findUser(target);
@@ -97,6 +137,7 @@ function deliver(ctx: Context, command: string, params: string[], message: Messa
         if (!quiet) ctx.reply(N.ERR_NOSUCHNICK, target, "No such nick/channel");
         continue;
       }
+      if (stored) remember(ctx, out, conversationKey(recipient.nick, user.nick));
       if (!onlyTagged || recipient.caps.has(onlyTagged)) hub.toUser(recipient, out);
       if (command === "PRIVMSG" && recipient.away !== undefined) {
         ctx.reply(N.RPL_AWAY, recipient.nick, recipient.away);
@@ -107,6 +148,7 @@ function deliver(ctx: Context, command: string, params: string[], message: Messa
       server.log.info(`${command} ${user.nick} -> ${target}: ${text}`);
     }
   }
+  return serviceCall;
 }
 
 /** PRIVMSG, NOTICE, TAGMSG. */

@@ -10,6 +10,7 @@ import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { verifySecret } from "../credentials.ts";
+import { isServiceNick, protectNick } from "../login.ts";
 import { sendIsupport, sendLusers, sendMotd } from "./server_queries.ts";
 
 const USER_MODES = "iow";
@@ -48,6 +49,7 @@ export function completeRegistration(ctx: Context): void {
   sendIsupport(ctx);
   sendLusers(ctx);
   sendMotd(ctx);
+  protectNick(ctx);
 }
 
 async function nick(ctx: Context, params: string[]): Promise<void> {
@@ -61,6 +63,10 @@ async function nick(ctx: Context, params: string[]): Promise<void> {
     ctx.reply(N.ERR_ERRONEUSNICKNAME, wanted, "Erroneous nickname");
     return;
   }
+  if (isServiceNick(wanted)) {
+    ctx.reply(N.ERR_ERRONEUSNICKNAME, wanted, "Reserved for services");
+    return;
+  }
   if (wanted === user.nick) return;
   const ok = user.registered
     ? await hub.changeNick(user, wanted)
@@ -69,7 +75,10 @@ async function nick(ctx: Context, params: string[]): Promise<void> {
     ctx.reply(N.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use");
     return;
   }
-  completeRegistration(ctx);
+  if (user.registered) {
+    user.nickDeadline = undefined;
+    protectNick(ctx);
+  } else completeRegistration(ctx);
 }
 
 /** PASS, NICK, USER. */

@@ -24,6 +24,9 @@ function whois(ctx: Context, nick: string): void {
   if (channels.length > 0) ctx.reply(N.RPL_WHOISCHANNELS, target.nick, channels.join(" "));
   ctx.reply(N.RPL_WHOISSERVER, target.nick, server.name, server.network);
   if (target.isOper) ctx.reply(N.RPL_WHOISOPERATOR, target.nick, "is an IRC operator");
+  if (target.account !== undefined) {
+    ctx.reply(N.RPL_WHOISACCOUNT, target.nick, target.account, "is logged in as");
+  }
   if (target.away !== undefined) ctx.reply(N.RPL_AWAY, target.nick, target.away);
   if (target.secure) ctx.reply(N.RPL_WHOISSECURE, target.nick, "is using a secure connection");
   const now = Date.now();

@@ -52,6 +52,8 @@ export class Channel {
   readonly bans: Ban[] = [];
   /** Folded nicks invited past +i, cleared when they join. */
   readonly invited = new Set<string>();
+  /** Folded account name of the founder when the channel is registered (ChanServ). */
+  founder: string | undefined;
 
   constructor(name: string, now = Date.now()) {
     this.name = name;
@@ -99,6 +101,12 @@ export class Channel {
       params.push(String(this.limit));
     }
     return [flags, ...params];
+  }
+
+  /** True when `user` is logged in to the founder's account. */
+  isFounder(user: User): boolean {
+    return this.founder !== undefined && user.account !== undefined &&
+      foldCase(user.account) === this.founder;
   }
 
   /** Secret channels (+s) are hidden from non-members in LIST, NAMES, WHO and WHOIS. */

@@ -10,7 +10,7 @@
 import type { Outgoing } from "../outgoing.ts";
 import type { Channel } from "./channel.ts";
 import { foldCase } from "../../protocol/casemap.ts";
-import { WANTS_TAGS, WANTS_TIME } from "../outgoing.ts";
+import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "../outgoing.ts";
 
 /** Where messages for a user go, and how its connection is ended. */
 export interface Sink {
@@ -50,8 +50,16 @@ export class User {
   readonly channels = new Map<string, Channel>();
   /** Undefined once the user is registered (has received 001). */
   registration: Registration | undefined = { gotUser: false, capHold: false, passOk: false };
+  /** Came in through the plain-text door (netcat): sees rendered lines, not IRC. */
+  plainText = false;
   /** Connected over TLS (WHOIS 671). */
   secure = false;
+  /** The account the user is logged in to (display case), if any. */
+  account: string | undefined;
+  /** When a user holding someone else's registered nick gets renamed, unless they log in. */
+  nickDeadline: number | undefined;
+  /** A SASL exchange in progress: the mechanism and the base64 received so far. */
+  sasl: { mechanism: string; buffer: string } | undefined;
   readonly signon: number;
   /** Last time the user sent a message (WHOIS idle). */
   lastMessage: number;
@@ -86,7 +94,8 @@ export class User {
     if (on) this.caps.add(name);
     else this.caps.delete(name);
     this.variant = (this.caps.has("server-time") ? WANTS_TIME : 0) |
-      (this.caps.has("message-tags") ? WANTS_TAGS : 0);
+      (this.caps.has("message-tags") ? WANTS_TAGS : 0) |
+      (this.caps.has("account-tag") ? WANTS_ACCOUNT : 0);
   }
 
   /** Delivers one message to this user's connection. */

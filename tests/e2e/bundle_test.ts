@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { PERMISSIONS } from "../../scripts/compile.ts";
 import { type Artifact, assertServesChat, assertVersion } from "../helpers/artifact.ts";
+import { assertServesWebPage } from "../helpers/web_artifact.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -54,6 +55,7 @@ Deno.test("bundle: main.ts bundles into one file that runs with --no-config, no 
     const line = await assertVersion(artifact);
     assert.equal(line.split(" ")[1], denoJson.version);
     await assertServesChat(artifact);
+    await assertServesWebPage(artifact);
   } finally {
     await Deno.remove(work, { recursive: true });
   }

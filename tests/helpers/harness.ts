@@ -15,6 +15,7 @@ import { silentLogger } from "../../server/log.ts";
 import type { Outgoing } from "../../server/outgoing.ts";
 import { createServerInfo, type ServerInfo } from "../../server/server_info.ts";
 import { type Sink, User } from "../../server/state/user.ts";
+import { openSqliteStores, type Stores } from "../../server/store/stores.ts";
 
 /** A user whose output is kept as lines. */
 export class RecordedUser implements Sink {
@@ -24,9 +25,9 @@ export class RecordedUser implements Sink {
   lines: string[] = [];
   terminated: string | undefined;
 
-  constructor(id: number, hub: LocalHub, info: ServerInfo) {
+  constructor(id: number, hub: LocalHub, info: ServerInfo, stores: Stores) {
     this.user = new User(id, `10.0.0.${id}`, this);
-    this.ctx = new Context(this.user, hub, info);
+    this.ctx = new Context(this.user, hub, info, stores);
   }
 
   send(out: Outgoing): void {
@@ -56,7 +57,8 @@ export class RecordedUser implements Sink {
 
 /** A network of recorded users around one LocalHub. */
 export class Harness {
-  readonly hub = new LocalHub();
+  readonly stores: Stores = openSqliteStores(":memory:");
+  readonly hub = new LocalHub({ registry: this.stores.channels });
   readonly info: ServerInfo;
   #nextId = 1;
 
@@ -75,7 +77,7 @@ export class Harness {
 
   /** A connected, unregistered user. */
   connect(): RecordedUser {
-    return new RecordedUser(this.#nextId++, this.hub, this.info);
+    return new RecordedUser(this.#nextId++, this.hub, this.info, this.stores);
   }
 
   /** A registered user (NICK + USER done, welcome discarded). */

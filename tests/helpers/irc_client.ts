@@ -22,7 +22,7 @@ function matches(matcher: Matcher, m: Message): boolean {
 
 /** A connected test client. */
 export class TestClient {
-  readonly conn: Deno.TcpConn;
+  readonly conn: Deno.TcpConn | Deno.TlsConn;
   /** Every line received, in order. */
   readonly lines: string[] = [];
   /** When each line arrived (`performance.now()`), parallel to `lines`. */
@@ -39,7 +39,7 @@ export class TestClient {
   readonly #reading: Promise<void>;
   nick = "*";
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.TcpConn | Deno.TlsConn) {
     this.conn = conn;
     this.#reading = this.#read();
   }
@@ -49,21 +49,37 @@ export class TestClient {
     return new TestClient(await Deno.connect({ hostname, port }));
   }
 
+  /** Connects with TLS, trusting `caCerts` (PEM); the handshake must succeed. */
+  static async connectTls(
+    port: number,
+    caCerts: string[],
+    hostname = "127.0.0.1",
+  ): Promise<TestClient> {
+    const conn = await Deno.connectTls({ hostname, port, caCerts });
+    await conn.handshake();
+    return new TestClient(conn);
+  }
+
   /** Connects and registers with NICK/USER (and optional CAP REQ), waiting for the MOTD end. */
   static async register(port: number, nick: string, caps: string[] = []): Promise<TestClient> {
     const c = await TestClient.connect(port);
-    if (caps.length > 0) {
-      await c.send(`CAP LS 302`);
-      await c.send(`CAP REQ :${caps.join(" ")}`);
-      await c.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
-      await c.send("CAP END");
-    }
-    await c.send(`NICK ${nick}`);
-    await c.send(`USER ${nick} 0 * :${nick} tester`);
-    await c.expect("001");
-    await c.expect((m) => m.command === "376" || m.command === "422");
-    c.nick = nick;
+    await c.registerAs(nick, caps);
     return c;
+  }
+
+  /** Registers this connection (any transport) like `register`. */
+  async registerAs(nick: string, caps: string[] = []): Promise<void> {
+    if (caps.length > 0) {
+      await this.send(`CAP LS 302`);
+      await this.send(`CAP REQ :${caps.join(" ")}`);
+      await this.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
+      await this.send("CAP END");
+    }
+    await this.send(`NICK ${nick}`);
+    await this.send(`USER ${nick} 0 * :${nick} tester`);
+    await this.expect("001");
+    await this.expect((m) => m.command === "376" || m.command === "422");
+    this.nick = nick;
   }
 
   async #read(): Promise<void> {

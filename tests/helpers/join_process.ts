@@ -79,7 +79,7 @@ export class JoinProcess {
   /** Starts `deno run main.ts join ...args` with NO_COLOR and the given environment. */
   static start(args: string[], env: Record<string, string> = {}): JoinProcess {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net", "--allow-env", MAIN, "join", ...args],
+      args: ["run", "--allow-net", "--allow-env", "--allow-read", MAIN, "join", ...args],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

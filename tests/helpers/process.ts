@@ -26,11 +26,12 @@ export class ChatProcess {
   /** Starts `deno run main.ts ...args`. */
   static start(args: string[], env: Record<string, string> = {}): ChatProcess {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net", "--allow-read", "--allow-env", MAIN, ...args],
+      args: ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", MAIN, ...args],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1", ...env },
+      // a throwaway database unless the test names one
+      env: { NO_COLOR: "1", CHAT_DB: ":memory:", ...env },
     }).spawn();
     return new ChatProcess(child);
   }

@@ -11,7 +11,14 @@ const RECEIVERS = 8;
 const SENDERS = 2;
 const MESSAGES = 150; // per sender, at MESSAGE_INTERVAL_MS
 const MESSAGE_INTERVAL_MS = 10;
-const BULK_LINES = 12_000; // ~5.4 MB: more than kernel buffers and the sendq of the stalled one
+/**
+ * While the others chat, ~3 MB go to the stalled client: more than the kernel buffers, less than
+ * its 8 MiB sendq, so it stays stalled (and a server that waited on it would show) all along.
+ */
+const BULK_LINES = 6_500;
+const BULK_BATCH = 100;
+/** Afterwards, enough more (at most) to pass the sendq and get it cut off. */
+const MORE_LINES = 40_000;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -40,15 +47,18 @@ async function run(port: number, stall: boolean, tag: string) {
     if (stall) slow.pauseReading();
     else slow.discardLines();
     const line = "b".repeat(440);
-    const bulk = (async () => {
-      for (let i = 0; i < BULK_LINES; i += 500) {
+    const sendBulk = async (from: number, to: number, pauseMs: number) => {
+      for (let i = from; i < to; i += BULK_BATCH) {
         const batch = Array.from(
-          { length: 500 },
+          { length: BULK_BATCH },
           (_, k) => `PRIVMSG #${tag}bulk :${i + k} ${line}`,
         );
         await bulkSender.send(batch.join("\r\n"));
+        if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs)); // pacing, not sync
       }
-    })();
+    };
+    // spread over the ~1.5 s of chat
+    const bulk = sendBulk(0, BULK_LINES, Math.floor((MESSAGES * MESSAGE_INTERVAL_MS) / 70));
     const chat = Promise.all(senders.map(async (s, si) => {
       for (let i = 0; i < MESSAGES; i++) {
         await s.send(`PRIVMSG #${tag}main :${si} ${i} ${performance.now()}`);
@@ -68,11 +78,15 @@ async function run(port: number, stall: boolean, tag: string) {
     latencies.sort((a, b) => a - b);
     let cutOff = false;
     if (stall) {
-      const quit = await bulkSender.expect(
-        (m) => m.command === "QUIT" && m.source?.startsWith(`${tag}slow!`) === true,
-        30_000,
-      );
-      cutOff = quit.params[0] === "SendQ exceeded";
+      const quitLine = (l: string) => l.startsWith(`:${tag}slow!`) && l.includes(" QUIT ");
+      const gone = () => bulkSender.lines.some(quitLine);
+      for (let i = BULK_LINES; i < BULK_LINES + MORE_LINES && !gone(); i += 2000) {
+        await sendBulk(i, i + 2000, 0);
+        await bulkSender.sync();
+      }
+      await bulkSender.until(gone, "the stalled client quits", 30_000);
+      const quit = bulkSender.lines.find(quitLine)!;
+      cutOff = quit.endsWith(" :SendQ exceeded");
     } else {
       const last = ` PRIVMSG #${tag}bulk :${BULK_LINES - 1} `;
       await slow.until(() => slow.lastLine.includes(last), "the last bulk line", 30_000);
@@ -87,7 +101,7 @@ Deno.test("a stalled reader is cut off at the sendq and does not slow the others
   const { process: server, port } = await ChatProcess.serve([
     "--no-flood-control",
     "--sendq",
-    "64k",
+    "8m",
     "--log-level",
     "info",
   ]);

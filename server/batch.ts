@@ -1,0 +1,49 @@
+/**
+ * IRCv3 batches sent to one client (chathistory, history replay, labeled responses), and turning
+ * stored messages back into messages to send.
+ *
+ * @module
+ */
+
+import { msg } from "../protocol/message.ts";
+import type { Context } from "./context.ts";
+import { Outgoing } from "./outgoing.ts";
+import type { StoredMessage } from "./store/history.ts";
+
+let batchCounter = 0;
+
+/** A batch reference unique within this server run. */
+export function newBatchId(): string {
+  return `b${(batchCounter++).toString(36)}`;
+}
+
+/**
+ * Sends `messages` to the context's client inside a `BATCH +id type params…` … `BATCH -id`
+ * when it negotiated `batch`; otherwise just the messages.
+ */
+export function sendBatch(
+  ctx: Context,
+  type: string,
+  params: string[],
+  messages: Outgoing[],
+): void {
+  const { user, server } = ctx;
+  if (!user.caps.has("batch")) {
+    for (const m of messages) user.send(m);
+    return;
+  }
+  const id = newBatchId();
+  user.send(new Outgoing(msg("BATCH", [`+${id}`, type, ...params], server.name)));
+  for (const m of messages) user.send(m.with({ batch: id }));
+  user.send(new Outgoing(msg("BATCH", [`-${id}`], server.name)));
+}
+
+/** A stored message as it is sent again: original source, time, msgid, tags and account. */
+export function replayed(m: StoredMessage): Outgoing {
+  return new Outgoing(
+    msg(m.command, [m.target, m.text], m.source),
+    m.time,
+    { msgid: m.msgid, ...m.tags },
+    m.account,
+  );
+}

@@ -1,0 +1,156 @@
+/**
+ * CHATHISTORY (IRCv3 `draft/chathistory`: LATEST, BEFORE, AFTER, AROUND, BETWEEN, TARGETS) and
+ * the replay of recent lines on JOIN for clients without it, plain-text users included.
+ *
+ * @module
+ */
+
+import { foldCase } from "../../protocol/casemap.ts";
+import { msg } from "../../protocol/message.ts";
+import { isChannelName } from "../../protocol/names.ts";
+import { replayed, sendBatch } from "../batch.ts";
+import type { CommandSpec } from "../command_table.ts";
+import type { Context } from "../context.ts";
+import { Outgoing } from "../outgoing.ts";
+import type { Channel } from "../state/channel.ts";
+import { conversationKey, type MessageRef, type StoredMessage } from "../store/history.ts";
+
+/** Parses `*`, `timestamp=2026-01-01T00:00:00.000Z` or `msgid=abc`. */
+export function parseRef(text: string | undefined, allowStar: boolean): MessageRef | undefined {
+  if (text === undefined) return undefined;
+  if (text === "*") return allowStar ? "*" : undefined;
+  if (text.startsWith("msgid=") && text.length > 6) return { msgid: text.slice(6) };
+  if (text.startsWith("timestamp=")) {
+    const time = Date.parse(text.slice(10));
+    return Number.isFinite(time) ? { time } : undefined;
+  }
+  return undefined;
+}
+
+function clock(time: number): string {
+  const d = new Date(time);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/** Sends stored messages as a `chathistory` batch, each with its original time. */
+function sendHistory(ctx: Context, target: string, messages: StoredMessage[]): void {
+  const withTime = !ctx.user.caps.has("server-time");
+  sendBatch(
+    ctx,
+    "chathistory",
+    [target],
+    messages.map((m) => {
+      const out = replayed(m);
+      return withTime ? out.with({ time: new Date(m.time).toISOString() }) : out;
+    }),
+  );
+}
+
+/**
+ * Replays the last lines of a channel to a user who just joined and cannot ask for history
+ * themselves: in a batch with times when the client understands that, otherwise between two
+ * notices, with the time written into each line for clients that would show arrival time.
+ */
+export function replayOnJoin(ctx: Context, channel: Channel): void {
+  const { user, server, stores } = ctx;
+  const lines = server.history.replayLines;
+  if (lines <= 0 || user.caps.has("draft/chathistory")) return;
+  const messages = stores.history.latest(channel.folded, "*", lines);
+  if (messages.length === 0) return;
+  if (user.caps.has("batch") && user.caps.has("server-time")) {
+    sendHistory(ctx, channel.name, messages);
+    return;
+  }
+  ctx.notice(`*** History of ${channel.name}: the last ${messages.length} messages`);
+  const stamp = !user.plainText && !user.caps.has("server-time");
+  for (const m of messages) {
+    const text = stamp ? `[${clock(m.time)}] ${m.text}` : m.text;
+    user.send(replayed({ ...m, text }));
+  }
+  ctx.notice(`*** End of history of ${channel.name}`);
+}
+
+function invalid(ctx: Context, sub: string, why: string): void {
+  ctx.fail("CHATHISTORY", "INVALID_PARAMS", sub, why);
+}
+
+function targets(ctx: Context, [a, b, limitText]: string[]): void {
+  const { user, hub, stores, server } = ctx;
+  const from = parseRef(a, false), to = parseRef(b, false);
+  const limit = Number(limitText);
+  if (
+    typeof from !== "object" || !("time" in from) || typeof to !== "object" ||
+    !("time" in to) || !(limit > 0)
+  ) {
+    return invalid(ctx, "TARGETS", "Expected two timestamps and a limit");
+  }
+  const mine = stores.history.targets(from.time, to.time, server.history.queryLimit)
+    .flatMap((t) => {
+      if (isChannelName(t.conversation)) {
+        const channel = hub.findChannel(t.conversation);
+        return channel?.has(user) ? [{ target: channel.name, latest: t.latest }] : [];
+      }
+      const [x, y] = t.conversation.split(" ");
+      if (x !== user.folded && y !== user.folded) return [];
+      const other = x === user.folded ? y : x;
+      return [{ target: hub.findUser(other)?.nick ?? other, latest: t.latest }];
+    })
+    .slice(0, Math.min(limit, server.history.queryLimit));
+  sendBatch(
+    ctx,
+    "draft/chathistory-targets",
+    [],
+    mine.map((t) =>
+      new Outgoing(
+        msg("CHATHISTORY", ["TARGETS", t.target, new Date(t.latest).toISOString()], server.name),
+      )
+    ),
+  );
+}
+
+/** CHATHISTORY. */
+export const chathistoryCommands: Record<string, CommandSpec> = {
+  CHATHISTORY: {
+    minParams: 1,
+    handler(ctx, params) {
+      const { user, hub, stores, server } = ctx;
+      const sub = params[0].toUpperCase();
+      if (sub === "TARGETS") return targets(ctx, params.slice(1));
+      const between = sub === "BETWEEN";
+      const target = params[1];
+      const refA = parseRef(params[2], sub === "LATEST");
+      const refB = between ? parseRef(params[3], false) : undefined;
+      const limit = Number(params[between ? 4 : 3]);
+      if (!["LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN"].includes(sub)) {
+        ctx.fail("CHATHISTORY", "INVALID_PARAMS", sub, "Unknown subcommand");
+        return;
+      }
+      if (!target || !refA || (between && !refB) || !Number.isInteger(limit) || limit <= 0) {
+        return invalid(ctx, sub, "Expected a target, message references and a limit");
+      }
+      let conversation: string;
+      if (isChannelName(target)) {
+        const channel = hub.findChannel(target);
+        if (!channel?.has(user)) {
+          ctx.fail("CHATHISTORY", "INVALID_TARGET", sub, target, "You are not on that channel");
+          return;
+        }
+        conversation = channel.folded;
+      } else {
+        conversation = conversationKey(foldCase(target), user.nick);
+      }
+      const n = Math.min(limit, server.history.queryLimit);
+      const h = stores.history;
+      const messages = sub === "LATEST"
+        ? h.latest(conversation, refA, n)
+        : sub === "BEFORE"
+        ? h.before(conversation, refA, n)
+        : sub === "AFTER"
+        ? h.after(conversation, refA, n)
+        : sub === "AROUND"
+        ? h.around(conversation, refA, n)
+        : h.between(conversation, refA, refB!, n);
+      sendHistory(ctx, target, messages);
+    },
+  },
+};

@@ -1,0 +1,126 @@
+/**
+ * Logging in and out of accounts (SASL, NickServ IDENTIFY, REGISTER all end here), and the
+ * protection of registered nicks: whoever holds one without its account is told to log in and,
+ * after the grace period, renamed.
+ *
+ * @module
+ */
+
+import { foldCase } from "../protocol/casemap.ts";
+import { msg } from "../protocol/message.ts";
+import { N } from "../protocol/numerics.ts";
+import type { Context } from "./context.ts";
+import type { Hub } from "./hub.ts";
+import { Outgoing } from "./outgoing.ts";
+import type { ServerInfo } from "./server_info.ts";
+import type { User } from "./state/user.ts";
+import type { AccountStore } from "./store/accounts.ts";
+
+/** Nicks of the built-in services; nobody else may use them. */
+export const SERVICE_NICKS: readonly string[] = ["NickServ", "ChanServ"];
+
+/** True for `NickServ`, `chanserv`, …. */
+export function isServiceNick(nick: string): boolean {
+  const folded = foldCase(nick);
+  return SERVICE_NICKS.some((s) => foldCase(s) === folded);
+}
+
+/** A NOTICE from a service to one user. */
+export function serviceNotice(user: User, server: ServerInfo, service: string, text: string): void {
+  user.send(new Outgoing(msg("NOTICE", [user.nick, text], `${service}!${service}@${server.name}`)));
+}
+
+/** Logs the user in: neighbours with `account-notify` are told, the user gets 900. */
+export function logIn(ctx: Context, account: string): void {
+  const { user } = ctx;
+  ctx.hub.setAccount(user, account);
+  ctx.reply(N.RPL_LOGGEDIN, user.source, account, `You are now logged in as ${account}`);
+  protectNick(ctx);
+}
+
+/** Shortest password accepted for a new account. */
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** Why an account could not be created for the user, or "created" (and logged in). */
+export type RegisterResult = "created" | "exists" | "weak-password" | "bad-name" | "logged-in";
+
+/** Creates an account named after the user's current nick and logs the user in to it. */
+export async function registerAccount(ctx: Context, password: string): Promise<RegisterResult> {
+  const { user } = ctx;
+  if (user.account !== undefined) return "logged-in";
+  if (!user.registered || isServiceNick(user.nick) || /^Guest\d+$/i.test(user.nick)) {
+    return "bad-name";
+  }
+  if (password.length < MIN_PASSWORD_LENGTH) return "weak-password";
+  const result = await ctx.stores.accounts.create(user.nick, password);
+  if (result === "exists") return "exists";
+  logIn(ctx, user.nick);
+  return "created";
+}
+
+/** Checks a password for an account with throttling; the account, or why not. */
+export async function checkPassword(
+  ctx: Context,
+  account: string,
+  password: string,
+): Promise<{ name: string } | "throttled" | "wrong"> {
+  if (ctx.server.loginThrottle.attempt(account) > 0) return "throttled";
+  const found = await ctx.stores.accounts.verify(account, password);
+  if (!found) ctx.server.log.warn(`failed login to ${account} from ${ctx.user.source}`);
+  return found ?? "wrong";
+}
+
+/** Logs the user out (901). */
+export function logOut(ctx: Context): void {
+  ctx.hub.setAccount(ctx.user, undefined);
+  ctx.reply(N.RPL_LOGGEDOUT, ctx.user.source, "You are now logged out");
+  protectNick(ctx);
+}
+
+/**
+ * Starts (or clears) the grace period of a registered user who holds a nick registered to
+ * another account.
+ */
+export function protectNick(ctx: Context, now = Date.now()): void {
+  const { user, server } = ctx;
+  if (!user.registered) return;
+  const owner = ctx.stores.accounts.find(user.nick);
+  if (!owner || (user.account && foldCase(user.account) === foldCase(owner.name))) {
+    user.nickDeadline = undefined;
+    return;
+  }
+  if (user.nickDeadline !== undefined) return;
+  user.nickDeadline = now + server.limits.nickGraceMs;
+  const seconds = Math.round(server.limits.nickGraceMs / 1000);
+  serviceNotice(
+    user,
+    server,
+    "NickServ",
+    `The nick ${user.nick} is registered. Log in with /msg NickServ IDENTIFY <password> ` +
+      `within ${seconds} seconds, or you will be renamed.`,
+  );
+}
+
+/** Renames a user whose grace period ran out; called from the session clock. */
+export async function enforceNick(
+  user: User,
+  hub: Hub,
+  accounts: AccountStore,
+  server: ServerInfo,
+): Promise<void> {
+  user.nickDeadline = undefined;
+  const owner = accounts.find(user.nick);
+  if (!owner || (user.account && foldCase(user.account) === foldCase(owner.name))) return;
+  for (let i = 0; i < 20; i++) {
+    const guest = `Guest${Math.floor(10000 + Math.random() * 90000)}`;
+    if (await hub.changeNick(user, guest)) {
+      serviceNotice(
+        user,
+        server,
+        "NickServ",
+        `You were renamed to ${guest}: that nick is registered.`,
+      );
+      return;
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Accounts (name + scrypt-hashed password) and registered channels (founder, topic, modes, bans)
+ * that survive restarts.
+ *
+ * @module
+ */
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { foldCase } from "../../protocol/casemap.ts";
+import { type HashedSecret, hashSecret, verifySecret } from "../credentials.ts";
+import type { Ban, Topic } from "../state/channel.ts";
+
+/** An account as other code sees it. */
+export interface Account {
+  /** The name as registered (display case). */
+  name: string;
+  created: number;
+}
+
+/** What a registered channel keeps. */
+export interface RegisteredChannel {
+  name: string;
+  /** Folded account name of the founder, who is opped on join. */
+  founder: string;
+  topic: Topic | undefined;
+  /** Flag modes, e.g. "nt". */
+  modes: string;
+  key: string | undefined;
+  limit: number | undefined;
+  bans: Ban[];
+  created: number;
+}
+
+/** Why an account could not be created. */
+export type CreateAccountResult = "created" | "exists";
+
+/** Account storage; async where password hashing or (later) a shared store is involved. */
+export interface AccountStore {
+  find(name: string): Account | undefined;
+  create(name: string, password: string, now?: number): Promise<CreateAccountResult>;
+  /** The account when the password is right, else undefined. */
+  verify(name: string, password: string): Promise<Account | undefined>;
+  setPassword(name: string, password: string): Promise<void>;
+  dropAccount(name: string): void;
+}
+
+/** Registered-channel storage: the hub restores a channel's state from it when it is recreated. */
+export interface ChannelRegistry {
+  load(name: string): RegisteredChannel | undefined;
+  save(channel: RegisteredChannel): void;
+  dropChannel(name: string): void;
+}
+
+/** Both stores in the SQLite database. */
+export class SqliteAccounts implements AccountStore, ChannelRegistry {
+  readonly #find: StatementSync;
+  readonly #insert: StatementSync;
+  readonly #setPassword: StatementSync;
+  readonly #dropAccount: StatementSync;
+  readonly #loadChannel: StatementSync;
+  readonly #saveChannel: StatementSync;
+  readonly #dropChannel: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#find = db.prepare("SELECT display, salt, hash, created FROM accounts WHERE name = ?");
+    this.#insert = db.prepare(
+      "INSERT OR IGNORE INTO accounts (name, display, salt, hash, created) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.#setPassword = db.prepare("UPDATE accounts SET salt = ?, hash = ? WHERE name = ?");
+    this.#dropAccount = db.prepare("DELETE FROM accounts WHERE name = ?");
+    this.#loadChannel = db.prepare("SELECT * FROM channels WHERE name = ?");
+    this.#saveChannel = db.prepare(
+      `INSERT OR REPLACE INTO channels
+         (name, display, founder, topic, topic_by, topic_at, modes, channel_key, user_limit, bans, created)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#dropChannel = db.prepare("DELETE FROM channels WHERE name = ?");
+  }
+
+  #row(name: string) {
+    return this.#find.get(foldCase(name)) as
+      | { display: string; salt: Uint8Array; hash: Uint8Array; created: number }
+      | undefined;
+  }
+
+  find(name: string): Account | undefined {
+    const row = this.#row(name);
+    return row && { name: row.display, created: row.created };
+  }
+
+  async create(name: string, password: string, now = Date.now()): Promise<CreateAccountResult> {
+    if (this.#row(name)) return "exists";
+    const secret = await hashSecret(password);
+    const changes = this.#insert.run(foldCase(name), name, secret.salt, secret.hash, now).changes;
+    return Number(changes) === 1 ? "created" : "exists";
+  }
+
+  async verify(name: string, password: string): Promise<Account | undefined> {
+    const row = this.#row(name);
+    // Hash even for unknown names, so timing does not tell which accounts exist.
+    const stored: HashedSecret = row
+      ? { salt: row.salt, hash: row.hash }
+      : { salt: new Uint8Array(16), hash: new Uint8Array(32) };
+    const ok = await verifySecret(stored, password);
+    return ok && row ? { name: row.display, created: row.created } : undefined;
+  }
+
+  async setPassword(name: string, password: string): Promise<void> {
+    const secret = await hashSecret(password);
+    this.#setPassword.run(secret.salt, secret.hash, foldCase(name));
+  }
+
+  dropAccount(name: string): void {
+    this.#dropAccount.run(foldCase(name));
+  }
+
+  load(name: string): RegisteredChannel | undefined {
+    const r = this.#loadChannel.get(foldCase(name)) as Record<string, unknown> | undefined;
+    if (!r) return undefined;
+    return {
+      name: r.display as string,
+      founder: r.founder as string,
+      topic: r.topic === null ? undefined : {
+        text: r.topic as string,
+        setBy: r.topic_by as string,
+        setAt: r.topic_at as number,
+      },
+      modes: r.modes as string,
+      key: (r.channel_key as string | null) ?? undefined,
+      limit: (r.user_limit as number | null) ?? undefined,
+      bans: JSON.parse(r.bans as string),
+      created: r.created as number,
+    };
+  }
+
+  save(c: RegisteredChannel): void {
+    this.#saveChannel.run(
+      foldCase(c.name),
+      c.name,
+      c.founder,
+      c.topic?.text ?? null,
+      c.topic?.setBy ?? null,
+      c.topic?.setAt ?? null,
+      c.modes,
+      c.key ?? null,
+      c.limit ?? null,
+      JSON.stringify(c.bans),
+      c.created,
+    );
+  }
+
+  dropChannel(name: string): void {
+    this.#dropChannel.run(foldCase(name));
+  }
+}

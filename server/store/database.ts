@@ -1,0 +1,82 @@
+/**
+ * The embedded SQLite database (`node:sqlite`, built into Deno) that keeps history, accounts and
+ * registered channels across restarts. One file, WAL journal: a commit is a write to the OS, so a
+ * killed process loses nothing it committed, and readers never block the writer.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+
+/** Schema migrations, applied in order; the index is the schema version they lead to minus 1. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE messages (
+     id INTEGER PRIMARY KEY,
+     msgid TEXT NOT NULL UNIQUE,
+     time INTEGER NOT NULL,
+     conversation TEXT NOT NULL,
+     target TEXT NOT NULL,
+     source TEXT NOT NULL,
+     account TEXT,
+     command TEXT NOT NULL,
+     text TEXT NOT NULL,
+     tags TEXT
+   );
+   CREATE INDEX messages_by_conversation ON messages (conversation, time, id);
+   CREATE INDEX messages_by_time ON messages (time);
+   CREATE TABLE accounts (
+     name TEXT PRIMARY KEY,
+     display TEXT NOT NULL,
+     salt BLOB NOT NULL,
+     hash BLOB NOT NULL,
+     created INTEGER NOT NULL
+   );
+   CREATE TABLE channels (
+     name TEXT PRIMARY KEY,
+     display TEXT NOT NULL,
+     founder TEXT NOT NULL,
+     topic TEXT,
+     topic_by TEXT,
+     topic_at INTEGER,
+     modes TEXT NOT NULL,
+     channel_key TEXT,
+     user_limit INTEGER,
+     bans TEXT NOT NULL,
+     created INTEGER NOT NULL
+   );`,
+];
+
+/** Opens (creating if needed) and migrates the database at `path` (`:memory:` for none). */
+export function openDatabase(path: string): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+  const version = Number(
+    (db.prepare("PRAGMA user_version").get() as { user_version: number })
+      .user_version,
+  );
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.exec("BEGIN");
+    try {
+      db.exec(MIGRATIONS[v]);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+      db.exec("COMMIT");
+    } catch (err) {
+      db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+  return db;
+}
+
+/** The default database file: the user's data directory (XDG on Linux), created on demand. */
+export function defaultDatabasePath(): string {
+  const env = (name: string) => Deno.env.get(name);
+  const home = env("HOME") ?? env("USERPROFILE") ?? ".";
+  const base = Deno.build.os === "windows"
+    ? env("APPDATA") ?? `${home}\\AppData\\Roaming`
+    : Deno.build.os === "darwin"
+    ? `${home}/Library/Application Support`
+    : env("XDG_DATA_HOME") ?? `${home}/.local/share`;
+  const sep = Deno.build.os === "windows" ? "\\" : "/";
+  return `${base}${sep}chat${sep}chat.db`;
+}

@@ -1,0 +1,306 @@
+/**
+ * Message history: every channel and private message, kept with its msgid, time, sender and
+ * target, and the queries IRCv3 `draft/chathistory` asks for.
+ *
+ * Writes never slow the fan-out: `append` only queues, and the queue is committed in one
+ * transaction at the end of the current task (a microtask). That microtask is queued before the
+ * sender's echo is written to its socket, so a message whose echo a client received has already
+ * reached the database file, even if the server is killed right after.
+ *
+ * @module
+ */
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { foldCase } from "../../protocol/casemap.ts";
+import { isChannelName } from "../../protocol/names.ts";
+
+/** One stored PRIVMSG or NOTICE. */
+export interface StoredMessage {
+  msgid: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+  /** The target as sent: a channel name or a nick. */
+  target: string;
+  /** `nick!user@host` of the sender. */
+  source: string;
+  account?: string;
+  command: "PRIVMSG" | "NOTICE";
+  text: string;
+  /** Client-only tags (`+name`) the sender attached. */
+  tags?: Record<string, string>;
+}
+
+/** A point in a conversation: a message id or a timestamp (ms); `*` means "now" for LATEST. */
+export type MessageRef = { msgid: string } | { time: number } | "*";
+
+/** A conversation with its latest message time (CHATHISTORY TARGETS). */
+export interface ConversationSummary {
+  conversation: string;
+  /** The channel name, or the other party's nick for private messages. */
+  latest: number;
+  target: string;
+}
+
+/** Retention: what pruning removes. */
+export interface RetentionPolicy {
+  /** Messages older than this many ms are deleted (0: keep forever). */
+  maxAgeMs: number;
+  /** At most this many messages per conversation are kept (0: no limit). */
+  maxPerConversation: number;
+}
+
+/**
+ * The key a message is stored under: the folded channel name, or for private messages the two
+ * folded nicks in order, so both sides find the same conversation.
+ */
+export function conversationKey(target: string, senderNick: string): string {
+  if (isChannelName(target)) return foldCase(target);
+  const [a, b] = [foldCase(target), foldCase(senderNick)].sort();
+  return `${a} ${b}`;
+}
+
+/** The conversation between a user and a nick or channel, as the user asks for it. */
+export function conversationFor(target: string, viewerNick: string): string {
+  return conversationKey(target, viewerNick);
+}
+
+/** Where history is kept; SQLite here, a shared store for clusters later. */
+export interface HistoryStore {
+  /** Queues a message; committed at the end of the current task. */
+  append(conversation: string, message: StoredMessage): void;
+  /** Commits what is queued now. */
+  flush(): void;
+  latest(conversation: string, after: MessageRef, limit: number): StoredMessage[];
+  before(conversation: string, ref: MessageRef, limit: number): StoredMessage[];
+  after(conversation: string, ref: MessageRef, limit: number): StoredMessage[];
+  around(conversation: string, ref: MessageRef, limit: number): StoredMessage[];
+  between(conversation: string, from: MessageRef, to: MessageRef, limit: number): StoredMessage[];
+  /** Conversations with messages between two times, most recent first. */
+  targets(from: number, to: number, limit: number): ConversationSummary[];
+  /** Applies the retention policy; returns how many messages were deleted. */
+  prune(policy: RetentionPolicy, now?: number): number;
+  /** Messages stored (for stats and tests). */
+  count(): number;
+}
+
+interface Row {
+  id: number;
+  msgid: string;
+  time: number;
+  conversation: string;
+  target: string;
+  source: string;
+  account: string | null;
+  command: string;
+  text: string;
+  tags: string | null;
+}
+
+/** A position in the (time, id) order messages are kept in. */
+interface Position {
+  time: number;
+  id: number;
+}
+
+const COLUMNS = "id, msgid, time, conversation, target, source, account, command, text, tags";
+const START: Position = { time: -Infinity, id: -Infinity };
+const END: Position = { time: Infinity, id: Infinity };
+
+/** SQLite has no infinities for integer ids: clamp to the widest safe values. */
+function sqlId(id: number): number {
+  return id === Infinity ? Number.MAX_SAFE_INTEGER : id === -Infinity ? -1 : id;
+}
+
+function toMessage(r: Row): StoredMessage {
+  const m: StoredMessage = {
+    msgid: r.msgid,
+    time: r.time,
+    target: r.target,
+    source: r.source,
+    command: r.command as StoredMessage["command"],
+    text: r.text,
+  };
+  if (r.account !== null) m.account = r.account;
+  if (r.tags !== null) m.tags = JSON.parse(r.tags);
+  return m;
+}
+
+/** History in the SQLite database. */
+export class SqliteHistory implements HistoryStore {
+  readonly #db: DatabaseSync;
+  #pending: [string, StoredMessage][] = [];
+  #scheduled = false;
+  readonly #insert: StatementSync;
+  readonly #byMsgid: StatementSync;
+  readonly #rangeAsc: StatementSync;
+  readonly #rangeDesc: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#insert = db.prepare(
+      `INSERT OR IGNORE INTO messages
+         (msgid, time, conversation, target, source, account, command, text, tags)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#byMsgid = db.prepare(
+      `SELECT id, time FROM messages WHERE msgid = ? AND conversation = ?`,
+    );
+    // Messages strictly between two (time, id) positions.
+    const range = `SELECT ${COLUMNS} FROM messages WHERE conversation = ?
+      AND (time > ? OR (time = ? AND id > ?)) AND (time < ? OR (time = ? AND id < ?))`;
+    this.#rangeAsc = db.prepare(`${range} ORDER BY time ASC, id ASC LIMIT ?`);
+    this.#rangeDesc = db.prepare(`${range} ORDER BY time DESC, id DESC LIMIT ?`);
+  }
+
+  append(conversation: string, message: StoredMessage): void {
+    this.#pending.push([conversation, message]);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#db.exec("BEGIN");
+    try {
+      for (const [conversation, m] of batch) {
+        this.#insert.run(
+          m.msgid,
+          m.time,
+          conversation,
+          m.target,
+          m.source,
+          m.account ?? null,
+          m.command,
+          m.text,
+          m.tags ? JSON.stringify(m.tags) : null,
+        );
+      }
+      this.#db.exec("COMMIT");
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /**
+   * Where a reference points, as a bound that excludes it. A msgid is the message itself; a
+   * timestamp sits between messages, and `side` says whether messages at exactly that time count
+   * as after it ("after": bound above them) or before it ("before": bound below them).
+   */
+  #bound(conversation: string, ref: MessageRef, side: "after" | "before"): Position | undefined {
+    if (ref === "*") return END;
+    if ("time" in ref) return { time: ref.time, id: side === "after" ? Infinity : -Infinity };
+    const row = this.#byMsgid.get(ref.msgid, conversation) as Position | undefined;
+    return row && { time: row.time, id: row.id };
+  }
+
+  /** Messages strictly between `lo` and `hi`: the oldest `limit`, or the newest `limit`. */
+  #range(
+    conversation: string,
+    lo: Position,
+    hi: Position,
+    limit: number,
+    take: "oldest" | "newest",
+  ): StoredMessage[] {
+    if (limit <= 0) return [];
+    const stmt = take === "oldest" ? this.#rangeAsc : this.#rangeDesc;
+    const rows = stmt.all(
+      conversation,
+      lo.time,
+      lo.time,
+      sqlId(lo.id),
+      hi.time,
+      hi.time,
+      sqlId(hi.id),
+      limit,
+    ) as unknown as Row[];
+    const messages = rows.map(toMessage);
+    return take === "newest" ? messages.reverse() : messages;
+  }
+
+  latest(conversation: string, after: MessageRef, limit: number): StoredMessage[] {
+    this.flush();
+    const lo = after === "*" ? START : this.#bound(conversation, after, "after");
+    return lo ? this.#range(conversation, lo, END, limit, "newest") : [];
+  }
+
+  before(conversation: string, ref: MessageRef, limit: number): StoredMessage[] {
+    this.flush();
+    const hi = this.#bound(conversation, ref, "before");
+    return hi ? this.#range(conversation, START, hi, limit, "newest") : [];
+  }
+
+  after(conversation: string, ref: MessageRef, limit: number): StoredMessage[] {
+    this.flush();
+    const lo = this.#bound(conversation, ref, "after");
+    return lo ? this.#range(conversation, lo, END, limit, "oldest") : [];
+  }
+
+  around(conversation: string, ref: MessageRef, limit: number): StoredMessage[] {
+    this.flush();
+    const at = this.#bound(conversation, ref, "before");
+    if (!at) return [];
+    const before = this.#range(conversation, START, at, Math.floor(limit / 2), "newest");
+    // from the reference on, the referenced message itself included
+    const from = { time: at.time, id: at.id === -Infinity ? -Infinity : at.id - 1 };
+    return [...before, ...this.#range(conversation, from, END, limit - before.length, "oldest")];
+  }
+
+  between(conversation: string, from: MessageRef, to: MessageRef, limit: number): StoredMessage[] {
+    this.flush();
+    const a = this.#bound(conversation, from, "after");
+    const b = this.#bound(conversation, to, "before");
+    if (!a || !b) return [];
+    if (a.time < b.time || (a.time === b.time && a.id < b.id)) {
+      return this.#range(conversation, a, b, limit, "oldest");
+    }
+    // `from` is the later one: the `limit` messages just before it, down to `to`
+    const hi = this.#bound(conversation, from, "before")!;
+    const lo = this.#bound(conversation, to, "after")!;
+    return this.#range(conversation, lo, hi, limit, "newest");
+  }
+
+  targets(from: number, to: number, limit: number): ConversationSummary[] {
+    this.flush();
+    const [lo, hi] = from <= to ? [from, to] : [to, from];
+    const rows = this.#db.prepare(
+      `SELECT conversation, MAX(time) AS latest, target FROM messages
+       WHERE time > ? AND time < ? GROUP BY conversation ORDER BY latest DESC LIMIT ?`,
+    ).all(lo, hi, limit) as unknown as ConversationSummary[];
+    return rows.map((r) => ({ conversation: r.conversation, latest: r.latest, target: r.target }));
+  }
+
+  prune(policy: RetentionPolicy, now = Date.now()): number {
+    this.flush();
+    let deleted = 0;
+    if (policy.maxAgeMs > 0) {
+      deleted += Number(
+        this.#db.prepare(`DELETE FROM messages WHERE time < ?`).run(now - policy.maxAgeMs).changes,
+      );
+    }
+    if (policy.maxPerConversation > 0) {
+      const crowded = this.#db.prepare(
+        `SELECT conversation FROM messages GROUP BY conversation HAVING COUNT(*) > ?`,
+      ).all(policy.maxPerConversation) as { conversation: string }[];
+      const trim = this.#db.prepare(
+        `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE conversation = ?
+         ORDER BY time DESC, id DESC LIMIT -1 OFFSET ?)`,
+      );
+      for (const { conversation } of crowded) {
+        deleted += Number(trim.run(conversation, policy.maxPerConversation).changes);
+      }
+    }
+    return deleted;
+  }
+
+  count(): number {
+    this.flush();
+    return Number(
+      (this.#db.prepare("SELECT COUNT(*) AS n FROM messages").get() as { n: number }).n,
+    );
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Every capability chat advertises, negotiated over TCP with and without it: the effect is there
+ * with the capability and absent without it (or, for the few that only enable commands, the
+ * capability is acknowledged and the command works).
+ */
+import assert from "node:assert/strict";
+import { CAPABILITIES } from "../../server/capabilities.ts";
+import { TestClient } from "../helpers/irc_client.ts";
+import { testServer } from "../helpers/server.ts";
+
+type Scenario = (port: number, caps: string[]) => Promise<boolean>;
+
+/** `watcher` (with `caps`) and `other` (no caps) in #c; returns what `act` made watcher see. */
+async function pair(
+  port: number,
+  caps: string[],
+  act: (watcher: TestClient, other: TestClient) => Promise<void>,
+): Promise<string[]> {
+  const watcher = await TestClient.register(port, "watcher", caps);
+  const other = await TestClient.register(port, "other");
+  try {
+    for (const c of [watcher, other]) {
+      await c.send("JOIN #c");
+      await c.expect("366");
+    }
+    await watcher.sync();
+    const before = watcher.lines.length;
+    await act(watcher, other);
+    await other.sync();
+    await watcher.sync();
+    return watcher.lines.slice(before);
+  } finally {
+    await watcher.close();
+    await other.close();
+  }
+}
+
+const scenarios: Record<string, Scenario> = {
+  "account-notify": async (port, caps) =>
+    (await pair(port, caps, async (_, o) => {
+      await o.send("NS REGISTER password1");
+    })).some((l) => / ACCOUNT other$/.test(l)),
+  "account-tag": async (port, caps) =>
+    (await pair(port, caps, async (_, o) => {
+      await o.send("NS REGISTER password1");
+      await o.send("PRIVMSG #c :hi");
+    })).some((l) => l.startsWith("@account=other ")),
+  "away-notify": async (port, caps) =>
+    (await pair(port, caps, async (_, o) => await o.send("AWAY :lunch"))).some((l) =>
+      / AWAY :?lunch$/.test(l)
+    ),
+  "batch": async (port, caps) =>
+    (await pair(port, caps, async (w, o) => {
+      await o.send("PRIVMSG #c :history");
+      await o.sync();
+      await w.send("CHATHISTORY LATEST #c * 5");
+    })).some((l) => / BATCH \+\w+ chathistory #c/.test(l)),
+  "cap-notify": async (port, caps) => {
+    const c = await TestClient.register(port, "capper", caps);
+    await c.send("CAP LIST");
+    const list = await c.expect((m) => m.command === "CAP" && m.params[1] === "LIST");
+    await c.close();
+    return list.params[2].split(" ").includes("cap-notify");
+  },
+  "draft/account-registration": async (port, caps) => {
+    const c = await TestClient.register(port, "newbie", caps);
+    await c.send("REGISTER * * password1");
+    const reply = await c.expect((m) => m.command === "REGISTER" || m.command === "FAIL");
+    await c.close();
+    return reply.command === "REGISTER" && caps.includes("draft/account-registration");
+  },
+  "draft/chathistory": async (port, caps) => {
+    const early = await TestClient.register(port, "early");
+    await early.send("JOIN #h");
+    await early.send("PRIVMSG #h :before you came");
+    await early.sync();
+    const late = await TestClient.register(port, "late", caps);
+    await late.send("JOIN #h");
+    await late.expect("366");
+    const replayed = (await late.sync()).some((m) => m.params.at(-1)?.endsWith("before you came"));
+    await early.close();
+    await late.close();
+    return !replayed; // with the cap the client asks itself, so nothing is pushed
+  },
+  "echo-message": async (port, caps) =>
+    (await pair(port, caps, async (w) => await w.send("PRIVMSG #c :me too"))).some((l) =>
+      l.includes("watcher!") && l.endsWith("PRIVMSG #c :me too")
+    ),
+  "extended-join": async (port, caps) =>
+    (await pair(port, caps, async (_, o) => {
+      await o.send("PART #c");
+      await o.send("JOIN #c");
+    })).some((l) => / JOIN #c \* :other tester$/.test(l)),
+  "invite-notify": async (port, caps) =>
+    (await pair(port, caps, async (w, o) => {
+      await w.send("MODE #c +o other"); // watcher created #c, so it is op
+      const third = await TestClient.register(port, "third");
+      await o.send("INVITE third #c");
+      await third.expect("INVITE");
+      await third.close();
+    })).some((l) => / INVITE third #c$/.test(l)),
+  "labeled-response": async (port, caps) =>
+    (await pair(port, caps, async (w) => await w.send("@label=L1 PING :x"))).some((l) =>
+      l.startsWith("@label=L1 ")
+    ),
+  "message-tags": async (port, caps) =>
+    (await pair(port, caps, async (_, o) => await o.send("PRIVMSG #c :tagged"))).some((l) =>
+      /^@msgid=/.test(l)
+    ),
+  "multi-prefix": async (port, caps) =>
+    (await pair(port, caps, async (w) => {
+      await w.send("MODE #c +v watcher");
+      await w.send("NAMES #c");
+    })).some((l) => / 353 watcher = #c :.*@\+watcher/.test(l)),
+  "sasl": async (port, caps) => {
+    const c = await TestClient.connect(port);
+    await c.send("CAP LS 302");
+    await c.send(`CAP REQ :${caps.join(" ") || "server-time"}`);
+    const ack = await c.expect((m) =>
+      m.command === "CAP" && (m.params[1] === "ACK" || m.params[1] === "NAK")
+    );
+    await c.close();
+    return ack.params[1] === "ACK" && ack.params[2].includes("sasl");
+  },
+  "server-time": async (port, caps) =>
+    (await pair(port, caps, async (_, o) => await o.send("PRIVMSG #c :when"))).some((l) =>
+      /^@time=\d{4}-/.test(l)
+    ),
+  "setname": async (port, caps) =>
+    (await pair(port, caps, async (_, o) => await o.send("SETNAME :New Name"))).some((l) =>
+      / SETNAME :New Name$/.test(l)
+    ),
+  "standard-replies": async (port, caps) => {
+    const c = await TestClient.register(port, "std", caps);
+    await c.send("CAP LIST");
+    const list = await c.expect((m) => m.command === "CAP" && m.params[1] === "LIST");
+    await c.close();
+    return list.params[2].split(" ").includes("standard-replies");
+  },
+  "userhost-in-names": async (port, caps) =>
+    (await pair(port, caps, async (w) => await w.send("NAMES #c"))).some((l) =>
+      / 353 watcher = #c :.*other!~other@127\.0\.0\.1/.test(l)
+    ),
+};
+
+Deno.test("every advertised capability has a scenario here", () => {
+  assert.deepEqual([...CAPABILITIES.keys()].sort(), Object.keys(scenarios).sort());
+});
+
+for (const [cap, scenario] of Object.entries(scenarios)) {
+  Deno.test(`capability ${cap}: works with it, absent without it`, async () => {
+    const server = await testServer();
+    try {
+      assert.equal(await scenario(server.addr.port, [cap]), true, `${cap}: no effect with it`);
+    } finally {
+      await server.shutdown();
+    }
+    const plain = await testServer();
+    try {
+      assert.equal(await scenario(plain.addr.port, []), false, `${cap}: effect without it`);
+    } finally {
+      await plain.shutdown();
+    }
+  });
+}

@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import { parseMessage } from "../../protocol/message.ts";
+import { decodePlain, isLoopback } from "../../server/commands/sasl.ts";
+import { enforceNick } from "../../server/login.ts";
+import { commands, Harness, type RecordedUser } from "../helpers/harness.ts";
+
+const b64 = (s: string) => btoa(s);
+
+/** Runs the SASL PLAIN exchange and returns the final replies. */
+async function sasl(u: RecordedUser, account: string, password: string): Promise<string[]> {
+  await u.run("AUTHENTICATE PLAIN");
+  return await u.run(`AUTHENTICATE ${b64(`\0${account}\0${password}`)}`);
+}
+
+Deno.test("SASL PLAIN: success logs in (900, 903), failure is 904, abort 906, twice 907", async () => {
+  const h = await Harness.create();
+  await h.stores.accounts.create("alice", "correct horse");
+  const u = h.connect();
+  u.user.secure = true;
+  assert.deepEqual(await u.run("AUTHENTICATE PLAIN"), [":chat.local AUTHENTICATE +"]);
+  assert.deepEqual(commands(await u.run(`AUTHENTICATE ${b64("\0alice\0wrong")}`)), ["904"]);
+  assert.deepEqual(commands(await sasl(u, "alice", "correct horse")), ["900", "903"]);
+  assert.equal(u.user.account, "alice");
+  assert.deepEqual(commands(await u.run("AUTHENTICATE PLAIN")), ["907"]);
+  const v = h.connect();
+  v.user.secure = true;
+  await v.run("AUTHENTICATE PLAIN");
+  assert.deepEqual(commands(await v.run("AUTHENTICATE *")), ["906"]);
+  assert.deepEqual(commands(await v.run("AUTHENTICATE SCRAM-SHA-256")), ["908", "904"]);
+});
+
+Deno.test("SASL PLAIN is refused on plaintext from non-loopback addresses", async () => {
+  const h = await Harness.create();
+  await h.stores.accounts.create("alice", "correct horse");
+  const u = h.connect(); // 10.0.0.1, not TLS
+  assert.deepEqual(await u.run("AUTHENTICATE PLAIN"), [
+    ":chat.local 904 * :SASL PLAIN needs a TLS connection",
+  ]);
+  assert.ok(isLoopback("127.0.0.1") && isLoopback("::1") && isLoopback("::ffff:127.0.0.2"));
+  assert.ok(!isLoopback("10.0.0.1") && !isLoopback("2001:db8::1"));
+});
+
+Deno.test("SASL PLAIN payloads: authzid must be empty or the same; bad base64 fails", () => {
+  assert.deepEqual(decodePlain(b64("\0bob\0pw")), { authcid: "bob", password: "pw" });
+  assert.deepEqual(decodePlain(b64("bob\0bob\0pw")), { authcid: "bob", password: "pw" });
+  assert.equal(decodePlain(b64("admin\0bob\0pw")), undefined);
+  assert.equal(decodePlain(b64("bob\0pw")), undefined);
+  assert.equal(decodePlain("!!!"), undefined);
+});
+
+Deno.test("login attempts are throttled per account", async () => {
+  const h = await Harness.create();
+  await h.stores.accounts.create("alice", "correct horse");
+  const u = h.connect();
+  u.user.secure = true;
+  for (let i = 0; i < 5; i++) {
+    assert.match((await sasl(u, "alice", "guess"))[0], / 904 \* :SASL authentication failed$/);
+  }
+  // the right password, but the budget is spent
+  assert.match((await sasl(u, "alice", "correct horse"))[0], /Too many attempts/);
+});
+
+Deno.test("REGISTER (draft/account-registration): success, exists, weak, wrong name", async () => {
+  const h = await Harness.create();
+  const u = await h.user("dora");
+  assert.deepEqual(commands(await u.run("REGISTER * * short")), ["FAIL"]);
+  assert.match((await u.run("REGISTER other * longenough"))[0], /FAIL REGISTER BAD_ACCOUNT_NAME/);
+  const ok = await u.run("REGISTER * * longenough");
+  assert.deepEqual(commands(ok), ["900", "REGISTER"]);
+  assert.equal(ok[1], ":chat.local REGISTER SUCCESS dora :Account created");
+  assert.match((await u.run("REGISTER * * longenough"))[0], /ALREADY_AUTHENTICATED/);
+  const v = await h.user("Dora_");
+  await v.run("NICK Dora2");
+  assert.ok(h.stores.accounts.find("DORA"));
+  assert.match((await v.run("VERIFY dora 123"))[0], /FAIL VERIFY INVALID_CODE/);
+  const pre = h.connect();
+  assert.match(
+    (await pre.run("REGISTER * * longenough"))[0],
+    /FAIL REGISTER COMPLETE_CONNECTION_REQUIRED/,
+  );
+});
+
+Deno.test("NickServ: REGISTER, LOGOUT, IDENTIFY, INFO, GHOST, DROP; NS shortcut", async () => {
+  const h = await Harness.create();
+  const u = await h.user("erin");
+  const say = async (line: string) =>
+    (await u.run(line)).filter((l) => l.startsWith(":NickServ!")).map((l) =>
+      parseMessage(l)!.params[1]
+    );
+  assert.deepEqual(await say("PRIVMSG NickServ :REGISTER hunter22"), [
+    "Account erin registered; you are logged in.",
+  ]);
+  assert.ok((await say("NS LOGOUT")).includes("You are now logged out."));
+  assert.equal(u.user.account, undefined);
+  assert.deepEqual(await say("PRIVMSG NickServ :IDENTIFY nope"), [
+    "Wrong account name or password.",
+  ]);
+  assert.deepEqual(await say("NICKSERV IDENTIFY erin hunter22"), [
+    "You are now logged in as erin.",
+  ]);
+  assert.match((await say("NS INFO erin"))[1], /Logged in now as: erin/);
+  const thief = await h.user("erin_");
+  await thief.run("NICK erin2");
+  // the real owner, logged in, ghosts someone holding another nick of theirs? Not theirs: refused
+  assert.deepEqual(await say("NS GHOST erin2"), ["erin2 is not registered."]);
+  assert.deepEqual(await say("NS DROP wrongpass"), ["Wrong password."]);
+  assert.deepEqual(await say("NS DROP hunter22"), ["Account erin dropped."]);
+  assert.equal(h.stores.accounts.find("erin"), undefined);
+  assert.deepEqual(commands(await u.run("NICK NickServ")), ["432"]);
+  // nothing sent to services is relayed or stored
+  assert.equal(h.stores.history.count(), 0);
+});
+
+Deno.test("a registered nick taken without its account: notice, then renamed after the grace", async () => {
+  const h = await Harness.create({ limits: { nickGraceMs: 1000 } });
+  await h.stores.accounts.create("frank", "password1");
+  const thief = h.connect();
+  await thief.run("NICK frank");
+  const welcome = await thief.run("USER f 0 * :F");
+  assert.ok(welcome.some((l) => l.startsWith(":NickServ!") && l.includes("is registered")));
+  assert.ok(thief.user.nickDeadline !== undefined);
+  await enforceNick(thief.user, h.hub, h.stores.accounts, h.info);
+  assert.match(thief.user.nick, /^Guest\d{5}$/);
+  assert.ok(thief.take().some((l) => / NICK :?Guest\d{5}$/.test(l)));
+  // the owner logging in during the grace keeps the nick
+  const owner = h.connect();
+  owner.user.secure = true;
+  await owner.run("NICK frank");
+  await owner.run("USER f 0 * :F");
+  await owner.run("NS IDENTIFY password1");
+  assert.equal(owner.user.nickDeadline, undefined);
+  await enforceNick(owner.user, h.hub, h.stores.accounts, h.info);
+  assert.equal(owner.user.nick, "frank");
+});
+
+Deno.test("account-notify, account-tag, extended-join and WHOIS 330 show the account", async () => {
+  const h = await Harness.create();
+  await h.stores.accounts.create("gina", "password1");
+  const watcher = await h.user("watch", ["account-notify", "account-tag", "extended-join"]);
+  const g = await h.user("gina");
+  await watcher.run("JOIN #c");
+  await g.run("NS IDENTIFY password1");
+  await g.run("JOIN #c");
+  const lines = watcher.take();
+  assert.ok(lines.includes(":gina!~gina@10.0.0.2 JOIN #c gina :gina real"), lines.join("\n"));
+  await g.run("PRIVMSG #c :tagged");
+  assert.match(watcher.take()[0], /^@account=gina :gina!~gina@10\.0\.0\.2 PRIVMSG #c :tagged$/);
+  await g.run("NS LOGOUT");
+  assert.deepEqual(watcher.take(), [":gina!~gina@10.0.0.2 ACCOUNT *"]);
+  await g.run("NS IDENTIFY password1");
+  assert.deepEqual(watcher.take(), [":gina!~gina@10.0.0.2 ACCOUNT gina"]);
+  assert.ok(
+    (await watcher.run("WHOIS gina")).includes(":chat.local 330 watch gina gina :is logged in as"),
+  );
+});
+
+Deno.test("ChanServ: a registered channel keeps topic, modes and founder after emptying", async () => {
+  const h = await Harness.create();
+  await h.stores.accounts.create("hank", "password1");
+  const u = await h.user("hank");
+  await u.run("JOIN #reg");
+  assert.match((await u.run("CS REGISTER #reg")).join(), /Log in first/);
+  await u.run("NS IDENTIFY password1");
+  assert.match((await u.run("CS REGISTER #reg")).join(), /#reg is registered to hank/);
+  await u.run("TOPIC #reg :Kept across restarts");
+  await u.run("MODE #reg +ki secret");
+  await u.run("PART #reg");
+  assert.equal(h.hub.stats().channels, 0); // gone from memory while empty
+  const saved = h.stores.channels.load("#REG")!;
+  assert.equal(saved.topic?.text, "Kept across restarts");
+  assert.equal(saved.key, "secret");
+  assert.equal(saved.founder, "hank");
+  // a non-founder recreating it gets no op and meets the saved modes
+  const other = await h.user("ivan");
+  assert.deepEqual(commands(await other.run("JOIN #reg secret")), ["473"]);
+  const back = await u.run("JOIN #reg secret");
+  assert.ok(back.includes(":chat.local 332 hank #reg :Kept across restarts"));
+  assert.ok(back.some((l) => l.includes(" 353 hank = #reg :@hank")));
+  assert.match((await u.run("CS INFO #reg")).join(), /founder hank/);
+  assert.match((await u.run("CS DROP #reg")).join(), /no longer registered/);
+  assert.equal(h.stores.channels.load("#reg"), undefined);
+});

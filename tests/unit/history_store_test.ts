@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { openDatabase } from "../../server/store/database.ts";
+import { conversationKey, SqliteHistory, type StoredMessage } from "../../server/store/history.ts";
+
+/** A history with messages m0..m{n-1} in #c at times 1000, 1010, … (two share time 1050). */
+function fixture(n = 10) {
+  const h = new SqliteHistory(openDatabase(":memory:"));
+  const times = Array.from({ length: n }, (_, i) => 1000 + i * 10);
+  if (n > 6) times[6] = times[5]; // m5 and m6 at the same millisecond
+  for (let i = 0; i < n; i++) {
+    h.append("#c", {
+      msgid: `m${i}`,
+      time: times[i],
+      target: "#c",
+      source: "a!a@h",
+      command: "PRIVMSG",
+      text: `t${i}`,
+    });
+  }
+  return h;
+}
+
+const ids = (ms: StoredMessage[]) => ms.map((m) => m.msgid);
+
+Deno.test("LATEST: the newest N, oldest first; after a reference", () => {
+  const h = fixture();
+  assert.deepEqual(ids(h.latest("#c", "*", 3)), ["m7", "m8", "m9"]);
+  assert.deepEqual(ids(h.latest("#c", { msgid: "m7" }, 10)), ["m8", "m9"]);
+  assert.deepEqual(ids(h.latest("#c", { time: 1070 }, 10)), ["m8", "m9"]);
+  assert.deepEqual(ids(h.latest("#other", "*", 5)), []);
+});
+
+Deno.test("BEFORE and AFTER are exclusive of the reference, by msgid and by time", () => {
+  const h = fixture();
+  assert.deepEqual(ids(h.before("#c", { msgid: "m4" }, 2)), ["m2", "m3"]);
+  assert.deepEqual(ids(h.before("#c", { time: 1040 }, 10)), ["m0", "m1", "m2", "m3"]);
+  assert.deepEqual(ids(h.after("#c", { msgid: "m4" }, 2)), ["m5", "m6"]);
+  assert.deepEqual(ids(h.after("#c", { time: 1070 }, 10)), ["m8", "m9"]);
+  assert.deepEqual(ids(h.before("#c", { msgid: "nope" }, 5)), []);
+});
+
+Deno.test("messages sharing a millisecond keep their order and are split correctly", () => {
+  const h = fixture();
+  assert.deepEqual(ids(h.after("#c", { msgid: "m5" }, 1)), ["m6"]);
+  assert.deepEqual(ids(h.before("#c", { msgid: "m6" }, 1)), ["m5"]);
+  // a timestamp equal to both: before excludes both, after excludes both
+  assert.deepEqual(ids(h.before("#c", { time: 1050 }, 1)), ["m4"]);
+  assert.deepEqual(ids(h.after("#c", { time: 1050 }, 1)), ["m7"]);
+});
+
+Deno.test("AROUND: half before, the reference and after it", () => {
+  const h = fixture();
+  assert.deepEqual(ids(h.around("#c", { msgid: "m4" }, 5)), ["m2", "m3", "m4", "m5", "m6"]);
+  assert.deepEqual(ids(h.around("#c", { msgid: "m0" }, 3)), ["m0", "m1", "m2"]);
+  assert.deepEqual(ids(h.around("#c", { time: 1045 }, 2)), ["m4", "m5"]);
+});
+
+Deno.test("BETWEEN in both directions, exclusive, limited from the first reference", () => {
+  const h = fixture();
+  assert.deepEqual(ids(h.between("#c", { msgid: "m1" }, { msgid: "m5" }, 10)), ["m2", "m3", "m4"]);
+  assert.deepEqual(ids(h.between("#c", { msgid: "m1" }, { msgid: "m5" }, 2)), ["m2", "m3"]);
+  assert.deepEqual(ids(h.between("#c", { msgid: "m5" }, { msgid: "m1" }, 2)), ["m3", "m4"]);
+  assert.deepEqual(ids(h.between("#c", { time: 1005 }, { time: 1035 }, 10)), ["m1", "m2", "m3"]);
+  assert.deepEqual(ids(h.between("#c", { time: 1035 }, { time: 1005 }, 10)), ["m1", "m2", "m3"]);
+});
+
+Deno.test("queries see messages appended in the same task (flushed first)", () => {
+  const h = fixture(0);
+  h.append("#c", { msgid: "x", time: 1, target: "#c", source: "s", command: "NOTICE", text: "n" });
+  assert.deepEqual(ids(h.latest("#c", "*", 5)), ["x"]);
+  assert.equal(h.count(), 1);
+});
+
+Deno.test("private conversations have one key for both sides", () => {
+  assert.equal(conversationKey("Bob", "alice"), conversationKey("alice", "BOB"));
+  assert.equal(conversationKey("#Chan", "anyone"), "#chan");
+});
+
+Deno.test("TARGETS lists conversations with their latest message, newest first", () => {
+  const h = fixture();
+  h.append("alice bob", {
+    msgid: "d1",
+    time: 2000,
+    target: "bob",
+    source: "alice!a@h",
+    command: "PRIVMSG",
+    text: "hi",
+  });
+  assert.deepEqual(h.targets(0, 5000, 10).map((t) => [t.conversation, t.latest]), [
+    ["alice bob", 2000],
+    ["#c", 1090],
+  ]);
+  assert.deepEqual(h.targets(1500, 5000, 10).map((t) => t.conversation), ["alice bob"]);
+});
+
+Deno.test("retention prunes by age and by count per conversation", () => {
+  const h = fixture();
+  assert.equal(h.prune({ maxAgeMs: 0, maxPerConversation: 4 }, 0), 6);
+  assert.deepEqual(ids(h.latest("#c", "*", 10)), ["m6", "m7", "m8", "m9"]);
+  assert.equal(h.prune({ maxAgeMs: 25, maxPerConversation: 0 }, 1100), 2);
+  assert.deepEqual(ids(h.latest("#c", "*", 10)), ["m8", "m9"]);
+});
+
+Deno.test("a message id is stored once; client tags and account survive", () => {
+  const h = fixture(0);
+  const m: StoredMessage = {
+    msgid: "dup",
+    time: 5,
+    target: "#c",
+    source: "s",
+    account: "acct",
+    command: "PRIVMSG",
+    text: "x",
+    tags: { "+react": "👍" },
+  };
+  h.append("#c", m);
+  h.append("#c", m);
+  assert.deepEqual(h.latest("#c", "*", 5), [m]);
+});
