@@ -80,6 +80,11 @@ export interface Hub {
   setAway(user: User, message: string | undefined): void;
   /** Changes the realname; `setname` neighbours are told. */
   setRealname(user: User, realname: string): void;
+  /**
+   * Sets and clears user modes (+i +w +o); returns the change that took effect, like `+iw-o`,
+   * or "" (the handler tells the user). Others see user modes in WHO, WHOIS and LUSERS.
+   */
+  setUserModes(user: User, add: string, remove: string): string;
   /** Logs a user in or out of an account; `account-notify` neighbours are told. */
   setAccount(user: User, account: string | undefined): void;
   /** Registers a channel to a founder account (persisted), or drops the registration. */

@@ -204,6 +204,20 @@ export class LocalHub implements Hub {
     this.toNeighbours(user, out, { cap: "setname" });
   }
 
+  setUserModes(user: User, add: string, remove: string): string {
+    let added = "", removed = "";
+    for (const m of add) {
+      if (!user.modes.has(m)) {
+        user.modes.add(m);
+        added += m;
+      }
+    }
+    for (const m of remove) {
+      if (user.modes.delete(m)) removed += m;
+    }
+    return (added ? `+${added}` : "") + (removed ? `-${removed}` : "");
+  }
+
   setAccount(user: User, account: string | undefined): void {
     user.account = account;
     const out = new Outgoing(msg("ACCOUNT", [account ?? "*"], user.source), this.#now());

@@ -110,7 +110,8 @@ function userMode(ctx: Context, nick: string, modestring: string | undefined) {
     ctx.reply(N.RPL_UMODEIS, "+" + [...user.modes].sort().join(""));
     return;
   }
-  let adding = true, applied = "", sign = "", unknown = false;
+  let adding = true, unknown = false;
+  const add = new Set<string>(), remove = new Set<string>();
   for (const mode of modestring) {
     if (mode === "+" || mode === "-") {
       adding = mode === "+";
@@ -121,14 +122,12 @@ function userMode(ctx: Context, nick: string, modestring: string | undefined) {
       unknown = true;
       continue;
     }
-    if ((mode === "o" && adding) || user.modes.has(mode) === adding) continue;
-    if (adding) user.modes.add(mode);
-    else user.modes.delete(mode);
-    const s = adding ? "+" : "-";
-    applied += (s === sign ? "" : s) + mode;
-    sign = s;
+    if (mode === "o" && adding) continue;
+    (adding ? add : remove).add(mode);
+    (adding ? remove : add).delete(mode);
   }
   if (unknown) ctx.reply(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag");
+  const applied = hub.setUserModes(user, [...add].join(""), [...remove].join(""));
   if (applied !== "") ctx.send(msg("MODE", [user.nick, applied], user.source));
 }
 

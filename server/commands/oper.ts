@@ -33,10 +33,9 @@ export const operCommands: Record<string, CommandSpec> = {
         server.log.warn(`failed OPER ${name} by ${user.source}`);
         return;
       }
-      const added = ["o", "w"].filter((m) => !user.modes.has(m));
-      for (const m of added) user.modes.add(m);
+      const applied = ctx.hub.setUserModes(user, "ow", "");
       ctx.reply(N.RPL_YOUREOPER, "You are now an IRC operator");
-      if (added.length > 0) ctx.send(msg("MODE", [user.nick, "+" + added.join("")], user.source));
+      if (applied !== "") ctx.send(msg("MODE", [user.nick, applied], user.source));
       server.log.info(`OPER ${name} by ${user.source}`);
     },
   },
