@@ -23,6 +23,8 @@ export const CLIENT_LINE_LIMITS: LineLimits = { maxTagBytes: 4096, maxBodyBytes:
 export const SERVER_LINE_LIMITS: LineLimits = { maxTagBytes: 8191, maxBodyBytes: 510 };
 
 const LF = 10, CR = 13, AT = 64, SPACE = 32;
+/** Shared: lines are decoded whole (never streaming), so one decoder serves every connection. */
+const decoder = new TextDecoder();
 
 /** Receives framed lines; `tooLong` is called once per over-long line, which is dropped. */
 export interface LineHandler {
@@ -34,7 +36,6 @@ export interface LineHandler {
 export class LineFramer {
   readonly #limits: LineLimits;
   readonly #maxLine: number;
-  readonly #decoder = new TextDecoder();
   #pending: Uint8Array | undefined;
   #discarding = false;
 
@@ -83,7 +84,7 @@ export class LineFramer {
     if (end === 0) return;
     bytes = bytes.subarray(0, end);
     if (exceedsLimits(bytes, this.#limits)) handler.tooLong();
-    else handler.line(this.#decoder.decode(bytes));
+    else handler.line(decoder.decode(bytes));
   }
 }
 

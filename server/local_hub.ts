@@ -32,6 +32,9 @@ export class LocalHub implements Hub {
   readonly #whowas = new Map<string, WhowasEntry[]>();
   #registered = 0;
   #maxUsers = 0;
+  /** Registered users with +i, and with +o. */
+  #invisible = 0;
+  #opers = 0;
   readonly #now: () => number;
   readonly #registry: ChannelRegistry | undefined;
 
@@ -63,17 +66,13 @@ export class LocalHub implements Hub {
     return this.#channels.values();
   }
 
+  /** O(1): LUSERS runs at every registration, so counting users each time would be O(N²). */
   stats(): NetworkStats {
-    let invisible = 0, opers = 0;
-    for (const u of this.users()) {
-      if (u.modes.has("i")) invisible++;
-      if (u.isOper) opers++;
-    }
     return {
       users: this.#registered,
       maxUsers: this.#maxUsers,
-      invisible,
-      opers,
+      invisible: this.#invisible,
+      opers: this.#opers,
       unknown: this.#nicks.size - this.#registered,
       channels: this.#channels.size,
     };
@@ -101,6 +100,7 @@ export class LocalHub implements Hub {
     if (this.#nicks.get(user.folded) !== user) return;
     this.#registered++;
     if (this.#registered > this.#maxUsers) this.#maxUsers = this.#registered;
+    for (const m of user.modes) this.#count(m, 1);
   }
 
   changeNick(user: User, nick: string): Promise<boolean> {
@@ -121,6 +121,8 @@ export class LocalHub implements Hub {
     this.#nicks.delete(user.folded);
     if (user.registered) {
       this.#registered--;
+      if (user.modes.has("i")) this.#invisible--;
+      if (user.modes.has("o")) this.#opers--;
       this.#remember(this.#snapshot(user));
     }
   }
@@ -206,14 +208,19 @@ export class LocalHub implements Hub {
 
   setUserModes(user: User, add: string, remove: string): string {
     let added = "", removed = "";
+    const counted = user.registered && this.#nicks.get(user.folded) === user;
     for (const m of add) {
       if (!user.modes.has(m)) {
         user.modes.add(m);
         added += m;
+        if (counted) this.#count(m, 1);
       }
     }
     for (const m of remove) {
-      if (user.modes.delete(m)) removed += m;
+      if (user.modes.delete(m)) {
+        removed += m;
+        if (counted) this.#count(m, -1);
+      }
     }
     return (added ? `+${added}` : "") + (removed ? `-${removed}` : "");
   }
@@ -261,6 +268,11 @@ export class LocalHub implements Hub {
 
   toUsersWithMode(mode: string, out: Outgoing): void {
     for (const user of this.users()) if (user.modes.has(mode)) user.send(out);
+  }
+
+  #count(mode: string, delta: number): void {
+    if (mode === "i") this.#invisible += delta;
+    else if (mode === "o") this.#opers += delta;
   }
 
   /** A registered channel as it was saved, or undefined. */

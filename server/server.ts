@@ -19,9 +19,10 @@ import { createServerInfo, type ServerInfo } from "./server_info.ts";
 import { Session, type SessionHost } from "./session.ts";
 import { openSqliteStores, type Stores } from "./store/stores.ts";
 
-const TICK_MS = 1000;
-/** How often history retention runs (and once at start). */
-const PRUNE_EVERY_TICKS = 600;
+/** The server clock: the plain-text door opens within this much after its delay. */
+const TICK_MS = 250;
+/** How often history retention runs (every 10 minutes, and once at start). */
+const PRUNE_EVERY_TICKS = 2400;
 /** How long a refused connection may take to receive its ERROR line. */
 const REFUSAL_WRITE_MS = 1000;
 const encoder = new TextEncoder();
@@ -92,7 +93,7 @@ class Server implements SessionHost, RunningServer {
     this.#tick = setInterval(() => {
       const now = Date.now();
       for (const session of this.#sessions) session.tick(now);
-      if (++this.#ticks % 60 === 0) {
+      if (++this.#ticks % 240 === 0) {
         this.#admission.sweep(now);
         this.info.loginThrottle.sweep(now);
       }

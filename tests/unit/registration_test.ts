@@ -160,6 +160,13 @@ Deno.test("LUSERS counts users, invisible users, operators and channels", async 
   );
   assert.ok(lines.includes(":chat.local 254 alice 1 :channels formed"));
   assert.ok(lines.includes(":chat.local 266 alice 2 2 :Current global users 2, max 2"));
+  const bob = h.hub.findUser("bob")!;
+  await a.run("QUIT");
+  assert.deepEqual(
+    [h.hub.stats().users, h.hub.stats().invisible, h.hub.stats().maxUsers],
+    [1, 0, 2],
+  );
+  assert.equal(bob.nick, "bob");
 });
 
 Deno.test("VERSION, TIME and INFO answer", async () => {
