@@ -6,6 +6,7 @@
  */
 
 import { Command } from "@commander-js/extra-typings";
+import { benchCommand } from "./cli/bench.ts";
 import { completionsCommand } from "./cli/completions.ts";
 import { joinCommand } from "./cli/join.ts";
 import { serveCommand } from "./cli/serve.ts";
@@ -18,6 +19,7 @@ const program = new Command()
   .showSuggestionAfterError(true)
   .addCommand(serveCommand())
   .addCommand(joinCommand())
-  .addCommand(completionsCommand());
+  .addCommand(completionsCommand())
+  .addCommand(benchCommand());
 
 await program.parseAsync(Deno.args, { from: "user" });

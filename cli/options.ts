@@ -7,6 +7,8 @@
 
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { parseCidr } from "../server/cidr.ts";
+import { parseRedisUrl } from "../server/cluster/redis_client.ts";
+import { isValidNodeId } from "../server/cluster/start.ts";
 import { normalizeOrigin } from "../server/web_origin.ts";
 
 /** A TCP port, 0 (any free port) to 65535. */
@@ -24,6 +26,24 @@ export function parseSeconds(value: string): number {
     throw new InvalidArgumentError("Expected a positive number of seconds.");
   }
   return Math.round(Number(value) * 1000);
+}
+
+/** A Redis address for `--cluster`: `redis://host:port[/db]`. */
+export function parseClusterUrl(value: string): string {
+  try {
+    parseRedisUrl(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
+  return value;
+}
+
+/** A node id for `--node-id`: letters, digits, `-` and `_`, at most 40. */
+export function parseNodeId(value: string): string {
+  if (!isValidNodeId(value)) {
+    throw new InvalidArgumentError("Expected letters, digits, - and _ (at most 40).");
+  }
+  return value;
 }
 
 /** A byte count with an optional k/m suffix (`512k`, `1m`). */

@@ -7,6 +7,7 @@
 
 import { Command, Option } from "@commander-js/extra-typings";
 import {
+  DEFAULT_CLUSTER,
   DEFAULT_HISTORY,
   DEFAULT_LIMITS,
   defaultConfig,
@@ -16,14 +17,17 @@ import { defaultDatabasePath } from "../server/store/database.ts";
 import { createLogger, LOG_LEVELS } from "../server/log.ts";
 import { ListenerSetupError } from "../server/extra_listeners.ts";
 import { type RunningServer, startServer } from "../server/server.ts";
+import { randomNodeId } from "../server/cluster/start.ts";
 import {
   collectOper,
   collectOrigins,
   parseBytes,
   parseCidrList,
+  parseClusterUrl,
   parseCount,
   parseHost,
   parseNetworkName,
+  parseNodeId,
   parsePort,
   parseRate,
   parseSeconds,
@@ -101,6 +105,31 @@ export function serveCommand() {
     .addOption(
       new Option("--db <path>", "SQLite file for history and accounts (:memory: keeps nothing)")
         .env("CHAT_DB").default(defaultDatabasePath()),
+    )
+    .addOption(
+      new Option(
+        "--cluster <redis-url>",
+        "join a cluster of nodes sharing one network through Redis: redis://host:port[/db]",
+      ).env("CHAT_CLUSTER").argParser(parseClusterUrl),
+    )
+    .addOption(
+      new Option("--node-id <id>", "this node's id in the cluster (default: random, logged)")
+        .env("CHAT_NODE_ID").argParser(parseNodeId),
+    )
+    .addOption(
+      new Option("--cluster-lease <seconds>", "a stopped node's users leave after this long")
+        .env("CHAT_CLUSTER_LEASE")
+        .default(DEFAULT_CLUSTER.leaseMs, seconds(DEFAULT_CLUSTER.leaseMs))
+        .argParser(parseSeconds),
+    )
+    .addOption(
+      new Option(
+        "--cluster-hold <seconds>",
+        "while Redis is away, how long messages wait before senders are told",
+      )
+        .env("CHAT_CLUSTER_HOLD")
+        .default(DEFAULT_CLUSTER.holdMs, seconds(DEFAULT_CLUSTER.holdMs))
+        .argParser(parseSeconds),
     )
     .addOption(
       new Option(
@@ -220,6 +249,12 @@ export function serveCommand() {
         floodControl: opts.floodControl,
         exempt: [...opts.exempt],
         db: opts.db,
+        cluster: opts.cluster === undefined ? undefined : {
+          url: opts.cluster,
+          nodeId: opts.nodeId ?? randomNodeId(),
+          leaseMs: opts.clusterLease,
+          holdMs: opts.clusterHold,
+        },
         history: {
           ...H,
           replayLines: opts.historyReplay,

@@ -57,7 +57,9 @@ export const LEAN_FLAGS: readonly string[] = ["--exclude-unused-npm"];
  * relative to the repository root): Web Worker scripts (`new Worker(new URL(…))` is not followed).
  * The web page's files need none: `web/assets.ts` (generated) is an ordinary module that embeds them.
  */
-export const INCLUDES: readonly string[] = [];
+export const INCLUDES: readonly string[] = [
+  "bench/shard_worker.ts", // chat bench --shard-kind thread
+];
 
 /** The repository root. */
 export const ROOT: string = new URL("..", import.meta.url).pathname;

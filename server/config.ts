@@ -70,6 +70,21 @@ export interface TlsFiles {
   keyFile: string;
 }
 
+/** Cluster mode: several `chat serve` nodes sharing one network through Redis. */
+export interface ClusterConfig {
+  /** `redis://host:port[/db]`. */
+  url: string;
+  /** This node's id (shown in the log; part of every user id of the node). */
+  nodeId: string;
+  /** The node's lease in Redis: others remove its users this long after it stops renewing. */
+  leaseMs: number;
+  /** How long what local users send waits for Redis to come back before they are told. */
+  holdMs: number;
+}
+
+/** Lease and hold-time defaults of cluster mode. */
+export const DEFAULT_CLUSTER = { leaseMs: 5_000, holdMs: 15_000 } as const;
+
 /** The configuration of one server process. */
 export interface ServerConfig {
   host: string;
@@ -104,6 +119,8 @@ export interface ServerConfig {
   exempt: string[];
   /** The SQLite database file, or `:memory:`. */
   db: string;
+  /** Cluster mode (history and accounts then live in Redis, not in `db`); undefined: alone. */
+  cluster: ClusterConfig | undefined;
   history: HistoryConfig;
   limits: Limits;
 }
@@ -163,6 +180,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     floodControl: true,
     exempt: ["127.0.0.0/8", "::1/128"],
     db: ":memory:",
+    cluster: undefined,
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
     history: { ...DEFAULT_HISTORY, ...overrides.history },

@@ -34,6 +34,10 @@ export interface NetworkStats {
   /** Connections that claimed a nick but have not completed registration. */
   unknown: number;
   channels: number;
+  /** Servers (cluster nodes) in the network; 1 when absent. */
+  servers?: number;
+  /** Users of this server when the network has others; `users` when absent. */
+  localUsers?: number;
 }
 
 /** Delivery options: skip one user, or only reach users with a capability. */

@@ -25,8 +25,44 @@ export interface OutboxEvents {
   beforeWrite?(): void;
 }
 
+/**
+ * After a write, a connection "cools" for this long: what is queued meanwhile waits for one
+ * timer shared by all cooling connections. A recipient of a busy stream (a big channel, a join
+ * storm) so gets one write per window instead of one per message, while a connection that was
+ * quiet is still written to at once.
+ */
+export const COALESCE_MS = 2;
+/** A cooling connection with this much queued writes at once: coalescing never costs memory. */
+export const COALESCE_MAX_BYTES = 16 * 1024;
+
 /** Per-connection send queue with coalescing. */
 export class Outbox {
+  static #cooling = new Set<Outbox>();
+  static #timerArmed = false;
+
+  /** The shared window ended: cooling connections with something queued write it now. */
+  static #release(): void {
+    Outbox.#timerArmed = false;
+    const boxes = Outbox.#cooling;
+    Outbox.#cooling = new Set();
+    for (const box of boxes) {
+      box.#isCooling = false;
+      if (box.#queue.length > 0 && !box.#flushing) {
+        box.#flushing = true;
+        box.#flush();
+      }
+    }
+  }
+
+  static #cool(box: Outbox): void {
+    box.#isCooling = true;
+    Outbox.#cooling.add(box);
+    if (!Outbox.#timerArmed) {
+      Outbox.#timerArmed = true;
+      setTimeout(Outbox.#release, COALESCE_MS);
+    }
+  }
+
   readonly #writer: ByteWriter;
   readonly #limit: number;
   readonly #events: OutboxEvents;
@@ -39,6 +75,8 @@ export class Outbox {
   /** Nothing more is written at all. */
   #stopped = false;
   #drainWaiters: (() => void)[] = [];
+  /** Written moments ago: queued bytes wait for the shared timer. */
+  #isCooling = false;
 
   constructor(writer: ByteWriter, limit: number, events: OutboxEvents) {
     this.#writer = writer;
@@ -76,7 +114,7 @@ export class Outbox {
 
   /** Resolves when everything queued so far is written (or the outbox stopped). */
   drained(): Promise<void> {
-    if (!this.#flushing || this.#stopped) return Promise.resolve();
+    if ((!this.#flushing && this.#queue.length === 0) || this.#stopped) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
@@ -92,7 +130,7 @@ export class Outbox {
   #enqueue(bytes: Uint8Array): void {
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;
-    if (!this.#flushing) {
+    if (!this.#flushing && (!this.#isCooling || this.#queuedBytes >= COALESCE_MAX_BYTES)) {
       this.#flushing = true;
       // Let the current task finish queuing so a burst leaves in one write.
       queueMicrotask(() => this.#flush());
@@ -121,6 +159,7 @@ export class Outbox {
       }
     }
     this.#flushing = false;
+    if (!this.#stopped) Outbox.#cool(this);
     this.#wake();
   }
 

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { createServerInfo, type ServerInfo } from "./server_info.ts";
 import { Session, type SessionHost } from "./session.ts";
 import { openSqliteStores, type Stores } from "./store/stores.ts";
+import { startCluster } from "./cluster/start.ts";
 
 /** The server clock: the plain-text door opens within this much after its delay. */
 const TICK_MS = 250;
@@ -104,11 +105,17 @@ class Server implements SessionHost, RunningServer {
   /** Applies history retention in the background of the tick. */
   #prune(): void {
     const { maxAgeMs, maxPerTarget } = this.info.history;
+    const report = (deleted: number) => {
+      if (deleted > 0) this.info.log.info(`history: pruned ${deleted} messages`);
+    };
+    const failed = (err: unknown) =>
+      this.info.log.error(`history pruning failed: ${(err as Error).message}`);
     try {
       const deleted = this.stores.history.prune({ maxAgeMs, maxPerConversation: maxPerTarget });
-      if (deleted > 0) this.info.log.info(`history: pruned ${deleted} messages`);
+      if (deleted instanceof Promise) deleted.then(report, failed);
+      else report(deleted);
     } catch (err) {
-      this.info.log.error(`history pruning failed: ${(err as Error).message}`);
+      failed(err);
     }
   }
 
@@ -202,7 +209,7 @@ class Server implements SessionHost, RunningServer {
       for (const s of sessions) s.terminate(reason, true);
       await Promise.all(sessions.map((s) => s.closed));
       await this.extra?.close();
-      if (this.#ownsStores) this.stores.close();
+      if (this.#ownsStores) await this.stores.close();
       else this.stores.history.flush();
       this.#resolveDone();
     })();
@@ -243,10 +250,18 @@ export async function startServer(
   });
   const info = await createServerInfo(config, log);
   let stores: Stores;
-  try {
-    stores = options.stores ?? openSqliteStores(config.db);
-  } catch (err) {
-    throw new Error(`cannot open database ${config.db}: ${(err as Error).message}`);
+  let hub: Hub | undefined;
+  if (config.cluster && !options.stores) {
+    // history, accounts and registered channels live in Redis, shared by every node
+    const node = await startCluster(config.cluster, config, log);
+    stores = node.stores;
+    hub = node.hub;
+  } else {
+    try {
+      stores = options.stores ?? openSqliteStores(config.db);
+    } catch (err) {
+      throw new Error(`cannot open database ${config.db}: ${(err as Error).message}`);
+    }
   }
   let listener: Deno.TcpListener | undefined;
   let extra: ExtraListeners;
@@ -268,13 +283,13 @@ export async function startServer(
     }, log);
   } catch (err) {
     listener?.close();
-    if (!options.stores) stores.close();
+    if (!options.stores) await stores.close();
     throw err;
   }
   const server = new Server(
     listener,
     info,
-    new LocalHub({ registry: stores.channels }),
+    hub ?? new LocalHub({ registry: stores.channels }),
     admission,
     options.commands ?? COMMANDS,
     stores,

@@ -102,8 +102,12 @@ export class Session implements Sink, LineHandler, OutboxEvents {
     this.terminate("Write error");
   }
 
-  /** OutboxEvents: history is committed before anything reaches the socket (see history.ts). */
+  /**
+   * OutboxEvents: an echo-message client is about to be written to; its echoes must be stored
+   * first (see history.ts).
+   */
   beforeWrite(): void {
+    if (!this.user.caps.has("echo-message")) return;
     try {
       this.#host.stores.history.flush();
     } catch (err) {

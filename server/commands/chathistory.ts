@@ -13,7 +13,13 @@ import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { Outgoing } from "../outgoing.ts";
 import type { Channel } from "../state/channel.ts";
-import { conversationKey, type MessageRef, type StoredMessage } from "../store/history.ts";
+import {
+  conversationKey,
+  type ConversationSummary,
+  type MessageRef,
+  type StoredMessage,
+  whenReady,
+} from "../store/history.ts";
 
 /** Parses `*`, `timestamp=2026-01-01T00:00:00.000Z` or `msgid=abc`. */
 export function parseRef(text: string | undefined, allowStar: boolean): MessageRef | undefined {
@@ -51,11 +57,18 @@ function sendHistory(ctx: Context, target: string, messages: StoredMessage[]): v
  * themselves: in a batch with times when the client understands that, otherwise between two
  * notices, with the time written into each line for clients that would show arrival time.
  */
-export function replayOnJoin(ctx: Context, channel: Channel): void {
+export function replayOnJoin(ctx: Context, channel: Channel): void | Promise<void> {
   const { user, server, stores } = ctx;
   const lines = server.history.replayLines;
   if (lines <= 0 || user.caps.has("draft/chathistory")) return;
-  const messages = stores.history.latest(channel.folded, "*", lines);
+  return whenReady(
+    stores.history.latest(channel.folded, "*", lines),
+    (messages) => replay(ctx, channel, messages),
+  );
+}
+
+function replay(ctx: Context, channel: Channel, messages: StoredMessage[]): void {
+  const { user } = ctx;
   if (messages.length === 0) return;
   if (user.caps.has("batch") && user.caps.has("server-time")) {
     sendHistory(ctx, channel.name, messages);
@@ -74,8 +87,8 @@ function invalid(ctx: Context, sub: string, why: string): void {
   ctx.fail("CHATHISTORY", "INVALID_PARAMS", sub, why);
 }
 
-function targets(ctx: Context, [a, b, limitText]: string[]): void {
-  const { user, hub, stores, server } = ctx;
+function targets(ctx: Context, [a, b, limitText]: string[]): void | Promise<void> {
+  const { stores, server } = ctx;
   const from = parseRef(a, false), to = parseRef(b, false);
   const limit = Number(limitText);
   if (
@@ -84,7 +97,13 @@ function targets(ctx: Context, [a, b, limitText]: string[]): void {
   ) {
     return invalid(ctx, "TARGETS", "Expected two timestamps and a limit");
   }
-  const mine = stores.history.targets(from.time, to.time, server.history.queryLimit)
+  const found = stores.history.targets(from.time, to.time, server.history.queryLimit);
+  return whenReady(found, (list) => sendTargets(ctx, list, limit));
+}
+
+function sendTargets(ctx: Context, list: ConversationSummary[], limit: number): void {
+  const { user, hub, server } = ctx;
+  const mine = list
     .flatMap((t) => {
       if (isChannelName(t.conversation)) {
         const channel = hub.findChannel(t.conversation);
@@ -141,7 +160,7 @@ export const chathistoryCommands: Record<string, CommandSpec> = {
       }
       const n = Math.min(limit, server.history.queryLimit);
       const h = stores.history;
-      const messages = sub === "LATEST"
+      const found = sub === "LATEST"
         ? h.latest(conversation, refA, n)
         : sub === "BEFORE"
         ? h.before(conversation, refA, n)
@@ -150,7 +169,7 @@ export const chathistoryCommands: Record<string, CommandSpec> = {
         : sub === "AROUND"
         ? h.around(conversation, refA, n)
         : h.between(conversation, refA, refB!, n);
-      sendHistory(ctx, target, messages);
+      return whenReady(found, (messages) => sendHistory(ctx, target, messages));
     },
   },
 };

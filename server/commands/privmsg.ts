@@ -13,21 +13,14 @@ import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { Outgoing } from "../outgoing.ts";
 import { isServiceNick } from "../login.ts";
+import { nextMsgid } from "../msgid.ts";
 import { runService } from "../services/index.ts";
 import { OP, VOICE } from "../state/channel.ts";
 import { conversationKey } from "../store/history.ts";
 
-const MSGID_PREFIX = crypto.randomUUID().slice(0, 8);
-let msgCounter = 0;
-
-/** A message id unique to this process run (IRCv3 `msgid`). */
-export function nextMsgid(): string {
-  return MSGID_PREFIX + (msgCounter++).toString(36);
-}
-
 /** Client-only tags (`+name`) a `message-tags` client attached, plus a fresh msgid. */
-function relayTags(ctx: Context, message: Message): Tags {
-  const tags: Tags = { msgid: nextMsgid() };
+function relayTags(ctx: Context, message: Message, time: number): Tags {
+  const tags: Tags = { msgid: nextMsgid(time) };
   if (message.tags && ctx.user.caps.has("message-tags")) {
     for (const key in message.tags) if (key[0] === "+") tags[key] = message.tags[key];
   }
@@ -100,7 +93,7 @@ function deliver(
     const out = new Outgoing(
       msg(command, isTagmsg ? [target] : [target, text], user.source),
       now,
-      relayTags(ctx, message),
+      relayTags(ctx, message, now),
       user.account,
     );
     const onlyTagged = isTagmsg ? "message-tags" : undefined;

@@ -27,14 +27,17 @@ export function sendLusers(ctx: Context): void {
   const s = ctx.hub.stats();
   ctx.reply(
     N.RPL_LUSERCLIENT,
-    `There are ${s.users - s.invisible} users and ${s.invisible} invisible on 1 servers`,
+    `There are ${s.users - s.invisible} users and ${s.invisible} invisible on ${
+      s.servers ?? 1
+    } servers`,
   );
   if (s.opers > 0) ctx.reply(N.RPL_LUSEROP, String(s.opers), "operator(s) online");
   if (s.unknown > 0) ctx.reply(N.RPL_LUSERUNKNOWN, String(s.unknown), "unknown connection(s)");
   if (s.channels > 0) ctx.reply(N.RPL_LUSERCHANNELS, String(s.channels), "channels formed");
-  ctx.reply(N.RPL_LUSERME, `I have ${s.users} clients and 0 servers`);
+  const local = String(s.localUsers ?? s.users);
+  ctx.reply(N.RPL_LUSERME, `I have ${local} clients and ${(s.servers ?? 1) - 1} servers`);
   const users = String(s.users), max = String(s.maxUsers);
-  ctx.reply(N.RPL_LOCALUSERS, users, max, `Current local users ${users}, max ${max}`);
+  ctx.reply(N.RPL_LOCALUSERS, local, max, `Current local users ${local}, max ${max}`);
   ctx.reply(N.RPL_GLOBALUSERS, users, max, `Current global users ${users}, max ${max}`);
 }
 

@@ -44,6 +44,24 @@ const MIGRATIONS: string[] = [
      bans TEXT NOT NULL,
      created INTEGER NOT NULL
    );`,
+  // 2: msgids carry their time and are unique by construction; their index cost every insert.
+  `CREATE TABLE messages_v2 (
+     id INTEGER PRIMARY KEY,
+     msgid TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     conversation TEXT NOT NULL,
+     target TEXT NOT NULL,
+     source TEXT NOT NULL,
+     account TEXT,
+     command TEXT NOT NULL,
+     text TEXT NOT NULL,
+     tags TEXT
+   );
+   INSERT INTO messages_v2 SELECT * FROM messages;
+   DROP TABLE messages;
+   ALTER TABLE messages_v2 RENAME TO messages;
+   CREATE INDEX messages_by_conversation ON messages (conversation, time, id);
+   CREATE INDEX messages_by_time ON messages (time);`,
 ];
 
 /** Opens (creating if needed) and migrates the database at `path` (`:memory:` for none). */

@@ -3,9 +3,10 @@
  * target, and the queries IRCv3 `draft/chathistory` asks for.
  *
  * Writes never slow the fan-out: `append` only queues, and the queue is committed in one
- * transaction at the end of the current task (a microtask). That microtask is queued before the
- * sender's echo is written to its socket, so a message whose echo a client received has already
- * reached the database file, even if the server is killed right after.
+ * transaction (multi-row INSERTs) every few milliseconds or every few hundred messages. The one
+ * promise kept to clients: a message whose echo (echo-message) a client received is stored.
+ * Before anything is written to the socket of a client with echo-message, the session commits
+ * the queue (`flush`), so even a server killed right after loses nothing that was acknowledged.
  *
  * @module
  */
@@ -13,6 +14,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { foldCase } from "../../protocol/casemap.ts";
 import { isChannelName } from "../../protocol/names.ts";
+import { msgidTime } from "../msgid.ts";
 
 /** One stored PRIVMSG or NOTICE. */
 export interface StoredMessage {
@@ -64,23 +66,40 @@ export function conversationFor(target: string, viewerNick: string): string {
   return conversationKey(target, viewerNick);
 }
 
-/** Where history is kept; SQLite here, a shared store for clusters later. */
+/** A value now (SQLite) or later (a store across the network, like the cluster's Redis). */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * Where history is kept: SQLite for one server, Redis for a cluster. Queries may answer later
+ * (Redis); SQLite answers at once, and callers keep that path synchronous.
+ */
 export interface HistoryStore {
   /** Queues a message; committed at the end of the current task. */
   append(conversation: string, message: StoredMessage): void;
   /** Commits what is queued now. */
   flush(): void;
-  latest(conversation: string, after: MessageRef, limit: number): StoredMessage[];
-  before(conversation: string, ref: MessageRef, limit: number): StoredMessage[];
-  after(conversation: string, ref: MessageRef, limit: number): StoredMessage[];
-  around(conversation: string, ref: MessageRef, limit: number): StoredMessage[];
-  between(conversation: string, from: MessageRef, to: MessageRef, limit: number): StoredMessage[];
+  latest(conversation: string, after: MessageRef, limit: number): Awaitable<StoredMessage[]>;
+  before(conversation: string, ref: MessageRef, limit: number): Awaitable<StoredMessage[]>;
+  after(conversation: string, ref: MessageRef, limit: number): Awaitable<StoredMessage[]>;
+  around(conversation: string, ref: MessageRef, limit: number): Awaitable<StoredMessage[]>;
+  between(
+    conversation: string,
+    from: MessageRef,
+    to: MessageRef,
+    limit: number,
+  ): Awaitable<StoredMessage[]>;
   /** Conversations with messages between two times, most recent first. */
-  targets(from: number, to: number, limit: number): ConversationSummary[];
+  targets(from: number, to: number, limit: number): Awaitable<ConversationSummary[]>;
   /** Applies the retention policy; returns how many messages were deleted. */
-  prune(policy: RetentionPolicy, now?: number): number;
+  prune(policy: RetentionPolicy, now?: number): Awaitable<number>;
   /** Messages stored (for stats and tests). */
-  count(): number;
+  count(): Awaitable<number>;
+}
+
+/** Runs `then` on a value that may still be on its way: at once when it is already here. */
+export function whenReady<T>(value: Awaitable<T>, then: (value: T) => void): void | Promise<void> {
+  if (value instanceof Promise) return value.then(then);
+  then(value);
 }
 
 interface Row {
@@ -106,6 +125,29 @@ const COLUMNS = "id, msgid, time, conversation, target, source, account, command
 const START: Position = { time: -Infinity, id: -Infinity };
 const END: Position = { time: Infinity, id: Infinity };
 
+/** The queue is committed this often, or at this many messages, whichever comes first. */
+const FLUSH_MS = 10;
+const FLUSH_ROWS = 512;
+
+/** Rows per multi-row INSERT statement. */
+const INSERT_ROWS = 16;
+
+type SqlValue = string | number | null;
+
+function rowValues([conversation, m]: [string, StoredMessage]): SqlValue[] {
+  return [
+    m.msgid,
+    m.time,
+    conversation,
+    m.target,
+    m.source,
+    m.account ?? null,
+    m.command,
+    m.text,
+    m.tags ? JSON.stringify(m.tags) : null,
+  ];
+}
+
 /** SQLite has no infinities for integer ids: clamp to the widest safe values. */
 function sqlId(id: number): number {
   return id === Infinity ? Number.MAX_SAFE_INTEGER : id === -Infinity ? -1 : id;
@@ -130,20 +172,23 @@ export class SqliteHistory implements HistoryStore {
   readonly #db: DatabaseSync;
   #pending: [string, StoredMessage][] = [];
   #scheduled = false;
+  /** Inserts one row, and INSERT_ROWS rows at a time (fewer calls into SQLite). */
   readonly #insert: StatementSync;
+  readonly #insertMany: StatementSync;
   readonly #byMsgid: StatementSync;
   readonly #rangeAsc: StatementSync;
   readonly #rangeDesc: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#insert = db.prepare(
-      `INSERT OR IGNORE INTO messages
-         (msgid, time, conversation, target, source, account, command, text, tags)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const insert = `INSERT INTO messages
+      (msgid, time, conversation, target, source, account, command, text, tags) VALUES `;
+    const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    this.#insert = db.prepare(insert + row);
+    this.#insertMany = db.prepare(insert + Array(INSERT_ROWS).fill(row).join(", "));
+    // msgids carry their time (see msgid.ts): the conversation index finds them
     this.#byMsgid = db.prepare(
-      `SELECT id, time FROM messages WHERE msgid = ? AND conversation = ?`,
+      `SELECT id, time FROM messages WHERE conversation = ? AND time = ? AND msgid = ?`,
     );
     // Messages strictly between two (time, id) positions.
     const range = `SELECT ${COLUMNS} FROM messages WHERE conversation = ?
@@ -154,9 +199,13 @@ export class SqliteHistory implements HistoryStore {
 
   append(conversation: string, message: StoredMessage): void {
     this.#pending.push([conversation, message]);
+    if (this.#pending.length >= FLUSH_ROWS) {
+      this.flush();
+      return;
+    }
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => this.flush());
+    setTimeout(() => this.#scheduled && this.flush(), FLUSH_MS);
   }
 
   flush(): void {
@@ -166,19 +215,11 @@ export class SqliteHistory implements HistoryStore {
     this.#pending = [];
     this.#db.exec("BEGIN");
     try {
-      for (const [conversation, m] of batch) {
-        this.#insert.run(
-          m.msgid,
-          m.time,
-          conversation,
-          m.target,
-          m.source,
-          m.account ?? null,
-          m.command,
-          m.text,
-          m.tags ? JSON.stringify(m.tags) : null,
-        );
+      let i = 0;
+      for (; i + INSERT_ROWS <= batch.length; i += INSERT_ROWS) {
+        this.#insertMany.run(...batch.slice(i, i + INSERT_ROWS).flatMap(rowValues));
       }
+      for (; i < batch.length; i++) this.#insert.run(...rowValues(batch[i]));
       this.#db.exec("COMMIT");
     } catch (err) {
       this.#db.exec("ROLLBACK");
@@ -194,7 +235,9 @@ export class SqliteHistory implements HistoryStore {
   #bound(conversation: string, ref: MessageRef, side: "after" | "before"): Position | undefined {
     if (ref === "*") return END;
     if ("time" in ref) return { time: ref.time, id: side === "after" ? Infinity : -Infinity };
-    const row = this.#byMsgid.get(ref.msgid, conversation) as Position | undefined;
+    const time = msgidTime(ref.msgid);
+    if (time === undefined) return undefined;
+    const row = this.#byMsgid.get(conversation, time, ref.msgid) as Position | undefined;
     return row && { time: row.time, id: row.id };
   }
 

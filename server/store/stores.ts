@@ -14,8 +14,8 @@ export interface Stores {
   history: HistoryStore;
   accounts: AccountStore;
   channels: ChannelRegistry;
-  /** Commits what is pending and closes the database. */
-  close(): void;
+  /** Commits what is pending and closes the database (or leaves the cluster). */
+  close(): void | Promise<void>;
 }
 
 /** Opens the SQLite stores at `path` (`:memory:` keeps nothing), creating its directory. */

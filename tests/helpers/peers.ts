@@ -1,6 +1,7 @@
 /**
- * Starts peer IRC servers nobody here wrote (Debian's ngIRCd) on free loopback ports, with
- * configs written into a temporary directory, for interop tests.
+ * Starts peer IRC servers nobody here wrote (Debian's ngIRCd and InspIRCd) on free loopback
+ * ports, with configs written into a temporary directory, for interop tests and `deno task bench`.
+ * Both run with their anti-flood limits off, so a load generator measures them, not their limits.
  *
  * @module
  */
@@ -32,6 +33,8 @@ export async function waitForPort(port: number, timeoutMs = DEADLINE_MS * 2): Pr
 /** A running peer server. */
 export interface PeerServer {
   port: number;
+  /** The server process (for /proc sampling). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -73,26 +76,80 @@ export async function startNgircd(): Promise<PeerServer> {
       "",
     ].join("\n"),
   );
-  const child = new Deno.Command("ngircd", {
-    args: ["-n", "-f", conf],
+  return await spawnPeer("ngircd", ["-n", "-f", conf], port, dir);
+}
+
+/**
+ * Starts InspIRCd 3 in the foreground: a `<connect>` class for 127.0.0.0/8 with per-IP limits,
+ * penalties and queues raised far beyond any test's load, no DNS or ident lookups, and no modules
+ * beyond the core ones. It refuses to run as root without `--runasroot`, and completes
+ * registrations once a second by design.
+ */
+export async function startInspircd(): Promise<PeerServer> {
+  const dir = await Deno.makeTempDir({ prefix: "inspircd-" });
+  const port = freePort();
+  const conf = `${dir}/inspircd.conf`;
+  const big = 64 * 1024 * 1024;
+  await Deno.writeTextFile(
+    conf,
+    [
+      `<server name="inspircd.test" description="interop peer" network="peers">`,
+      `<admin name="peers" nick="peers" email="peers@localhost">`,
+      `<bind address="127.0.0.1" port="${port}" type="clients">`,
+      `<connect name="local" allow="127.0.0.0/8" timeout="60" pingfreq="600" maxchans="200"`,
+      `  localmax="1000000" globalmax="1000000" limit="1000000" threshold="1000000"`,
+      `  commandrate="1000000000" fakelag="no" softsendq="${big}" hardsendq="${big}"`,
+      `  recvq="${big}" resolvehostnames="no" useident="no">`,
+      `<channels users="200" opers="200">`,
+      `<limits maxnick="30" maxchan="64" maxtopic="390" maxquit="300" maxkick="300">`,
+      `<performance softlimit="1000000" somaxconn="4096" netbuffersize="10240"`,
+      `  clonesonconnect="no" quietbursts="yes">`,
+      `<security hideserver="" userstats="Pu" maxtargets="20">`,
+      `<options syntaxhints="no" announcets="yes">`,
+      `<whowas groupsize="0" maxgroups="0" maxkeep="3600">`,
+      `<dns server="127.0.0.1" timeout="1">`,
+      `<pid file="${dir}/inspircd.pid">`,
+      `<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="${dir}/ircd.log">`,
+      "",
+    ].join("\n"),
+  );
+  return await spawnPeer("inspircd", ["--config", conf, "--nofork", "--runasroot"], port, dir);
+}
+
+/** Spawns a peer in the foreground, waits for its port; kills it and cleans up on failure. */
+async function spawnPeer(
+  program: string,
+  args: string[],
+  port: number,
+  dir: string,
+): Promise<PeerServer> {
+  const child = new Deno.Command(program, {
+    args,
     stdout: "null",
     stderr: "null",
     stdin: "null",
   }).spawn();
+  let exited = false;
+  child.status.then(() => exited = true);
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* exited */ }
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* exited */ }
+    }, 5000);
+    await child.status;
+    clearTimeout(timer);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
   try {
     await waitForPort(port);
+    if (exited) throw new Error(`${program} exited during start-up`);
   } catch (err) {
-    child.kill("SIGKILL");
+    await stop();
     throw err;
   }
-  return {
-    port,
-    async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* exited */ }
-      await child.status;
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
+  return { port, pid: child.pid, stop };
 }

@@ -1,6 +1,19 @@
 import assert from "node:assert/strict";
+import { nextMsgid } from "../../server/msgid.ts";
 import { openDatabase } from "../../server/store/database.ts";
 import { conversationKey, SqliteHistory, type StoredMessage } from "../../server/store/history.ts";
+
+/** Real msgids (they carry their time) and the short names tests use for them. */
+const names = new Map<string, string>();
+const idOf = new Map<string, string>();
+function msgid(name: string, time: number): string {
+  const id = nextMsgid(time);
+  names.set(id, name);
+  idOf.set(name, id);
+  return id;
+}
+/** `{ msgid }` reference to the message a test calls `name`. */
+const ref = (name: string) => ({ msgid: idOf.get(name)! });
 
 /** A history with messages m0..m{n-1} in #c at times 1000, 1010, … (two share time 1050). */
 function fixture(n = 10) {
@@ -9,7 +22,7 @@ function fixture(n = 10) {
   if (n > 6) times[6] = times[5]; // m5 and m6 at the same millisecond
   for (let i = 0; i < n; i++) {
     h.append("#c", {
-      msgid: `m${i}`,
+      msgid: msgid(`m${i}`, times[i]),
       time: times[i],
       target: "#c",
       source: "a!a@h",
@@ -20,29 +33,30 @@ function fixture(n = 10) {
   return h;
 }
 
-const ids = (ms: StoredMessage[]) => ms.map((m) => m.msgid);
+const ids = (ms: StoredMessage[]) => ms.map((m) => names.get(m.msgid) ?? m.msgid);
 
 Deno.test("LATEST: the newest N, oldest first; after a reference", () => {
   const h = fixture();
   assert.deepEqual(ids(h.latest("#c", "*", 3)), ["m7", "m8", "m9"]);
-  assert.deepEqual(ids(h.latest("#c", { msgid: "m7" }, 10)), ["m8", "m9"]);
+  assert.deepEqual(ids(h.latest("#c", ref("m7"), 10)), ["m8", "m9"]);
   assert.deepEqual(ids(h.latest("#c", { time: 1070 }, 10)), ["m8", "m9"]);
   assert.deepEqual(ids(h.latest("#other", "*", 5)), []);
 });
 
 Deno.test("BEFORE and AFTER are exclusive of the reference, by msgid and by time", () => {
   const h = fixture();
-  assert.deepEqual(ids(h.before("#c", { msgid: "m4" }, 2)), ["m2", "m3"]);
+  assert.deepEqual(ids(h.before("#c", ref("m4"), 2)), ["m2", "m3"]);
   assert.deepEqual(ids(h.before("#c", { time: 1040 }, 10)), ["m0", "m1", "m2", "m3"]);
-  assert.deepEqual(ids(h.after("#c", { msgid: "m4" }, 2)), ["m5", "m6"]);
+  assert.deepEqual(ids(h.after("#c", ref("m4"), 2)), ["m5", "m6"]);
   assert.deepEqual(ids(h.after("#c", { time: 1070 }, 10)), ["m8", "m9"]);
   assert.deepEqual(ids(h.before("#c", { msgid: "nope" }, 5)), []);
+  assert.deepEqual(ids(h.before("#c", { msgid: nextMsgid(1040) }, 5)), []); // well-formed, unknown
 });
 
 Deno.test("messages sharing a millisecond keep their order and are split correctly", () => {
   const h = fixture();
-  assert.deepEqual(ids(h.after("#c", { msgid: "m5" }, 1)), ["m6"]);
-  assert.deepEqual(ids(h.before("#c", { msgid: "m6" }, 1)), ["m5"]);
+  assert.deepEqual(ids(h.after("#c", ref("m5"), 1)), ["m6"]);
+  assert.deepEqual(ids(h.before("#c", ref("m6"), 1)), ["m5"]);
   // a timestamp equal to both: before excludes both, after excludes both
   assert.deepEqual(ids(h.before("#c", { time: 1050 }, 1)), ["m4"]);
   assert.deepEqual(ids(h.after("#c", { time: 1050 }, 1)), ["m7"]);
@@ -50,23 +64,30 @@ Deno.test("messages sharing a millisecond keep their order and are split correct
 
 Deno.test("AROUND: half before, the reference and after it", () => {
   const h = fixture();
-  assert.deepEqual(ids(h.around("#c", { msgid: "m4" }, 5)), ["m2", "m3", "m4", "m5", "m6"]);
-  assert.deepEqual(ids(h.around("#c", { msgid: "m0" }, 3)), ["m0", "m1", "m2"]);
+  assert.deepEqual(ids(h.around("#c", ref("m4"), 5)), ["m2", "m3", "m4", "m5", "m6"]);
+  assert.deepEqual(ids(h.around("#c", ref("m0"), 3)), ["m0", "m1", "m2"]);
   assert.deepEqual(ids(h.around("#c", { time: 1045 }, 2)), ["m4", "m5"]);
 });
 
 Deno.test("BETWEEN in both directions, exclusive, limited from the first reference", () => {
   const h = fixture();
-  assert.deepEqual(ids(h.between("#c", { msgid: "m1" }, { msgid: "m5" }, 10)), ["m2", "m3", "m4"]);
-  assert.deepEqual(ids(h.between("#c", { msgid: "m1" }, { msgid: "m5" }, 2)), ["m2", "m3"]);
-  assert.deepEqual(ids(h.between("#c", { msgid: "m5" }, { msgid: "m1" }, 2)), ["m3", "m4"]);
+  assert.deepEqual(ids(h.between("#c", ref("m1"), ref("m5"), 10)), ["m2", "m3", "m4"]);
+  assert.deepEqual(ids(h.between("#c", ref("m1"), ref("m5"), 2)), ["m2", "m3"]);
+  assert.deepEqual(ids(h.between("#c", ref("m5"), ref("m1"), 2)), ["m3", "m4"]);
   assert.deepEqual(ids(h.between("#c", { time: 1005 }, { time: 1035 }, 10)), ["m1", "m2", "m3"]);
   assert.deepEqual(ids(h.between("#c", { time: 1035 }, { time: 1005 }, 10)), ["m1", "m2", "m3"]);
 });
 
 Deno.test("queries see messages appended in the same task (flushed first)", () => {
   const h = fixture(0);
-  h.append("#c", { msgid: "x", time: 1, target: "#c", source: "s", command: "NOTICE", text: "n" });
+  h.append("#c", {
+    msgid: msgid("x", 1),
+    time: 1,
+    target: "#c",
+    source: "s",
+    command: "NOTICE",
+    text: "n",
+  });
   assert.deepEqual(ids(h.latest("#c", "*", 5)), ["x"]);
   assert.equal(h.count(), 1);
 });
@@ -79,7 +100,7 @@ Deno.test("private conversations have one key for both sides", () => {
 Deno.test("TARGETS lists conversations with their latest message, newest first", () => {
   const h = fixture();
   h.append("alice bob", {
-    msgid: "d1",
+    msgid: msgid("d1", 2000),
     time: 2000,
     target: "bob",
     source: "alice!a@h",
@@ -101,10 +122,10 @@ Deno.test("retention prunes by age and by count per conversation", () => {
   assert.deepEqual(ids(h.latest("#c", "*", 10)), ["m8", "m9"]);
 });
 
-Deno.test("a message id is stored once; client tags and account survive", () => {
+Deno.test("client tags and account survive; many messages in one batch keep their order", () => {
   const h = fixture(0);
   const m: StoredMessage = {
-    msgid: "dup",
+    msgid: nextMsgid(5),
     time: 5,
     target: "#c",
     source: "s",
@@ -114,6 +135,42 @@ Deno.test("a message id is stored once; client tags and account survive", () => 
     tags: { "+react": "👍" },
   };
   h.append("#c", m);
-  h.append("#c", m);
-  assert.deepEqual(h.latest("#c", "*", 5), [m]);
+  for (let i = 0; i < 40; i++) { // more than one multi-row INSERT
+    h.append("#c", {
+      ...m,
+      msgid: nextMsgid(6 + i),
+      time: 6 + i,
+      text: `n${i}`,
+      tags: undefined,
+      account: undefined,
+    });
+  }
+  const all = h.latest("#c", "*", 100);
+  assert.deepEqual(all[0], m);
+  assert.deepEqual(all.slice(1).map((x) => x.text), Array.from({ length: 40 }, (_, i) => `n${i}`));
+});
+
+Deno.test("a version-1 database is migrated with its messages", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/old.db`;
+    const { DatabaseSync } = await import("node:sqlite");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE messages (id INTEGER PRIMARY KEY, msgid TEXT NOT NULL UNIQUE,
+      time INTEGER NOT NULL, conversation TEXT NOT NULL, target TEXT NOT NULL,
+      source TEXT NOT NULL, account TEXT, command TEXT NOT NULL, text TEXT NOT NULL, tags TEXT);
+      CREATE TABLE accounts (name TEXT PRIMARY KEY, display TEXT NOT NULL, salt BLOB NOT NULL,
+      hash BLOB NOT NULL, created INTEGER NOT NULL);
+      CREATE TABLE channels (name TEXT PRIMARY KEY, display TEXT NOT NULL, founder TEXT NOT NULL,
+      topic TEXT, topic_by TEXT, topic_at INTEGER, modes TEXT NOT NULL, channel_key TEXT,
+      user_limit INTEGER, bans TEXT NOT NULL, created INTEGER NOT NULL);
+      INSERT INTO messages (msgid, time, conversation, target, source, command, text)
+        VALUES ('${nextMsgid(7)}', 7, '#c', '#c', 's', 'PRIVMSG', 'kept');
+      PRAGMA user_version = 1;`);
+    old.close();
+    const h = new SqliteHistory(openDatabase(path));
+    assert.deepEqual(h.latest("#c", "*", 5).map((m) => m.text), ["kept"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ByteWriter, Outbox } from "../../server/outbox.ts";
+import { type ByteWriter, COALESCE_MAX_BYTES, Outbox } from "../../server/outbox.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -97,4 +97,25 @@ Deno.test("a failing writer reports one error and stops", async () => {
   box.push(enc.encode("b\n"));
   await box.drained();
   assert.equal(seen.error, 1);
+});
+
+Deno.test("after a write, what comes within the window leaves together; a big burst at once", async () => {
+  const w = new ChunkyWriter(1 << 20);
+  const { events: ev } = events();
+  const box = new Outbox(w, 1 << 20, ev);
+  box.push(enc.encode("first\n"));
+  await box.drained();
+  assert.deepEqual(w.calls, ["first\n"]); // a quiet connection is written to at once
+  box.push(enc.encode("a\n"));
+  await Promise.resolve();
+  box.push(enc.encode("b\n"));
+  await Promise.resolve();
+  assert.equal(w.calls.length, 1, "cooling: nothing written yet");
+  await box.drained(); // the shared window ends
+  assert.deepEqual(w.calls, ["first\n", "a\nb\n"]);
+  const big = enc.encode("z".repeat(COALESCE_MAX_BYTES));
+  box.push(big); // over the cooling budget: no waiting for the window
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(w.calls.length, 3);
 });

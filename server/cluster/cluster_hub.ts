@@ -1,0 +1,1081 @@
+/**
+ * The hub of a node in a cluster: the same `Hub` the handlers use, with Redis as the backplane.
+ *
+ * - State: every change goes to Redis as a Lua script (see scripts.ts) that decides it atomically
+ *   and publishes an event with a global sequence number on `chat:events`. Every node applies the
+ *   events, its own included, in that one order to its replica (replica.ts), which tells its
+ *   local users. Handlers keep reading the replica synchronously.
+ * - Delivery: a channel's messages are published on `chat:c:<channel>`, which only nodes with
+ *   local members subscribe to; private messages on the recipient node's inbox. A node delivers
+ *   only what comes back from Redis — the sender's echo too — so every member sees a channel's
+ *   messages in the order Redis published them, and a message is stored (in the same script)
+ *   before anyone receives it.
+ * - Failure: each node renews a lease; a node whose lease expired is reaped (its users QUIT
+ *   "node lost"). When Redis goes away, changes queue (op_queue.ts) while local users stay
+ *   connected; once Redis is back the node subscribes again, re-introduces whatever Redis lost,
+ *   loads a snapshot, shows its users what changed, and sends the queue. What waited longer than
+ *   the hold time is reported to its sender with a NOTICE.
+ *
+ * @module
+ */
+
+import { foldCase } from "../../protocol/casemap.ts";
+import { msg } from "../../protocol/message.ts";
+import type { ModeChange } from "../channel_modes.ts";
+import type { DeliveryFilter, Hub, NetworkStats, WhowasEntry } from "../hub.ts";
+import type { Logger } from "../log.ts";
+import { Outgoing } from "../outgoing.ts";
+import { Channel } from "../state/channel.ts";
+import type { Sink, User } from "../state/user.ts";
+import type { StoredMessage } from "../store/history.ts";
+import {
+  type AppliedMode,
+  type ClusterEvent,
+  decodeDelivery,
+  decodeEvent,
+  decodeSettings,
+  type Delivery,
+  normalizeUser,
+  type UserRecord,
+  type WireMessage,
+} from "./events.ts";
+import { type Op, OpQueue } from "./op_queue.ts";
+import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
+import { Replica, type Snapshot } from "./replica.ts";
+import { channelTopic, EVENTS_CHANNEL, inboxTopic, PREFIX, type ScriptName } from "./scripts.ts";
+
+/** How a node takes part in the cluster. */
+export interface ClusterHubOptions {
+  /** This node's id (letters, digits, `-`, `_`). */
+  node: string;
+  /** The server name of this node (WHOIS, MODE lines made up on resynchronization). */
+  serverName: string;
+  /** Lease of the node's liveness key; others reap the node this long after it stops. */
+  leaseMs: number;
+  /** How long changes wait for Redis to come back before their senders are told. */
+  holdMs: number;
+  /** History kept per conversation (0: no limit). */
+  maxPerConversation: number;
+  log: Logger;
+}
+
+/** The result of an op: Redis's answer, or dropped. */
+export type OpResult = { ok: true; value: unknown } | { ok: false };
+
+/** Someone waiting for an event to be applied. */
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+}
+
+/** The echo a sender is owed once its message is back from Redis. */
+interface Echo {
+  user: User;
+  out: Outgoing;
+  swallowed: boolean;
+}
+
+const CHANNEL_TOPIC_PREFIX = `${PREFIX}c:`;
+/** Events and messages kept while resynchronizing, at most. */
+const MAX_BUFFER = 200_000;
+/** Stored messages read back per channel after an outage, at most. */
+const CATCH_UP = 1000;
+/** msgids remembered to drop a message delivered twice (a retry after an outage). */
+const RECENT_IDS = 16_384;
+
+/** A sink in front of a local user's session that can hold back the echo of a message. */
+class EchoGate implements Sink {
+  readonly inner: Sink;
+  readonly #onSwallow: (out: Outgoing) => void;
+  #expected: Set<Outgoing> | undefined;
+
+  constructor(inner: Sink, onSwallow: (out: Outgoing) => void) {
+    this.inner = inner;
+    this.#onSwallow = onSwallow;
+  }
+
+  /** The handler is about to echo `out` in this task: hold it back. */
+  expect(out: Outgoing): void {
+    (this.#expected ??= new Set()).add(out);
+    queueMicrotask(() => this.#expected?.delete(out));
+  }
+
+  send(out: Outgoing): void {
+    if (this.#expected?.delete(out)) {
+      this.#onSwallow(out);
+      return;
+    }
+    this.inner.send(out);
+  }
+
+  terminate(reason: string): void {
+    this.inner.terminate(reason);
+  }
+}
+
+/** An insertion-ordered set of the last `max` ids. */
+class RecentIds {
+  readonly #ids = new Set<string>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  has(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
+  add(id: string): void {
+    this.#ids.add(id);
+    if (this.#ids.size > this.#max) this.#ids.delete(this.#ids.values().next().value!);
+  }
+}
+
+/** Parses the `snapshot` script's answer. */
+export function parseSnapshot(raw: unknown): Snapshot {
+  const [seq, users, chans, nodes, reg, acct] = raw as [
+    string,
+    string[],
+    [string, string, string[]][],
+    string[],
+    string[],
+    string[],
+  ];
+  return {
+    seq: Number(seq),
+    users: users.map((u) => normalizeUser(JSON.parse(u) as UserRecord)).filter((u) => u.r),
+    channels: chans.map(([folded, settings, flat]) => {
+      const members = new Map<string, number>();
+      for (let i = 0; i + 1 < flat.length; i += 2) members.set(flat[i], Number(flat[i + 1]));
+      return { folded, settings: decodeSettings(settings), members };
+    }),
+    nodes,
+    registry: reg.map((r) => {
+      const c = JSON.parse(r);
+      return {
+        name: c.name,
+        founder: c.founder,
+        topic: c.topic ?? undefined,
+        modes: c.modes ?? "",
+        key: c.key ?? undefined,
+        limit: c.limit ?? undefined,
+        bans: Array.isArray(c.bans) ? c.bans : [],
+        created: c.created,
+      };
+    }),
+    accounts: acct.map((a) => {
+      const { name, created } = JSON.parse(a);
+      return { name, created };
+    }),
+  };
+}
+
+/** The cluster implementation of `Hub`. */
+export class ClusterHub implements Hub {
+  readonly node: string;
+  readonly replica: Replica;
+  readonly #o: ClusterHubOptions;
+  readonly #log: Logger;
+  #link!: RedisLink;
+  readonly #queue: OpQueue;
+  /** In sync: events are applied as they arrive (else buffered). */
+  #live = false;
+  #buffer: { topic: string; text: string }[] = [];
+  #overflowed = false;
+  #resyncing: Promise<void> | undefined;
+  #again = false;
+  #closing = false;
+  #everLive = false;
+  /** Local users (registering with a claimed nick, or registered) by cluster id. */
+  readonly #locals = new Map<string, User>();
+  readonly #uidOfLocal = new Map<User, string>();
+  /** Registering local users by folded nick. */
+  readonly #pending = new Map<string, User>();
+  readonly #gates = new Map<User, EchoGate>();
+  readonly #quitting = new Set<User>();
+  readonly #quitReasons = new Map<string, string>();
+  readonly #echoes = new Map<string, Echo>();
+  /** Our messages Redis accepted that our channel subscription has not brought back yet. */
+  readonly #awaitingReturn = new Map<string, { topic: string; wire: WireMessage }>();
+  readonly #recent = new RecentIds(RECENT_IDS);
+  readonly #subscribed = new Set<string>();
+  /** Channel topic → stream id of the last stored message delivered from it (catch-up). */
+  readonly #lastSeen = new Map<string, string>();
+  /** When the link was lost (catch-up reads the streams from a little before). */
+  #downSince = 0;
+  readonly #joining = new Map<string, number>();
+  #waiters: Waiter[] = [];
+  /** History records handed over by the history store, taken by the message they belong to. */
+  readonly pendingHistory = new Map<string, [string, StoredMessage]>();
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+
+  constructor(options: ClusterHubOptions) {
+    this.#o = options;
+    this.node = options.node;
+    this.#log = options.log;
+    this.replica = new Replica({
+      self: options.node,
+      serverName: options.serverName,
+      remoteSink: (uid) => this.#remoteSink(uid),
+    });
+    this.#queue = new OpQueue((op) => this.#link.script(op.name, op.args), {
+      holdMs: options.holdMs,
+      isConnectionError,
+      onConnectionError: () => this.#down(),
+    });
+  }
+
+  /** Attaches the Redis link (made with this hub's `linkEvents`). */
+  attach(link: RedisLink): void {
+    this.#link = link;
+  }
+
+  /** What the Redis link reports, routed into this hub. */
+  get linkEvents() {
+    return {
+      message: (topic: string, text: string) => this.#onMessage(topic, text),
+      up: () => void this.#resync(),
+      down: () => this.#down(),
+    };
+  }
+
+  /** Joins the network: lease, subscriptions, snapshot; then the timers run. */
+  async start(): Promise<void> {
+    await this.#resyncing;
+    if (!this.#live) await this.#resync();
+    if (!this.#live) throw new RedisUnavailableError("could not synchronize with Redis");
+    const renew = Math.max(200, Math.floor(this.#o.leaseMs / 4));
+    this.#timers.push(setInterval(() => this.#renew(), renew));
+    this.#timers.push(setInterval(() => this.#reap(), Math.max(200, Math.floor(renew))));
+    this.#timers.push(setInterval(() => this.#queue.expire(), 250));
+  }
+
+  /** Leaves the network (our users quit on the other nodes) and closes the link. */
+  async close(reason = "Server shutting down"): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    for (const t of this.#timers) clearInterval(t);
+    if (this.#link.up) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#link.script("leave", [this.node, reason]).catch(() => {}),
+        new Promise((r) => timer = setTimeout(r, 2000)),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#queue.clear("closing");
+    this.#link.close();
+  }
+
+  // --- reads -----------------------------------------------------------------------------
+
+  findUser(nick: string): User | undefined {
+    const folded = foldCase(nick);
+    return this.replica.userByNick(folded) ?? this.#pending.get(folded);
+  }
+
+  /** A live channel, or a registered one (empty) as the registry keeps it. */
+  findChannel(name: string): Channel | undefined {
+    const folded = foldCase(name);
+    const live = this.replica.channel(folded);
+    if (live) return live;
+    const saved = this.replica.registry.get(folded);
+    if (!saved) return undefined;
+    const channel = new Channel(saved.name, saved.created);
+    channel.founder = saved.founder;
+    channel.topic = saved.topic;
+    for (const m of saved.modes) channel.modes.add(m);
+    channel.key = saved.key;
+    channel.limit = saved.limit;
+    channel.bans.push(...saved.bans);
+    return channel;
+  }
+
+  users(): Iterable<User> {
+    return this.replica.users();
+  }
+
+  channels(): Iterable<Channel> {
+    return this.replica.channels();
+  }
+
+  stats(): NetworkStats {
+    return { ...this.replica.stats(), unknown: this.#pending.size };
+  }
+
+  whowas(nick: string): readonly WhowasEntry[] {
+    return this.replica.whowas(nick);
+  }
+
+  // --- users -----------------------------------------------------------------------------
+
+  async claimNick(user: User, nick: string): Promise<boolean> {
+    const uid = this.#adopt(user);
+    const folded = foldCase(nick);
+    const record = { ...this.replica.recordOf(user, uid, this.#o.serverName), nick, folded };
+    const r = await this.#op(
+      "claim",
+      [uid, this.node, nick, folded, JSON.stringify(record)],
+      () => this.#notice(user, "*** The network is unavailable; try again in a moment"),
+    );
+    if (this.#quitting.has(user)) {
+      if (r.ok) this.#op("quit", [uid, "Client Quit"]);
+      return false;
+    }
+    if (!r.ok || r.value !== 1) return false;
+    if (this.#pending.get(user.folded) === user) this.#pending.delete(user.folded);
+    user.setNick(nick);
+    this.#pending.set(folded, user);
+    return true;
+  }
+
+  register(user: User): void {
+    const uid = this.#uidOfLocal.get(user);
+    if (!uid || this.#quitting.has(user)) return;
+    if (this.#pending.get(user.folded) === user) this.#pending.delete(user.folded);
+    this.replica.addLocal(user, uid);
+    const record = this.replica.recordOf(user, uid, this.#o.serverName);
+    this.#op("intro", [uid, JSON.stringify(record)]).then((r) => {
+      if (r.ok && r.value === 0) void this.#resync(); // our claim was lost meanwhile
+    });
+  }
+
+  async changeNick(user: User, nick: string): Promise<boolean> {
+    const uid = this.#uidOfLocal.get(user);
+    if (!uid) return false;
+    const r = await this.#op(
+      "nick",
+      [uid, nick, foldCase(nick), Date.now()],
+      () => this.#notice(user, "*** The network is unavailable; your nick was not changed"),
+    );
+    if (!r.ok) return false;
+    const v = r.value as number;
+    if (v > 0) {
+      await this.#applied(v);
+      return true;
+    }
+    if (v === -1) void this.#resync();
+    return v === -2;
+  }
+
+  quit(user: User, reason: string): void {
+    const uid = this.#uidOfLocal.get(user);
+    if (!uid || this.#quitting.has(user)) return;
+    this.#quitting.add(user);
+    this.#locals.delete(uid);
+    this.#uidOfLocal.delete(user);
+    this.#gates.delete(user);
+    if (this.#pending.get(user.folded) === user) this.#pending.delete(user.folded);
+    this.#quitReasons.set(uid, reason);
+    this.#op("quit", [uid, reason]).then(() => this.#quitReasons.delete(uid));
+  }
+
+  setAway(user: User, message: string | undefined): void {
+    user.away = message;
+    this.#uset(user, "away", message);
+  }
+
+  setRealname(user: User, realname: string): void {
+    user.realname = realname;
+    this.#uset(user, "setname", realname);
+  }
+
+  setUserModes(user: User, add: string, remove: string): string {
+    let added = "", removed = "";
+    for (const m of add) {
+      if (!user.modes.has(m)) {
+        user.modes.add(m);
+        added += m;
+      }
+    }
+    for (const m of remove) if (user.modes.delete(m)) removed += m;
+    if (added || removed) this.#uset(user, "umode", [...user.modes].sort().join(""));
+    return (added ? `+${added}` : "") + (removed ? `-${removed}` : "");
+  }
+
+  setAccount(user: User, account: string | undefined): void {
+    user.account = account;
+    this.#uset(user, "account", account);
+  }
+
+  // --- channels --------------------------------------------------------------------------
+
+  async join(user: User, name: string): Promise<Channel> {
+    const folded = foldCase(name);
+    const uid = this.#uidOfLocal.get(user);
+    if (!uid) return this.replica.channel(folded) ?? new Channel(name);
+    this.#joining.set(folded, (this.#joining.get(folded) ?? 0) + 1);
+    try {
+      // subscribed before the JOIN is ordered: every later message of the channel reaches us
+      if (this.#link.up) await this.#subscribe(folded);
+      const account = user.account === undefined ? "" : foldCase(user.account);
+      const r = await this.#op(
+        "join",
+        [uid, folded, name, Date.now(), account, user.folded, this.node],
+        () => this.#notice(user, `*** Could not join ${name}: the network is unavailable`),
+      );
+      if (r.ok && (r.value as number) > 0) await this.#applied(r.value as number);
+      else if (r.ok && r.value === -3) void this.#resync();
+    } finally {
+      const n = (this.#joining.get(folded) ?? 1) - 1;
+      if (n > 0) this.#joining.set(folded, n);
+      else this.#joining.delete(folded);
+      this.#syncSubscription(folded);
+    }
+    return this.replica.channel(folded) ?? new Channel(name);
+  }
+
+  part(user: User, channel: Channel, reason: string | undefined): void {
+    const uid = this.#uidOfLocal.get(user);
+    if (!uid) return;
+    // out of the channel at once, so a quick JOIN again works; the PART line comes from Redis
+    this.replica.dropLocalMembership(user, channel);
+    const params = reason === undefined ? [channel.name] : [channel.name, reason];
+    const line = () => user.send(new Outgoing(msg("PART", params, user.source), Date.now()));
+    this.#op(
+      "part",
+      [uid, channel.folded, reason ?? "", reason === undefined ? "0" : "1", this.node, Date.now()],
+      line,
+    ).then((r) => {
+      if (r.ok && r.value === -1) {
+        line(); // already out (Redis lost the channel meanwhile)
+        this.replica.forgetIfEmpty(channel.folded);
+      }
+      if (!r.ok) this.replica.forgetIfEmpty(channel.folded);
+      this.#syncSubscription(channel.folded);
+    });
+  }
+
+  kick(by: User, channel: Channel, target: User, reason: string): void {
+    const uid = this.#uidOf(target);
+    if (!uid) return;
+    this.#op(
+      "kick",
+      [uid, channel.folded, by.source, reason, this.node, Date.now()],
+      () => this.#unavailable(by, `kick ${target.nick}`),
+    );
+  }
+
+  setTopic(by: User, channel: Channel, text: string): void {
+    this.#op(
+      "topic",
+      [channel.folded, text, by.source, Date.now(), this.node],
+      () => this.#unavailable(by, `set the topic of ${channel.name}`),
+    );
+  }
+
+  changeModes(by: User, channel: Channel, changes: ModeChange[]): void {
+    const list: AppliedMode[] = [];
+    for (const c of changes) {
+      if (c.mode === "o" || c.mode === "v") {
+        const member = c.param === undefined ? undefined : this.findUser(c.param);
+        const uid = member && this.#uidOf(member);
+        if (member && uid) list.push({ a: c.adding, m: c.mode, p: member.nick, u: uid });
+      } else {
+        list.push(
+          c.param === undefined ? { a: c.adding, m: c.mode } : {
+            a: c.adding,
+            m: c.mode,
+            p: c.param,
+          },
+        );
+      }
+    }
+    if (list.length === 0) return;
+    this.#op(
+      "mode",
+      [channel.folded, by.source, Date.now(), JSON.stringify(list), this.node],
+      () => this.#unavailable(by, `change the modes of ${channel.name}`),
+    );
+  }
+
+  invite(by: User, channel: Channel, target: User): void {
+    const uid = this.#uidOf(target);
+    if (!uid) return;
+    this.#op(
+      "invite",
+      [
+        channel.folded,
+        target.folded,
+        uid,
+        by.source,
+        this.#uidOf(by) ?? "",
+        this.node,
+        Date.now(),
+      ],
+      () => this.#unavailable(by, `invite ${target.nick}`),
+    );
+  }
+
+  setFounder(channel: Channel, founder: string | undefined): void {
+    const f = founder === undefined ? "" : foldCase(founder);
+    this.#op("founder", [channel.folded, f, this.node]);
+  }
+
+  // --- delivery --------------------------------------------------------------------------
+
+  toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
+    const sender = filter?.except ?? this.#localSender(out);
+    const wire = this.#wire(out, sender);
+    if (filter?.cap !== undefined) wire.cap = filter.cap;
+    if (filter?.status !== undefined) wire.st = filter.status;
+    this.#publish(channelTopic(channel.folded), wire, out, sender);
+  }
+
+  toUser(user: User, out: Outgoing): void {
+    const uid = this.#uidOf(user);
+    if (!uid) {
+      user.send(out);
+      return;
+    }
+    const sender = this.#localSender(out);
+    const wire = this.#wire(out, sender);
+    wire.to = uid;
+    this.#publish(inboxTopic(this.replica.nodeOf(user) ?? this.node), wire, out, sender);
+  }
+
+  toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
+    this.replica.toLocalNeighbours(user, out, filter);
+  }
+
+  toUsersWithMode(mode: string, out: Outgoing): void {
+    if (mode === "w" && out.message.command === "WALLOPS") {
+      this.#op("wallops", [out.message.source ?? "", out.message.params[0] ?? "", this.node]);
+      return;
+    }
+    for (const u of this.replica.localUsers()) if (u.modes.has(mode)) u.send(out);
+  }
+
+  // --- for the stores over Redis ---------------------------------------------------------
+
+  /** Runs a script through the ordered queue (accounts); `{ ok: false }` if it was dropped. */
+  run(name: ScriptName, args: (string | number)[]): Promise<OpResult> {
+    return this.#op(name, args);
+  }
+
+  /** Resolves once the event with this sequence number has been applied here. */
+  settled(seq: number): Promise<void> {
+    return this.#applied(seq);
+  }
+
+  // --- internals: local users ------------------------------------------------------------
+
+  /** Gives a local user its cluster id and the echo gate in front of its session. */
+  #adopt(user: User): string {
+    let uid = this.#uidOfLocal.get(user);
+    if (uid) return uid;
+    uid = `${this.node}/${user.id}`;
+    this.#uidOfLocal.set(user, uid);
+    this.#locals.set(uid, user);
+    const gate = new EchoGate(user.sink, (out) => {
+      const id = out.tags?.msgid;
+      const echo = id === undefined ? undefined : this.#echoes.get(id);
+      if (echo) echo.swallowed = true;
+    });
+    user.sink = gate;
+    this.#gates.set(user, gate);
+    return uid;
+  }
+
+  #uidOf(user: User): string | undefined {
+    return this.#uidOfLocal.get(user) ?? this.replica.uidOf(user);
+  }
+
+  /** The local user who sent a message, from its source's nick. */
+  #localSender(out: Outgoing): User | undefined {
+    const source = out.message.source;
+    if (!source) return undefined;
+    const bang = source.indexOf("!");
+    const user = this.replica.userByNick(foldCase(bang === -1 ? source : source.slice(0, bang)));
+    return user && this.#uidOfLocal.has(user) ? user : undefined;
+  }
+
+  #uset(user: User, kind: "away" | "setname" | "account" | "umode", value?: string): void {
+    const uid = this.#uidOfLocal.get(user);
+    if (!uid || !user.registered) return;
+    this.#op("uset", [uid, kind, value === undefined ? "0" : "1", value ?? ""]);
+  }
+
+  #notice(user: User, text: string): void {
+    if (this.#quitting.has(user)) return;
+    user.send(new Outgoing(msg("NOTICE", [user.nick, text], this.#o.serverName)));
+  }
+
+  #unavailable(user: User, what: string): void {
+    this.#notice(user, `*** Could not ${what}: the network is unavailable`);
+  }
+
+  #remoteSink(uid: string): Sink {
+    return {
+      send: (out) => {
+        const wire = this.#wire(out, undefined);
+        wire.to = uid;
+        wire.id = "";
+        this.#raw(inboxTopic(uid.slice(0, uid.indexOf("/"))), JSON.stringify(wire));
+      },
+      terminate: (reason) => {
+        const kill: Delivery = { t: "kill", to: uid, r: reason };
+        this.#raw(inboxTopic(uid.slice(0, uid.indexOf("/"))), JSON.stringify(kill));
+      },
+    };
+  }
+
+  // --- internals: messages ---------------------------------------------------------------
+
+  #wire(out: Outgoing, sender: User | undefined): WireMessage {
+    const m = out.message;
+    const wire: WireMessage = {
+      t: "msg",
+      id: out.tags?.msgid ?? "",
+      cmd: m.command,
+      p: m.params,
+      src: m.source ?? "",
+      u: sender ? this.#uidOf(sender) ?? "" : "",
+    };
+    if (out.time !== undefined) wire.tm = out.time;
+    if (out.tags !== undefined) wire.tg = out.tags;
+    if (out.account !== undefined) wire.a = out.account;
+    return wire;
+  }
+
+  /** Publishes a message through the `msg` script, with its history record if it has one. */
+  #publish(topic: string, wire: WireMessage, out: Outgoing, sender: User | undefined): void {
+    const id = wire.id;
+    const stored = id ? this.pendingHistory.get(id) : undefined;
+    if (stored) this.pendingHistory.delete(id);
+    // only a sender with echo-message gets its message back: hold that echo until Redis answers
+    const gate = sender?.caps.has("echo-message") ? this.#gates.get(sender) : undefined;
+    if (gate && id) {
+      this.#echoes.set(id, { user: sender!, out, swallowed: false });
+      gate.expect(out);
+    }
+    const target = wire.p[0] ?? "";
+    this.#op("msg", [topic, JSON.stringify(wire), ...this.#historyArgs(stored)], () => {
+      this.#echoes.delete(id);
+      if (sender && wire.cmd !== "TAGMSG") {
+        this.#notice(
+          sender,
+          `*** Your message to ${target} could not be delivered: the network is unavailable`,
+        );
+      }
+    }).then((r) => {
+      if (!r.ok) return;
+      const [status, receivers] = r.value as [number, number];
+      this.#accepted(topic, wire, status);
+      if (status === 1 && receivers === 0 && wire.to !== undefined && sender) {
+        this.#notice(
+          sender,
+          `*** Your message to ${target} could not be delivered: their server is unavailable`,
+        );
+      }
+    });
+  }
+
+  /** The `msg` script's arguments after the payload: the history record, or empty. */
+  #historyArgs(stored: [string, StoredMessage] | undefined): (string | number)[] {
+    if (!stored) return ["", "", 0, "", "", "", "", "", "", 0];
+    const [conversation, m] = stored;
+    return [
+      conversation,
+      m.msgid,
+      m.time,
+      m.target,
+      m.source,
+      m.account ?? "",
+      m.command,
+      m.text,
+      m.tags ? JSON.stringify(m.tags) : "",
+      this.#o.maxPerConversation,
+    ];
+  }
+
+  /** Stores history records no message took (flushed at the end of the task). */
+  storeLeftovers(): void {
+    for (const [id, stored] of this.pendingHistory) {
+      this.pendingHistory.delete(id);
+      this.#op("msg", ["", "", ...this.#historyArgs(stored)]);
+    }
+  }
+
+  /**
+   * Redis ran the `msg` script (1: published now, 0: already done before an outage). The echo is
+   * given here unless our channel subscription will bring the message back; what an outage kept
+   * from coming back is delivered here.
+   */
+  #accepted(topic: string, wire: WireMessage, result: number): void {
+    const id = wire.id;
+    const viaSubscription = wire.to === undefined && this.#subscribed.has(topic);
+    if (result === 0 && id && !this.#recent.has(id)) this.#onDelivery(topic, wire);
+    if (viaSubscription && result === 1) {
+      if (id && !this.#recent.has(id)) this.#awaitingReturn.set(id, { topic, wire });
+      return;
+    }
+    const echo = id ? this.#takeEcho(id) : undefined;
+    echo?.user.send(echo.out);
+  }
+
+  /** The echo owed for a msgid, if the handler's echo was held back (and the user is still here). */
+  #takeEcho(id: string): Echo | undefined {
+    const echo = this.#echoes.get(id);
+    if (!echo) return undefined;
+    this.#echoes.delete(id);
+    return echo.swallowed && !this.#quitting.has(echo.user) ? echo : undefined;
+  }
+
+  #onDelivery(topic: string, d: Delivery, streamId = ""): void {
+    if (d.t === "kill") {
+      this.#locals.get(d.to)?.sink.terminate(d.r);
+      return;
+    }
+    if (streamId && d.to === undefined) this.#lastSeen.set(topic, streamId);
+    if (d.id) {
+      if (this.#recent.has(d.id)) return;
+      this.#recent.add(d.id);
+      this.#awaitingReturn.delete(d.id);
+    }
+    const out = outgoingOf(d);
+    const folded = topic.startsWith(CHANNEL_TOPIC_PREFIX)
+      ? topic.slice(CHANNEL_TOPIC_PREFIX.length)
+      : undefined;
+    const echo = d.to === undefined && d.id ? this.#takeEcho(d.id) : undefined;
+    this.replica.deliver(d, out, folded, echo?.user);
+  }
+
+  /** Publishes a payload without storing it (kills, lines for a remote user). */
+  #raw(topic: string, payload: string): void {
+    this.#op("msg", [topic, payload, ...this.#historyArgs(undefined)]);
+  }
+
+  // --- internals: ops, events, subscriptions ---------------------------------------------
+
+  #op(name: ScriptName, args: (string | number)[], onDrop?: () => void): Promise<OpResult> {
+    return new Promise((resolve) => {
+      const op: Op = {
+        name,
+        args,
+        at: Date.now(),
+        sent: false,
+        done: (value) => resolve({ ok: true, value }),
+        dropped: (why) => {
+          if (why !== "unavailable" && why !== "closing") {
+            this.#log.error(`cluster: ${name} failed: ${why}`);
+          }
+          onDrop?.();
+          resolve({ ok: false });
+        },
+      };
+      if (this.#closing) op.dropped("closing");
+      else this.#queue.push(op);
+    });
+  }
+
+  /** Resolves once the event with this sequence number is applied (or a resync covered it). */
+  #applied(seq: number): Promise<void> {
+    if (this.#live && this.replica.appliedSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ seq, resolve }));
+  }
+
+  #wake(all: boolean): void {
+    if (this.#waiters.length === 0) return;
+    const seq = this.replica.appliedSeq;
+    const keep: Waiter[] = [];
+    for (const w of this.#waiters) all || w.seq <= seq ? w.resolve() : keep.push(w);
+    this.#waiters = keep;
+  }
+
+  #onMessage(topic: string, text: string): void {
+    if (!this.#live) {
+      if (this.#buffer.length < MAX_BUFFER) this.#buffer.push({ topic, text });
+      else this.#overflowed = true;
+      return;
+    }
+    this.#dispatch(topic, text);
+  }
+
+  #dispatch(topic: string, text: string): void {
+    try {
+      if (topic === EVENTS_CHANNEL) {
+        const e = decodeEvent(text);
+        if (e.s <= this.replica.appliedSeq) return;
+        this.#apply(e);
+      } else {
+        const cut = text.indexOf("\n");
+        this.#onDelivery(topic, decodeDelivery(text.slice(cut + 1)), text.slice(0, cut));
+      }
+    } catch (err) {
+      this.#log.error(`cluster: bad payload on ${topic}: ${(err as Error).message}`);
+    }
+  }
+
+  #apply(e: ClusterEvent): void {
+    if (e.t === "lost" && e.node === this.node) {
+      this.replica.appliedSeq = e.s;
+      if (this.#closing) return;
+      this.#log.warn("cluster: this node was declared lost (lease expired); joining again");
+      void this.#resync();
+      return;
+    }
+    const touched = this.#touchedChannels(e);
+    this.replica.apply(e);
+    for (const c of touched) this.#syncSubscription(c);
+    this.#wake(false);
+  }
+
+  /** Channels whose local membership an event may change (subscriptions to review). */
+  #touchedChannels(e: ClusterEvent): string[] {
+    switch (e.t) {
+      case "join":
+      case "part":
+      case "kick":
+        return [e.c];
+      case "quit": {
+        const user = this.replica.byUid(e.u);
+        return user && this.replica.isLocal(user) ? [...user.channels.keys()] : [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  async #subscribe(folded: string): Promise<void> {
+    const topic = channelTopic(folded);
+    if (this.#subscribed.has(topic)) return;
+    this.#subscribed.add(topic);
+    try {
+      await this.#link.sub.subscribe(topic);
+    } catch {
+      this.#subscribed.delete(topic);
+    }
+  }
+
+  #syncSubscription(folded: string): void {
+    const topic = channelTopic(folded);
+    const want = this.replica.hasLocalMembers(folded) || this.#joining.has(folded);
+    if (want === this.#subscribed.has(topic) || !this.#link.up) return;
+    if (want) {
+      void this.#subscribe(folded);
+    } else {
+      this.#subscribed.delete(topic);
+      this.#link.sub.unsubscribe(topic).catch(() => {});
+    }
+  }
+
+  // --- internals: liveness and resynchronization -----------------------------------------
+
+  #down(): void {
+    if (this.#live || this.#downSince === 0) this.#downSince = Date.now();
+    this.#live = false;
+    this.#queue.pause();
+  }
+
+  async #renew(): Promise<void> {
+    if (!this.#link.up || this.#closing) return;
+    try {
+      const known = await this.#link.script("alive", [this.node, this.#o.leaseMs, this.#info()]);
+      if (known === 0 && this.#live) {
+        this.#log.warn("cluster: Redis had forgotten this node; joining again");
+        void this.#resync();
+      }
+    } catch (err) {
+      if (!isConnectionError(err)) this.#log.error(`cluster: lease: ${(err as Error).message}`);
+    }
+  }
+
+  async #reap(): Promise<void> {
+    if (!this.#live || this.#closing) return;
+    try {
+      const reaped = await this.#link.script("reap", ["node lost"]) as string[];
+      for (const node of reaped) this.#log.warn(`cluster: node ${node} lost (lease expired)`);
+    } catch (err) {
+      if (!isConnectionError(err)) this.#log.error(`cluster: reaper: ${(err as Error).message}`);
+    }
+  }
+
+  #info(): string {
+    return JSON.stringify({ name: this.#o.serverName, since: Date.now() });
+  }
+
+  /** Resynchronizes (once at a time; asked again meanwhile, it runs once more). */
+  #resync(): Promise<void> {
+    this.#live = false;
+    this.#queue.pause();
+    if (this.#resyncing) {
+      this.#again = true;
+      return this.#resyncing;
+    }
+    this.#resyncing = (async () => {
+      let attempts = 0;
+      do {
+        this.#again = false;
+        if (!this.#link.up || this.#closing) return;
+        try {
+          await this.#resyncOnce();
+        } catch (err) {
+          this.#live = false;
+          this.#queue.pause();
+          this.#log.warn(`cluster: resynchronization failed: ${(err as Error).message}`);
+          if (!this.#link.up || this.#closing || ++attempts > 20) return;
+          this.#again = true;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } while (this.#again);
+    })().finally(() => this.#resyncing = undefined);
+    return this.#resyncing;
+  }
+
+  async #resyncOnce(): Promise<void> {
+    const started = Date.now();
+    this.#buffer = [];
+    this.#overflowed = false;
+    const link = this.#link;
+    await link.loadScripts();
+    await link.script("alive", [this.node, this.#o.leaseMs, this.#info()]);
+    // 1. subscribe: from here on nothing published is missed (it is buffered)
+    const topics = [EVENTS_CHANNEL, inboxTopic(this.node)];
+    for (const user of this.#locals.values()) {
+      for (const folded of user.channels.keys()) topics.push(channelTopic(folded));
+    }
+    for (const folded of this.#joining.keys()) topics.push(channelTopic(folded));
+    this.#subscribed.clear();
+    for (const t of topics) this.#subscribed.add(t);
+    await link.sub.subscribe(...new Set(topics));
+    // 2. make Redis agree with this node about its own users
+    const present = new Set(await link.cmd.smembers(`${PREFIX}nu:${this.node}`));
+    for (const uid of present) {
+      if (!this.#locals.has(uid)) {
+        await link.script("quit", [uid, this.#quitReasons.get(uid) ?? "Connection closed"]);
+      }
+    }
+    for (const [uid, user] of [...this.#locals]) {
+      if (!present.has(uid)) await this.#reassert(uid, user);
+    }
+    // users who left while Redis was away: their QUIT lines here too
+    for (const user of [...this.replica.localUsers()]) {
+      const uid = this.replica.uidOf(user)!;
+      if (!this.#locals.has(uid)) {
+        const r = this.#quitReasons.get(uid) ?? "Connection closed";
+        this.replica.apply({ s: 0, n: this.node, t: "quit", u: uid, r });
+      }
+    }
+    // 3. the network as Redis has it, and what changed for our users
+    const snap = parseSnapshot(await link.script("snapshot", []));
+    if (this.#overflowed) {
+      throw new RedisUnavailableError("too many messages arrived while resynchronizing");
+    }
+    const changes = this.replica.resync(snap);
+    // 4. what arrived meanwhile, newer than the snapshot
+    const missed = await this.#readMissed();
+    const buffered = this.#buffer;
+    this.#buffer = [];
+    this.#live = true;
+    for (const [topic, wire, id] of missed) this.#onDelivery(topic, wire, id);
+    for (const b of buffered) this.#dispatch(b.topic, b.text);
+    this.#downSince = 0;
+    this.#wake(true);
+    for (const [id, { topic, wire }] of [...this.#awaitingReturn]) {
+      this.#awaitingReturn.delete(id);
+      if (!this.#recent.has(id)) this.#onDelivery(topic, wire);
+    }
+    for (const t of [...this.#subscribed]) {
+      if (t.startsWith(CHANNEL_TOPIC_PREFIX)) {
+        this.#syncSubscription(t.slice(CHANNEL_TOPIC_PREFIX.length));
+      }
+    }
+    // 5. what our users did meanwhile
+    this.#queue.resume();
+    const how = this.#everLive ? "back in sync" : "in sync";
+    this.#everLive = true;
+    this.#log.info(
+      `cluster: node ${this.node} ${how}: ${snap.users.length} users, ` +
+        `${snap.channels.length} channels, ${snap.nodes.length} nodes, ${changes.length} changes, ` +
+        `${buffered.length} buffered, ${this.#queue.size} queued (${Date.now() - started} ms)`,
+    );
+  }
+
+  /**
+   * The stored messages of our channels published while this node was not listening: read from
+   * the channels' streams (what was delivered already is skipped by msgid). Status messages and
+   * TAGMSG are not stored and cannot be caught up.
+   */
+  async #readMissed(): Promise<[string, WireMessage, string][]> {
+    if (this.#downSince === 0) return [];
+    const missed: [string, WireMessage, string][] = [];
+    for (const [folded] of this.#channelsWithLocalMembers()) {
+      const topic = channelTopic(folded);
+      const last = this.#lastSeen.get(topic);
+      const from = last ? `(${last}` : `${this.#downSince - 5000}-0`;
+      const entries = await this.#link.cmd.xrange(
+        `${PREFIX}h:${folded}`,
+        from,
+        "+",
+        "COUNT",
+        CATCH_UP,
+      ) as [string, string[]][];
+      for (const [id, fields] of entries) {
+        const f: Record<string, string> = {};
+        for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
+        const sender = this.replica.userByNick(foldCase(f.source.split("!")[0]));
+        const wire: WireMessage = {
+          t: "msg",
+          id: f.msgid,
+          cmd: f.command,
+          p: [f.target, f.text],
+          src: f.source,
+          tm: Number(f.time),
+          tg: { msgid: f.msgid, ...(f.tags ? JSON.parse(f.tags) : {}) },
+          u: sender ? this.#uidOf(sender) ?? "" : "",
+        };
+        if (f.account) wire.a = f.account;
+        missed.push([topic, wire, id]);
+      }
+    }
+    return missed;
+  }
+
+  #channelsWithLocalMembers(): Map<string, true> {
+    const found = new Map<string, true>();
+    for (const user of this.replica.localUsers()) {
+      for (const folded of user.channels.keys()) found.set(folded, true);
+    }
+    return found;
+  }
+
+  /** Introduces a local user again after Redis lost it (restart, or this node was reaped). */
+  async #reassert(uid: string, user: User): Promise<void> {
+    if (!user.registered) {
+      const record = this.replica.recordOf(user, uid, this.#o.serverName);
+      const ok = await this.#link.script(
+        "claim",
+        [uid, this.node, user.nick, user.folded, JSON.stringify(record)],
+      );
+      if (ok !== 1) {
+        this.#pending.delete(user.folded);
+        this.#notice(user, `*** Your nick ${user.nick} was taken while the network was away`);
+      }
+      return;
+    }
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const record = this.replica.recordOf(user, uid, this.#o.serverName);
+      const channels = [...user.channels.values()].map((c) => ({
+        c: c.folded,
+        st: c.members.get(user) ?? 0,
+        ch: this.replica.settingsOf(c),
+      }));
+      const r = await this.#link.script(
+        "ensure",
+        [uid, JSON.stringify(record), JSON.stringify(channels), this.node, Date.now()],
+      );
+      if (r !== 0) return;
+      // someone took the nick while this node was away: this user becomes a guest
+      const guest = `Guest${Math.floor(10000 + Math.random() * 90000)}`;
+      this.replica.apply({ s: 0, n: this.node, t: "nick", u: uid, nick: guest, tm: Date.now() });
+      this.#notice(user, `*** Your nick was taken while the network was away; you are ${guest}`);
+    }
+  }
+}
+
+/** The `Outgoing` of a published message. */
+function outgoingOf(d: WireMessage): Outgoing {
+  return new Outgoing(msg(d.cmd, d.p, d.src || undefined), d.tm, d.tg, d.a);
+}

@@ -1,0 +1,213 @@
+/**
+ * What travels between cluster nodes through Redis: state events (published by the Lua scripts
+ * on `chat:events`, each with a global sequence number) and messages (published on a channel's
+ * or a node's pub/sub channel). Pure types and their JSON codec; `replica.ts` applies them.
+ *
+ * @module
+ */
+
+import type { Tags } from "../../protocol/message.ts";
+import type { Ban, Topic } from "../state/channel.ts";
+
+/** A user as every node knows it (the owner node is the only writer). */
+export interface UserRecord {
+  /** Cluster-wide id: `<node>/<local id>`. */
+  id: string;
+  node: string;
+  nick: string;
+  /** `foldCase(nick)`, the key of the nick claim. */
+  folded: string;
+  username: string;
+  hostname: string;
+  realname: string;
+  /** User modes, e.g. "iw". */
+  modes: string;
+  away?: string;
+  account?: string;
+  signon: number;
+  secure: boolean;
+  /** The name of the node's server (WHOIS). */
+  server: string;
+  /** Registration completed (false: only the nick is claimed). */
+  r: boolean;
+}
+
+/** A channel's settings (everything but its members). */
+export interface ChannelSettings {
+  name: string;
+  created: number;
+  topic?: Topic;
+  /** Flag modes, e.g. "nt". */
+  modes: string;
+  key?: string;
+  limit?: number;
+  bans: Ban[];
+  /** Folded nicks invited past +i. */
+  invited: string[];
+  /** Folded founder account of a registered channel. */
+  founder?: string;
+}
+
+/** One applied mode change; `u` names the member of `o`/`v`, whose nick is `p`. */
+export interface AppliedMode {
+  a: boolean;
+  m: string;
+  p?: string;
+  u?: string;
+}
+
+/** Fields every event has: its sequence number and the node that caused it. */
+interface Base {
+  /** Global order (INCR); 0 for events made up locally during resynchronization. */
+  s: number;
+  /** Origin node id. */
+  n: string;
+}
+
+/** A state change, in the order Redis made it. */
+export type ClusterEvent =
+  | Base & { t: "intro"; u: UserRecord }
+  | Base & { t: "nick"; u: string; nick: string; tm: number }
+  | Base & { t: "quit"; u: string; r: string }
+  | Base & { t: "lost"; node: string; us: string[]; r: string }
+  | Base & { t: "away"; u: string; v?: string }
+  | Base & { t: "setname"; u: string; v: string }
+  | Base & { t: "account"; u: string; v?: string }
+  | Base & { t: "umode"; u: string; v: string }
+  | Base & { t: "join"; u: string; c: string; st: number; ch: ChannelSettings; tm: number }
+  | Base & { t: "part"; u: string; c: string; r?: string; tm: number }
+  | Base & { t: "kick"; by: string; u: string; c: string; r: string; tm: number }
+  | Base & { t: "topic"; c: string; topic?: Topic; by: string; tm: number }
+  | Base & { t: "mode"; c: string; by: string; tm: number; ch: AppliedMode[] }
+  | Base & { t: "invite"; c: string; by: string; byu: string; u: string; tm: number }
+  | Base & { t: "founder"; c: string; f?: string }
+  | Base & { t: "wallops"; by: string; text: string }
+  | Base & { t: "acct"; name: string; created: number }
+  | Base & { t: "acctdrop"; name: string };
+
+/** The kinds of user attribute events (the owner applies them before publishing). */
+export const USER_ATTRIBUTE_EVENTS: ReadonlySet<string> = new Set([
+  "away",
+  "setname",
+  "account",
+  "umode",
+]);
+
+/** A PRIVMSG/NOTICE/TAGMSG (or a line for one user) as published, structurally. */
+export interface WireMessage {
+  t: "msg";
+  /** msgid; receivers drop a msgid they already delivered (retries after an outage). */
+  id: string;
+  cmd: string;
+  p: string[];
+  src: string;
+  tm?: number;
+  tg?: Tags;
+  a?: string;
+  /** Sender's user id ("" for server lines). */
+  u: string;
+  /** Only recipients with this capability. */
+  cap?: string;
+  /** Only channel members with one of these status bits. */
+  st?: number;
+  /** Recipient user id, for a node inbox. */
+  to?: string;
+}
+
+/** Asks the node owning `to` to disconnect that user (KILL, GHOST on another node). */
+export interface KillRequest {
+  t: "kill";
+  to: string;
+  r: string;
+}
+
+/** Anything arriving on a channel or inbox subscription. */
+export type Delivery = WireMessage | KillRequest;
+
+/** Why a payload could not be decoded. */
+export class DecodeError extends Error {
+  override readonly name = "DecodeError";
+}
+
+/** Lua's cjson writes empty arrays as `{}`: an array, whatever came. */
+export function asArray<T>(value: unknown): T[] {
+  return Array.isArray(value) ? value as T[] : [];
+}
+
+/** JSON `null` (cjson.null) and absent are the same here. */
+function opt<T>(value: T | null | undefined): T | undefined {
+  return value === null ? undefined : value;
+}
+
+function normalizeSettings(ch: ChannelSettings): ChannelSettings {
+  return {
+    name: ch.name,
+    created: ch.created,
+    topic: opt(ch.topic),
+    modes: ch.modes ?? "",
+    key: opt(ch.key),
+    limit: opt(ch.limit),
+    bans: asArray(ch.bans),
+    invited: asArray(ch.invited),
+    founder: opt(ch.founder),
+  };
+}
+
+/** Parses an event published on `chat:events`; throws `DecodeError` on garbage. */
+export function decodeEvent(text: string): ClusterEvent {
+  let e: ClusterEvent;
+  try {
+    e = JSON.parse(text);
+  } catch (err) {
+    throw new DecodeError(`not JSON: ${(err as Error).message}`);
+  }
+  if (typeof e !== "object" || e === null || typeof e.t !== "string" || typeof e.s !== "number") {
+    throw new DecodeError(`not an event: ${text.slice(0, 80)}`);
+  }
+  switch (e.t) {
+    case "intro":
+      e.u = normalizeUser(e.u);
+      break;
+    case "join":
+      e.ch = normalizeSettings(e.ch);
+      break;
+    case "lost":
+      e.us = asArray(e.us);
+      break;
+    case "mode":
+      e.ch = asArray(e.ch);
+      break;
+    case "topic":
+      e.topic = opt(e.topic);
+      break;
+    case "away":
+    case "account":
+      e.v = opt(e.v);
+      break;
+  }
+  return e;
+}
+
+/** A user record as read from Redis. */
+export function normalizeUser(u: UserRecord): UserRecord {
+  return { ...u, away: opt(u.away), account: opt(u.account), modes: u.modes ?? "" };
+}
+
+/** Parses settings as stored in Redis. */
+export function decodeSettings(text: string): ChannelSettings {
+  return normalizeSettings(JSON.parse(text));
+}
+
+/** Parses a channel or inbox payload; throws `DecodeError` on garbage. */
+export function decodeDelivery(text: string): Delivery {
+  let d: Delivery;
+  try {
+    d = JSON.parse(text);
+  } catch (err) {
+    throw new DecodeError(`not JSON: ${(err as Error).message}`);
+  }
+  if (typeof d !== "object" || d === null || (d.t !== "msg" && d.t !== "kill")) {
+    throw new DecodeError(`not a delivery: ${text.slice(0, 80)}`);
+  }
+  return d;
+}

@@ -1,0 +1,724 @@
+/**
+ * A node's full copy of the network (every node's users, every channel and its members) kept up
+ * to date by applying the cluster's events in Redis order, and telling this node's users what
+ * they would have seen on a single server. Pure: no Redis, no sockets; `ClusterHub` feeds it.
+ *
+ * Users of this node are the real `User` objects of their sessions; users of other nodes are
+ * `User` objects whose sink forwards to their node (only KILL and services ever use it: delivery
+ * to them happens on their own node, from the channel or inbox publication).
+ *
+ * @module
+ */
+
+import { foldCase } from "../../protocol/casemap.ts";
+import { msg } from "../../protocol/message.ts";
+import { applyModeChange, formatModeChanges } from "../channel_modes.ts";
+import type { DeliveryFilter, NetworkStats, WhowasEntry } from "../hub.ts";
+import { Outgoing } from "../outgoing.ts";
+import { Channel } from "../state/channel.ts";
+import { type Sink, User } from "../state/user.ts";
+import type { Account, RegisteredChannel } from "../store/accounts.ts";
+import {
+  type AppliedMode,
+  type ChannelSettings,
+  type ClusterEvent,
+  USER_ATTRIBUTE_EVENTS,
+  type UserRecord,
+  type WireMessage,
+} from "./events.ts";
+
+const WHOWAS_PER_NICK = 5;
+const WHOWAS_NICKS = 1000;
+
+/** The whole network as Redis holds it at one sequence number. */
+export interface Snapshot {
+  seq: number;
+  /** Registered users of every node. */
+  users: UserRecord[];
+  channels: { folded: string; settings: ChannelSettings; members: Map<string, number> }[];
+  /** Live nodes. */
+  nodes: string[];
+  accounts: Account[];
+  registry: RegisteredChannel[];
+}
+
+/** What the replica needs from its surroundings. */
+export interface ReplicaOptions {
+  /** This node's id. */
+  self: string;
+  /** This node's server name (source of MODE changes made up during resynchronization). */
+  serverName: string;
+  /** The sink of a user on another node. */
+  remoteSink(uid: string): Sink;
+  now?: () => number;
+}
+
+function passes(user: User, filter: DeliveryFilter | undefined): boolean {
+  if (!filter) return true;
+  if (user === filter.except) return false;
+  if (filter.cap !== undefined && !user.caps.has(filter.cap)) return false;
+  if (filter.withoutCap !== undefined && user.caps.has(filter.withoutCap)) return false;
+  return true;
+}
+
+let nextRemoteId = -1;
+
+/** The network as this node sees it. */
+export class Replica {
+  readonly self: string;
+  readonly #serverName: string;
+  readonly #remoteSink: (uid: string) => Sink;
+  readonly #now: () => number;
+  /** Registered users by cluster id. */
+  readonly #users = new Map<string, User>();
+  readonly #uid = new Map<User, string>();
+  readonly #nicks = new Map<string, User>();
+  readonly #channels = new Map<string, Channel>();
+  /** Users of this node. */
+  readonly #local = new Set<User>();
+  /** Channel (folded) → its members on this node: the hot path of delivery. */
+  readonly #localMembers = new Map<string, Set<User>>();
+  readonly #whowas = new Map<string, WhowasEntry[]>();
+  /** Node id → the users it owns. */
+  readonly #nodeOf = new Map<User, string>();
+  /** Live nodes. */
+  readonly nodes = new Set<string>();
+  /** Accounts by folded name (AccountStore.find reads this). */
+  readonly accounts = new Map<string, Account>();
+  /** Registered channels by folded name (ChannelRegistry.load reads this). */
+  readonly registry = new Map<string, RegisteredChannel>();
+  /** `<uid> <channel>` of local PARTs whose event has not come back yet. */
+  readonly #parting = new Set<string>();
+  /** Sequence number of the last event applied. */
+  appliedSeq = 0;
+  #maxUsers = 0;
+
+  constructor(options: ReplicaOptions) {
+    this.self = options.self;
+    this.#serverName = options.serverName;
+    this.#remoteSink = options.remoteSink;
+    this.#now = options.now ?? Date.now;
+    this.nodes.add(this.self);
+  }
+
+  // --- reads -----------------------------------------------------------------------------
+
+  /** A registered user by folded nick. */
+  userByNick(folded: string): User | undefined {
+    return this.#nicks.get(folded);
+  }
+
+  byUid(uid: string): User | undefined {
+    return this.#users.get(uid);
+  }
+
+  uidOf(user: User): string | undefined {
+    return this.#uid.get(user);
+  }
+
+  /** The node a registered user is on. */
+  nodeOf(user: User): string | undefined {
+    return this.#nodeOf.get(user);
+  }
+
+  isLocal(user: User): boolean {
+    return this.#local.has(user);
+  }
+
+  channel(folded: string): Channel | undefined {
+    return this.#channels.get(folded);
+  }
+
+  users(): Iterable<User> {
+    return this.#users.values();
+  }
+
+  /** Users of this node that are registered. */
+  localUsers(): Iterable<User> {
+    return this.#local.values();
+  }
+
+  channels(): Iterable<Channel> {
+    return this.#channels.values();
+  }
+
+  /** Members of a channel on this node. */
+  localMembers(folded: string): ReadonlySet<User> | undefined {
+    return this.#localMembers.get(folded);
+  }
+
+  /** True when this node has a member in the channel (it subscribes to the channel then). */
+  hasLocalMembers(folded: string): boolean {
+    return (this.#localMembers.get(folded)?.size ?? 0) > 0;
+  }
+
+  whowas(nick: string): readonly WhowasEntry[] {
+    return this.#whowas.get(foldCase(nick)) ?? [];
+  }
+
+  /** LUSERS counts; `unknown` (registering connections) is the hub's to add. */
+  stats(): NetworkStats & { servers: number; localUsers: number } {
+    let invisible = 0, opers = 0;
+    for (const u of this.#users.values()) {
+      if (u.modes.has("i")) invisible++;
+      if (u.isOper) opers++;
+    }
+    return {
+      users: this.#users.size,
+      maxUsers: this.#maxUsers,
+      invisible,
+      opers,
+      unknown: 0,
+      channels: this.#channels.size,
+      servers: this.nodes.size,
+      localUsers: this.#local.size,
+    };
+  }
+
+  /** A user's record as its node publishes it. */
+  recordOf(user: User, uid: string, serverName: string): UserRecord {
+    return {
+      id: uid,
+      node: this.self,
+      nick: user.nick,
+      folded: user.folded,
+      username: user.username,
+      hostname: user.hostname,
+      realname: user.realname,
+      modes: [...user.modes].sort().join(""),
+      away: user.away,
+      account: user.account,
+      signon: user.signon,
+      secure: user.secure,
+      server: serverName,
+      r: user.registered,
+    };
+  }
+
+  /** A channel's settings as published (ensuring a channel again after Redis lost it). */
+  settingsOf(channel: Channel): ChannelSettings {
+    return {
+      name: channel.name,
+      created: channel.created,
+      topic: channel.topic,
+      modes: [...channel.modes].sort().join(""),
+      key: channel.key,
+      limit: channel.limit,
+      bans: [...channel.bans],
+      invited: [...channel.invited],
+      founder: channel.founder,
+    };
+  }
+
+  // --- this node's users -----------------------------------------------------------------
+
+  /** Adds a user of this node who just registered (before its intro event comes back). */
+  addLocal(user: User, uid: string): void {
+    this.#local.add(user);
+    this.#addUser(user, uid, this.self);
+  }
+
+  /**
+   * Takes a local user's membership away at once (PART: a quick re-JOIN must work). The channel
+   * stays, even empty, until the PART event (whose line the user still gets) or `forgetIfEmpty`.
+   */
+  dropLocalMembership(user: User, channel: Channel): void {
+    this.#parting.add(`${this.#uid.get(user)} ${channel.folded}`);
+    channel.members.delete(user);
+    user.channels.delete(channel.folded);
+    const set = this.#localMembers.get(channel.folded);
+    if (set?.delete(user) && set.size === 0) this.#localMembers.delete(channel.folded);
+  }
+
+  /** Drops a channel left empty by `dropLocalMembership` when no PART event will come. */
+  forgetIfEmpty(folded: string): void {
+    for (const key of [...this.#parting]) if (key.endsWith(` ${folded}`)) this.#parting.delete(key);
+    if (this.#channels.get(folded)?.members.size === 0) this.#channels.delete(folded);
+  }
+
+  // --- delivery --------------------------------------------------------------------------
+
+  /** Delivers to this node's members of a channel. */
+  toLocalMembers(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
+    const members = this.#localMembers.get(channel.folded);
+    if (!members) return;
+    const status = filter?.status;
+    for (const member of members) {
+      if (!passes(member, filter)) continue;
+      if (status !== undefined && ((channel.members.get(member) ?? 0) & status) === 0) continue;
+      member.send(out);
+    }
+  }
+
+  /** Delivers once to each user of this node sharing a channel with `user` (and `user`). */
+  toLocalNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
+    const seen = new Set<User>();
+    for (const channel of user.channels.values()) {
+      const members = this.#localMembers.get(channel.folded);
+      if (!members) continue;
+      for (const member of members) {
+        if (seen.has(member)) continue;
+        seen.add(member);
+        if (passes(member, filter)) member.send(out);
+      }
+    }
+    if (!seen.has(user) && this.#local.has(user) && passes(user, filter)) user.send(out);
+  }
+
+  /**
+   * Delivers a published message to this node's recipients: the inbox user, or the channel's
+   * local members (without the sender, unless `echoTo` is the sender awaiting its echo).
+   */
+  deliver(m: WireMessage, out: Outgoing, channelFolded: string | undefined, echoTo?: User): void {
+    if (m.to !== undefined) {
+      const user = this.#users.get(m.to);
+      if (user && this.#local.has(user) && (m.cap === undefined || user.caps.has(m.cap))) {
+        user.send(out);
+      }
+      return;
+    }
+    if (channelFolded === undefined) return;
+    const channel = this.#channels.get(channelFolded);
+    const members = this.#localMembers.get(channelFolded);
+    if (!channel || !members) {
+      echoTo?.send(out);
+      return;
+    }
+    const sender = this.#users.get(m.u);
+    let echoed = false;
+    for (const member of members) {
+      if (member === sender && member !== echoTo) continue;
+      if (member === echoTo) echoed = true;
+      if (m.cap !== undefined && !member.caps.has(m.cap)) continue;
+      if (
+        m.st !== undefined && member !== echoTo && ((channel.members.get(member) ?? 0) & m.st) === 0
+      ) {
+        continue;
+      }
+      member.send(out);
+    }
+    if (echoTo && !echoed) echoTo.send(out);
+  }
+
+  // --- events ----------------------------------------------------------------------------
+
+  /** Applies one event in order: the state changes and this node's users are told. */
+  apply(e: ClusterEvent): void {
+    if (e.s > this.appliedSeq) this.appliedSeq = e.s;
+    const now = this.#now();
+    switch (e.t) {
+      case "intro":
+        return this.#intro(e.u);
+      case "nick": {
+        const user = this.#users.get(e.u);
+        if (!user || user.nick === e.nick) return;
+        const out = new Outgoing(msg("NICK", [e.nick], user.source), e.tm);
+        this.#remember(this.#snapshot(user, now));
+        if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
+        user.setNick(e.nick);
+        this.#nicks.set(user.folded, user);
+        this.toLocalNeighbours(user, out);
+        return;
+      }
+      case "quit":
+        return this.#quit(e.u, e.r, now);
+      case "lost":
+        if (e.node === this.self) return; // we were declared lost: the hub introduces us again
+        for (const uid of e.us) this.#quit(uid, e.r, now);
+        if (e.node !== this.self) this.nodes.delete(e.node);
+        return;
+      case "join":
+        return this.#join(e.u, e.c, e.st, e.ch, e.tm);
+      case "part": {
+        const user = this.#users.get(e.u);
+        const channel = this.#channels.get(e.c);
+        if (!user || !channel) return;
+        this.#parting.delete(`${e.u} ${e.c}`);
+        const params = e.r === undefined ? [channel.name] : [channel.name, e.r];
+        const out = new Outgoing(msg("PART", params, user.source), e.tm);
+        this.toLocalMembers(channel, out);
+        // a local user whose membership was dropped at once (PART) still sees their PART
+        if (!channel.has(user) && this.#local.has(user)) user.send(out);
+        this.#removeMember(channel, user);
+        if (channel.members.size === 0) this.#channels.delete(channel.folded);
+        return;
+      }
+      case "kick": {
+        const target = this.#users.get(e.u);
+        const channel = this.#channels.get(e.c);
+        if (!target || !channel) return;
+        const out = new Outgoing(msg("KICK", [channel.name, target.nick, e.r], e.by), e.tm);
+        this.toLocalMembers(channel, out);
+        if (!channel.has(target) && this.#local.has(target)) target.send(out);
+        this.#removeMember(channel, target);
+        return;
+      }
+      case "topic": {
+        const channel = this.#channels.get(e.c);
+        if (!channel) return;
+        channel.topic = e.topic;
+        const text = e.topic?.text ?? "";
+        this.toLocalMembers(channel, new Outgoing(msg("TOPIC", [channel.name, text], e.by), e.tm));
+        this.#persist(channel);
+        return;
+      }
+      case "mode":
+        return this.#mode(e.c, e.by, e.tm, e.ch);
+      case "invite": {
+        const channel = this.#channels.get(e.c);
+        const target = this.#users.get(e.u);
+        if (!channel || !target) return;
+        channel.invited.add(target.folded);
+        const out = new Outgoing(msg("INVITE", [target.nick, channel.name], e.by), e.tm);
+        if (this.#local.has(target)) target.send(out);
+        const by = this.#users.get(e.byu);
+        this.toLocalMembers(channel, out, { except: by, cap: "invite-notify" });
+        return;
+      }
+      case "founder": {
+        const channel = this.#channels.get(e.c);
+        if (channel) channel.founder = e.f;
+        if (e.f === undefined) this.registry.delete(e.c);
+        else if (channel) this.#persist(channel);
+        return;
+      }
+      case "wallops": {
+        const out = new Outgoing(msg("WALLOPS", [e.text], e.by));
+        for (const u of this.#local) if (u.modes.has("w")) u.send(out);
+        return;
+      }
+      case "acct":
+        this.accounts.set(foldCase(e.name), { name: e.name, created: e.created });
+        return;
+      case "acctdrop":
+        this.accounts.delete(foldCase(e.name));
+        return;
+      default:
+        if (USER_ATTRIBUTE_EVENTS.has(e.t)) return this.#attribute(e);
+    }
+  }
+
+  /** Replaces a channel's settings without telling anyone (resynchronization). */
+  replaceSettings(folded: string, settings: ChannelSettings): void {
+    const channel = this.#channels.get(folded);
+    if (channel) this.#setSettings(channel, settings);
+  }
+
+  #attribute(e: ClusterEvent): void {
+    if (e.t !== "away" && e.t !== "setname" && e.t !== "account" && e.t !== "umode") return;
+    const user = this.#users.get(e.u);
+    if (!user) return;
+    // the owner node changed its user at once; the event only tells the neighbours
+    const owner = this.#local.has(user);
+    switch (e.t) {
+      case "away": {
+        if (!owner) user.away = e.v;
+        const params = e.v === undefined ? [] : [e.v];
+        const out = new Outgoing(msg("AWAY", params, user.source), this.#now());
+        this.toLocalNeighbours(user, out, { except: user, cap: "away-notify" });
+        return;
+      }
+      case "setname": {
+        if (!owner) user.realname = e.v;
+        const out = new Outgoing(msg("SETNAME", [e.v], user.source), this.#now());
+        this.toLocalNeighbours(user, out, { cap: "setname" });
+        return;
+      }
+      case "account": {
+        if (!owner) user.account = e.v;
+        const out = new Outgoing(msg("ACCOUNT", [e.v ?? "*"], user.source), this.#now());
+        this.toLocalNeighbours(user, out, { except: user, cap: "account-notify" });
+        return;
+      }
+      case "umode":
+        if (!owner) setModes(user, e.v);
+        return;
+    }
+  }
+
+  #intro(rec: UserRecord): void {
+    const known = this.#users.get(rec.id);
+    if (known) {
+      if (this.#local.has(known)) return;
+      fillUser(known, rec);
+      return;
+    }
+    if (rec.node === this.self) return; // a local user we no longer have (quit meanwhile)
+    const user = new User(nextRemoteId--, rec.hostname, this.#remoteSink(rec.id), rec.signon);
+    user.registration = undefined;
+    fillUser(user, rec);
+    this.#addUser(user, rec.id, rec.node);
+    this.nodes.add(rec.node);
+  }
+
+  #addUser(user: User, uid: string, node: string): void {
+    // a stale holder of the nick (its QUIT still on the way) keeps existing until its event
+    this.#users.set(uid, user);
+    this.#uid.set(user, uid);
+    this.#nodeOf.set(user, node);
+    this.#nicks.set(user.folded, user);
+    if (this.#users.size > this.#maxUsers) this.#maxUsers = this.#users.size;
+  }
+
+  #quit(uid: string, reason: string, now: number): void {
+    const user = this.#users.get(uid);
+    if (!user) return;
+    const out = new Outgoing(msg("QUIT", [reason], user.source), now);
+    this.toLocalNeighbours(user, out, { except: user });
+    for (const channel of [...user.channels.values()]) this.#removeMember(channel, user);
+    this.#users.delete(uid);
+    this.#uid.delete(user);
+    this.#nodeOf.delete(user);
+    this.#local.delete(user);
+    if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
+    this.#remember(this.#snapshot(user, now));
+  }
+
+  #join(uid: string, folded: string, status: number, settings: ChannelSettings, time: number) {
+    const user = this.#users.get(uid);
+    if (!user) return;
+    let channel = this.#channels.get(folded);
+    if (!channel) {
+      channel = new Channel(settings.name, settings.created);
+      this.#channels.set(folded, channel);
+    }
+    this.#setSettings(channel, settings);
+    if (channel.has(user)) {
+      channel.members.set(user, status);
+      return;
+    }
+    channel.members.set(user, status);
+    user.channels.set(folded, channel);
+    if (this.#local.has(user)) {
+      let set = this.#localMembers.get(folded);
+      if (!set) this.#localMembers.set(folded, set = new Set());
+      set.add(user);
+    }
+    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time);
+    const extended = new Outgoing(
+      msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
+      time,
+    );
+    for (const member of this.#localMembers.get(folded) ?? []) {
+      member.send(member.caps.has("extended-join") ? extended : plain);
+    }
+  }
+
+  #mode(folded: string, by: string, time: number, changes: AppliedMode[]): void {
+    const channel = this.#channels.get(folded);
+    if (!channel) return;
+    const applied = changes.filter((c) => {
+      const member = c.u === undefined ? undefined : this.#users.get(c.u);
+      const change = { adding: c.a, mode: c.m, param: member ? member.nick : c.p };
+      return applyModeChange(channel, change, by, member, time);
+    }).map((c) => {
+      const member = c.u === undefined ? undefined : this.#users.get(c.u);
+      return { adding: c.a, mode: c.m, param: member ? member.nick : c.p };
+    });
+    if (applied.length === 0) return;
+    const params = [channel.name, ...formatModeChanges(applied)];
+    this.toLocalMembers(channel, new Outgoing(msg("MODE", params, by), time));
+    this.#persist(channel);
+  }
+
+  #setSettings(channel: Channel, s: ChannelSettings): void {
+    channel.topic = s.topic;
+    channel.modes.clear();
+    for (const m of s.modes) channel.modes.add(m);
+    channel.key = s.key;
+    channel.limit = s.limit;
+    channel.bans.length = 0;
+    channel.bans.push(...s.bans);
+    channel.invited.clear();
+    for (const i of s.invited) channel.invited.add(i);
+    channel.founder = s.founder;
+  }
+
+  #removeMember(channel: Channel, user: User): void {
+    channel.members.delete(user);
+    user.channels.delete(channel.folded);
+    const set = this.#localMembers.get(channel.folded);
+    if (set?.delete(user) && set.size === 0) this.#localMembers.delete(channel.folded);
+    if (channel.members.size === 0) this.#channels.delete(channel.folded);
+  }
+
+  /** Keeps the registry copy of a registered channel in step with its live state. */
+  #persist(channel: Channel): void {
+    if (channel.founder === undefined) return;
+    this.registry.set(channel.folded, {
+      name: channel.name,
+      founder: channel.founder,
+      topic: channel.topic,
+      modes: [...channel.modes].sort().join(""),
+      key: channel.key,
+      limit: channel.limit,
+      bans: [...channel.bans],
+      created: channel.created,
+    });
+  }
+
+  #snapshot(user: User, at: number): WhowasEntry {
+    const { nick, username, hostname, realname } = user;
+    return { nick, username, hostname, realname, at };
+  }
+
+  #remember(entry: WhowasEntry): void {
+    const key = foldCase(entry.nick);
+    const list = this.#whowas.get(key) ?? [];
+    list.unshift(entry);
+    if (list.length > WHOWAS_PER_NICK) list.length = WHOWAS_PER_NICK;
+    this.#whowas.delete(key);
+    this.#whowas.set(key, list);
+    if (this.#whowas.size > WHOWAS_NICKS) this.#whowas.delete(this.#whowas.keys().next().value!);
+  }
+
+  // --- resynchronization -----------------------------------------------------------------
+
+  /**
+   * Brings the replica to the snapshot's state after events were missed (start-up, Redis
+   * outage), applying made-up events so this node's users see what changed: QUIT, NICK, JOIN,
+   * PART, TOPIC and MODE lines. Users of this node keep their own attributes (this node wrote
+   * them). Returns the events applied.
+   */
+  resync(snap: Snapshot): ClusterEvent[] {
+    const applied: ClusterEvent[] = [];
+    const now = this.#now();
+    const run = (e: ClusterEvent) => {
+      this.apply(e);
+      applied.push(e);
+    };
+    const n = this.self;
+    this.nodes.clear();
+    this.nodes.add(this.self);
+    for (const node of snap.nodes) this.nodes.add(node);
+    // users: gone, new, changed
+    const records = new Map(snap.users.map((u) => [u.id, u]));
+    for (const [uid, user] of [...this.#users]) {
+      if (this.#local.has(user) || records.has(uid)) continue;
+      const node = this.#nodeOf.get(user) ?? "";
+      run({
+        s: 0,
+        n,
+        t: "quit",
+        u: uid,
+        r: this.nodes.has(node) ? "Connection lost" : "node lost",
+      });
+    }
+    for (const rec of snap.users) {
+      const user = this.#users.get(rec.id);
+      if (!user) {
+        if (rec.node !== this.self) run({ s: 0, n, t: "intro", u: rec });
+        continue;
+      }
+      if (this.#local.has(user)) continue;
+      if (user.nick !== rec.nick) run({ s: 0, n, t: "nick", u: rec.id, nick: rec.nick, tm: now });
+      if (user.away !== rec.away) run({ s: 0, n, t: "away", u: rec.id, v: rec.away });
+      if (user.realname !== rec.realname) {
+        run({ s: 0, n, t: "setname", u: rec.id, v: rec.realname });
+      }
+      if (user.account !== rec.account) run({ s: 0, n, t: "account", u: rec.id, v: rec.account });
+      if ([...user.modes].sort().join("") !== rec.modes) {
+        run({ s: 0, n, t: "umode", u: rec.id, v: rec.modes });
+      }
+    }
+    // channels: gone, new, changed
+    const wanted = new Map(snap.channels.map((c) => [c.folded, c]));
+    for (const [folded, channel] of [...this.#channels]) {
+      if (wanted.has(folded)) continue;
+      for (const member of [...channel.members.keys()]) {
+        run({ s: 0, n, t: "part", u: this.#uid.get(member)!, c: folded, tm: now });
+      }
+      this.#channels.delete(folded);
+    }
+    for (const c of snap.channels) {
+      const channel = this.#channels.get(c.folded);
+      if (channel) {
+        const s = c.settings;
+        if ((channel.topic?.text ?? "") !== (s.topic?.text ?? "")) {
+          run({
+            s: 0,
+            n,
+            t: "topic",
+            c: c.folded,
+            topic: s.topic,
+            by: s.topic?.setBy ?? this.#serverName,
+            tm: now,
+          });
+        }
+        const modes = settingsModeChanges(this.settingsOf(channel), s);
+        if (modes.length > 0) {
+          run({ s: 0, n, t: "mode", c: c.folded, by: this.#serverName, tm: now, ch: modes });
+        }
+        this.#setSettings(channel, s);
+        for (const member of [...channel.members.keys()]) {
+          const uid = this.#uid.get(member)!;
+          if (!c.members.has(uid)) run({ s: 0, n, t: "part", u: uid, c: c.folded, tm: now });
+        }
+      }
+      const statusChanges: AppliedMode[] = [];
+      for (const [uid, bits] of c.members) {
+        const user = this.#users.get(uid);
+        if (!user) continue;
+        const current = this.#channels.get(c.folded);
+        if (this.#parting.has(`${uid} ${c.folded}`)) continue; // its PART is on the way
+        if (!current?.has(user)) {
+          run({ s: 0, n, t: "join", u: uid, c: c.folded, st: bits, ch: c.settings, tm: now });
+          continue;
+        }
+        const had = current.members.get(user) ?? 0;
+        for (const [bit, m] of [[1, "o"], [2, "v"]] as const) {
+          if ((had & bit) !== (bits & bit)) {
+            statusChanges.push({ a: (bits & bit) !== 0, m, p: user.nick, u: uid });
+          }
+        }
+      }
+      if (statusChanges.length > 0) {
+        run({ s: 0, n, t: "mode", c: c.folded, by: this.#serverName, tm: now, ch: statusChanges });
+      }
+    }
+    this.accounts.clear();
+    for (const a of snap.accounts) this.accounts.set(foldCase(a.name), a);
+    this.registry.clear();
+    for (const r of snap.registry) this.registry.set(foldCase(r.name), r);
+    this.appliedSeq = snap.seq;
+    return applied;
+  }
+}
+
+/** Sets a user's fields from its record (remote users). */
+function fillUser(user: User, rec: UserRecord): void {
+  user.setNick(rec.nick);
+  user.username = rec.username;
+  user.hostname = rec.hostname;
+  user.realname = rec.realname;
+  setModes(user, rec.modes);
+  user.away = rec.away;
+  user.account = rec.account;
+  user.secure = rec.secure;
+}
+
+function setModes(user: User, modes: string): void {
+  user.modes.clear();
+  for (const m of modes) user.modes.add(m);
+}
+
+/** The flag, key, limit and ban changes that turn settings `a` into `b`. */
+export function settingsModeChanges(a: ChannelSettings, b: ChannelSettings): AppliedMode[] {
+  const changes: AppliedMode[] = [];
+  for (const m of a.modes) if (!b.modes.includes(m)) changes.push({ a: false, m });
+  for (const m of b.modes) if (!a.modes.includes(m)) changes.push({ a: true, m });
+  if (a.key !== b.key) {
+    changes.push(
+      b.key === undefined ? { a: false, m: "k", p: "*" } : { a: true, m: "k", p: b.key },
+    );
+  }
+  if (a.limit !== b.limit) {
+    changes.push(
+      b.limit === undefined ? { a: false, m: "l" } : { a: true, m: "l", p: String(b.limit) },
+    );
+  }
+  const before = new Set(a.bans.map((x) => x.mask)), after = new Set(b.bans.map((x) => x.mask));
+  for (const mask of before) if (!after.has(mask)) changes.push({ a: false, m: "b", p: mask });
+  for (const mask of after) if (!before.has(mask)) changes.push({ a: true, m: "b", p: mask });
+  return changes;
+}

@@ -1,0 +1,362 @@
+/**
+ * History, accounts and registered channels in Redis, shared by every node, behind the same
+ * `Stores` interfaces the SQLite file implements.
+ *
+ * History: one stream per conversation (`chat:h:<conversation>`, ids in message-time order),
+ * a msgid index, and a sorted set of conversations for CHATHISTORY TARGETS. A message is stored by
+ * the same Lua script that publishes it, before publishing it: whoever receives a message — the
+ * sender's echo included, which comes back from Redis too — receives a stored one. That replaces
+ * SQLite's "committed before the echo is written" (`flush` has nothing left to do).
+ *
+ * Accounts: the public half (name, created) is replicated on every node through events, so
+ * `find` stays synchronous; the password hashes are read from Redis when a password is checked.
+ * Registered channels are replicated the same way and changed by the hub's scripts.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { foldCase } from "../../protocol/casemap.ts";
+import { type HashedSecret, hashSecret, verifySecret } from "../credentials.ts";
+import type { Logger } from "../log.ts";
+import type {
+  Account,
+  AccountStore,
+  ChannelRegistry,
+  CreateAccountResult,
+  RegisteredChannel,
+} from "../store/accounts.ts";
+import type {
+  ConversationSummary,
+  HistoryStore,
+  MessageRef,
+  RetentionPolicy,
+  StoredMessage,
+} from "../store/history.ts";
+import type { Stores } from "../store/stores.ts";
+import type { ClusterHub } from "./cluster_hub.ts";
+import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
+import { PREFIX } from "./scripts.ts";
+
+const MAX_SEQ = "18446744073709551615";
+
+/** A stream entry as ioredis returns it. */
+type Entry = [string, string[]];
+
+function toMessage([, fields]: Entry): StoredMessage {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
+  const m: StoredMessage = {
+    msgid: f.msgid,
+    time: Number(f.time),
+    target: f.target,
+    source: f.source,
+    command: f.command as StoredMessage["command"],
+    text: f.text,
+  };
+  if (f.account) m.account = f.account;
+  if (f.tags) m.tags = JSON.parse(f.tags);
+  return m;
+}
+
+/** `ms-seq` as two numbers, for comparing stream ids. */
+function position(id: string): [number, number] {
+  const [ms, seq] = id.split("-");
+  return [Number(ms), Number(seq ?? 0)];
+}
+
+function earlier(a: [number, number], b: [number, number]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
+
+/** History in Redis streams. */
+export class RedisHistory implements HistoryStore {
+  readonly #hub: ClusterHub;
+  readonly #link: RedisLink;
+  readonly #log: Logger;
+  #scheduled = false;
+
+  constructor(hub: ClusterHub, link: RedisLink, log: Logger) {
+    this.#hub = hub;
+    this.#link = link;
+    this.#log = log;
+  }
+
+  /** Hands the record to the hub: the message's own publication stores it (see module doc). */
+  append(conversation: string, message: StoredMessage): void {
+    this.#hub.pendingHistory.set(message.msgid, [conversation, message]);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#hub.storeLeftovers();
+    });
+  }
+
+  flush(): void {}
+
+  latest(conversation: string, after: MessageRef, limit: number): Promise<StoredMessage[]> {
+    return this.#query(async () => {
+      const lo = after === "*" ? "-" : await this.#lower(conversation, after);
+      return lo === undefined ? [] : await this.#newest(conversation, "+", lo, limit);
+    });
+  }
+
+  before(conversation: string, ref: MessageRef, limit: number): Promise<StoredMessage[]> {
+    return this.#query(async () => {
+      const hi = await this.#upper(conversation, ref);
+      return hi === undefined ? [] : await this.#newest(conversation, hi, "-", limit);
+    });
+  }
+
+  after(conversation: string, ref: MessageRef, limit: number): Promise<StoredMessage[]> {
+    return this.#query(async () => {
+      const lo = await this.#lower(conversation, ref);
+      return lo === undefined ? [] : await this.#oldest(conversation, lo, "+", limit);
+    });
+  }
+
+  around(conversation: string, ref: MessageRef, limit: number): Promise<StoredMessage[]> {
+    return this.#query(async () => {
+      const hi = await this.#upper(conversation, ref);
+      if (hi === undefined || ref === "*") return [];
+      const before = await this.#newest(conversation, hi, "-", Math.floor(limit / 2));
+      const from = "time" in ref ? `${ref.time}-0` : hi.slice(1); // the reference itself
+      const rest = await this.#oldest(conversation, from, "+", limit - before.length);
+      return [...before, ...rest];
+    });
+  }
+
+  between(
+    conversation: string,
+    from: MessageRef,
+    to: MessageRef,
+    limit: number,
+  ): Promise<StoredMessage[]> {
+    return this.#query(async () => {
+      const a = await this.#lower(conversation, from);
+      const b = await this.#upper(conversation, to);
+      if (a === undefined || b === undefined) return [];
+      const pa = a === "-" ? [-1, 0] as [number, number] : position(a.slice(1));
+      const pb = b === "+" ? [Infinity, 0] as [number, number] : position(b.slice(1));
+      if (earlier(pa, pb)) return await this.#oldest(conversation, a, b, limit);
+      // `from` is the later one: the `limit` messages just before it, down to `to`
+      const hi = await this.#upper(conversation, from);
+      const lo = await this.#lower(conversation, to);
+      return hi === undefined || lo === undefined
+        ? []
+        : await this.#newest(conversation, hi, lo, limit);
+    });
+  }
+
+  targets(from: number, to: number, limit: number): Promise<ConversationSummary[]> {
+    return this.#query(async () => {
+      const [lo, hi] = from <= to ? [from, to] : [to, from];
+      const flat = await this.#link.cmd.zrevrangebyscore(
+        `${PREFIX}ht`,
+        `(${hi}`,
+        `(${lo}`,
+        "WITHSCORES",
+        "LIMIT",
+        0,
+        limit,
+      );
+      const conversations: string[] = [], latest: number[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        conversations.push(flat[i]);
+        latest.push(Number(flat[i + 1]));
+      }
+      if (conversations.length === 0) return [];
+      const targets = await this.#link.cmd.hmget(`${PREFIX}htn`, ...conversations);
+      return conversations.map((conversation, i) => ({
+        conversation,
+        latest: latest[i],
+        target: targets[i] ?? conversation,
+      }));
+    }, []);
+  }
+
+  async prune(policy: RetentionPolicy, now = Date.now()): Promise<number> {
+    const cmd = this.#link.cmd;
+    let deleted = 0;
+    try {
+      for (const conversation of await cmd.zrange(`${PREFIX}ht`, 0, -1)) {
+        const key = `${PREFIX}h:${conversation}`, index = `${PREFIX}hi:${conversation}`;
+        if (policy.maxAgeMs > 0) {
+          deleted += await cmd.xtrim(key, "MINID", `${now - policy.maxAgeMs}-0`);
+        }
+        if (policy.maxPerConversation > 0) {
+          deleted += await cmd.xtrim(key, "MAXLEN", policy.maxPerConversation);
+        }
+        const first = await cmd.xrange(key, "-", "+", "COUNT", 1) as Entry[];
+        if (first.length === 0) {
+          await cmd.del(key, index);
+          await cmd.zrem(`${PREFIX}ht`, conversation);
+          await cmd.hdel(`${PREFIX}htn`, conversation);
+          continue;
+        }
+        const oldest = position(first[0][0]);
+        const ids = await cmd.hgetall(index);
+        const gone = Object.keys(ids).filter((msgid) => earlier(position(ids[msgid]), oldest));
+        if (gone.length > 0) await cmd.hdel(index, ...gone);
+      }
+    } catch (err) {
+      this.#log.warn(`history: pruning in Redis failed: ${(err as Error).message}`);
+    }
+    return deleted;
+  }
+
+  async count(): Promise<number> {
+    let n = 0;
+    for (const conversation of await this.#link.cmd.zrange(`${PREFIX}ht`, 0, -1)) {
+      n += await this.#link.cmd.xlen(`${PREFIX}h:${conversation}`);
+    }
+    return n;
+  }
+
+  /** Runs a query; with Redis away the answer is empty (and logged), not an error. */
+  async #query<T>(run: () => Promise<T>, empty: T = [] as T): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      const why = isConnectionError(err) ? "Redis is unavailable" : (err as Error).message;
+      this.#log.warn(`history: query failed: ${why}`);
+      return empty;
+    }
+  }
+
+  /** The stream id of a msgid, or undefined. */
+  async #idOf(conversation: string, msgid: string): Promise<string | undefined> {
+    return (await this.#link.cmd.hget(`${PREFIX}hi:${conversation}`, msgid)) ?? undefined;
+  }
+
+  /** An exclusive lower bound: messages strictly after `ref`. */
+  async #lower(conversation: string, ref: MessageRef): Promise<string | undefined> {
+    if (ref === "*") return "+";
+    if ("time" in ref) return `(${ref.time}-${MAX_SEQ}`;
+    const id = await this.#idOf(conversation, ref.msgid);
+    return id === undefined ? undefined : `(${id}`;
+  }
+
+  /** An exclusive upper bound: messages strictly before `ref`. */
+  async #upper(conversation: string, ref: MessageRef): Promise<string | undefined> {
+    if (ref === "*") return "+";
+    if ("time" in ref) return `(${ref.time}-0`;
+    const id = await this.#idOf(conversation, ref.msgid);
+    return id === undefined ? undefined : `(${id}`;
+  }
+
+  async #oldest(conversation: string, lo: string, hi: string, limit: number) {
+    if (limit <= 0) return [];
+    const key = `${PREFIX}h:${conversation}`;
+    const entries = await this.#link.cmd.xrange(key, lo, hi, "COUNT", limit) as Entry[];
+    return entries.map(toMessage);
+  }
+
+  async #newest(conversation: string, hi: string, lo: string, limit: number) {
+    if (limit <= 0) return [];
+    const key = `${PREFIX}h:${conversation}`;
+    const entries = await this.#link.cmd.xrevrange(key, hi, lo, "COUNT", limit) as Entry[];
+    return entries.map(toMessage).reverse();
+  }
+}
+
+interface StoredSecret {
+  salt: string;
+  hash: string;
+}
+
+const DUMMY: HashedSecret = { salt: new Uint8Array(16), hash: new Uint8Array(32) };
+
+/** Accounts and registered channels in Redis. */
+export class RedisAccounts implements AccountStore, ChannelRegistry {
+  readonly #hub: ClusterHub;
+  readonly #link: RedisLink;
+  readonly #log: Logger;
+
+  constructor(hub: ClusterHub, link: RedisLink, log: Logger) {
+    this.#hub = hub;
+    this.#link = link;
+    this.#log = log;
+  }
+
+  find(name: string): Account | undefined {
+    return this.#hub.replica.accounts.get(foldCase(name));
+  }
+
+  async create(name: string, password: string, now = Date.now()): Promise<CreateAccountResult> {
+    if (this.find(name)) return "exists";
+    const secret = await hashSecret(password);
+    const stored: StoredSecret = {
+      salt: Buffer.from(secret.salt).toString("base64"),
+      hash: Buffer.from(secret.hash).toString("base64"),
+    };
+    const r = await this.#hub.run("acctCreate", [
+      foldCase(name),
+      JSON.stringify({ name, created: now }),
+      JSON.stringify(stored),
+      name,
+      now,
+      this.#hub.node,
+    ]);
+    if (!r.ok) throw new RedisUnavailableError("the network is unavailable");
+    if (r.value === 0) return "exists";
+    await this.#hub.settled(r.value as number);
+    return "created";
+  }
+
+  async verify(name: string, password: string): Promise<Account | undefined> {
+    const folded = foldCase(name);
+    let account: Account | undefined, stored: HashedSecret = DUMMY;
+    try {
+      const [pub, secret] = await Promise.all([
+        this.#link.cmd.hget(`${PREFIX}acct`, folded),
+        this.#link.cmd.hget(`${PREFIX}acctpw`, folded),
+      ]);
+      if (pub && secret) {
+        account = JSON.parse(pub);
+        const s = JSON.parse(secret) as StoredSecret;
+        stored = { salt: Buffer.from(s.salt, "base64"), hash: Buffer.from(s.hash, "base64") };
+      }
+    } catch (err) {
+      this.#log.warn(`accounts: cannot check ${name}: ${(err as Error).message}`);
+    }
+    // hash even for unknown names, so timing does not tell which accounts exist
+    const ok = await verifySecret(stored, password);
+    return ok && account ? { name: account.name, created: account.created } : undefined;
+  }
+
+  async setPassword(name: string, password: string): Promise<void> {
+    const secret = await hashSecret(password);
+    const stored: StoredSecret = {
+      salt: Buffer.from(secret.salt).toString("base64"),
+      hash: Buffer.from(secret.hash).toString("base64"),
+    };
+    await this.#link.cmd.hset(`${PREFIX}acctpw`, foldCase(name), JSON.stringify(stored));
+  }
+
+  dropAccount(name: string): void {
+    this.#hub.run("acctDrop", [foldCase(name), name, this.#hub.node]);
+  }
+
+  load(name: string): RegisteredChannel | undefined {
+    return this.#hub.replica.registry.get(foldCase(name));
+  }
+
+  save(channel: RegisteredChannel): void {
+    this.#link.cmd.hset(`${PREFIX}reg`, foldCase(channel.name), JSON.stringify(channel))
+      .catch((err) => this.#log.warn(`registry: ${err.message}`));
+  }
+
+  dropChannel(name: string): void {
+    this.#link.cmd.hdel(`${PREFIX}reg`, foldCase(name))
+      .catch((err) => this.#log.warn(`registry: ${err.message}`));
+  }
+}
+
+/** The stores of a cluster node; closing them makes the node leave the network. */
+export function clusterStores(hub: ClusterHub, link: RedisLink, log: Logger): Stores {
+  const history = new RedisHistory(hub, link, log);
+  const accounts = new RedisAccounts(hub, link, log);
+  return { history, accounts, channels: accounts, close: () => hub.close() };
+}
