@@ -42,7 +42,13 @@ export function logIn(ctx: Context, account: string): void {
 export const MIN_PASSWORD_LENGTH = 8;
 
 /** Why an account could not be created for the user, or "created" (and logged in). */
-export type RegisterResult = "created" | "exists" | "weak-password" | "bad-name" | "logged-in";
+export type RegisterResult =
+  | "created"
+  | "exists"
+  | "weak-password"
+  | "bad-name"
+  | "logged-in"
+  | "unavailable";
 
 /** Creates an account named after the user's current nick and logs the user in to it. */
 export async function registerAccount(ctx: Context, password: string): Promise<RegisterResult> {
@@ -52,7 +58,13 @@ export async function registerAccount(ctx: Context, password: string): Promise<R
     return "bad-name";
   }
   if (password.length < MIN_PASSWORD_LENGTH) return "weak-password";
-  const result = await ctx.stores.accounts.create(user.nick, password);
+  let result;
+  try {
+    result = await ctx.stores.accounts.create(user.nick, password);
+  } catch (err) {
+    ctx.server.log.error(`accounts: cannot register ${user.nick}: ${(err as Error).message}`);
+    return "unavailable"; // the store (Redis in a cluster) is unreachable: say so, do not crash
+  }
   if (result === "exists") return "exists";
   logIn(ctx, user.nick);
   return "created";
@@ -63,9 +75,15 @@ export async function checkPassword(
   ctx: Context,
   account: string,
   password: string,
-): Promise<{ name: string } | "throttled" | "wrong"> {
+): Promise<{ name: string } | "throttled" | "wrong" | "unavailable"> {
   if (ctx.server.loginThrottle.attempt(account) > 0) return "throttled";
-  const found = await ctx.stores.accounts.verify(account, password);
+  let found;
+  try {
+    found = await ctx.stores.accounts.verify(account, password);
+  } catch (err) {
+    ctx.server.log.error(`accounts: cannot check ${account}: ${(err as Error).message}`);
+    return "unavailable";
+  }
   if (!found) ctx.server.log.warn(`failed login to ${account} from ${ctx.user.source}`);
   return found ?? "wrong";
 }

@@ -45,6 +45,9 @@ export const accountRegistrationCommands: Record<string, CommandSpec> = {
           return;
         case "bad-name":
           ctx.fail("REGISTER", "BAD_ACCOUNT_NAME", user.nick, "That name cannot be registered");
+          return;
+        case "unavailable":
+          ctx.fail("REGISTER", "TEMPORARILY_UNAVAILABLE", user.nick, "Try again later");
       }
     },
   },

@@ -49,6 +49,7 @@ async function finish(ctx: Context, payload: string): Promise<void> {
   const result = await checkPassword(ctx, creds.authcid, creds.password);
   if (result === "throttled") return fail(ctx, "Too many attempts; try again later");
   if (result === "wrong") return fail(ctx);
+  if (result === "unavailable") return fail(ctx, "Accounts are unavailable; try again later");
   logIn(ctx, result.name);
   ctx.reply(N.RPL_SASLSUCCESS, "SASL authentication successful");
 }

@@ -16,6 +16,8 @@ import {
   serviceNotice,
 } from "../login.ts";
 
+const UNAVAILABLE = "Accounts are unavailable right now; try again later.";
+
 const HELP = [
   "NickServ keeps your nick yours. Commands:",
   "  REGISTER <password>            register your current nick as an account",
@@ -45,6 +47,8 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
           return say(`You are already logged in as ${user.account}.`);
         case "bad-name":
           return say(`${user.nick} cannot be registered.`);
+        case "unavailable":
+          return say(UNAVAILABLE);
       }
       return;
     }
@@ -55,6 +59,7 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       const result = await checkPassword(ctx, account, password);
       if (result === "throttled") return say("Too many attempts; wait a minute and try again.");
       if (result === "wrong") return say("Wrong account name or password.");
+      if (result === "unavailable") return say(UNAVAILABLE);
       logIn(ctx, result.name);
       return say(`You are now logged in as ${result.name}.`);
     }
@@ -85,6 +90,7 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
         const result = await checkPassword(ctx, account.name, password);
         if (result === "throttled") return say("Too many attempts; wait a minute and try again.");
         if (result === "wrong") return say("Wrong password.");
+        if (result === "unavailable") return say(UNAVAILABLE);
       }
       target.sink.terminate(`Ghosted by ${user.nick}`);
       return say(`${nick} has been disconnected.`);
@@ -94,6 +100,7 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       const result = await checkPassword(ctx, user.account, args[0] ?? "");
       if (result === "throttled") return say("Too many attempts; wait a minute and try again.");
       if (result === "wrong") return say("Wrong password.");
+      if (result === "unavailable") return say(UNAVAILABLE);
       const name = user.account;
       stores.accounts.dropAccount(name);
       logOut(ctx);

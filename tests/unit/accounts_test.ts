@@ -180,3 +180,19 @@ Deno.test("ChanServ: a registered channel keeps topic, modes and founder after e
   assert.match((await u.run("CS DROP #reg")).join(), /no longer registered/);
   assert.equal(h.stores.channels.load("#reg"), undefined);
 });
+
+Deno.test("an unreachable account store is a clear reply, never a crash", async () => {
+  const h = await Harness.create();
+  const u = await h.user("jade");
+  const down = () => Promise.reject(new Error("store unreachable"));
+  h.stores.accounts.create = down;
+  h.stores.accounts.verify = down;
+  assert.match(
+    (await u.run("REGISTER * * longenough"))[0],
+    /FAIL REGISTER TEMPORARILY_UNAVAILABLE jade/,
+  );
+  assert.match((await u.run("NS IDENTIFY jade longenough")).join(), /unavailable right now/);
+  u.user.secure = true;
+  assert.match((await sasl(u, "jade", "longenough")).join(), / 904 jade :Accounts are unavailable/);
+  assert.equal(u.terminated, undefined);
+});
