@@ -10,6 +10,7 @@
  * @module
  */
 
+import { compareCluster, DEFAULT_CLUSTER_LOAD } from "../scripts/cluster_bench.ts";
 import { parseArgs } from "node:util";
 import { renderChart } from "./chart.ts";
 import { markdownTable, ratioTable, type RunRecord } from "./compare.ts";
@@ -43,7 +44,9 @@ const USAGE = `usage: deno task bench [options]
   --no-warmup           no warm-up run before B, C and D
   --chat-v8-flags F     V8 flags for chat serve, e.g. --max-semi-space-size=1
   --note TEXT           a line for BENCHMARKS.md's observations (repeatable)
-  --out FILE            where to write the Markdown (default BENCHMARKS.md; "-": nowhere)`;
+  --out FILE            where to write the Markdown (default BENCHMARKS.md; "-": nowhere)
+  --no-cluster          skip the cluster comparison (one chat node vs two, through Redis), which
+                        otherwise runs after the scenarios when redis-server is installed`;
 
 interface RunAllOptions {
   quick: boolean;
@@ -56,6 +59,8 @@ interface RunAllOptions {
   warmup: boolean;
   chatV8Flags: string | undefined;
   notes: string[];
+  /** Run the one-node-vs-two cluster comparison after the scenarios (needs redis-server). */
+  cluster: boolean;
   out: string | undefined;
 }
 
@@ -74,6 +79,7 @@ function parseOptions(args: string[]): RunAllOptions {
       "chat-v8-flags": { type: "string" },
       note: { type: "string", multiple: true, default: [] },
       out: { type: "string" },
+      "no-cluster": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -100,10 +106,25 @@ function parseOptions(args: string[]): RunAllOptions {
     warmup: !values["no-warmup"],
     chatV8Flags: values["chat-v8-flags"],
     notes: values.note,
+    cluster: !values["no-cluster"] && !values.quick,
     out: values.out === "-"
       ? undefined
       : values.out ?? (values.quick ? undefined : `${ROOT}/BENCHMARKS.md`),
   };
+}
+
+/** Whether Debian's redis-server is on this machine (the cluster comparison needs it). */
+async function hasRedisServer(): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("redis-server", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
 }
 
 /** Processes to clean up on SIGINT. */
@@ -367,6 +388,17 @@ async function main(): Promise<void> {
   const table = ratioTable(o.scenarios, o.servers, records);
   console.log(markdownTable(table));
 
+  let clusterTable: string | undefined;
+  if (o.cluster && o.servers.includes("chat")) {
+    if (await hasRedisServer()) {
+      console.error("== cluster: one chat node vs two, through Redis");
+      clusterTable = await compareCluster(DEFAULT_CLUSTER_LOAD);
+      console.log(clusterTable);
+    } else {
+      console.error("== cluster comparison skipped: redis-server is not installed");
+    }
+  }
+
   if (o.out) {
     const base = o.out.replace(/\.md$/, "");
     const chartPath = `${base}.svg`;
@@ -403,7 +435,7 @@ async function main(): Promise<void> {
       "from /proc/PID/stat over the send phase. KiB per connection: (VmRSS after joining and " +
       "settling − VmRSS before connecting) ÷ clients.",
     ];
-    const doc = renderBenchmarks({
+    let doc = renderBenchmarks({
       date: started.toISOString().replace(/\.\d+Z$/, "Z"),
       command: commandLine(Deno.args),
       machine,
@@ -416,6 +448,13 @@ async function main(): Promise<void> {
       notes: [...o.notes, ...autoNotes(records, machine.loadBefore)],
       keptNotes: keptNotes(previous),
     });
+    if (clusterTable) {
+      doc += "\n## Cluster: one chat node vs two, through Redis\n\n" +
+        "The same load against one `chat serve`, one cluster node and two cluster nodes (clients " +
+        "split between them), each with a fresh `redis-server`, on this same machine " +
+        "(`scripts/cluster_bench.ts`; `deno task bench:cluster` runs it alone).\n\n" +
+        clusterTable + "\n";
+    }
     await Deno.writeTextFile(o.out, doc);
     await Deno.writeTextFile(chartPath, renderChart(o.scenarios, o.servers, records));
     await Deno.writeTextFile(

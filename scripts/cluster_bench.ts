@@ -99,7 +99,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-interface Load {
+/** A cluster comparison load: one channel, all clients in it. */
+export interface Load {
   clients: number;
   senders: number;
   messages: number;
@@ -281,23 +282,23 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function report(runs: Figures[][], load: Load): void {
+/** The comparison as a Markdown table (medians over the runs). */
+function report(runs: Figures[][], load: Load): string {
   const published = load.senders * load.messages;
-  console.log(
-    `\n${load.clients} clients in one channel, ${load.senders} senders × ${load.messages} messages ` +
-      `(${load.rate > 0 ? `${load.rate} msg/s each` : `window ${load.window}`}); ` +
-      `medians of ${runs[0].length} run(s)\n`,
-  );
-  console.log(
+  const lines = [
+    `${load.clients} clients in one channel, ${load.senders} senders × ${load.messages} messages ` +
+    `(${load.rate > 0 ? `${load.rate} msg/s each` : `window ${load.window}`}); ` +
+    `medians of ${runs[0].length} run(s).`,
+    "",
     "| configuration | deliveries/s | p50 ms | p99 ms | chat CPU µs/delivery | Redis CPU s | " +
-      "Redis µs/message | Redis µs/delivery | lost | dup |",
-  );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+    "Redis µs/message | Redis µs/delivery | lost | dup |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  ];
   for (const figures of runs) {
     const m = (f: (x: Figures) => number) => median(figures.map(f));
     const deliveries = m((x) => x.deliveries);
     const redisCpu = m((x) => x.redisCpu);
-    console.log(
+    lines.push(
       `| ${figures[0].config} | ${
         Math.round(m((x) => x.deliveries / x.seconds)).toLocaleString("en")
       } | ` +
@@ -309,6 +310,31 @@ function report(runs: Figures[][], load: Load): void {
         `${m((x) => x.expected - x.deliveries)} | ${m((x) => x.duplicates)} |`,
     );
   }
+  return lines.join("\n");
+}
+
+/** The load `deno task bench` runs the comparison with (the size of scenario B). */
+export const DEFAULT_CLUSTER_LOAD: Load = {
+  clients: 200,
+  senders: 10,
+  messages: 1000,
+  window: 32,
+  rate: 0,
+};
+
+/**
+ * Runs the same load against one server, one cluster node and two cluster nodes (each with a
+ * fresh Redis) and returns the Markdown table. `deno task bench` calls it for its cluster
+ * scenario; `deno task bench:cluster` prints it.
+ */
+export async function compareCluster(load: Load, repeat = 1): Promise<string> {
+  const runs: Figures[][] = [[], [], []];
+  for (let i = 0; i < repeat; i++) {
+    runs[0].push(await single(load));
+    runs[1].push(await cluster(1, load));
+    runs[2].push(await cluster(2, load));
+  }
+  return report(runs, load);
 }
 
 if (import.meta.main) {
@@ -331,11 +357,5 @@ if (import.meta.main) {
     rate: Number(values.rate),
   };
   const repeat = Math.max(1, Math.min(10, Number(values.repeat)));
-  const runs: Figures[][] = [[], [], []];
-  for (let i = 0; i < repeat; i++) {
-    runs[0].push(await single(load));
-    runs[1].push(await cluster(1, load));
-    runs[2].push(await cluster(2, load));
-  }
-  report(runs, load);
+  console.log(await compareCluster(load, repeat));
 }
