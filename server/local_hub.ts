@@ -11,7 +11,11 @@ import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_m
 import type { DeliveryFilter, Hub, NetworkStats, WhowasEntry } from "./hub.ts";
 import { Outgoing } from "./outgoing.ts";
 import { Channel, OP } from "./state/channel.ts";
-import type { ChannelRegistry, RegisteredChannel } from "./store/accounts.ts";
+import {
+  channelFromRegistration,
+  type ChannelRegistry,
+  type RegisteredChannel,
+} from "./store/accounts.ts";
 import type { User } from "./state/user.ts";
 
 const WHOWAS_PER_NICK = 5;
@@ -278,15 +282,7 @@ export class LocalHub implements Hub {
   /** A registered channel as it was saved, or undefined. */
   #restore(name: string): Channel | undefined {
     const saved = this.#registry?.load(name);
-    if (!saved) return undefined;
-    const channel = new Channel(saved.name, saved.created);
-    channel.founder = saved.founder;
-    channel.topic = saved.topic;
-    for (const m of saved.modes) channel.modes.add(m);
-    channel.key = saved.key;
-    channel.limit = saved.limit;
-    channel.bans.push(...saved.bans);
-    return channel;
+    return saved && channelFromRegistration(saved);
   }
 
   /** Saves a registered channel's state after a change. */

@@ -26,6 +26,7 @@ import type { DeliveryFilter, Hub, NetworkStats, WhowasEntry } from "../hub.ts";
 import type { Logger } from "../log.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
+import { channelFromRegistration } from "../store/accounts.ts";
 import type { Sink, User } from "../state/user.ts";
 import type { StoredMessage } from "../store/history.ts";
 import {
@@ -281,15 +282,7 @@ export class ClusterHub implements Hub {
     const live = this.replica.channel(folded);
     if (live) return live;
     const saved = this.replica.registry.get(folded);
-    if (!saved) return undefined;
-    const channel = new Channel(saved.name, saved.created);
-    channel.founder = saved.founder;
-    channel.topic = saved.topic;
-    for (const m of saved.modes) channel.modes.add(m);
-    channel.key = saved.key;
-    channel.limit = saved.limit;
-    channel.bans.push(...saved.bans);
-    return channel;
+    return saved && channelFromRegistration(saved);
   }
 
   users(): Iterable<User> {

@@ -8,7 +8,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { foldCase } from "../../protocol/casemap.ts";
 import { type HashedSecret, hashSecret, verifySecret } from "../credentials.ts";
-import type { Ban, Topic } from "../state/channel.ts";
+import { type Ban, Channel, type Topic } from "../state/channel.ts";
 
 /** An account as other code sees it. */
 export interface Account {
@@ -29,6 +29,18 @@ export interface RegisteredChannel {
   limit: number | undefined;
   bans: Ban[];
   created: number;
+}
+
+/** A registered channel as it was saved, recreated empty (its members come by joining). */
+export function channelFromRegistration(saved: RegisteredChannel): Channel {
+  const channel = new Channel(saved.name, saved.created);
+  channel.founder = saved.founder;
+  channel.topic = saved.topic;
+  for (const m of saved.modes) channel.modes.add(m);
+  channel.key = saved.key;
+  channel.limit = saved.limit;
+  channel.bans.push(...saved.bans);
+  return channel;
 }
 
 /** Why an account could not be created. */
