@@ -144,11 +144,11 @@ export class LocalHub implements Hub {
     channel.invited.delete(user.folded);
     user.channels.set(folded, channel);
     const time = this.#now();
-    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time);
+    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time).fanOut();
     const extended = new Outgoing(
       msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
       time,
-    );
+    ).fanOut();
     for (const member of channel.members.keys()) {
       member.send(member.caps.has("extended-join") ? extended : plain);
     }
@@ -242,6 +242,7 @@ export class LocalHub implements Hub {
   }
 
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
+    out.fanOut();
     if (!filter) {
       for (const member of channel.members.keys()) member.send(out);
       return;
@@ -259,6 +260,7 @@ export class LocalHub implements Hub {
   }
 
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
+    out.fanOut();
     const seen = new Set<User>();
     for (const channel of user.channels.values()) {
       for (const member of channel.members.keys()) {
@@ -271,6 +273,7 @@ export class LocalHub implements Hub {
   }
 
   toUsersWithMode(mode: string, out: Outgoing): void {
+    out.fanOut();
     for (const user of this.users()) if (user.modes.has(mode)) user.send(out);
   }
 

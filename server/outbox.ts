@@ -34,6 +34,12 @@ export interface OutboxEvents {
 export const COALESCE_MS = 2;
 /** A cooling connection with this much queued writes at once: coalescing never costs memory. */
 export const COALESCE_MAX_BYTES = 16 * 1024;
+/**
+ * Queued views into shared buffers (line_slab.ts) pin those buffers. A connection keeps at most
+ * this many separate runs as views: then they are copied into one buffer of its own, so a stalled
+ * client cannot hold many mostly-foreign buffers alive.
+ */
+export const PINNED_RUNS = 16;
 
 /** Per-connection send queue with coalescing. */
 export class Outbox {
@@ -47,7 +53,7 @@ export class Outbox {
     Outbox.#cooling = new Set();
     for (const box of boxes) {
       box.#isCooling = false;
-      if (box.#queue.length > 0 && !box.#flushing) {
+      if (box.#queuedBytes > 0 && !box.#flushing) {
         box.#flushing = true;
         box.#flush();
       }
@@ -66,7 +72,13 @@ export class Outbox {
   readonly #writer: ByteWriter;
   readonly #limit: number;
   readonly #events: OutboxEvents;
+  /** Runs of bytes waiting, oldest first, except the newest run (below). */
   #queue: Uint8Array[] = [];
+  /** How many of the last entries of `#queue` are views into shared buffers. */
+  #views = 0;
+  /** The newest run: starts as `#run` and reaches to `#runEnd` in the same buffer. */
+  #run: Uint8Array | undefined;
+  #runEnd = 0;
   #queuedBytes = 0;
   #inFlightBytes = 0;
   #flushing = false;
@@ -97,8 +109,7 @@ export class Outbox {
     if (this.#finishing || this.#stopped) return;
     if (this.pendingBytes + bytes.length > this.#limit) {
       this.#finishing = true;
-      this.#queue = [];
-      this.#queuedBytes = 0;
+      this.#drop();
       this.#events.overflow();
       return;
     }
@@ -114,7 +125,7 @@ export class Outbox {
 
   /** Resolves when everything queued so far is written (or the outbox stopped). */
   drained(): Promise<void> {
-    if ((!this.#flushing && this.#queue.length === 0) || this.#stopped) return Promise.resolve();
+    if ((!this.#flushing && this.#queuedBytes === 0) || this.#stopped) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
@@ -122,14 +133,33 @@ export class Outbox {
   stop(): void {
     this.#stopped = true;
     this.#finishing = true;
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#drop();
     this.#wake();
   }
 
+  #drop(): void {
+    this.#queue = [];
+    this.#views = 0;
+    this.#run = undefined;
+    this.#queuedBytes = 0;
+  }
+
   #enqueue(bytes: Uint8Array): void {
-    this.#queue.push(bytes);
-    this.#queuedBytes += bytes.length;
+    const size = bytes.byteLength;
+    if (size === 0) return;
+    const run = this.#run;
+    if (run !== undefined && bytes.byteOffset === this.#runEnd && bytes.buffer === run.buffer) {
+      this.#runEnd += size; // adjacent in the same slab: the run grows, nothing is stored
+    } else {
+      if (run !== undefined) {
+        if (this.#views === PINNED_RUNS) this.#ownViews();
+        this.#queue.push(this.#runView());
+        this.#views++;
+      }
+      this.#run = bytes;
+      this.#runEnd = bytes.byteOffset + size;
+    }
+    this.#queuedBytes += size;
     if (!this.#flushing && (!this.#isCooling || this.#queuedBytes >= COALESCE_MAX_BYTES)) {
       this.#flushing = true;
       // Let the current task finish queuing so a burst leaves in one write.
@@ -139,10 +169,14 @@ export class Outbox {
 
   async #flush(): Promise<void> {
     try {
-      while (this.#queue.length > 0 && !this.#stopped) {
+      while (this.#queuedBytes > 0 && !this.#stopped) {
         this.#events.beforeWrite?.();
-        let rest = takeAll(this.#queue);
+        const queue = this.#queue;
+        queue.push(this.#runView());
+        let rest = queue.length === 1 ? queue[0] : concat(queue);
         this.#queue = [];
+        this.#views = 0;
+        this.#run = undefined;
         this.#inFlightBytes = rest.length;
         this.#queuedBytes = 0;
         while (rest.length > 0) {
@@ -163,6 +197,20 @@ export class Outbox {
     this.#wake();
   }
 
+  /** Copies the queued views into one buffer of this connection's own. */
+  #ownViews(): void {
+    const queue = this.#queue;
+    queue.push(concat(queue.splice(queue.length - this.#views)));
+    this.#views = 0;
+  }
+
+  /** The newest run as one view. */
+  #runView(): Uint8Array {
+    const run = this.#run!;
+    const size = this.#runEnd - run.byteOffset;
+    return size === run.byteLength ? run : new Uint8Array(run.buffer, run.byteOffset, size);
+  }
+
   #wake(): void {
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
@@ -170,8 +218,7 @@ export class Outbox {
   }
 }
 
-function takeAll(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
+function concat(chunks: Uint8Array[]): Uint8Array {
   let size = 0;
   for (const c of chunks) size += c.length;
   const out = new Uint8Array(size);

@@ -9,6 +9,7 @@
  */
 
 import { type Message, serializeMessage, type Tags } from "../protocol/message.ts";
+import { LineSlab } from "./line_slab.ts";
 
 /** Variant bit: the recipient negotiated `server-time`. */
 export const WANTS_TIME = 1;
@@ -17,7 +18,10 @@ export const WANTS_TAGS = 2;
 /** Variant bit: the recipient negotiated `account-tag`. */
 export const WANTS_ACCOUNT = 4;
 
-const encoder = new TextEncoder();
+/** Lines for one recipient. */
+const direct = new LineSlab();
+/** Lines for many recipients, one slab per variant, so that each variant's lines stay adjacent. */
+const fannedOut: (LineSlab | undefined)[] = new Array(8);
 
 /** What an `Outgoing` carries besides the message; all optional. */
 export interface OutgoingExtras {
@@ -39,6 +43,7 @@ export class Outgoing {
   readonly account: string | undefined;
   readonly always: Tags | undefined;
   readonly #bytes: (Uint8Array | undefined)[] = new Array(8);
+  #many = false;
 
   constructor(message: Message, time?: number, tags?: Tags, account?: string, always?: Tags) {
     this.message = message;
@@ -56,12 +61,23 @@ export class Outgoing {
     });
   }
 
+  /**
+   * Marks a message that goes to many recipients: its lines are kept next to the other fanned-out
+   * lines, so a recipient's run of them leaves in one write without copying.
+   */
+  fanOut(): this {
+    this.#many = true;
+    return this;
+  }
+
   /** The CRLF-terminated line for a recipient with the given variant bits. */
   bytes(variant: number): Uint8Array {
     if (this.time === undefined) variant &= ~WANTS_TIME;
     if (this.tags === undefined) variant &= ~WANTS_TAGS;
     if (this.account === undefined) variant &= ~WANTS_ACCOUNT;
-    return this.#bytes[variant] ??= encoder.encode(this.line(variant) + "\r\n");
+    return this.#bytes[variant] ??= this.#many
+      ? (fannedOut[variant] ??= new LineSlab()).encode(this.line(variant))
+      : direct.encode(this.line(variant));
   }
 
   /** The line without CRLF for the given variant (for logs and the plain-text door). */

@@ -242,6 +242,7 @@ export class Replica {
   toLocalMembers(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
     const members = this.#localMembers.get(channel.folded);
     if (!members) return;
+    out.fanOut();
     const status = filter?.status;
     for (const member of members) {
       if (!passes(member, filter)) continue;
@@ -252,6 +253,7 @@ export class Replica {
 
   /** Delivers once to each user of this node sharing a channel with `user` (and `user`). */
   toLocalNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
+    out.fanOut();
     const seen = new Set<User>();
     for (const channel of user.channels.values()) {
       const members = this.#localMembers.get(channel.folded);
@@ -284,6 +286,7 @@ export class Replica {
       echoTo?.send(out);
       return;
     }
+    out.fanOut();
     const sender = this.#users.get(m.u);
     let echoed = false;
     for (const member of members) {
@@ -494,11 +497,11 @@ export class Replica {
       if (!set) this.#localMembers.set(folded, set = new Set());
       set.add(user);
     }
-    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time);
+    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time).fanOut();
     const extended = new Outgoing(
       msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
       time,
-    );
+    ).fanOut();
     for (const member of this.#localMembers.get(folded) ?? []) {
       member.send(member.caps.has("extended-join") ? extended : plain);
     }

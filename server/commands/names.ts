@@ -7,7 +7,7 @@
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
-import type { Channel } from "../state/channel.ts";
+import { type Channel, statusPrefix } from "../state/channel.ts";
 
 /** Room for nicks in one 353 line, well under 512 bytes with the prefix. */
 const NAMES_LINE_BYTES = 400;
@@ -31,9 +31,9 @@ export function sendNames(ctx: Context, channel: Channel): void {
   const isMember = channel.has(user);
   const symbol = channel.modes.has("s") ? "@" : "=";
   let line = "";
-  for (const member of channel.members.keys()) {
+  for (const [member, status] of channel.members) {
     if (!isMember && member.modes.has("i")) continue;
-    const name = channel.prefix(member, multi) + (userhost ? member.source : member.nick);
+    const name = statusPrefix(status, multi) + (userhost ? member.source : member.nick);
     if (line.length + name.length + 1 > NAMES_LINE_BYTES) {
       ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, line);
       line = name;

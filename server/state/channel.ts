@@ -14,6 +14,13 @@ import type { User } from "./user.ts";
 /** Member status bits. */
 export const OP = 1, VOICE = 2;
 
+/** The prefix for status bits: highest only, or all with `multi-prefix` (for NAMES loops). */
+export function statusPrefix(status: number, multi: boolean): string {
+  if (status === 0) return "";
+  if (multi) return (status & OP ? "@" : "") + (status & VOICE ? "+" : "");
+  return status & OP ? "@" : status & VOICE ? "+" : "";
+}
+
 /** ISUPPORT `PREFIX`: modes and their prefix characters, highest first. */
 export const PREFIX = "(ov)@+";
 
@@ -76,9 +83,7 @@ export class Channel {
 
   /** The prefix shown before a member's nick: highest only, or all with `multi-prefix`. */
   prefix(user: User, multi: boolean): string {
-    const status = this.members.get(user) ?? 0;
-    if (multi) return (status & OP ? "@" : "") + (status & VOICE ? "+" : "");
-    return status & OP ? "@" : status & VOICE ? "+" : "";
+    return statusPrefix(this.members.get(user) ?? 0, multi);
   }
 
   /** True when a ban mask matches the user's `nick!user@host`. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type ByteWriter, COALESCE_MAX_BYTES, Outbox } from "../../server/outbox.ts";
+import { type ByteWriter, COALESCE_MAX_BYTES, Outbox, PINNED_RUNS } from "../../server/outbox.ts";
+import { LineSlab } from "../../server/line_slab.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -118,4 +119,39 @@ Deno.test("after a write, what comes within the window leaves together; a big bu
   await Promise.resolve();
   await Promise.resolve();
   assert.equal(w.calls.length, 3);
+});
+
+Deno.test("adjacent lines of a shared slab leave as one view of it, without a copy", async () => {
+  const slab = new LineSlab();
+  const seen: Uint8Array[] = [];
+  const writer: ByteWriter = {
+    write(p) {
+      seen.push(p);
+      return Promise.resolve(p.length);
+    },
+  };
+  const box = new Outbox(writer, 1 << 20, events().events);
+  const lines = ["a", "b", "c"].map((t) => slab.encode(t));
+  for (const line of lines) box.push(line);
+  await box.drained();
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].buffer, lines[0].buffer);
+  assert.equal(dec.decode(seen[0]), "a\r\nb\r\nc\r\n");
+});
+
+Deno.test("runs from different buffers keep their order, also past the pinned-run limit", async () => {
+  const slabs = [new LineSlab(), new LineSlab()];
+  const w = new ChunkyWriter(1 << 20);
+  const box = new Outbox(w, 1 << 20, events().events);
+  let expected = "";
+  for (let i = 0; i < PINNED_RUNS * 3 + 1; i++) {
+    // alternate buffers, two adjacent lines each: every pair is one run
+    for (const t of [`${i}a`, `${i}b`]) {
+      box.push(slabs[i % 2].encode(t));
+      expected += `${t}\r\n`;
+    }
+  }
+  await box.drained();
+  assert.equal(w.calls.join(""), expected);
+  assert.equal(w.calls.length, 1);
 });
