@@ -5,6 +5,7 @@
  * @module
  */
 
+import { announceJoin, flushChannel } from "./join_batch.ts";
 import { foldCase } from "../protocol/casemap.ts";
 import { msg } from "../protocol/message.ts";
 import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_modes.ts";
@@ -149,9 +150,7 @@ export class LocalHub implements Hub {
       msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
       time,
     ).fanOut();
-    for (const member of channel.members.keys()) {
-      member.send(member.caps.has("extended-join") ? extended : plain);
-    }
+    announceJoin(channel, user, plain, extended);
     return Promise.resolve(channel);
   }
 
@@ -305,6 +304,7 @@ export class LocalHub implements Hub {
   }
 
   #removeMember(channel: Channel, user: User): void {
+    flushChannel(channel); // held JOINs go to members in join order: nobody may leave first
     channel.members.delete(user);
     user.channels.delete(channel.folded);
     if (channel.members.size === 0) this.#channels.delete(channel.folded);

@@ -115,6 +115,13 @@ export class Session implements Sink, LineHandler, OutboxEvents {
     }
   }
 
+  /** Sink: queues lines in this client's form, when it is an IRC client not capturing replies. */
+  sendBytes(bytes: Uint8Array): boolean {
+    if (this.#capture || this.#mode !== "irc") return false;
+    this.connection.send(bytes);
+    return true;
+  }
+
   /** Sink: delivers a message in the form this client reads. */
   send(out: Outgoing): void {
     if (this.#capture) {

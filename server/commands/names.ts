@@ -30,6 +30,11 @@ export function sendNames(ctx: Context, channel: Channel): void {
   const userhost = user.caps.has("userhost-in-names");
   const isMember = channel.has(user);
   const symbol = channel.modes.has("s") ? "@" : "=";
+  if (isMember && !multi && !userhost) {
+    for (const text of defaultNames(channel)) ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, text);
+    ctx.reply(N.RPL_ENDOFNAMES, channel.name, "End of /NAMES list");
+    return;
+  }
   let line = "";
   for (const [member, status] of channel.members) {
     if (!isMember && member.modes.has("i")) continue;
@@ -43,6 +48,28 @@ export function sendNames(ctx: Context, channel: Channel): void {
   }
   if (line !== "") ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, line);
   ctx.reply(N.RPL_ENDOFNAMES, channel.name, "End of /NAMES list");
+}
+
+/** The 353 texts members see by default, from the channel's cache, built or extended here. */
+function defaultNames(channel: Channel): string[] {
+  const members = channel.members;
+  let names = members.names;
+  if (names === undefined) {
+    names = members.names = { lines: [], joined: [] };
+    for (const [member, status] of members) {
+      addName(names.lines, statusPrefix(status, false) + member.nick);
+    }
+  }
+  for (const member of names.joined) addName(names.lines, member.nick);
+  names.joined = [];
+  return names.lines;
+}
+
+function addName(lines: string[], name: string): void {
+  const last = lines.length - 1;
+  if (last >= 0 && lines[last].length + name.length + 1 <= NAMES_LINE_BYTES) {
+    lines[last] = `${lines[last]} ${name}`;
+  } else lines.push(name);
 }
 
 /** NAMES. */

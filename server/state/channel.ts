@@ -44,13 +44,48 @@ export interface Ban {
   setAt: number;
 }
 
+/**
+ * The NAMES texts of a channel as its members see them by default (highest prefix, nicks only),
+ * kept while members only join: a join storm then costs O(1) per join to list, not O(members).
+ */
+export interface NamesCache {
+  /** 353 texts, each at most the line budget the builder chose. */
+  lines: string[];
+  /** Members who joined (without status) since the texts were last brought up to date. */
+  joined: User[];
+}
+
+/** Channel members and their status bits; any change but a plain join drops the NAMES cache. */
+export class Members extends Map<User, number> {
+  names: NamesCache | undefined;
+
+  override set(user: User, status: number): this {
+    const names = this.names;
+    if (names !== undefined) {
+      if (status === 0 && !this.has(user)) names.joined.push(user);
+      else this.names = undefined;
+    }
+    return super.set(user, status);
+  }
+
+  override delete(user: User): boolean {
+    this.names = undefined;
+    return super.delete(user);
+  }
+
+  override clear(): void {
+    this.names = undefined;
+    super.clear();
+  }
+}
+
 /** One channel's state. */
 export class Channel {
   readonly name: string;
   readonly folded: string;
   readonly created: number;
   /** Members and their status bits (OP, VOICE). */
-  readonly members = new Map<User, number>();
+  readonly members = new Members();
   topic: Topic | undefined;
   /** Flag modes currently set, from FLAG_MODES. */
   readonly modes = new Set<string>();

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { holding, settle } from "../join_batch.ts";
 import type { Outgoing } from "../outgoing.ts";
 import type { Channel } from "./channel.ts";
 import { foldCase } from "../../protocol/casemap.ts";
@@ -16,6 +17,11 @@ import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "../outgoing.ts";
 export interface Sink {
   /** Queues a message; never blocks and never throws. */
   send(out: Outgoing): void;
+  /**
+   * Queues lines already in this client's form (tag variant); false when the client needs each
+   * message (the plain-text door, a labeled-response capture).
+   */
+  sendBytes?(bytes: Uint8Array): boolean;
   /** Ends the connection: the user quits with `reason` and receives an ERROR line. */
   terminate(reason: string): void;
 }
@@ -87,6 +93,7 @@ export class User {
   setNick(nick: string): void {
     this.nick = nick;
     this.folded = foldCase(nick);
+    for (const channel of this.channels.values()) channel.members.names = undefined;
   }
 
   /** Records a capability change and recomputes the tag variant. */
@@ -98,8 +105,9 @@ export class User {
       (this.caps.has("account-tag") ? WANTS_ACCOUNT : 0);
   }
 
-  /** Delivers one message to this user's connection. */
+  /** Delivers one message to this user's connection, after any JOINs held for it. */
   send(out: Outgoing): void {
+    if (holding()) settle(this);
     this.sink.send(out);
   }
 

@@ -129,6 +129,9 @@ const END: Position = { time: Infinity, id: Infinity };
 const FLUSH_MS = 10;
 const FLUSH_ROWS = 512;
 
+/** Conversations remembered as empty, at most. */
+const EMPTY_KEPT = 10_000;
+
 /** Rows per multi-row INSERT statement. */
 const INSERT_ROWS = 16;
 
@@ -172,6 +175,11 @@ export class SqliteHistory implements HistoryStore {
   readonly #db: DatabaseSync;
   #pending: [string, StoredMessage][] = [];
   #scheduled = false;
+  /**
+   * Conversations found to have no messages at all, until one is appended: joining a channel
+   * nobody spoke in (every join in a join storm replays history) then needs no query.
+   */
+  readonly #empty = new Set<string>();
   /** Inserts one row, and INSERT_ROWS rows at a time (fewer calls into SQLite). */
   readonly #insert: StatementSync;
   readonly #insertMany: StatementSync;
@@ -198,6 +206,7 @@ export class SqliteHistory implements HistoryStore {
   }
 
   append(conversation: string, message: StoredMessage): void {
+    this.#empty.delete(conversation);
     this.#pending.push([conversation, message]);
     if (this.#pending.length >= FLUSH_ROWS) {
       this.flush();
@@ -266,9 +275,15 @@ export class SqliteHistory implements HistoryStore {
   }
 
   latest(conversation: string, after: MessageRef, limit: number): StoredMessage[] {
+    if (after === "*" && this.#empty.has(conversation)) return [];
     this.flush();
     const lo = after === "*" ? START : this.#bound(conversation, after, "after");
-    return lo ? this.#range(conversation, lo, END, limit, "newest") : [];
+    const found = lo ? this.#range(conversation, lo, END, limit, "newest") : [];
+    if (after === "*" && found.length === 0 && limit > 0) {
+      if (this.#empty.size >= EMPTY_KEPT) this.#empty.clear(); // channels made up by the thousand
+      this.#empty.add(conversation);
+    }
+    return found;
   }
 
   before(conversation: string, ref: MessageRef, limit: number): StoredMessage[] {

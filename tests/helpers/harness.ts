@@ -50,6 +50,11 @@ export class RecordedUser implements Sink {
   /** Runs one raw line as this user. */
   async run(line: string): Promise<string[]> {
     this.take();
+    return await this.runAfter(line);
+  }
+
+  /** Runs one raw line as this user; returns it with what came before (since `take()`). */
+  async runAfter(line: string): Promise<string[]> {
     await dispatch(COMMANDS, this.ctx, parseMessage(line)!);
     return this.take();
   }

@@ -181,3 +181,40 @@ Deno.test("LIST shows counts and topics between 321 and 323", async () => {
   assert.equal(lines[1], ":chat.local 322 bob #c 2 :hello");
   assert.deepEqual(commands(await b.run("LIST #nope")), ["321", "323"]);
 });
+
+Deno.test("NAMES stays right as members join, change nick, get voice and leave", async () => {
+  const h = await Harness.create();
+  const a = await h.user("alice");
+  await a.run("JOIN #c");
+  const names = async () => (await a.run("NAMES #c")).filter((l) => l.includes(" 353 "));
+  for (const nick of ["bob", "carol", "dave"]) await (await h.user(nick)).run("JOIN #c");
+  assert.deepEqual(await names(), [":chat.local 353 alice = #c :@alice bob carol dave"]);
+  const erin = await h.user("erin");
+  await erin.run("JOIN #c");
+  assert.deepEqual(await names(), [":chat.local 353 alice = #c :@alice bob carol dave erin"]);
+  await erin.run("NICK erin2");
+  await a.run("MODE #c +v bob");
+  assert.deepEqual(await names(), [":chat.local 353 alice = #c :@alice +bob carol dave erin2"]);
+  await erin.run("PART #c");
+  const fred = await h.user("fred");
+  await fred.run("JOIN #c");
+  assert.deepEqual(await names(), [":chat.local 353 alice = #c :@alice +bob carol dave fred"]);
+});
+
+Deno.test("a long NAMES list is split into lines under 512 bytes, and grows by joins", async () => {
+  const h = await Harness.create();
+  const a = await h.user("alice");
+  await a.run("JOIN #big");
+  const nicks = ["alice"];
+  for (let i = 0; i < 120; i++) {
+    const nick = `member${i}`;
+    nicks.push(nick);
+    await (await h.user(nick)).run("JOIN #big");
+    if (i % 40 === 0) await a.run("NAMES #big"); // the list is cached, then extended
+  }
+  const lines = (await a.run("NAMES #big")).filter((l) => l.includes(" 353 "));
+  assert.ok(lines.length > 1);
+  assert.ok(lines.every((l) => new TextEncoder().encode(l).length + 2 <= 512));
+  const listed = lines.flatMap((l) => l.split(" :")[1].split(" "));
+  assert.deepEqual(listed, ["@alice", ...nicks.slice(1)]);
+});

@@ -174,3 +174,18 @@ Deno.test("a version-1 database is migrated with its messages", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a conversation found empty is not empty any more once a message is appended", () => {
+  const h = new SqliteHistory(openDatabase(":memory:"));
+  assert.deepEqual(h.latest("#quiet", "*", 30), []);
+  assert.deepEqual(h.latest("#quiet", "*", 30), []);
+  h.append("#quiet", {
+    msgid: msgid("q0", 5000),
+    time: 5000,
+    target: "#quiet",
+    source: "a!a@h",
+    command: "PRIVMSG",
+    text: "finally",
+  });
+  assert.deepEqual(ids(h.latest("#quiet", "*", 30)), ["q0"]);
+});

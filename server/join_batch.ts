@@ -1,0 +1,158 @@
+/**
+ * JOIN announcements in a big channel, held for a moment and then written to every member as one
+ * run of lines.
+ *
+ * In a join storm each JOIN goes to every member: N joins into a channel cost N² pushes. Held for
+ * a short window, the joins of that window reach each member as one run (one view of one buffer),
+ * so a member costs one push per window instead of one per join. Order is kept: before anything
+ * else is sent to a member with announcements pending, the batch is written out (see `settle`),
+ * and a joiner gets its own JOIN at once and only the joins after its own.
+ *
+ * @module
+ */
+
+import type { Outgoing } from "./outgoing.ts";
+import type { Channel } from "./state/channel.ts";
+import type { User } from "./state/user.ts";
+
+/** Channels with fewer members announce each join at once (no batching, no delay). */
+export const BATCH_MIN_MEMBERS = 64;
+/**
+ * How long announcements are held: 1 ms per this many members (writing a batch out costs a
+ * write per member), between BATCH_MIN_MS and BATCH_MAX_MS.
+ */
+export const MEMBERS_PER_MS = 500;
+export const BATCH_MIN_MS = 2;
+export const BATCH_MAX_MS = 25;
+
+interface Join {
+  user: User;
+  plain: Outgoing;
+  extended: Outgoing;
+}
+
+const batches = new Map<Channel, JoinBatch>();
+
+/** One channel's held announcements. */
+class JoinBatch {
+  readonly #channel: Channel;
+  /** Members before the first held join: they get every announcement. */
+  readonly #before: number;
+  readonly #joins: Join[] = [];
+  readonly #timer: ReturnType<typeof setTimeout>;
+
+  constructor(channel: Channel, before: number) {
+    this.#channel = channel;
+    this.#before = before;
+    const ms = Math.min(BATCH_MAX_MS, Math.max(BATCH_MIN_MS, before / MEMBERS_PER_MS));
+    this.#timer = setTimeout(() => this.flush(), ms);
+  }
+
+  get last(): User {
+    return this.#joins[this.#joins.length - 1].user;
+  }
+
+  add(join: Join): void {
+    this.#joins.push(join);
+  }
+
+  /** True when `user` has announcements waiting here. */
+  holdsFor(user: User): boolean {
+    return user !== this.last && this.#channel.members.has(user);
+  }
+
+  /** Writes the announcements out: each member gets those after it joined, as one run. */
+  flush(): void {
+    clearTimeout(this.#timer);
+    batches.delete(this.#channel);
+    const joins = this.#joins;
+    const runs: (Run | undefined)[] = new Array(16);
+    let i = 0;
+    for (const member of this.#channel.members.keys()) {
+      // members are kept in join order: the first `before` were there already, then the joiners
+      const from = i < this.#before ? 0 : i - this.#before + 1;
+      i++;
+      if (from >= joins.length) continue;
+      const extended = member.caps.has("extended-join");
+      const sink = member.sink;
+      if (sink.sendBytes) {
+        const key = member.variant * 2 + (extended ? 1 : 0);
+        const run = runs[key] ??= new Run(joins, member.variant, extended);
+        if (sink.sendBytes(run.from(from))) continue;
+      }
+      for (let k = from; k < joins.length; k++) {
+        sink.send(extended ? joins[k].extended : joins[k].plain);
+      }
+    }
+  }
+}
+
+/** The announcements for one tag variant, as one buffer, with where each line starts. */
+class Run {
+  readonly bytes: Uint8Array;
+  readonly #starts: number[] = [];
+
+  constructor(joins: Join[], variant: number, extended: boolean) {
+    const lines = joins.map((j) => (extended ? j.extended : j.plain).bytes(variant));
+    let size = 0;
+    for (const line of lines) {
+      this.#starts.push(size);
+      size += line.byteLength;
+    }
+    const first = lines[0];
+    const adjacent = lines.every((l, k) =>
+      l.buffer === first.buffer && l.byteOffset === first.byteOffset + this.#starts[k]
+    );
+    if (adjacent) this.bytes = new Uint8Array(first.buffer, first.byteOffset, size);
+    else {
+      this.bytes = new Uint8Array(size);
+      lines.forEach((l, k) => this.bytes.set(l, this.#starts[k]));
+    }
+  }
+
+  /** The lines from the `k`th on. */
+  from(k: number): Uint8Array {
+    return k === 0 ? this.bytes : this.bytes.subarray(this.#starts[k]);
+  }
+}
+
+/**
+ * Announces `user`'s join to `channel`'s members (the user already is one). Small channels hear
+ * it at once; in a big one it is held briefly, and the joiner gets its own JOIN right away.
+ */
+export function announceJoin(
+  channel: Channel,
+  user: User,
+  plain: Outgoing,
+  extended: Outgoing,
+): void {
+  let batch = batches.get(channel);
+  if (!batch) {
+    if (channel.members.size < BATCH_MIN_MEMBERS) {
+      for (const member of channel.members.keys()) {
+        member.send(member.caps.has("extended-join") ? extended : plain);
+      }
+      return;
+    }
+    batch = new JoinBatch(channel, channel.members.size - 1);
+    batches.set(channel, batch);
+  }
+  batch.add({ user, plain, extended });
+  user.send(user.caps.has("extended-join") ? extended : plain);
+}
+
+/** Writes out every held announcement that `user` is waiting for: call before sending it more. */
+export function settle(user: User): void {
+  if (batches.size === 0) return;
+  for (const batch of [...batches.values()]) if (batch.holdsFor(user)) batch.flush();
+}
+
+/** True while some announcement is held (for a cheap check before `settle`). */
+export function holding(): boolean {
+  return batches.size !== 0;
+}
+
+/** Writes out the channel's held announcements: call before anyone leaves it. */
+export function flushChannel(channel: Channel): void {
+  batches.get(channel)?.flush();
+}
