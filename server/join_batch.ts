@@ -11,6 +11,7 @@
  * @module
  */
 
+import { concat } from "./outbox.ts";
 import type { Outgoing } from "./outgoing.ts";
 import type { Channel } from "./state/channel.ts";
 import type { User } from "./state/user.ts";
@@ -103,11 +104,7 @@ class Run {
     const adjacent = lines.every((l, k) =>
       l.buffer === first.buffer && l.byteOffset === first.byteOffset + this.#starts[k]
     );
-    if (adjacent) this.bytes = new Uint8Array(first.buffer, first.byteOffset, size);
-    else {
-      this.bytes = new Uint8Array(size);
-      lines.forEach((l, k) => this.bytes.set(l, this.#starts[k]));
-    }
+    this.bytes = adjacent ? new Uint8Array(first.buffer, first.byteOffset, size) : concat(lines);
   }
 
   /** The lines from the `k`th on. */

@@ -218,7 +218,8 @@ export class Outbox {
   }
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
+/** The chunks copied end to end into one new buffer. */
+export function concat(chunks: Uint8Array[]): Uint8Array {
   let size = 0;
   for (const c of chunks) size += c.length;
   const out = new Uint8Array(size);
