@@ -208,7 +208,8 @@ export class BenchClient {
   async #readLoop(conn: Deno.TcpConn): Promise<void> {
     const buf = new Uint8Array(READ_BYTES);
     const rec = this.#rec;
-    const onLine = (b: Uint8Array, s: number, e: number) => this.#line(b, s, e);
+    const onLine = (b: Uint8Array, s: number, e: number, space: number) =>
+      this.#line(b, s, e, space);
     let reason = "connection closed by server";
     try {
       for (;;) {
@@ -245,8 +246,11 @@ export class BenchClient {
     } catch { /* already closed */ }
   }
 
-  /** One received line, `b[s, e)` without CR/LF. The hot path is the first branch. */
-  #line(b: Uint8Array, s: number, e: number): void {
+  /**
+   * One received line, `b[s, e)` without CR/LF, its first space at `space`. The hot path is the
+   * first branch.
+   */
+  #line(b: Uint8Array, s: number, e: number, space: number): void {
     const t = this.#trailer;
     if (readTrailer(b, s, e, t)) {
       this.#delivery(t);
@@ -254,7 +258,7 @@ export class BenchClient {
     }
     if (this.state === "registering") this.#lastEarlyLine = lineText(b, s, e);
     const info = this.#info;
-    classify(b, s, e, info);
+    classify(b, s, e, info, space);
     switch (info.cmd) {
       case Cmd.OTHER:
         return;

@@ -159,23 +159,32 @@ function isWord(buf: Uint8Array, at: number, end: number, word: number[]): boole
   return true;
 }
 
-/** Classifies the line `buf[start, end)` (no CR/LF) by its command, skipping tags and source. */
-export function classify(buf: Uint8Array, start: number, end: number, out: LineInfo): void {
+/** The first space at or after `p` in `buf[p, end)`, else `end`. */
+function spaceAt(buf: Uint8Array, p: number, end: number): number {
+  // A plain loop: words are short, and a call to the native indexOf costs more than the scan.
+  while (p < end && buf[p] !== SPACE) p++;
+  return p;
+}
+
+/**
+ * Classifies the line `buf[start, end)` (no CR/LF) by its command, skipping tags and source.
+ * `firstSpace`, when the splitter found it (see `LineHandler`), saves scanning the source again.
+ */
+export function classify(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  out: LineInfo,
+  firstSpace = -1,
+): void {
   out.cmd = Cmd.OTHER;
   out.numeric = 0;
   let p = start;
-  if (buf[p] === AT) {
-    const sp = buf.indexOf(SPACE, p);
-    if (sp === -1 || sp >= end) return;
-    p = sp + 1;
-  }
-  if (buf[p] === COLON) {
-    const sp = buf.indexOf(SPACE, p);
-    if (sp === -1 || sp >= end) return;
-    p = sp + 1;
-  }
-  let q = buf.indexOf(SPACE, p);
-  if (q === -1 || q > end) q = end;
+  if (buf[p] === AT) p = spaceAt(buf, p, end) + 1;
+  else if (buf[p] === COLON && firstSpace >= 0) p = firstSpace + 1;
+  if (buf[p] === COLON) p = spaceAt(buf, p, end) + 1;
+  if (p >= end) return;
+  const q = spaceAt(buf, p, end);
   if (q - p === 3) {
     const n = readDigits(buf, p, 3);
     if (n >= 0) {
@@ -203,8 +212,16 @@ export function lineText(buf: Uint8Array, start: number, end: number): string {
 }
 
 /**
+ * Gets one line `buf[start, end)` without CR/LF, and the offset of its first space (-1 if none,
+ * or not known), found on the way.
+ */
+export type LineHandler = (buf: Uint8Array, start: number, end: number, firstSpace: number) => void;
+
+/**
  * Splits a byte stream into lines in place; an unfinished tail is kept (copied) until the next
- * chunk. `onLine(buf, start, end)` gets each line without CR/LF; empty lines are skipped.
+ * chunk. Empty lines are skipped. One plain loop over the bytes finds both the line ends and each
+ * line's first space: in a join storm a client receives tens of millions of short lines, and a
+ * native `indexOf` per line and per word costs more in calls than this scan.
  */
 export class LineSplitter {
   #tail = new Uint8Array(0);
@@ -216,7 +233,7 @@ export class LineSplitter {
   }
 
   /** Feeds one chunk; `chunk` may be reused as soon as this returns. */
-  push(chunk: Uint8Array, onLine: (buf: Uint8Array, start: number, end: number) => void): void {
+  push(chunk: Uint8Array, onLine: LineHandler): void {
     let start = 0;
     if (this.#tailLen > 0) {
       const lf = chunk.indexOf(LF);
@@ -228,14 +245,19 @@ export class LineSplitter {
       joined.set(this.#tail.subarray(0, this.#tailLen));
       joined.set(chunk.subarray(0, lf), this.#tailLen);
       this.#tailLen = 0;
-      emit(joined, 0, joined.length, onLine);
+      emit(joined, 0, joined.length, -1, onLine);
       start = lf + 1;
     }
-    for (;;) {
-      const lf = chunk.indexOf(LF, start);
-      if (lf === -1) break;
-      emit(chunk, start, lf, onLine);
-      start = lf + 1;
+    let space = -1;
+    for (let i = start, n = chunk.length; i < n; i++) {
+      const c = chunk[i];
+      if (c === SPACE) {
+        if (space < 0) space = i;
+      } else if (c === LF) {
+        emit(chunk, start, i, space, onLine);
+        start = i + 1;
+        space = -1;
+      }
     }
     if (start < chunk.length) this.#keep(chunk, start);
   }
@@ -260,8 +282,9 @@ function emit(
   buf: Uint8Array,
   start: number,
   lf: number,
-  onLine: (buf: Uint8Array, start: number, end: number) => void,
+  space: number,
+  onLine: LineHandler,
 ): void {
   const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
-  if (end > start) onLine(buf, start, end);
+  if (end > start) onLine(buf, start, end, space < end ? space : -1);
 }

@@ -81,6 +81,25 @@ Deno.test("bench wire: the splitter joins lines across chunks, CRLF split includ
   assert.deepEqual(lines(["x".repeat(3000), "y\r\n"]), ["x".repeat(3000) + "y"]);
 });
 
+Deno.test("bench wire: the splitter hands over each line's first space, and classify uses it", () => {
+  const s = new LineSplitter();
+  const info = { cmd: Cmd.OTHER as Cmd, numeric: 0 };
+  const got: [string, number, number][] = [];
+  s.push(
+    enc.encode(":srv 366 me #c :End\r\nPING :x\r\nnospace\r\n:a!b@c JOIN #x\r\n"),
+    (b, a, e, sp) => {
+      classify(b, a, e, info, sp);
+      got.push([dec.decode(b.subarray(a, e)), sp === -1 ? -1 : sp - a, info.numeric || info.cmd]);
+    },
+  );
+  assert.deepEqual(got, [
+    [":srv 366 me #c :End", 4, 366],
+    ["PING :x", 4, Cmd.PING],
+    ["nospace", -1, Cmd.OTHER],
+    [":a!b@c JOIN #x", 6, Cmd.OTHER],
+  ]);
+});
+
 Deno.test("bench wire: nicks are short enough for NICKLEN 9", () => {
   assert.equal(nickOf("z9", 0), "bz90");
   assert.ok(nickOf("z9", 199_999).length <= 9);
