@@ -11,6 +11,7 @@
  */
 
 import { compareCluster, DEFAULT_CLUSTER_LOAD } from "../scripts/cluster_bench.ts";
+import { V8_FLAGS } from "../scripts/compile.ts";
 import { parseArgs } from "node:util";
 import { renderChart } from "./chart.ts";
 import { markdownTable, ratioTable, type RunRecord } from "./compare.ts";
@@ -42,7 +43,8 @@ const USAGE = `usage: deno task bench [options]
   --shard-kind K        process or thread (default process)
   --window N            messages in flight per sender (default 32)
   --no-warmup           no warm-up run before B, C and D
-  --chat-v8-flags F     V8 flags for chat serve, e.g. --max-semi-space-size=1
+  --chat-v8-flags F     V8 flags for chat serve ("" for none; default: the ones it ships with,
+                        ${V8_FLAGS.join(",")})
   --note TEXT           a line for BENCHMARKS.md's observations (repeatable)
   --out FILE            where to write the Markdown (default BENCHMARKS.md; "-": nowhere)
   --no-cluster          skip the cluster comparison (one chat node vs two, through Redis), which
@@ -104,7 +106,7 @@ function parseOptions(args: string[]): RunAllOptions {
     shardKind: kind,
     window: count("window", values.window, 100_000),
     warmup: !values["no-warmup"],
-    chatV8Flags: values["chat-v8-flags"],
+    chatV8Flags: values["chat-v8-flags"] ?? V8_FLAGS.join(","),
     notes: values.note,
     cluster: !values["no-cluster"] && !values.quick,
     out: values.out === "-"

@@ -53,6 +53,22 @@ export const PERMISSIONS: readonly string[] = [
 export const LEAN_FLAGS: readonly string[] = ["--exclude-unused-npm"];
 
 /**
+ * V8 flags the server runs with (baked into the binary; `deno task serve` passes the same). V8's
+ * default young generation grows to 2 × 16 MiB under a burst and is not given back, and the old
+ * generation grows by up to 4× per step, so a join storm left each idle connection at ~47 KiB of
+ * RSS while ~11 KiB is live. A 4 MiB semi-space and a 50% growth step keep the heap nearer what
+ * is live: ~20 KiB per idle client (scenario A), for about 10% of throughput in one big channel
+ * (B) and none measurable over many small ones (D) or in a 10,000-client join storm (E). A 20%
+ * step gave ~17 KiB but made E's storm slower (more full collections of a large heap).
+ */
+export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=50"];
+
+/** `--v8-flags=…` for `deno run` and `deno compile`. */
+export function v8FlagsArg(flags: readonly string[] = V8_FLAGS): string {
+  return `--v8-flags=${flags.join(",")}`;
+}
+
+/**
  * Modules and files the module graph doesn't reach through imports, passed as `--include` (paths
  * relative to the repository root): Web Worker scripts (`new Worker(new URL(…))` is not followed).
  * The web page's files need none: `web/assets.ts` (generated) is an ordinary module that embeds them.
@@ -83,6 +99,7 @@ export function compileArgs(output: string, target?: string): string[] {
     "compile",
     ...PERMISSIONS,
     ...LEAN_FLAGS,
+    v8FlagsArg(),
     ...INCLUDES.flatMap((path) => ["--include", path]),
     ...(target === undefined ? [] : ["--target", target]),
     "--output",

@@ -12,6 +12,7 @@ import {
   ROOT,
   targetFileName,
   TARGETS,
+  v8FlagsArg,
 } from "../../scripts/compile.ts";
 import { archiveName, checkTag, EXTRA_FILES, packageRelease } from "../../scripts/release.ts";
 import { VERSION } from "../../version.ts";
@@ -128,4 +129,10 @@ Deno.test("compile: the flags are lean, the permissions narrow, every --include 
     assert.ok((await Deno.stat(`${ROOT}/${path}`)).isFile, `--include ${path} exists`);
   }
   assert.ok(!compileArgs("/tmp/out").includes("--target"), "no --target: the host");
+});
+
+Deno.test("compile: the binary and `deno task serve` run with the same V8 flags", async () => {
+  assert.ok(compileArgs("/tmp/out").includes(v8FlagsArg()));
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks;
+  assert.ok(tasks.serve.startsWith(`deno run ${v8FlagsArg()} `), tasks.serve);
 });
