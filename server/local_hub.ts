@@ -247,10 +247,13 @@ export class LocalHub implements Hub {
       return;
     }
     const status = filter.status;
+    if (status === undefined) {
+      // keys(), not entries(): an entry is an array allocated per member, per message
+      for (const member of channel.members.keys()) if (passes(member, filter)) member.send(out);
+      return;
+    }
     for (const [member, bits] of channel.members) {
-      if (passes(member, filter) && (status === undefined || (bits & status) !== 0)) {
-        member.send(out);
-      }
+      if ((bits & status) !== 0 && passes(member, filter)) member.send(out);
     }
   }
 
