@@ -7,7 +7,9 @@
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
-import { type Channel, statusPrefix } from "../state/channel.ts";
+import { type Channel, type NamesCache, statusPrefix } from "../state/channel.ts";
+
+const encoder = new TextEncoder();
 
 /** Room for nicks in one 353 line, well under 512 bytes with the prefix. */
 const NAMES_LINE_BYTES = 400;
@@ -31,7 +33,10 @@ export function sendNames(ctx: Context, channel: Channel): void {
   const isMember = channel.has(user);
   const symbol = channel.modes.has("s") ? "@" : "=";
   if (isMember && !multi && !userhost) {
-    for (const text of defaultNames(channel)) ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, text);
+    const names = defaultNames(channel);
+    if (!user.sendBytes(namesBlock(ctx, symbol, channel, names))) {
+      for (const text of names.lines) ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, text);
+    }
     ctx.reply(N.RPL_ENDOFNAMES, channel.name, "End of /NAMES list");
     return;
   }
@@ -51,25 +56,50 @@ export function sendNames(ctx: Context, channel: Channel): void {
 }
 
 /** The 353 texts members see by default, from the channel's cache, built or extended here. */
-function defaultNames(channel: Channel): string[] {
+function defaultNames(channel: Channel): NamesCache {
   const members = channel.members;
   let names = members.names;
   if (names === undefined) {
-    names = members.names = { lines: [], joined: [] };
+    names = members.names = { lines: [], bytes: [], joined: [] };
     for (const [member, status] of members) {
-      addName(names.lines, statusPrefix(status, false) + member.nick);
+      addName(names, statusPrefix(status, false) + member.nick);
     }
   }
-  for (const member of names.joined) addName(names.lines, member.nick);
+  for (const member of names.joined) addName(names, member.nick);
   names.joined = [];
-  return names.lines;
+  return names;
 }
 
-function addName(lines: string[], name: string): void {
+function addName({ lines, bytes }: NamesCache, name: string): void {
   const last = lines.length - 1;
   if (last >= 0 && lines[last].length + name.length + 1 <= NAMES_LINE_BYTES) {
     lines[last] = `${lines[last]} ${name}`;
+    bytes[last] = undefined;
   } else lines.push(name);
+}
+
+/**
+ * The 353 lines of the cached texts for this user, as one buffer: the same bytes `ctx.reply`
+ * would write, but each text is encoded once per channel state instead of once per joiner, which
+ * in a join storm of N clients is N²/2 names formatted and encoded.
+ */
+function namesBlock(ctx: Context, symbol: string, channel: Channel, names: NamesCache): Uint8Array {
+  const prefix = encoder.encode(
+    `:${ctx.server.name} ${N.RPL_NAMREPLY} ${ctx.user.nick} ${symbol} ${channel.name} :`,
+  );
+  const texts = names.lines.map((line, i) => names.bytes[i] ??= encoder.encode(line));
+  let size = 0;
+  for (const text of texts) size += prefix.length + text.length + 2;
+  const block = new Uint8Array(size);
+  let at = 0;
+  for (const text of texts) {
+    block.set(prefix, at);
+    block.set(text, at += prefix.length);
+    at += text.length;
+    block[at++] = 13;
+    block[at++] = 10;
+  }
+  return block;
 }
 
 /** NAMES. */

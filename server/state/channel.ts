@@ -51,6 +51,8 @@ export interface Ban {
 export interface NamesCache {
   /** 353 texts, each at most the line budget the builder chose. */
   lines: string[];
+  /** Each text's UTF-8 bytes, once encoded; a slot is emptied when its text grows. */
+  bytes: (Uint8Array | undefined)[];
   /** Members who joined (without status) since the texts were last brought up to date. */
   joined: User[];
 }

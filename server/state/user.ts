@@ -111,6 +111,16 @@ export class User {
     this.sink.send(out);
   }
 
+  /**
+   * Queues lines already formatted for this user (after any JOINs held for it); false, and
+   * nothing sent, when the sink needs messages instead (plain text, a labeled reply being built).
+   */
+  sendBytes(bytes: Uint8Array): boolean {
+    if (!this.sink.sendBytes) return false;
+    if (holding()) settle(this);
+    return this.sink.sendBytes(bytes);
+  }
+
   get isOper(): boolean {
     return this.modes.has("o");
   }

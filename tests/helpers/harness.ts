@@ -17,6 +17,8 @@ import { createServerInfo, type ServerInfo } from "../../server/server_info.ts";
 import { type Sink, User } from "../../server/state/user.ts";
 import { openSqliteStores, type Stores } from "../../server/store/stores.ts";
 
+const decoder = new TextDecoder();
+
 /** A user whose output is kept as lines. */
 export class RecordedUser implements Sink {
   readonly user: User;
@@ -32,6 +34,12 @@ export class RecordedUser implements Sink {
 
   send(out: Outgoing): void {
     this.lines.push(out.line(this.user.variant));
+  }
+
+  /** Lines the server formats itself (NAMES, held JOINs) are recorded like the others. */
+  sendBytes(bytes: Uint8Array): boolean {
+    for (const line of decoder.decode(bytes).split("\r\n")) if (line !== "") this.lines.push(line);
+    return true;
   }
 
   terminate(reason: string): void {
