@@ -175,24 +175,40 @@ export class Outbox {
   }
 
   async #flush(): Promise<void> {
+    let scratch: Uint8Array | undefined;
     try {
       while (this.#queuedBytes > 0 && !this.#stopped) {
         this.#events.beforeWrite?.();
+        if (this.#run !== undefined) {
+          this.#queue.push(this.#runView());
+          this.#run = undefined;
+          this.#views++;
+        }
         const queue = this.#queue;
-        queue.push(this.#runView());
-        let rest = queue.length === 1 ? queue[0] : concat(queue);
-        this.#queue = [];
-        this.#views = 0;
-        this.#run = undefined;
+        let rest: Uint8Array;
+        if (queue.length === 1) rest = queue[0];
+        else if (queue[0].length >= SCRATCH_BYTES / 2) rest = queue[0]; // big: written as it is
+        else {
+          // Small runs are copied together, up to one scratch buffer's worth: a backlog of
+          // megabytes then leaves in writes of 64 KiB without being copied into a new buffer.
+          let n = 0, size = 0;
+          while (n < queue.length && size + queue[n].length <= SCRATCH_BYTES) {
+            size += queue[n++].length;
+          }
+          scratch = takeScratch();
+          rest = concat(queue.slice(0, n), scratch);
+        }
+        this.#dequeue(rest.length);
         this.#inFlightBytes = rest.length;
-        this.#queuedBytes = 0;
         while (rest.length > 0) {
           const n = await this.#writer.write(rest);
           rest = rest.subarray(n);
         }
         this.#inFlightBytes = 0;
+        if (scratch) scratch = giveScratch(scratch);
       }
     } catch (err) {
+      if (scratch) giveScratch(scratch); // the failed write is over: nothing reads it any more
       this.#inFlightBytes = 0;
       if (!this.#stopped) {
         this.stop();
@@ -202,6 +218,16 @@ export class Outbox {
     this.#flushing = false;
     if (!this.#stopped) Outbox.#cool(this);
     this.#wake();
+  }
+
+  /** Drops the first `bytes` of the queue (whole entries), which are being written. */
+  #dequeue(bytes: number): void {
+    const queue = this.#queue;
+    let n = 0;
+    for (let size = 0; size < bytes; n++) size += queue[n].length;
+    this.#queue = n === queue.length ? [] : queue.slice(n);
+    this.#views = Math.min(this.#views, this.#queue.length);
+    this.#queuedBytes -= bytes;
   }
 
   /** Copies the queued views into one buffer of this connection's own. */
@@ -225,15 +251,45 @@ export class Outbox {
   }
 }
 
-/** The chunks copied end to end into one new buffer. */
-export function concat(chunks: Uint8Array[]): Uint8Array {
+/**
+ * The chunks copied end to end into one new buffer, or into the start of `into` (which must be big
+ * enough; the view returned is as long as the chunks).
+ */
+export function concat(chunks: Uint8Array[], into?: Uint8Array): Uint8Array {
   let size = 0;
   for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
+  const out = into ? into.subarray(0, size) : new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);
     at += c.length;
   }
   return out;
+}
+
+/**
+ * Runs that are not adjacent are copied into one buffer for their write (a run crossing slabs, a
+ * slow reader's backlog, taken SCRATCH_BYTES at a time). A few such buffers are kept and reused once
+ * their write is complete: a join storm copied gigabytes into buffers used once, and allocating
+ * them and the collections that set off cost a fifth of the server's CPU there. When every one of
+ * them is in flight (slow readers hold theirs), a buffer of the exact size is made instead.
+ */
+export const SCRATCH_BYTES = 64 * 1024;
+/** Scratch buffers made, at most: 1 MiB in all. */
+const SCRATCH_BUFFERS = 16;
+const freeScratch: Uint8Array[] = [];
+let scratchMade = 0;
+
+/** A free scratch buffer, or undefined when all are in use. */
+function takeScratch(): Uint8Array | undefined {
+  const free = freeScratch.pop();
+  if (free !== undefined || scratchMade === SCRATCH_BUFFERS) return free;
+  scratchMade++;
+  return new Uint8Array(SCRATCH_BYTES);
+}
+
+/** Returns a scratch buffer whose write is over; always undefined (for `scratch = giveScratch(…)`). */
+function giveScratch(buffer: Uint8Array): undefined {
+  freeScratch.push(buffer);
+  return undefined;
 }

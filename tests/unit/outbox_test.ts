@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { type ByteWriter, COALESCE_MAX_BYTES, Outbox, PINNED_RUNS } from "../../server/outbox.ts";
+import {
+  type ByteWriter,
+  COALESCE_MAX_BYTES,
+  Outbox,
+  PINNED_RUNS,
+  SCRATCH_BYTES,
+} from "../../server/outbox.ts";
 import { LineSlab } from "../../server/line_slab.ts";
 
 const enc = new TextEncoder();
@@ -154,4 +160,52 @@ Deno.test("runs from different buffers keep their order, also past the pinned-ru
   await box.drained();
   assert.equal(w.calls.join(""), expected);
   assert.equal(w.calls.length, 1);
+});
+
+Deno.test("runs copied for a write reuse one scratch buffer once each write is complete", async () => {
+  const buffers: ArrayBufferLike[] = [];
+  const texts: string[] = [];
+  const writer: ByteWriter = {
+    write(p) {
+      const n = Math.min(p.length, 4); // partial writes: the rest must stay intact until done
+      buffers.push(p.buffer);
+      texts.push(dec.decode(p.subarray(0, n)));
+      return Promise.resolve(n);
+    },
+  };
+  const box = new Outbox(writer, 1 << 20, events().events);
+  for (const burst of [["ab", "cd", "ef"], ["gh", "ij"]]) {
+    for (const s of burst) box.push(enc.encode(s)); // separate buffers: copied into one
+    await box.drained(); // the second burst waits for the cooling window, then is written
+  }
+  assert.deepEqual(texts, ["abcd", "ef", "ghij"]);
+  assert.equal(new Set(buffers).size, 1, "both bursts went out of the same scratch buffer");
+});
+
+Deno.test("a slow reader's backlog leaves in order, copied at most SCRATCH_BYTES at a time", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  const writes: string[] = [];
+  const writer: ByteWriter = {
+    async write(p) {
+      if (writes.length === 0) await gate; // the first write stalls until the backlog is big
+      writes.push(dec.decode(p));
+      return p.length;
+    },
+  };
+  const box = new Outbox(writer, 1 << 22, events().events);
+  box.push(enc.encode("first\n"));
+  const lines: string[] = [];
+  for (let i = 0; i < 2000; i++) lines.push(`line ${i} ${"x".repeat(60)}\n`); // own buffers each
+  lines.push("y".repeat(SCRATCH_BYTES) + "\n"); // one big run: written as it is
+  lines.push("last\n");
+  await Promise.resolve();
+  for (const line of lines) box.push(enc.encode(line));
+  release();
+  await box.drained();
+  assert.equal(writes.join(""), "first\n" + lines.join(""));
+  assert.ok(writes.length > 3, "the backlog was split");
+  for (const w of writes) {
+    assert.ok(w.length <= SCRATCH_BYTES || w === lines.at(-2), `a write of ${w.length} bytes`);
+  }
 });
