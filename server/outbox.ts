@@ -186,9 +186,9 @@ export class Outbox {
         }
         const queue = this.#queue;
         let rest: Uint8Array;
-        if (queue.length === 1) rest = queue[0];
-        else if (queue[0].length >= SCRATCH_BYTES / 2) rest = queue[0]; // big: written as it is
-        else {
+        if (queue.length === 1 || queue[0].length >= SCRATCH_BYTES / 2) {
+          rest = queue[0]; // alone, or big: written as it is
+        } else {
           // Small runs are copied together, up to one scratch buffer's worth: a backlog of
           // megabytes then leaves in writes of 64 KiB without being copied into a new buffer.
           let n = 0, size = 0;
@@ -205,7 +205,10 @@ export class Outbox {
           rest = rest.subarray(n);
         }
         this.#inFlightBytes = 0;
-        if (scratch) scratch = giveScratch(scratch);
+        if (scratch) {
+          giveScratch(scratch);
+          scratch = undefined;
+        }
       }
     } catch (err) {
       if (scratch) giveScratch(scratch); // the failed write is over: nothing reads it any more
@@ -288,8 +291,7 @@ function takeScratch(): Uint8Array | undefined {
   return new Uint8Array(SCRATCH_BYTES);
 }
 
-/** Returns a scratch buffer whose write is over; always undefined (for `scratch = giveScratch(…)`). */
-function giveScratch(buffer: Uint8Array): undefined {
+/** Returns a scratch buffer whose write is over. */
+function giveScratch(buffer: Uint8Array): void {
   freeScratch.push(buffer);
-  return undefined;
 }
