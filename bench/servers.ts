@@ -12,6 +12,7 @@ import {
   type PeerServer,
   startInspircd,
   startNgircd,
+  stopProcess,
   waitForPort,
 } from "../tests/helpers/peers.ts";
 import type { ServerName } from "./scenarios.ts";
@@ -65,16 +66,7 @@ export async function startChat(o: ChatStartOptions = {}): Promise<PeerServer> {
     env: { NO_COLOR: "1" },
   }).spawn();
   const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* exited */ }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* exited */ }
-    }, 5000);
-    await child.status;
-    clearTimeout(timer);
+    await stopProcess(child);
     if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {

@@ -116,6 +116,20 @@ export async function startInspircd(): Promise<PeerServer> {
   return await spawnPeer("inspircd", ["--config", conf, "--nofork", "--runasroot"], port, dir);
 }
 
+/** Asks a server process to stop (SIGTERM), kills it after 5 s, and waits until it is gone. */
+export async function stopProcess(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch { /* exited */ }
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited */ }
+  }, 5000);
+  await child.status;
+  clearTimeout(timer);
+}
+
 /** Spawns a peer in the foreground, waits for its port; kills it and cleans up on failure. */
 async function spawnPeer(
   program: string,
@@ -132,16 +146,7 @@ async function spawnPeer(
   let exited = false;
   child.status.then(() => exited = true);
   const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* exited */ }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* exited */ }
-    }, 5000);
-    await child.status;
-    clearTimeout(timer);
+    await stopProcess(child);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
