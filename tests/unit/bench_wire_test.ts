@@ -81,23 +81,34 @@ Deno.test("bench wire: the splitter joins lines across chunks, CRLF split includ
   assert.deepEqual(lines(["x".repeat(3000), "y\r\n"]), ["x".repeat(3000) + "y"]);
 });
 
-Deno.test("bench wire: the splitter hands over each line's first space, and classify uses it", () => {
+/** Lines with their first space (relative) and classification, for one chunk of `bytes`. */
+function classified(bytes: Uint8Array): [string, number, number][] {
   const s = new LineSplitter();
   const info = { cmd: Cmd.OTHER as Cmd, numeric: 0 };
   const got: [string, number, number][] = [];
-  s.push(
-    enc.encode(":srv 366 me #c :End\r\nPING :x\r\nnospace\r\n:a!b@c JOIN #x\r\n"),
-    (b, a, e, sp) => {
-      classify(b, a, e, info, sp);
-      got.push([dec.decode(b.subarray(a, e)), sp === -1 ? -1 : sp - a, info.numeric || info.cmd]);
-    },
-  );
-  assert.deepEqual(got, [
+  s.push(bytes, (b, a, e, sp) => {
+    classify(b, a, e, info, sp);
+    got.push([dec.decode(b.subarray(a, e)), sp === -1 ? -1 : sp - a, info.numeric || info.cmd]);
+  });
+  return got;
+}
+
+Deno.test("bench wire: the splitter hands over each line's first space, and classify uses it", () => {
+  const text = ":srv 366 me #c :End\r\nPING :x\r\nnospace\r\nalso\r\n:a!b@c JOIN #x\r\n";
+  const want: [string, number, number][] = [
     [":srv 366 me #c :End", 4, 366],
     ["PING :x", 4, Cmd.PING],
     ["nospace", -1, Cmd.OTHER],
+    ["also", -1, Cmd.OTHER],
     [":a!b@c JOIN #x", 6, Cmd.OTHER],
-  ]);
+  ];
+  assert.deepEqual(classified(enc.encode(text)), want);
+  // Not ASCII (UTF-8 and a stray byte): the byte loop finds the same offsets.
+  const utf8 = classified(enc.encode(":é!b@c PRIVMSG #x :ü ü\r\n" + text));
+  assert.deepEqual(utf8, [[":é!b@c PRIVMSG #x :ü ü", 7, Cmd.OTHER], ...want]);
+  const stray = Uint8Array.from([0xff, 0x20, 0x41, 0x0a, ...enc.encode(text)]);
+  assert.deepEqual(classified(stray).slice(1), want);
+  assert.equal(classified(stray)[0][1], 1);
 });
 
 Deno.test("bench wire: nicks are short enough for NICKLEN 9", () => {
