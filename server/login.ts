@@ -19,10 +19,11 @@ import type { AccountStore } from "./store/accounts.ts";
 /** Nicks of the built-in services; nobody else may use them. */
 export const SERVICE_NICKS: readonly string[] = ["NickServ", "ChanServ"];
 
-/** True for `NickServ`, `chanserv`, …. */
+const FOLDED_SERVICE_NICKS: ReadonlySet<string> = new Set(SERVICE_NICKS.map(foldCase));
+
+/** True for `NickServ`, `chanserv`, …. Asked for every PRIVMSG target: one set lookup. */
 export function isServiceNick(nick: string): boolean {
-  const folded = foldCase(nick);
-  return SERVICE_NICKS.some((s) => foldCase(s) === folded);
+  return FOLDED_SERVICE_NICKS.has(foldCase(nick));
 }
 
 /** A NOTICE from a service to one user. */

@@ -29,7 +29,7 @@ export function openSqliteStores(path: string): Stores {
     accounts,
     channels: accounts,
     close() {
-      history.flush();
+      history.close();
       db.close();
     },
   };

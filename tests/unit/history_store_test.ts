@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { nextMsgid } from "../../server/msgid.ts";
 import { openDatabase } from "../../server/store/database.ts";
-import { conversationKey, SqliteHistory, type StoredMessage } from "../../server/store/history.ts";
+import {
+  CHECKPOINT_QUIET_MS,
+  CHECKPOINT_ROWS,
+  conversationKey,
+  SqliteHistory,
+  type StoredMessage,
+} from "../../server/store/history.ts";
 
 /** Real msgids (they carry their time) and the short names tests use for them. */
 const names = new Map<string, string>();
@@ -188,4 +194,42 @@ Deno.test("a conversation found empty is not empty any more once a message is ap
     text: "finally",
   });
   assert.deepEqual(ids(h.latest("#quiet", "*", 30)), ["q0"]);
+});
+
+Deno.test("the WAL is checkpointed after a quiet moment, or at once after many rows", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/h.db`;
+  const size = () => Deno.statSync(path).size;
+  const h = new SqliteHistory(openDatabase(path));
+  try {
+    const put = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        h.append("#c", {
+          msgid: nextMsgid(i),
+          time: i,
+          target: "#c",
+          source: "a!a@h",
+          command: "PRIVMSG",
+          text: "x".repeat(200),
+        });
+      }
+      h.flush();
+    };
+    const empty = size();
+    put(100);
+    assert.equal(size(), empty, "committed to the WAL only, not yet copied back");
+    const deadline = Date.now() + CHECKPOINT_QUIET_MS + 5000;
+    while (size() === empty) {
+      assert.ok(Date.now() < deadline, "no checkpoint after a quiet second");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const quiet = size();
+    put(CHECKPOINT_ROWS);
+    assert.ok(size() > quiet + CHECKPOINT_ROWS * 200, "a long busy stretch checkpoints at once");
+    put(10);
+    h.close(); // commits, checkpoints, stops the quiet timer
+    assert.equal(h.count(), 100 + CHECKPOINT_ROWS + 10);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
