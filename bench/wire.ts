@@ -150,7 +150,6 @@ export interface LineInfo {
   numeric: number;
 }
 
-const P_ = 0x50, E_ = 0x45;
 const PING = [0x50, 0x49, 0x4e, 0x47], PONG = [0x50, 0x4f, 0x4e, 0x47];
 const ERROR = [0x45, 0x52, 0x52, 0x4f, 0x52];
 
@@ -187,7 +186,7 @@ export function classify(
   if (p >= end) return;
   const c = buf[p];
   // Most lines (JOIN, PRIVMSG) are none of these: decided by their first byte.
-  if (c !== P_ && c !== E_ && (c < ZERO || c > ZERO + 9)) return;
+  if (c !== PING[0] && c !== ERROR[0] && (c < ZERO || c > ZERO + 9)) return;
   const q = spaceAt(buf, p, end);
   if (q - p === 3) {
     const n = readDigits(buf, p, 3);

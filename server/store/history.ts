@@ -199,7 +199,9 @@ export class SqliteHistory implements HistoryStore {
     this.#db = db;
     const mode = db.prepare("PRAGMA journal_mode").get() as { journal_mode: string };
     this.#wal = mode.journal_mode === "wal";
-    if (this.#wal) db.exec("PRAGMA wal_autocheckpoint = 0"); // see the module doc
+    // See the module doc. The setting is the connection's: the rare account and channel writes
+    // are checkpointed along with history (and when the database closes).
+    if (this.#wal) db.exec("PRAGMA wal_autocheckpoint = 0");
     const insert = `INSERT INTO messages
       (msgid, time, conversation, target, source, account, command, text, tags) VALUES `;
     const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -216,9 +218,8 @@ export class SqliteHistory implements HistoryStore {
     this.#rangeDesc = db.prepare(`${range} ORDER BY time DESC, id DESC LIMIT ?`);
   }
 
-  append(conversation: string, message: StoredMessage): void {
+  append(conversation: string, m: StoredMessage): void {
     this.#empty.delete(conversation);
-    const m = message;
     this.#pending.push(
       m.msgid,
       m.time,
