@@ -51,6 +51,18 @@ export interface DeliveryFilter {
   status?: number;
 }
 
+/**
+ * True when `filter` lets `user` get a delivery (status bits aside: they need the channel). One
+ * definition for the local hub and the cluster's replica, so both deliver to the same users.
+ */
+export function passes(user: User, filter: DeliveryFilter | undefined): boolean {
+  if (!filter) return true;
+  if (user === filter.except) return false;
+  if (filter.cap !== undefined && !user.caps.has(filter.cap)) return false;
+  if (filter.withoutCap !== undefined && user.caps.has(filter.withoutCap)) return false;
+  return true;
+}
+
 /** Network-wide state and delivery, as seen by command handlers. */
 export interface Hub {
   /** A registered or registering user by nick (case-insensitive). */

@@ -9,7 +9,13 @@ import { announceJoin, flushChannel } from "./join_batch.ts";
 import { foldCase } from "../protocol/casemap.ts";
 import { msg } from "../protocol/message.ts";
 import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_modes.ts";
-import type { DeliveryFilter, Hub, NetworkStats, WhowasEntry } from "./hub.ts";
+import {
+  type DeliveryFilter,
+  type Hub,
+  type NetworkStats,
+  passes,
+  type WhowasEntry,
+} from "./hub.ts";
 import { Outgoing } from "./outgoing.ts";
 import { Channel, OP } from "./state/channel.ts";
 import {
@@ -21,14 +27,6 @@ import type { User } from "./state/user.ts";
 
 const WHOWAS_PER_NICK = 5;
 const WHOWAS_NICKS = 1000;
-
-function passes(user: User, filter: DeliveryFilter | undefined): boolean {
-  if (!filter) return true;
-  if (user === filter.except) return false;
-  if (filter.cap !== undefined && !user.caps.has(filter.cap)) return false;
-  if (filter.withoutCap !== undefined && user.caps.has(filter.withoutCap)) return false;
-  return true;
-}
 
 /** In-process implementation of `Hub`. */
 export class LocalHub implements Hub {

@@ -13,7 +13,7 @@
 import { foldCase } from "../../protocol/casemap.ts";
 import { msg } from "../../protocol/message.ts";
 import { applyModeChange, formatModeChanges } from "../channel_modes.ts";
-import type { DeliveryFilter, NetworkStats, WhowasEntry } from "../hub.ts";
+import { type DeliveryFilter, type NetworkStats, passes, type WhowasEntry } from "../hub.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import { type Sink, User } from "../state/user.ts";
@@ -51,14 +51,6 @@ export interface ReplicaOptions {
   /** The sink of a user on another node. */
   remoteSink(uid: string): Sink;
   now?: () => number;
-}
-
-function passes(user: User, filter: DeliveryFilter | undefined): boolean {
-  if (!filter) return true;
-  if (user === filter.except) return false;
-  if (filter.cap !== undefined && !user.caps.has(filter.cap)) return false;
-  if (filter.withoutCap !== undefined && user.caps.has(filter.withoutCap)) return false;
-  return true;
 }
 
 let nextRemoteId = -1;
