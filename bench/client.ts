@@ -82,7 +82,7 @@ export class BenchClient {
   readonly #epochMs: number;
   #conn: Deno.TcpConn | undefined;
   state: ClientState = "new";
-  #splitter = new LineSplitter();
+  #splitter = new LineSplitter({ skipJoins: true });
   #writeQueue: Uint8Array[] = [];
   #writing = false;
   #startUs = 0;

@@ -21,6 +21,8 @@ import { formatMs, formatRate } from "./report.ts";
 import type { BenchResult } from "./result.ts";
 import {
   connectConcurrency,
+  DEFAULT_PROCS,
+  generatorProcs,
   joinConcurrency,
   quick,
   type Scenario,
@@ -39,7 +41,7 @@ const USAGE = `usage: deno task bench [options]
   --scenarios A,B,...   scenarios to run (default: A,B,C,D,E)
   --servers a,b         servers: chat, ngircd, inspircd (default: all installed)
   --repeat N            runs per scenario and server; the table shows medians (default 1)
-  --procs N             generator shards per bench run (default 2)
+  --procs N             generator shards per bench run (default: 1 in E, 2 elsewhere)
   --shard-kind K        process or thread (default process)
   --window N            messages in flight per sender (default 32)
   --no-warmup           no warm-up run before B, C and D
@@ -55,7 +57,8 @@ interface RunAllOptions {
   scenarios: Scenario[];
   servers: ServerName[];
   repeat: number;
-  procs: number;
+  /** Generator shards for every run; undefined: each scenario's own (`generatorProcs`). */
+  procs: number | undefined;
   shardKind: "process" | "thread";
   window: number;
   warmup: boolean;
@@ -74,7 +77,7 @@ function parseOptions(args: string[]): RunAllOptions {
       scenarios: { type: "string" },
       servers: { type: "string" },
       repeat: { type: "string", default: "1" },
-      procs: { type: "string", default: "2" },
+      procs: { type: "string" },
       "shard-kind": { type: "string", default: "process" },
       window: { type: "string", default: "32" },
       "no-warmup": { type: "boolean", default: false },
@@ -102,7 +105,7 @@ function parseOptions(args: string[]): RunAllOptions {
     scenarios: values.quick ? scenarios.map(quick) : scenarios,
     servers: selectServers(values.servers),
     repeat: count("repeat", values.repeat, 20),
-    procs: count("procs", values.procs, 16),
+    procs: values.procs === undefined ? undefined : count("procs", values.procs, 16),
     shardKind: kind,
     window: count("window", values.window, 100_000),
     warmup: !values["no-warmup"],
@@ -173,7 +176,7 @@ async function benchProcess(
     "--join-concurrency",
     String(joinConcurrency(sc)),
     "--procs",
-    String(Math.min(o.procs, l.clients)),
+    String(Math.min(o.procs ?? generatorProcs(sc), l.clients)),
     "--shard-kind",
     o.shardKind,
   ];
@@ -410,7 +413,10 @@ async function main(): Promise<void> {
       previous = await Deno.readTextFile(o.out);
     } catch { /* first run */ }
     const settings = [
-      `Load generator: \`chat bench\` with ${o.procs} shard ${o.shardKind}(es) per run, ` +
+      `Load generator: \`chat bench\` with ${
+        o.procs ??
+          `${DEFAULT_PROCS} (1 in the join storm E: see generatorProcs in bench/scenarios.ts)`
+      } shard ${o.shardKind}(es) per run, ` +
       `${o.window} messages in flight per sender (PING/PONG-acknowledged), 64-byte messages, ` +
       `clients connecting and registering ${connectConcurrency("chat")} at a time for chat, ` +
       `${connectConcurrency("ngircd")} for ngIRCd (listen backlog 10) and ` +

@@ -133,6 +133,22 @@ export function connectConcurrency(server: ServerName): number {
   return server === "ngircd" ? 10 : server === "inspircd" ? 1000 : 100;
 }
 
+/** Generator processes per run when `deno task bench --procs` does not say. */
+export const DEFAULT_PROCS = 2;
+
+/**
+ * Generator processes for a scenario. A join storm (E) gets one: there each client reads every
+ * other client's JOIN (~2.5 GB in all), and one process reading 10,000 sockets gets more per
+ * wakeup than two reading 5,000 each. Measured with chat on the 2-core machine: the generator used
+ * 2.8–3.1 CPU-s in one process against 5.4–6.0 in two, and with a core less contended the server
+ * joined everyone in 4.1–5.0 s instead of 6.5–8.2 s. Its one process is still only ~70% busy
+ * while joining (saturated only while 100 messages go to 10,000 clients, which E does not time).
+ * B, C and D measured the same with one or two.
+ */
+export function generatorProcs(s: Scenario): number {
+  return s.focus === "joins" ? 1 : DEFAULT_PROCS;
+}
+
 /**
  * Registered clients joining at once: few where memory per idle connection is measured (the
  * transient output queues of a JOIN storm would otherwise be the figure), 100 elsewhere.

@@ -6,7 +6,13 @@ import {
   isLoopbackHost,
   validateOptions,
 } from "../../bench/options.ts";
-import { quick, SCENARIOS, selectScenarios, selectServers } from "../../bench/scenarios.ts";
+import {
+  generatorProcs,
+  quick,
+  SCENARIOS,
+  selectScenarios,
+  selectServers,
+} from "../../bench/scenarios.ts";
 
 const opts = (o: Partial<BenchOptions>): BenchOptions => ({ ...DEFAULT_OPTIONS, ...o });
 
@@ -57,9 +63,12 @@ Deno.test("bench scenarios: A–E as in issue 6, quick forms valid, selection by
   assert.equal(SCENARIOS[4].load.clients, 10_000);
   for (const s of SCENARIOS) {
     for (const sc of [s, quick(s)]) {
-      assert.deepEqual(validateOptions(opts({ ...sc.load })), [], `${sc.id} ${sc.title}`);
+      const procs = generatorProcs(sc);
+      assert.deepEqual(validateOptions(opts({ ...sc.load, procs })), [], `${sc.id} ${sc.title}`);
     }
   }
+  // one generator process for the join storm only (see generatorProcs)
+  assert.deepEqual(SCENARIOS.map(generatorProcs), [2, 2, 2, 2, 1]);
   assert.deepEqual(selectScenarios("d, b").map((s) => s.id), ["B", "D"]);
   assert.throws(() => selectScenarios("F"), /unknown scenario F/);
   assert.deepEqual(selectServers("inspircd,chat"), ["chat", "inspircd"]);

@@ -111,6 +111,24 @@ Deno.test("bench wire: the splitter hands over each line's first space, and clas
   assert.equal(classified(stray)[0][1], 1);
 });
 
+Deno.test("bench wire: skipJoins hands over every line but other clients' JOINs", () => {
+  const s = new LineSplitter({ skipJoins: true });
+  const got: string[] = [];
+  const text = ":a!b@c JOIN #x\r\n:srv 366 me #x :End\r\n:d!e@f JOIN #x\r\n" +
+    "JOIN #y\r\n:g!h@i PRIVMSG #x :JOIN me\r\n:j!k@l JOINED x\r\n:m!n@o JO";
+  for (const chunk of [text, "IN #x\r\n"]) {
+    s.push(enc.encode(chunk), (b, a, e) => got.push(dec.decode(b.subarray(a, e))));
+  }
+  // a JOIN split over two reads is handed over: skipping is only a shortcut, never required
+  assert.deepEqual(got, [
+    ":srv 366 me #x :End",
+    "JOIN #y",
+    ":g!h@i PRIVMSG #x :JOIN me",
+    ":j!k@l JOINED x",
+    ":m!n@o JOIN #x",
+  ]);
+});
+
 Deno.test("bench wire: nicks are short enough for NICKLEN 9", () => {
   assert.equal(nickOf("z9", 0), "bz90");
   assert.ok(nickOf("z9", 199_999).length <= 9);
