@@ -132,7 +132,7 @@ const END: Position = { time: Infinity, id: Infinity };
 
 /** The queue is committed this often, or at this many messages, whichever comes first. */
 const FLUSH_MS = 10;
-const FLUSH_ROWS = 512;
+const FLUSH_ROWS = 2048;
 
 /** Conversations remembered as empty, at most. */
 const EMPTY_KEPT = 10_000;
@@ -202,7 +202,11 @@ export class SqliteHistory implements HistoryStore {
     // See the module doc. The setting is the connection's: the rare account and channel writes
     // are checkpointed along with history (and when the database closes).
     if (this.#wal) db.exec("PRAGMA wal_autocheckpoint = 0");
-    const insert = `INSERT INTO messages
+    // OR FAIL: a failing row leaves the statement's earlier rows in place, which the ROLLBACK of
+    // the whole batch undoes anyway. A plain multi-row INSERT into a table with NOT NULL columns
+    // keeps a statement journal of every page it touches: with the rows of a statement in
+    // different conversations (many quiet channels) a row cost 8.8 instead of 5.4 µs.
+    const insert = `INSERT OR FAIL INTO messages
       (msgid, time, conversation, target, source, account, command, text, tags) VALUES `;
     const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
     this.#insert = db.prepare(insert + row);

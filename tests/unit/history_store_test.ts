@@ -156,6 +156,22 @@ Deno.test("client tags and account survive; many messages in one batch keep thei
   assert.deepEqual(all.slice(1).map((x) => x.text), Array.from({ length: 40 }, (_, i) => `n${i}`));
 });
 
+Deno.test("a batch with a row SQLite refuses is stored not at all", () => {
+  const h = fixture(0);
+  for (let i = 0; i < 40; i++) { // the bad row sits inside a multi-row INSERT, after good rows
+    h.append(`#c${i % 7}`, {
+      msgid: nextMsgid(10 + i),
+      time: 10 + i,
+      target: `#c${i % 7}`,
+      source: "s",
+      command: "PRIVMSG",
+      text: (i === 20 ? null : `n${i}`) as string, // NOT NULL column
+    });
+  }
+  assert.throws(() => h.flush());
+  assert.equal(h.count(), 0);
+});
+
 Deno.test("a version-1 database is migrated with its messages", async () => {
   const dir = await Deno.makeTempDir();
   try {
