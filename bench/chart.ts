@@ -16,6 +16,7 @@ export const SERVER_COLORS: Record<ServerName, string> = {
   chat: "#2f6fb3",
   ngircd: "#d98b1c",
   inspircd: "#4d9a4a",
+  relay: "#8a8a8a",
 };
 
 /** Metrics drawn, one panel each. */

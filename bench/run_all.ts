@@ -39,7 +39,8 @@ const MAIN = `${ROOT}/main.ts`;
 const USAGE = `usage: deno task bench [options]
   --quick               scenarios at a tenth of their size; writes nothing unless --out
   --scenarios A,B,...   scenarios to run (default: A,B,C,D,E)
-  --servers a,b         servers: chat, ngircd, inspircd (default: all installed)
+  --servers a,b         servers: chat, ngircd, inspircd, relay (default: all installed);
+                        relay is bench/reference_relay.ts, the ceiling of a Deno server
   --repeat N            runs per scenario and server; the table shows medians (default 1)
   --procs N             generator shards per bench run (default: 1 in E, 2 elsewhere)
   --shard-kind K        process or thread (default process)
@@ -235,6 +236,11 @@ function summary(rec: RunRecord): string {
   }`;
 }
 
+/** The reference relay sends a JOIN only to its joiner: a join storm (E) is not in it. */
+function measures(server: ServerName, sc: Scenario): boolean {
+  return server !== "relay" || sc.focus !== "joins";
+}
+
 /** One scenario against one server, fresh: start, (warm up), measure, stop. */
 async function runOne(
   sc: Scenario,
@@ -383,6 +389,7 @@ async function main(): Promise<void> {
   for (const sc of o.scenarios) {
     console.error(`== ${sc.id}: ${sc.title}`);
     for (const server of o.servers) {
+      if (!measures(server, sc)) continue;
       for (let k = 0; k < o.repeat; k++) {
         const rec = await runOne(sc, server, o, chat);
         records.push(rec);
@@ -427,6 +434,11 @@ async function main(): Promise<void> {
         chat.freshDb ? " --db <fresh temporary file>" : ""
       }\`` +
       (o.chatV8Flags ? ` with \`--v8-flags=${o.chatV8Flags}\`` : "") + ".",
+      "Deno relay (`bench/reference_relay.ts`, with chat's V8 flags): not a server but a " +
+      "ceiling, the least a Deno program does to relay: 001, JOIN answered to the joiner " +
+      "alone (so not run in the join storm E), PONG, PRIVMSG fanned out with one write per " +
+      "client per 1 ms tick; no parsing beyond the command, no state beyond channel " +
+      "membership, no history.",
       "ngIRCd: `MaxPenaltyTime = 0`, `MaxConnectionsIP = 0`, `MaxJoins = 0`; InspIRCd: a " +
       "`<connect>` class for 127.0.0.0/8 with per-IP limits, `threshold`, `commandrate`, " +
       "`softsendq`, `hardsendq` and `recvq` far above the load, no modules beyond the core " +

@@ -8,8 +8,11 @@
 
 import type { BenchOptions } from "./options.ts";
 
-/** Servers `deno task bench` compares. */
-export const SERVERS = ["chat", "ngircd", "inspircd"] as const;
+/**
+ * Servers `deno task bench` compares; `relay` is the reference relay (bench/reference_relay.ts):
+ * the ceiling of a Deno server, not a peer.
+ */
+export const SERVERS = ["chat", "ngircd", "inspircd", "relay"] as const;
 /** One of `SERVERS`. */
 export type ServerName = typeof SERVERS[number];
 
@@ -18,6 +21,7 @@ export const SERVER_LABELS: Record<ServerName, string> = {
   chat: "chat",
   ngircd: "ngIRCd",
   inspircd: "InspIRCd",
+  relay: "Deno relay",
 };
 
 /** What a scenario is judged by (it decides the columns of the ratio table). */

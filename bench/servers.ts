@@ -1,7 +1,7 @@
 /**
  * Starts the servers `deno task bench` compares, each fresh on a free loopback port, with its
- * anti-flood limits off: `chat serve` (a subprocess of this checkout) and the Debian peers
- * (through the interop tests' helpers, which write their configs).
+ * anti-flood limits off: `chat serve` (a subprocess of this checkout), the Debian peers (through
+ * the interop tests' helpers, which write their configs), and the reference relay.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import {
 import type { ServerName } from "./scenarios.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const RELAY = new URL("./reference_relay.ts", import.meta.url).pathname;
 
 /** How chat is started. */
 export interface ChatStartOptions {
@@ -54,12 +55,30 @@ export async function chatBenchFlags(): Promise<ChatBenchSetup> {
 export async function startChat(o: ChatStartOptions = {}): Promise<PeerServer> {
   const port = freePort();
   const dir = o.freshDb ? await Deno.makeTempDir({ prefix: "chat-bench-" }) : undefined;
-  const args = ["run", "--allow-all"]; // chat's own permissions do not change its speed
-  if (o.v8Flags) args.push(`--v8-flags=${o.v8Flags}`);
-  args.push(MAIN, "serve", "--host", "127.0.0.1", "--port", String(port), ...(o.args ?? []));
+  const args = [MAIN, "serve", "--host", "127.0.0.1", "--port", String(port), ...(o.args ?? [])];
   if (dir) args.push("--db", `${dir}/chat.db`);
+  return await startDeno(port, args, o.v8Flags, async () => {
+    if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+  });
+}
+
+/** Starts the reference relay with chat's V8 flags (the same runtime settings, no chat). */
+export function startRelay(o: ChatStartOptions = {}): Promise<PeerServer> {
+  const port = freePort();
+  return startDeno(port, [RELAY, String(port)], o.v8Flags);
+}
+
+/** Runs a Deno program listening on `port`; resolves once it accepts connections. */
+async function startDeno(
+  port: number,
+  programArgs: string[],
+  v8Flags: string | undefined,
+  cleanUp = async () => {},
+): Promise<PeerServer> {
+  const args = ["run", "--allow-all"]; // permissions do not change the speed
+  if (v8Flags) args.push(`--v8-flags=${v8Flags}`);
   const child = new Deno.Command(Deno.execPath(), {
-    args,
+    args: [...args, ...programArgs],
     stdin: "null",
     stdout: "null",
     stderr: "inherit",
@@ -67,7 +86,7 @@ export async function startChat(o: ChatStartOptions = {}): Promise<PeerServer> {
   }).spawn();
   const stop = async () => {
     await stopProcess(child);
-    if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await cleanUp();
   };
   try {
     await waitForPort(port, 20_000);
@@ -80,13 +99,14 @@ export async function startChat(o: ChatStartOptions = {}): Promise<PeerServer> {
 
 /** Whether a server can be started here (the peers are Debian packages). */
 export function available(name: ServerName): boolean {
-  return name === "chat" || hasProgram(name);
+  return name === "chat" || name === "relay" || hasProgram(name);
 }
 
 /** Starts one of the compared servers. */
 export function startServer(name: ServerName, chat: ChatStartOptions): Promise<PeerServer> {
   if (name === "ngircd") return startNgircd();
   if (name === "inspircd") return startInspircd();
+  if (name === "relay") return startRelay(chat);
   return startChat(chat);
 }
 

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { runBench } from "../../bench/coordinator.ts";
 import { DEFAULT_OPTIONS } from "../../bench/options.ts";
 import type { BenchResult } from "../../bench/result.ts";
+import { startRelay } from "../../bench/servers.ts";
 import { testServer } from "../helpers/server.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -111,4 +112,29 @@ Deno.test("chat bench (CLI): refuses a non-loopback target without --allow-remot
   assert.equal(stdout, "");
   assert.match(stderr.trim(), /^error: refusing to load 192\.0\.2\.1: not a loopback address/);
   assert.equal(stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("the reference relay of `deno task bench` fans out to its channel only, in order", async () => {
+  const relay = await startRelay();
+  try {
+    const r = await runBench({
+      ...DEFAULT_OPTIONS,
+      port: relay.port,
+      serverPid: relay.pid,
+      clients: 20,
+      senders: 4,
+      messages: 20,
+      channels: 2,
+      window: 4,
+      settleSec: 0,
+      durationLimitSec: 20,
+    });
+    assert.deepEqual(r.problems, []); // would list misrouted, lost or out-of-order messages
+    assert.equal(r.join.joined, 20);
+    assert.equal(r.send.expected, 4 * 20 * 9);
+    assert.equal(r.send.delivered, 4 * 20 * 9);
+    assert.ok(r.server?.rssJoinedKiB !== undefined && r.server.rssJoinedKiB > 0);
+  } finally {
+    await relay.stop();
+  }
 });
