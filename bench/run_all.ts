@@ -436,9 +436,9 @@ async function main(): Promise<void> {
       (o.chatV8Flags ? ` with \`--v8-flags=${o.chatV8Flags}\`` : "") + ".",
       "Deno relay (`bench/reference_relay.ts`, with chat's V8 flags): not a server but a " +
       "ceiling, the least a Deno program does to relay: 001, JOIN answered to the joiner " +
-      "alone (so not run in the join storm E), PONG, PRIVMSG fanned out with one write per " +
-      "client per 1 ms tick; no parsing beyond the command, no state beyond channel " +
-      "membership, no history.",
+      "alone (so not run in the join storm E), PONG, PRIVMSG fanned out over `node:net` " +
+      "sockets with one write per client per 1 ms tick; no parsing beyond the command, no " +
+      "state beyond channel membership, no history.",
       "ngIRCd: `MaxPenaltyTime = 0`, `MaxConnectionsIP = 0`, `MaxJoins = 0`; InspIRCd: a " +
       "`<connect>` class for 127.0.0.0/8 with per-IP limits, `threshold`, `commandrate`, " +
       "`softsendq`, `hardsendq` and `recvq` far above the load, no modules beyond the core " +
