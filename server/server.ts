@@ -19,6 +19,7 @@ import { createServerInfo, type ServerInfo } from "./server_info.ts";
 import { Session, type SessionHost } from "./session.ts";
 import { openSqliteStores, type Stores } from "./store/stores.ts";
 import { startCluster } from "./cluster/start.ts";
+import { foldCase } from "../protocol/casemap.ts";
 
 /** The server clock: the plain-text door opens within this much after its delay. */
 const TICK_MS = 250;
@@ -94,12 +95,22 @@ class Server implements SessionHost, RunningServer {
     this.#tick = setInterval(() => {
       const now = Date.now();
       for (const session of this.#sessions) session.tick(now);
+      this.#maintainHistory();
       if (++this.#ticks % 240 === 0) {
         this.#admission.sweep(now);
         this.info.loginThrottle.sweep(now);
       }
       if (this.#ticks % PRUNE_EVERY_TICKS === 0) this.#prune();
     }, TICK_MS);
+  }
+
+  /** A bounded step of the history deletions channels and accounts that ended asked for. */
+  #maintainHistory(): void {
+    try {
+      this.stores.history.maintain?.();
+    } catch (err) {
+      this.info.log.error(`history: deleting failed: ${(err as Error).message}`);
+    }
   }
 
   /** Applies history retention in the background of the tick. */
@@ -249,6 +260,7 @@ export async function startServer(
     exempt,
   });
   const info = await createServerInfo(config, log);
+  const permanent = new Set(config.permanentChannels.map(foldCase));
   let stores: Stores;
   let hub: Hub | undefined;
   if (config.cluster && !options.stores) {
@@ -258,7 +270,8 @@ export async function startServer(
     hub = node.hub;
   } else {
     try {
-      stores = options.stores ?? openSqliteStores(config.db);
+      stores = options.stores ??
+        openSqliteStores(config.db, { permanent, note: (line) => log.info(line) });
     } catch (err) {
       throw new Error(`cannot open database ${config.db}: ${(err as Error).message}`);
     }
@@ -289,7 +302,7 @@ export async function startServer(
   const server = new Server(
     listener,
     info,
-    hub ?? new LocalHub({ registry: stores.channels }),
+    hub ?? new LocalHub({ registry: stores.channels, history: stores.history, permanent }),
     admission,
     options.commands ?? COMMANDS,
     stores,

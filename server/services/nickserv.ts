@@ -7,6 +7,7 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import type { Context } from "../context.ts";
+import { ownerId } from "../store/conversations.ts";
 import {
   checkPassword,
   logIn,
@@ -102,7 +103,10 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       if (result === "wrong") return say("Wrong password.");
       if (result === "unavailable") return say(UNAVAILABLE);
       const name = user.account;
+      const account = stores.accounts.find(name);
       stores.accounts.dropAccount(name);
+      // its private history goes with it: a new account of that name is someone else
+      if (account) stores.history.forgetOwner(ownerId(account));
       logOut(ctx);
       return say(`Account ${name} dropped.`);
     }

@@ -17,9 +17,8 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { foldCase } from "../../protocol/casemap.ts";
-import { isChannelName } from "../../protocol/names.ts";
 import { msgidTime } from "../msgid.ts";
+import { ownerOf } from "./conversations.ts";
 
 /** One stored PRIVMSG or NOTICE. */
 export interface StoredMessage {
@@ -43,9 +42,18 @@ export type MessageRef = { msgid: string } | { time: number } | "*";
 /** A conversation with its latest message time (CHATHISTORY TARGETS). */
 export interface ConversationSummary {
   conversation: string;
-  /** The channel name, or the other party's nick for private messages. */
+  /** Time of the latest message inside the asked window. */
   latest: number;
+  /** The channel name, or the other party's name for private messages. */
   target: string;
+}
+
+/** The conversations one user may list with CHATHISTORY TARGETS. */
+export interface TargetScope {
+  /** The user's channels: their history keys and the names to show. */
+  channels: { key: string; name: string }[];
+  /** The owner id (conversations.ts) of the user's account, if logged in. */
+  owner: string | undefined;
 }
 
 /** Retention: what pruning removes. */
@@ -56,31 +64,20 @@ export interface RetentionPolicy {
   maxPerConversation: number;
 }
 
-/**
- * The key a message is stored under: the folded channel name, or for private messages the two
- * folded nicks in order, so both sides find the same conversation.
- */
-export function conversationKey(target: string, senderNick: string): string {
-  if (isChannelName(target)) return foldCase(target);
-  const [a, b] = [foldCase(target), foldCase(senderNick)].sort();
-  return `${a} ${b}`;
-}
-
-/** The conversation between a user and a nick or channel, as the user asks for it. */
-export function conversationFor(target: string, viewerNick: string): string {
-  return conversationKey(target, viewerNick);
-}
-
 /** A value now (SQLite) or later (a store across the network, like the cluster's Redis). */
 export type Awaitable<T> = T | Promise<T>;
 
 /**
  * Where history is kept: SQLite for one server, Redis for a cluster. Queries may answer later
- * (Redis); SQLite answers at once, and callers keep that path synchronous.
+ * (Redis); SQLite answers at once, and callers keep that path synchronous. Conversations are
+ * named by the keys of conversations.ts.
  */
 export interface HistoryStore {
-  /** Queues a message; committed at the end of the current task. */
-  append(conversation: string, message: StoredMessage): void;
+  /**
+   * Queues a message; committed at the end of the current task. `label` is the name TARGETS
+   * shows for a private conversation (the other party's nick or account).
+   */
+  append(conversation: string, message: StoredMessage, label?: string): void;
   /** Commits what is queued now. */
   flush(): void;
   latest(conversation: string, after: MessageRef, limit: number): Awaitable<StoredMessage[]>;
@@ -93,8 +90,22 @@ export interface HistoryStore {
     to: MessageRef,
     limit: number,
   ): Awaitable<StoredMessage[]>;
-  /** Conversations with messages between two times, most recent first. */
-  targets(from: number, to: number, limit: number): Awaitable<ConversationSummary[]>;
+  /** The scope's conversations with messages between two times, most recent first. */
+  targets(
+    scope: TargetScope,
+    from: number,
+    to: number,
+    limit: number,
+  ): Awaitable<ConversationSummary[]>;
+  /** Deletes a conversation: a channel's life that ended. Its key is never used again. */
+  forget(conversation: string): void;
+  /** Deletes every private conversation an account (its owner id) kept: a dropped account. */
+  forgetOwner(owner: string): void;
+  /**
+   * Does a bounded step of the deletions `forget` and `forgetOwner` asked for (the server's clock
+   * calls it); absent where they happen at once.
+   */
+  maintain?(): number;
   /** Applies the retention policy; returns how many messages were deleted. */
   prune(policy: RetentionPolicy, now?: number): Awaitable<number>;
   /** Messages stored (for stats and tests). */
@@ -145,6 +156,12 @@ export const CHECKPOINT_ROWS = 50_000;
 /** Rows per multi-row INSERT statement. */
 const INSERT_ROWS = 16;
 
+/** Rows one `maintain` step deletes at most (a few ms of the event loop). */
+export const DELETE_STEP_ROWS = 1000;
+
+/** Private conversations TARGETS looks into, at most (each one index seek). */
+const TARGET_CANDIDATES = 2000;
+
 type SqlValue = string | number | null;
 
 /** Columns bound per inserted row. */
@@ -189,6 +206,16 @@ export class SqliteHistory implements HistoryStore {
   readonly #byMsgid: StatementSync;
   readonly #rangeAsc: StatementSync;
   readonly #rangeDesc: StatementSync;
+  readonly #latestIn: StatementSync;
+  readonly #privateUpsert: StatementSync;
+  readonly #privateOfOwner: StatementSync;
+  readonly #allOfOwner: StatementSync;
+  readonly #deleteSome: StatementSync;
+  readonly #deleteSummary: StatementSync;
+  /** Private conversations appended to since the last commit: owner, label, latest time. */
+  #privateSeen = new Map<string, [string, string, number]>();
+  /** Conversations to delete, a bounded step at a time (`maintain`). */
+  readonly #doomed = new Set<string>();
   #uncheckpointed = 0;
   #quietTimer: ReturnType<typeof setTimeout> | undefined;
   /** False for `:memory:`: there is no WAL to checkpoint. */
@@ -220,10 +247,36 @@ export class SqliteHistory implements HistoryStore {
       AND (time > ? OR (time = ? AND id > ?)) AND (time < ? OR (time = ? AND id < ?))`;
     this.#rangeAsc = db.prepare(`${range} ORDER BY time ASC, id ASC LIMIT ?`);
     this.#rangeDesc = db.prepare(`${range} ORDER BY time DESC, id DESC LIMIT ?`);
+    // one index seek per conversation: TARGETS never scans messages
+    this.#latestIn = db.prepare(
+      `SELECT time FROM messages WHERE conversation = ? AND time > ? AND time < ?
+       ORDER BY time DESC LIMIT 1`,
+    );
+    this.#privateUpsert = db.prepare(
+      `INSERT INTO private_conversations (conversation, owner, target, latest) VALUES (?, ?, ?, ?)
+       ON CONFLICT (conversation) DO UPDATE SET target = excluded.target,
+         latest = MAX(latest, excluded.latest)`,
+    );
+    this.#privateOfOwner = db.prepare(
+      `SELECT conversation, target, latest FROM private_conversations
+       WHERE owner = ? AND latest > ? ORDER BY latest DESC LIMIT ?`,
+    );
+    this.#allOfOwner = db.prepare(
+      `SELECT conversation FROM private_conversations WHERE owner = ?`,
+    );
+    this.#deleteSome = db.prepare(
+      `DELETE FROM messages WHERE id IN
+         (SELECT id FROM messages WHERE conversation = ? LIMIT ?)`,
+    );
+    this.#deleteSummary = db.prepare(`DELETE FROM private_conversations WHERE conversation = ?`);
   }
 
-  append(conversation: string, m: StoredMessage): void {
+  append(conversation: string, m: StoredMessage, label?: string): void {
     this.#empty.delete(conversation);
+    const owner = ownerOf(conversation);
+    if (owner !== undefined) {
+      this.#privateSeen.set(conversation, [owner, label ?? m.target, m.time]);
+    }
     this.#pending.push(
       m.msgid,
       m.time,
@@ -249,6 +302,8 @@ export class SqliteHistory implements HistoryStore {
     if (this.#pending.length === 0) return;
     const values = this.#pending;
     this.#pending = [];
+    const seen = this.#privateSeen;
+    this.#privateSeen = new Map();
     const many = INSERT_ROWS * ROW_VALUES;
     this.#db.exec("BEGIN");
     try {
@@ -258,6 +313,9 @@ export class SqliteHistory implements HistoryStore {
       }
       for (; i < values.length; i += ROW_VALUES) {
         this.#insert.run(...values.slice(i, i + ROW_VALUES));
+      }
+      for (const [conversation, [owner, label, latest]] of seen) {
+        this.#privateUpsert.run(conversation, owner, label, latest);
       }
       this.#db.exec("COMMIT");
     } catch (err) {
@@ -383,14 +441,91 @@ export class SqliteHistory implements HistoryStore {
     return this.#range(conversation, lo, hi, limit, "newest");
   }
 
-  targets(from: number, to: number, limit: number): ConversationSummary[] {
+  targets(scope: TargetScope, from: number, to: number, limit: number): ConversationSummary[] {
     this.flush();
     const [lo, hi] = from <= to ? [from, to] : [to, from];
-    const rows = this.#db.prepare(
-      `SELECT conversation, MAX(time) AS latest, target FROM messages
-       WHERE time > ? AND time < ? GROUP BY conversation ORDER BY latest DESC LIMIT ?`,
-    ).all(lo, hi, limit) as unknown as ConversationSummary[];
-    return rows.map((r) => ({ conversation: r.conversation, latest: r.latest, target: r.target }));
+    const found: ConversationSummary[] = [];
+    const latestIn = (conversation: string, target: string) => {
+      const row = this.#latestIn.get(conversation, lo, hi) as { time: number } | undefined;
+      if (row) found.push({ conversation, latest: row.time, target });
+    };
+    for (const { key, name } of scope.channels) latestIn(key, name);
+    if (scope.owner !== undefined) {
+      const rows = this.#privateOfOwner.all(scope.owner, lo, TARGET_CANDIDATES) as {
+        conversation: string;
+        target: string;
+        latest: number;
+      }[];
+      for (const r of rows) {
+        if (r.latest < hi) {
+          found.push({ conversation: r.conversation, latest: r.latest, target: r.target });
+        } else latestIn(r.conversation, r.target);
+      }
+    }
+    found.sort((a, b) => b.latest - a.latest);
+    return found.slice(0, limit);
+  }
+
+  forget(conversation: string): void {
+    this.#doomed.add(conversation);
+  }
+
+  forgetOwner(owner: string): void {
+    this.flush();
+    const rows = this.#allOfOwner.all(owner) as { conversation: string }[];
+    for (const { conversation } of rows) this.#doomed.add(conversation);
+  }
+
+  /**
+   * Deletes conversations a life, an account or the start-up sweep left behind, a bounded step at
+   * a time (the server's clock calls this); returns how many messages it deleted.
+   */
+  maintain(budget = DELETE_STEP_ROWS): number {
+    let deleted = 0;
+    if (this.#doomed.size === 0) return 0;
+    this.flush(); // a conversation's last queued rows go with it
+    for (const conversation of this.#doomed) {
+      const n = Number(this.#deleteSome.run(conversation, budget - deleted).changes);
+      deleted += n;
+      if (deleted >= budget) break;
+      this.#deleteSummary.run(conversation);
+      this.#doomed.delete(conversation);
+    }
+    return deleted;
+  }
+
+  /** True while deletions wait for `maintain`. */
+  get maintaining(): boolean {
+    return this.#doomed.size > 0;
+  }
+
+  /**
+   * Queues for deletion every conversation `keep` says no longer has an owner: lives of channels
+   * that ended with the last process, private copies of dropped accounts. Walks the distinct
+   * conversations one index seek at a time.
+   */
+  sweep(keep: (conversation: string) => boolean): number {
+    this.flush();
+    const next = this.#db.prepare(
+      `SELECT conversation FROM messages WHERE conversation > ? ORDER BY conversation LIMIT 1`,
+    );
+    let doomed = 0;
+    for (let at = "";;) {
+      const row = next.get(at) as { conversation: string } | undefined;
+      if (!row) break;
+      at = row.conversation;
+      if (!keep(at)) {
+        this.#doomed.add(at);
+        doomed++;
+      }
+    }
+    const summaries = this.#db.prepare(`SELECT conversation FROM private_conversations`).all() as {
+      conversation: string;
+    }[];
+    for (const { conversation } of summaries) {
+      if (!keep(conversation)) this.#doomed.add(conversation);
+    }
+    return doomed;
   }
 
   prune(policy: RetentionPolicy, now = Date.now()): number {

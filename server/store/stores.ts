@@ -6,6 +6,7 @@
 
 import { dirname } from "node:path";
 import { type AccountStore, type ChannelRegistry, SqliteAccounts } from "./accounts.ts";
+import { channelOfKey, isChannelKey, ownerOf } from "./conversations.ts";
 import { openDatabase } from "./database.ts";
 import { type HistoryStore, SqliteHistory } from "./history.ts";
 
@@ -18,12 +19,34 @@ export interface Stores {
   close(): void | Promise<void>;
 }
 
-/** Opens the SQLite stores at `path` (`:memory:` keeps nothing), creating its directory. */
-export function openSqliteStores(path: string): Stores {
+/** What opening the stores needs besides the file. */
+export interface OpenOptions {
+  /** Folded names of the permanent channels, whose history outlives them. */
+  permanent?: ReadonlySet<string>;
+  /** Where migrations and the start-up sweep report what they removed. */
+  note?: (line: string) => void;
+}
+
+/**
+ * Opens the SQLite stores at `path` (`:memory:` keeps nothing), creating its directory. History
+ * nobody may read any more is queued for deletion: the lives of channels that ended with the last
+ * process, channels no longer registered or permanent, private copies of dropped accounts.
+ */
+export function openSqliteStores(path: string, options: OpenOptions = {}): Stores {
   if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
-  const db = openDatabase(path);
+  const note = options.note ?? (() => {});
+  const db = openDatabase(path, note);
   const history = new SqliteHistory(db);
   const accounts = new SqliteAccounts(db);
+  const registered = accounts.channelHistoryKeys();
+  const owners = accounts.ownerIds();
+  const permanent = options.permanent ?? new Set();
+  const swept = history.sweep((key) =>
+    isChannelKey(key)
+      ? registered.has(key) || (key === channelOfKey(key) && permanent.has(key))
+      : owners.has(ownerOf(key)!)
+  );
+  if (swept > 0) note(`history: deleting ${swept} conversations nobody may read any more`);
   return {
     history,
     accounts,
