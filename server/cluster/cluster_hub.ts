@@ -1013,8 +1013,9 @@ export class ClusterHub implements Hub {
       const topic = channelTopic(folded);
       const last = this.#lastSeen.get(topic);
       const from = last ? `(${last}` : `${this.#downSince - 5000}-0`;
+      const key = this.replica.channel(folded)?.historyKey ?? folded;
       const entries = await this.#link.cmd.xrange(
-        `${PREFIX}h:${folded}`,
+        `${PREFIX}h:${key}`,
         from,
         "+",
         "COUNT",

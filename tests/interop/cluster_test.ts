@@ -335,6 +335,9 @@ Deno.test({
       await ann.expectLine((l) => l.includes("registered; you are logged in"));
       await ann.send("JOIN #keep");
       await ann.expect("366");
+      // registered: its history outlives its members (an unregistered channel's ends with it)
+      await ann.send("CS REGISTER #keep");
+      await ann.expectLine((l) => l.includes("#keep is registered to ann"));
       for (let i = 0; i < 5; i++) await ann.send(`PRIVMSG #keep :line ${i}`);
       await ann.send("QUIT");
       await ann.closed();
@@ -402,10 +405,84 @@ Deno.test({
       const r = new Redis({ port: redis.port, host: "127.0.0.1", lazyConnect: true });
       try {
         await r.connect();
-        const stored = new Set(await r.hkeys("chat:hi:#burst"));
+        const settings = JSON.parse((await r.get("chat:ch:#burst"))!);
+        const stored = new Set(await r.hkeys(`chat:hi:${settings.hk}`));
         const missing = echoed.filter((id) => !stored.has(id));
         assert.deepEqual(missing, [], `${missing.length} of ${echoed.length} echoed messages lost`);
         console.log(`kill -9: ${sent + 100} sent, ${echoed.length} echoed, ${stored.size} stored`);
+      } finally {
+        r.disconnect();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "cluster: history belongs to accounts and to a channel's life, on every node" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (redis, [a, b], clients) => {
+      const caps = ["batch", "server-time", "message-tags", "draft/chathistory"];
+      const latest = async (c: TestClient, target: string) => {
+        await c.send(`CHATHISTORY LATEST ${target} * 10`);
+        const id = (await c.expect("BATCH")).params[0].slice(1);
+        const found: string[] = [];
+        for (;;) {
+          const m = await c.expect((m) => m.tags?.batch === id || m.command === "BATCH");
+          if (m.command === "BATCH") return found;
+          found.push(m.params[1]);
+        }
+      };
+      const ann = await client(clients, a.port, "ann", caps);
+      await ann.send("NS REGISTER wonderland");
+      await ann.expectLine((l) => l.includes("registered; you are logged in"));
+      const ben = await client(clients, b.port, "ben", caps);
+      // node A learns of ben through Redis a moment after ben's welcome
+      for (let tries = 0;; tries++) {
+        await ann.send("ISON ben");
+        if ((await ann.expect("303")).params[1] === "ben") break;
+        assert.ok(tries < 100, "node A never saw ben");
+      }
+      await ann.send("PRIVMSG ben :for ben only");
+      await ben.expect((m) => m.command === "PRIVMSG" && m.params[1] === "for ben only");
+      await ann.send("JOIN #secret");
+      await ann.expect("366");
+      await ann.send("MODE #secret +s");
+      await ann.send("PRIVMSG #secret :the plan");
+      assert.deepEqual(await latest(ann, "#secret"), ["the plan"]);
+      assert.deepEqual(await latest(ann, "ben"), ["for ben only"]);
+      await ann.send("QUIT");
+      await ann.closed();
+
+      // someone else takes the nick on the other node: nothing of ann's
+      const mallory = await client(clients, b.port, "ann", caps);
+      assert.deepEqual(await latest(mallory, "ben"), []);
+      await mallory.send("JOIN #secret");
+      await mallory.expect("366");
+      assert.deepEqual(await latest(mallory, "#secret"), [], "a new #secret starts empty");
+      const from = new Date(Date.now() - 60_000).toISOString();
+      const to = new Date(Date.now() + 60_000).toISOString();
+      await mallory.send(`CHATHISTORY TARGETS timestamp=${from} timestamp=${to} 10`);
+      await mallory.expect("BATCH");
+      const listed = await mallory.expect((m) =>
+        m.command === "CHATHISTORY" || m.command === "BATCH"
+      );
+      assert.equal(listed.command, "BATCH", `nothing listed, got ${listed.params}`);
+
+      // the owner, logged in on node B, reads her private history
+      const back = await client(clients, b.port, "ann2", caps);
+      await back.send("NS IDENTIFY ann wonderland");
+      await back.expectLine((l) => l.includes("You are now logged in as ann"));
+      assert.deepEqual(await latest(back, "ben"), ["for ben only"]);
+
+      // the ended #secret's stream is gone from Redis
+      const { Redis } = await import("ioredis");
+      const r = new Redis({ port: redis.port, host: "127.0.0.1", lazyConnect: true });
+      try {
+        await r.connect();
+        const streams = await r.keys("chat:h:#secret *");
+        const live = JSON.parse((await r.get("chat:ch:#secret"))!).hk;
+        assert.deepEqual(streams.filter((k) => k !== `chat:h:${live}`), []);
       } finally {
         r.disconnect();
       }
