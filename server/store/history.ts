@@ -156,8 +156,16 @@ export const CHECKPOINT_ROWS = 50_000;
 /** Rows per multi-row INSERT statement. */
 const INSERT_ROWS = 16;
 
-/** Rows one `maintain` step deletes at most (a few ms of the event loop). */
-export const DELETE_STEP_ROWS = 1000;
+/** How long one `maintain` step may delete for: a few ms of the event loop. */
+export const DELETE_STEP_MS = 3;
+/** Rows deleted per statement inside a step. */
+const DELETE_CHUNK_ROWS = 32;
+/**
+ * A deleted row counts as this many inserted ones toward a checkpoint: deletions touch pages all
+ * over the file, and a checkpoint's cost is the pages it copies (50,000 scattered deletions made
+ * a 380 ms checkpoint; 2,000 make one of a few ms).
+ */
+const DELETE_WEIGHT = 25;
 
 /** Private conversations TARGETS looks into, at most (each one index seek). */
 const TARGET_CANDIDATES = 2000;
@@ -214,6 +222,7 @@ export class SqliteHistory implements HistoryStore {
   readonly #deleteSummary: StatementSync;
   /** Private conversations appended to since the last commit: owner, label, latest time. */
   #privateSeen = new Map<string, [string, string, number]>();
+  #pruning: Promise<number> | undefined;
   /** Conversations to delete, a bounded step at a time (`maintain`). */
   readonly #doomed = new Set<string>();
   #uncheckpointed = 0;
@@ -322,8 +331,13 @@ export class SqliteHistory implements HistoryStore {
       this.#db.exec("ROLLBACK");
       throw err;
     }
-    if (!this.#wal) return;
-    this.#uncheckpointed += values.length / ROW_VALUES;
+    this.#committed(values.length / ROW_VALUES);
+  }
+
+  /** Counts rows written (inserted or deleted) toward the next checkpoint (see module doc). */
+  #committed(rows: number): void {
+    if (!this.#wal || rows === 0) return;
+    this.#uncheckpointed += rows;
     if (this.#uncheckpointed >= CHECKPOINT_ROWS) {
       this.checkpoint();
     } else {
@@ -477,20 +491,30 @@ export class SqliteHistory implements HistoryStore {
   }
 
   /**
-   * Deletes conversations a life, an account or the start-up sweep left behind, a bounded step at
-   * a time (the server's clock calls this); returns how many messages it deleted.
+   * Deletes conversations a life, an account or the start-up sweep left behind, in small chunks
+   * for at most `budgetMs` (the server's clock calls this); returns how many messages it deleted.
+   * A conversation's rows are spread over the file, so a row costs up to ~60 µs to delete.
    */
-  maintain(budget = DELETE_STEP_ROWS): number {
-    let deleted = 0;
+  maintain(budgetMs = DELETE_STEP_MS): number {
     if (this.#doomed.size === 0) return 0;
+    const started = performance.now();
+    let deleted = 0;
     this.flush(); // a conversation's last queued rows go with it
     for (const conversation of this.#doomed) {
-      const n = Number(this.#deleteSome.run(conversation, budget - deleted).changes);
-      deleted += n;
-      if (deleted >= budget) break;
+      for (;;) {
+        const n = Number(this.#deleteSome.run(conversation, DELETE_CHUNK_ROWS).changes);
+        deleted += n;
+        if (n < DELETE_CHUNK_ROWS) break;
+        if (performance.now() - started >= budgetMs) {
+          this.#committed(deleted * DELETE_WEIGHT);
+          return deleted;
+        }
+      }
       this.#deleteSummary.run(conversation);
       this.#doomed.delete(conversation);
+      if (performance.now() - started >= budgetMs) break;
     }
+    this.#committed(deleted * DELETE_WEIGHT);
     return deleted;
   }
 
@@ -528,24 +552,64 @@ export class SqliteHistory implements HistoryStore {
     return doomed;
   }
 
-  prune(policy: RetentionPolicy, now = Date.now()): number {
+  /**
+   * Applies the retention policy in slices of at most DELETE_STEP_MS, yielding the event loop
+   * between them (a pass over a million messages never holds it for long); one pass at a time.
+   */
+  prune(policy: RetentionPolicy, now = Date.now()): Promise<number> {
+    this.#pruning ??= this.#prune(policy, now).finally(() => this.#pruning = undefined);
+    return this.#pruning;
+  }
+
+  async #prune(policy: RetentionPolicy, now: number): Promise<number> {
     this.flush();
     let deleted = 0;
+    let slice = performance.now();
+    const pause = async () => {
+      if (performance.now() - slice < DELETE_STEP_MS) return;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      slice = performance.now();
+    };
+    /** Runs a chunked DELETE until it deletes less than a chunk. */
+    const drain = async (chunk: () => number) => {
+      for (;;) {
+        const n = chunk();
+        deleted += n;
+        this.#committed(n * DELETE_WEIGHT);
+        if (n < DELETE_CHUNK_ROWS) return;
+        await pause();
+      }
+    };
     if (policy.maxAgeMs > 0) {
-      deleted += Number(
-        this.#db.prepare(`DELETE FROM messages WHERE time < ?`).run(now - policy.maxAgeMs).changes,
+      const older = this.#db.prepare(
+        `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE time < ? LIMIT ?)`,
       );
+      await drain(() => Number(older.run(now - policy.maxAgeMs, DELETE_CHUNK_ROWS).changes));
     }
     if (policy.maxPerConversation > 0) {
-      const crowded = this.#db.prepare(
-        `SELECT conversation FROM messages GROUP BY conversation HAVING COUNT(*) > ?`,
-      ).all(policy.maxPerConversation) as { conversation: string }[];
+      const next = this.#db.prepare(
+        `SELECT conversation FROM messages WHERE conversation > ? ORDER BY conversation LIMIT 1`,
+      );
+      // the newest message that goes: the first one past the limit, newest first
+      const edge = this.#db.prepare(
+        `SELECT time, id FROM messages WHERE conversation = ? ORDER BY time DESC, id DESC
+         LIMIT 1 OFFSET ?`,
+      );
       const trim = this.#db.prepare(
         `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE conversation = ?
-         ORDER BY time DESC, id DESC LIMIT -1 OFFSET ?)`,
+         AND (time < ? OR (time = ? AND id <= ?)) LIMIT ?)`,
       );
-      for (const { conversation } of crowded) {
-        deleted += Number(trim.run(conversation, policy.maxPerConversation).changes);
+      for (let at = "";;) {
+        const row = next.get(at) as { conversation: string } | undefined;
+        if (!row) break;
+        at = row.conversation;
+        const last = edge.get(at, policy.maxPerConversation) as Position | undefined;
+        if (last) {
+          await drain(() =>
+            Number(trim.run(at, last.time, last.time, last.id, DELETE_CHUNK_ROWS).changes)
+          );
+        }
+        await pause();
       }
     }
     return deleted;
