@@ -98,7 +98,7 @@ class Server implements SessionHost, RunningServer {
       this.#maintainHistory();
       if (++this.#ticks % 240 === 0) {
         this.#admission.sweep(now);
-        this.info.loginThrottle.sweep(now);
+        this.info.authThrottle.sweep(now);
       }
       if (this.#ticks % PRUNE_EVERY_TICKS === 0) this.#prune();
     }, TICK_MS);

@@ -377,6 +377,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "cluster: account registration is throttled per address on a node" + why,
+  ignore,
+  async fn() {
+    await withCluster(1, ["--exempt", "none"], async (_redis, [a], clients) => {
+      for (let i = 0; i < 3; i++) {
+        const c = await client(clients, a.port, `reg${i}`);
+        await c.send(i % 2 ? "NS REGISTER password1" : "REGISTER * * password1");
+        await c.expect("900");
+      }
+      const fourth = await client(clients, a.port, "reg3");
+      await fourth.send("REGISTER * * password1");
+      const fail = await fourth.expect("FAIL");
+      assert.deepEqual(fail.params.slice(0, 3), ["REGISTER", "TEMPORARILY_UNAVAILABLE", "reg3"]);
+      await fourth.send("NS REGISTER password1");
+      await fourth.expectLine((l) => l.includes("Too many accounts registered from your address"));
+      await fourth.send("NS INFO reg3");
+      await fourth.expectLine((l) => l.includes("reg3 is not registered"));
+      await fourth.send("NS INFO reg2");
+      await fourth.expectLine((l) => l.includes("reg2: registered"));
+    });
+  },
+});
+
+Deno.test({
   name: "cluster: kill -9 mid-burst: every message whose echo came back is in Redis history" + why,
   ignore,
   async fn() {
