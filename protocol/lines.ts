@@ -19,14 +19,25 @@ export interface LineLimits {
 /** The limits a server applies to what clients send. */
 export const CLIENT_LINE_LIMITS: LineLimits = { maxTagBytes: 4096, maxBodyBytes: 510 };
 
-/** The limits a client applies to what servers send (IRCv3 allows 8191 bytes of tags). */
-export const SERVER_LINE_LIMITS: LineLimits = { maxTagBytes: 8191, maxBodyBytes: 510 };
+/**
+ * The limits a client applies to what servers send: IRCv3 allows 8191 bytes of tags, and the body
+ * is accepted up to 8 KiB, far past RFC 1459's 510, because real servers send longer lines and a
+ * client that drops them lets a sender hide text from its users.
+ */
+export const SERVER_LINE_LIMITS: LineLimits = { maxTagBytes: 8191, maxBodyBytes: 8192 };
 
 const LF = 10, CR = 13, AT = 64, SPACE = 32;
 /** Shared: lines are decoded whole (never streaming), so one decoder serves every connection. */
 const decoder = new TextDecoder();
+// A CR or NUL inside a line is no terminator (a peer could otherwise smuggle a second line past
+// anyone who splits at LF, as this framer does): it is removed, and the line stays one line.
+const INNER_CONTROL = /[\r\0]/;
+const INNER_CONTROLS = /[\r\0]/g;
 
-/** Receives framed lines; `tooLong` is called once per over-long line, which is dropped. */
+/**
+ * Receives framed lines, never holding CR, LF or NUL; `tooLong` is called once per over-long
+ * line, which is dropped.
+ */
 export interface LineHandler {
   line(text: string): void;
   tooLong(): void;
@@ -83,8 +94,12 @@ export class LineFramer {
     if (end > 0 && bytes[end - 1] === CR) end--;
     if (end === 0) return;
     bytes = bytes.subarray(0, end);
-    if (exceedsLimits(bytes, this.#limits)) handler.tooLong();
-    else handler.line(decoder.decode(bytes));
+    if (exceedsLimits(bytes, this.#limits)) {
+      handler.tooLong();
+      return;
+    }
+    const text = decoder.decode(bytes);
+    handler.line(INNER_CONTROL.test(text) ? text.replace(INNER_CONTROLS, "") : text);
   }
 }
 
