@@ -98,8 +98,12 @@ export class LineFramer {
       handler.tooLong();
       return;
     }
-    const text = decoder.decode(bytes);
-    handler.line(INNER_CONTROL.test(text) ? text.replace(INNER_CONTROLS, "") : text);
+    let text = decoder.decode(bytes);
+    if (INNER_CONTROL.test(text)) {
+      text = text.replace(INNER_CONTROLS, "");
+      if (text === "") return;
+    }
+    handler.line(text);
   }
 }
 

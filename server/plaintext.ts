@@ -142,7 +142,7 @@ export class PlainTextView {
     switch (m.command) {
       case "PRIVMSG":
       case "NOTICE": {
-        const [target, text = ""] = p;
+        const [target = "", text = ""] = p;
         const where = isChannelName(target) && !sameName(target, this.current ?? "")
           ? `${target} `
           : "";
@@ -165,7 +165,7 @@ export class PlainTextView {
         return [`* ${nick} left ${p[0]}${p[1] ? ` (${p[1]})` : ""}`];
       case "KICK": {
         const why = p[2] ? ` (${p[2]})` : "";
-        if (sameName(p[1], me.nick)) {
+        if (sameName(p[1] ?? "", me.nick)) {
           return this.#left(p[0], me, `* You were kicked from ${p[0]} by ${nick}${why}`);
         }
         return [`* ${p[1]} was kicked from ${p[0]} by ${nick}${why}`];
@@ -174,7 +174,7 @@ export class PlainTextView {
         return [`* ${nick} quit${p[0] ? ` (${p[0]})` : ""}`];
       case "NICK": // the user's own nick has already changed when this renders
         return [
-          sameName(p[0], me.nick)
+          sameName(p[0] ?? "", me.nick)
             ? `* You are now known as ${p[0]}`
             : `* ${nick} is now known as ${p[0]}`,
         ];
