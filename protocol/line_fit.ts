@@ -20,8 +20,11 @@ const MAX_LINE_TEXT = MAX_LINE_BYTES - 2;
 
 const CTCP_DELIMITER = "\x01";
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Bytes `text` takes in UTF-8, without encoding it. */
 export function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length; // a native scan: most chat text is ASCII
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -66,14 +69,18 @@ export function fitMessage(m: Message): Message {
   const params = m.params;
   const last = params.length - 1;
   if (last < 0 || last < textFrom(m.command) || m.command === "CAP") return m;
-  // Cheap bound first: no UTF-16 unit takes more than 3 bytes, so short lines return at once.
+  // Cheap bounds first (no UTF-16 unit takes more than 3 bytes, and the `_` the serializer may
+  // add to a bad middle parameter is covered by the 2 per parameter): short lines return at once,
+  // and a long text is measured alone before the whole line is.
+  const text = params[last];
   let units = (m.source?.length ?? 0) + m.command.length + 2 * params.length + 2;
-  for (let i = 0; i <= last; i++) units += params[i].length;
-  if (units * 3 <= MAX_LINE_TEXT) return m;
+  for (let i = 0; i < last; i++) units += params[i].length;
+  if ((units + text.length) * 3 <= MAX_LINE_TEXT) return m;
+  const textBytes = utf8Length(text);
+  if (units * 3 + textBytes <= MAX_LINE_TEXT) return m;
   const excess = utf8Length(serializeMessage(m, {})) - MAX_LINE_TEXT;
   if (excess <= 0) return m;
-  const text = params[last];
-  const room = utf8Length(text) - excess;
+  const room = textBytes - excess;
   const ctcp = text.length > 1 && text[0] === CTCP_DELIMITER && text.endsWith(CTCP_DELIMITER);
   const cut = ctcp
     ? truncateUtf8(text.slice(0, -1), room - 1) + CTCP_DELIMITER
