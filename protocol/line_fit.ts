@@ -20,7 +20,7 @@ const MAX_LINE_TEXT = MAX_LINE_BYTES - 2;
 
 const CTCP_DELIMITER = "\x01";
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Bytes `text` takes in UTF-8, without encoding it. */
 export function utf8Length(text: string): number {

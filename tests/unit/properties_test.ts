@@ -29,7 +29,6 @@ import { User } from "../../server/state/user.ts";
 const RUNS = Number(Deno.env.get("PROPERTY_RUNS") ?? 1000);
 const enc = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
-// deno-lint-ignore no-control-regex
 const LINE_BREAKERS = /[\r\n\0]/;
 // What may never reach a terminal: C0 (tab included: it becomes a space), DEL, C1, bidi controls.
 // deno-lint-ignore no-control-regex
