@@ -2,8 +2,8 @@
  * Splitting a byte stream into IRC lines, in place, with the protocol's length limits.
  *
  * The reader hands each chunk it reads into a reused buffer; complete lines are decoded straight
- * out of that buffer and only an unfinished tail is copied. Invalid UTF-8 is replaced with
- * U+FFFD (the documented policy) so bad bytes never crash anything.
+ * out of that buffer and only an unfinished tail is copied. Invalid UTF-8, and CR or NUL inside a
+ * line, are replaced with U+FFFD (the documented policy) so bad bytes never crash anything.
  *
  * @module
  */
@@ -29,8 +29,10 @@ export const SERVER_LINE_LIMITS: LineLimits = { maxTagBytes: 8191, maxBodyBytes:
 const LF = 10, CR = 13, AT = 64, SPACE = 32;
 /** Shared: lines are decoded whole (never streaming), so one decoder serves every connection. */
 const decoder = new TextDecoder();
-// A CR or NUL inside a line is no terminator (a peer could otherwise smuggle a second line past
-// anyone who splits at LF, as this framer does): it is removed, and the line stays one line.
+// A CR or NUL inside a line is no terminator, and no character a line may hold (a peer could
+// otherwise smuggle a second line past anyone who splits at LF, as this framer does): it becomes
+// U+FFFD, as bytes that are not UTF-8 do, so the line stays one line and validators (nicks, tag
+// names, channel names) still see that something was there.
 const INNER_CONTROL = /[\r\0]/;
 const INNER_CONTROLS = /[\r\0]/g;
 
@@ -98,12 +100,8 @@ export class LineFramer {
       handler.tooLong();
       return;
     }
-    let text = decoder.decode(bytes);
-    if (INNER_CONTROL.test(text)) {
-      text = text.replace(INNER_CONTROLS, "");
-      if (text === "") return;
-    }
-    handler.line(text);
+    const text = decoder.decode(bytes);
+    handler.line(INNER_CONTROL.test(text) ? text.replace(INNER_CONTROLS, "\ufffd") : text);
   }
 }
 

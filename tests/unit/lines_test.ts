@@ -78,11 +78,15 @@ Deno.test("invalid UTF-8 is replaced, never thrown", () => {
   assert.deepEqual(c.got, ["P\ufffd\ufffd\ufffd"]);
 });
 
-Deno.test("a CR or NUL inside a line is removed: the line stays one line", () => {
+Deno.test("a CR or NUL inside a line becomes U+FFFD: the line stays one line", () => {
   const f = new LineFramer(CLIENT_LINE_LIMITS);
   const c = collect();
-  f.push(enc.encode("@+x\rQUIT;+y=1 PRIVMSG #t :t1\r\nPRIVMSG #t :a\0b\r\r\n"), c.handler);
-  assert.deepEqual(c.got, ["@+xQUIT;+y=1 PRIVMSG #t :t1", "PRIVMSG #t :ab"]);
+  f.push(enc.encode("@+x\rQUIT;+y=1 PRIVMSG #t :t1\r\nPRIVMSG #t :a\0b\r\r\n\0\n"), c.handler);
+  assert.deepEqual(c.got, [
+    "@+x\ufffdQUIT;+y=1 PRIVMSG #t :t1",
+    "PRIVMSG #t :a\ufffdb\ufffd",
+    "\ufffd",
+  ]);
 });
 
 Deno.test("a client accepts what real servers send: 8 KiB bodies, 8191 bytes of tags", () => {

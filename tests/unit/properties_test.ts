@@ -199,8 +199,7 @@ function model(stream: Uint8Array, limits: LineLimits): { lines: string[]; tooLo
       tooLong++;
       continue;
     }
-    const text = new TextDecoder().decode(line).replace(/[\r\0]/g, "");
-    if (text !== "") lines.push(text);
+    lines.push(new TextDecoder().decode(line).replace(/[\r\0]/g, "\ufffd"));
   }
   return { lines, tooLong };
 }
