@@ -100,9 +100,17 @@ export class LineFramer {
       handler.tooLong();
       return;
     }
-    const text = decoder.decode(bytes);
-    handler.line(INNER_CONTROL.test(text) ? text.replace(INNER_CONTROLS, "\ufffd") : text);
+    handler.line(decodeLine(bytes));
   }
+}
+
+/**
+ * One line's bytes (without CR/LF) as text: invalid UTF-8, and a CR or NUL inside, become U+FFFD.
+ * The one rule for every transport's lines (this framer, WebSocket messages).
+ */
+export function decodeLine(bytes: Uint8Array): string {
+  const text = decoder.decode(bytes);
+  return INNER_CONTROL.test(text) ? text.replace(INNER_CONTROLS, "\ufffd") : text;
 }
 
 /** True when a line (without CR/LF) breaks the tag or body limit. */
