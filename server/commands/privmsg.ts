@@ -36,7 +36,10 @@ function statusTarget(target: string): { status?: number; name: string } {
   return { name: target };
 }
 
-/** Stores a delivered PRIVMSG/NOTICE (before it is sent: see store/history.ts). */
+/**
+ * Stores a delivered PRIVMSG/NOTICE (before it is sent: see store/history.ts). The text is the
+ * Outgoing's, shortened to fit the line, so a replay shows exactly what was relayed.
+ */
 function remember(ctx: Context, out: Outgoing, conversation: string, label?: string): void {
   const m = out.message;
   ctx.stores.history.append(conversation, {
@@ -142,7 +145,7 @@ function deliver(
     }
     if (echo && (!onlyTagged || user.caps.has(onlyTagged))) user.send(out);
     if (server.logMessages && !isTagmsg) {
-      server.log.info(`${command} ${user.nick} -> ${target}: ${text}`);
+      server.log.info(`${command} ${user.nick} -> ${target}: ${out.message.params[1]}`);
     }
   }
   return serviceCall;

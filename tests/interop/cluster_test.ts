@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { type Message, parseMessage } from "../../protocol/message.ts";
 import { TestClient } from "../helpers/irc_client.ts";
 import { ChatProcess } from "../helpers/process.ts";
+import { RawClient, type RawLine } from "../helpers/raw_client.ts";
 import { HAVE_REDIS, TestRedis } from "../helpers/redis.ts";
 
 const ignore = !HAVE_REDIS;
@@ -509,6 +510,65 @@ Deno.test({
         assert.deepEqual(streams.filter((k) => k !== `chat:h:${live}`), []);
       } finally {
         r.disconnect();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "cluster: what a node receives from Redis is held to the line rules (512 bytes, tags, CR/LF/NUL)" +
+    why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (redis, [a, b], clients) => {
+      const nick = "s" + "x".repeat(29);
+      const sender = await client(clients, a.port, nick, ["message-tags"]);
+      const reader = await RawClient.register(b.port, "reader", { caps: ["message-tags"] });
+      try {
+        await joinAll([sender], "#c");
+        await reader.send("JOIN #c");
+        await reader.expect((l) => / 366 /.test(l.text));
+        await sender.until(() => sender.lines.some((l) => l.startsWith(":reader!")), "reader");
+        const fits = (l: RawLine) => {
+          const start = l.bytes[0] === 64 ? l.bytes.indexOf(32) + 1 : 0;
+          return l.bytes.length - start + 1 <= 512;
+        };
+        const clean = (l: RawLine) => !l.bytes.subarray(0, -1).some((x) => x === 13 || x === 0);
+
+        // through the other node: the sender's node fits the text before it publishes
+        await sender.sendRaw(
+          new TextEncoder().encode(`@+x\rQUIT;+y=1 PRIVMSG #c :${"é".repeat(249)}\r\n`),
+        );
+        const relayed = await reader.expect((l) => / PRIVMSG #c :é/.test(l.text));
+        assert.ok(fits(relayed), `${relayed.bytes.length} bytes`);
+        assert.ok(clean(relayed), JSON.stringify(relayed.text));
+
+        // published straight into Redis, as a bad or old node could: the receiver fits it too
+        const wire = {
+          t: "msg",
+          id: "forged1",
+          cmd: "PRIVMSG",
+          p: ["#c", "\ufffd".repeat(400) + "\r\nQUIT :x"],
+          src: `evil\r\n!${"u".repeat(30)}@host`,
+          tm: Date.now(),
+          tg: { msgid: "forged1", "+x\rQUIT": "1", "": "2", "+ok": "a\0b" },
+          u: "",
+        };
+        const { Redis } = await import("ioredis");
+        const r = new Redis({ port: redis.port, host: "127.0.0.1", lazyConnect: true });
+        try {
+          await r.connect();
+          await r.publish("chat:c:#c", `0-1\n${JSON.stringify(wire)}`);
+        } finally {
+          r.disconnect();
+        }
+        const forged = await reader.expect((l) => / PRIVMSG #c :\ufffd/.test(l.text));
+        assert.ok(fits(forged), `${forged.bytes.length} bytes`);
+        assert.ok(clean(forged), JSON.stringify(forged.text));
+        assert.match(forged.text, /^@msgid=forged1;\+ok=ab :evil__!u+@host PRIVMSG #c :\ufffd+\r$/);
+      } finally {
+        await reader.close();
       }
     });
   },
