@@ -551,6 +551,7 @@ export class Replica {
       limit: channel.limit,
       bans: [...channel.bans],
       created: channel.created,
+      historyKey: channel.historyKey,
     });
   }
 
