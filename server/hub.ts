@@ -89,9 +89,17 @@ export interface Hub {
   part(user: User, channel: Channel, reason: string | undefined): void;
   kick(by: User, channel: Channel, target: User, reason: string): void;
   setTopic(by: User, channel: Channel, text: string): void;
-  /** Applies mode changes already checked by the handler and broadcasts those that took effect. */
-  changeModes(by: User, channel: Channel, changes: ModeChange[]): void;
-  invite(by: User, channel: Channel, target: User): void;
+  /**
+   * Applies mode changes already checked by the handler and broadcasts those that took effect;
+   * resolves once the channel handlers read has them, so the user's next MODE is checked against
+   * them (the ban-list limit).
+   */
+  changeModes(by: User, channel: Channel, changes: ModeChange[]): Promise<void>;
+  /**
+   * Sends an INVITE to `target` (invite-notify members see it). When it `admits` (an op's invite)
+   * the target may then join past +i, +l and +b; otherwise it only tells them.
+   */
+  invite(by: User, channel: Channel, target: User, admits: boolean): void;
   /** Sets or clears away; `away-notify` neighbours are told. */
   setAway(user: User, message: string | undefined): void;
   /** Changes the realname; `setname` neighbours are told. */

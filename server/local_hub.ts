@@ -174,21 +174,23 @@ export class LocalHub implements Hub {
     this.#persist(channel);
   }
 
-  changeModes(by: User, channel: Channel, changes: ModeChange[]): void {
+  changeModes(by: User, channel: Channel, changes: ModeChange[]): Promise<void> {
     const now = this.#now();
     const applied = changes.filter((c) => {
       const member = c.mode === "o" || c.mode === "v" ? this.findUser(c.param!) : undefined;
       if (member) c.param = member.nick;
       return applyModeChange(channel, c, by.source, member, now);
     });
-    if (applied.length === 0) return;
-    const params = [channel.name, ...formatModeChanges(applied)];
-    this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), now));
-    this.#persist(channel);
+    if (applied.length > 0) {
+      const params = [channel.name, ...formatModeChanges(applied)];
+      this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), now));
+      this.#persist(channel);
+    }
+    return Promise.resolve();
   }
 
-  invite(by: User, channel: Channel, target: User): void {
-    channel.invited.add(target.folded);
+  invite(by: User, channel: Channel, target: User, admits: boolean): void {
+    if (admits) channel.invited.add(target.folded);
     const out = new Outgoing(msg("INVITE", [target.nick, channel.name], by.source), this.#now());
     target.send(out);
     this.toChannel(channel, out, { except: by, cap: "invite-notify" });

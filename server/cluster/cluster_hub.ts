@@ -57,6 +57,8 @@ export interface ClusterHubOptions {
   holdMs: number;
   /** History kept per conversation (0: no limit). */
   maxPerConversation: number;
+  /** Bans per channel (MAXLIST): Redis refuses more, whichever node asks. */
+  maxBans: number;
   log: Logger;
 }
 
@@ -458,7 +460,7 @@ export class ClusterHub implements Hub {
     );
   }
 
-  changeModes(by: User, channel: Channel, changes: ModeChange[]): void {
+  async changeModes(by: User, channel: Channel, changes: ModeChange[]): Promise<void> {
     const list: AppliedMode[] = [];
     for (const c of changes) {
       if (c.mode === "o" || c.mode === "v") {
@@ -476,14 +478,16 @@ export class ClusterHub implements Hub {
       }
     }
     if (list.length === 0) return;
-    this.#op(
+    const r = await this.#op(
       "mode",
-      [channel.folded, by.source, Date.now(), JSON.stringify(list), this.node],
+      [channel.folded, by.source, Date.now(), JSON.stringify(list), this.node, this.#o.maxBans],
       () => this.#unavailable(by, `change the modes of ${channel.name}`),
     );
+    // the next MODE of this user is checked against these changes (the ban-list limit)
+    if (r.ok && (r.value as number) > 0) await this.#applied(r.value as number);
   }
 
-  invite(by: User, channel: Channel, target: User): void {
+  invite(by: User, channel: Channel, target: User, admits: boolean): void {
     const uid = this.#uidOf(target);
     if (!uid) return;
     this.#op(
@@ -496,6 +500,7 @@ export class ClusterHub implements Hub {
         this.#uidOf(by) ?? "",
         this.node,
         Date.now(),
+        admits ? "1" : "0",
       ],
       () => this.#unavailable(by, `invite ${target.nick}`),
     );

@@ -79,7 +79,16 @@ export type ClusterEvent =
   | Base & { t: "kick"; by: string; u: string; c: string; r: string; tm: number }
   | Base & { t: "topic"; c: string; topic?: Topic; by: string; tm: number }
   | Base & { t: "mode"; c: string; by: string; tm: number; ch: AppliedMode[] }
-  | Base & { t: "invite"; c: string; by: string; byu: string; u: string; tm: number }
+  | Base & {
+    t: "invite";
+    c: string;
+    by: string;
+    byu: string;
+    u: string;
+    tm: number;
+    /** An op's invite: the target may join past +i +l +b. */
+    ad?: boolean;
+  }
   | Base & { t: "founder"; c: string; f?: string }
   | Base & { t: "wallops"; by: string; text: string }
   | Base & { t: "acct"; name: string; created: number }

@@ -363,7 +363,7 @@ export class Replica {
         const channel = this.#channels.get(e.c);
         const target = this.#users.get(e.u);
         if (!channel || !target) return;
-        channel.invited.add(target.folded);
+        if (e.ad === true) channel.invited.add(target.folded);
         const out = new Outgoing(msg("INVITE", [target.nick, channel.name], e.by), e.tm);
         if (this.#local.has(target)) target.send(out);
         const by = this.#users.get(e.byu);

@@ -208,9 +208,13 @@ else
 end
 saveSettings(ARGV[1], st)
 return emit({t = 'topic', n = ARGV[5], c = ARGV[1], topic = st.topic, by = ARGV[3], tm = at})`,
-  /** ARGV: folded channel, by (source), now, changes JSON [{a, m, p, u}], node. */
+  /**
+   * ARGV: folded channel, by (source), now, changes JSON [{a, m, p, u}], node, max bans. The
+   * handler keeps the ban list within the limit; this holds it there when nodes race.
+   */
   mode: `
 local c = ARGV[1]
+local maxBans = tonumber(ARGV[6])
 local st = getSettings(c)
 if not st then return -1 end
 local now = tonumber(ARGV[3])
@@ -236,7 +240,7 @@ for _, ch in ipairs(cjson.decode(ARGV[4])) do
     local bans = st.bans or {}
     local idx = nil
     for i, b in ipairs(bans) do if b.mask == ch.p then idx = i end end
-    if ch.a and not idx then
+    if ch.a and not idx and #bans < maxBans then
       table.insert(bans, {mask = ch.p, setBy = ARGV[2], setAt = now})
       ok = true
     end
@@ -263,18 +267,24 @@ if #applied == 0 then return -2 end
 st.modes = modes
 saveSettings(c, st)
 return emit({t = 'mode', n = ARGV[5], c = c, by = ARGV[2], tm = now, ch = applied})`,
-  /** ARGV: folded channel, folded target nick, target uid, by (source), by uid, node, now. */
+  /**
+   * ARGV: folded channel, folded target nick, target uid, by (source), by uid, node, now, admits
+   * ('1': an op's invite, which lets the target past +i +l +b; else it only tells them).
+   */
   invite: `
 local st = getSettings(ARGV[1])
 if not st then return -1 end
-local inv = st.invited or {}
-local found = false
-for _, x in ipairs(inv) do if x == ARGV[2] then found = true end end
-if not found then table.insert(inv, ARGV[2]) end
-st.invited = inv
-redis.call('SET', P .. 'ch:' .. ARGV[1], cjson.encode(st))
+local admits = ARGV[8] == '1'
+if admits then
+  local inv = st.invited or {}
+  local found = false
+  for _, x in ipairs(inv) do if x == ARGV[2] then found = true end end
+  if not found then table.insert(inv, ARGV[2]) end
+  st.invited = inv
+  redis.call('SET', P .. 'ch:' .. ARGV[1], cjson.encode(st))
+end
 return emit({t = 'invite', n = ARGV[6], c = ARGV[1], by = ARGV[4], byu = ARGV[5], u = ARGV[3],
-  tm = tonumber(ARGV[7])})`,
+  tm = tonumber(ARGV[7]), ad = admits})`,
   /** ARGV: uid, kind (away|setname|account|umode), has value ('1'), value. */
   uset: `
 local raw = redis.call('HGET', P .. 'users', ARGV[1])

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ClusterConfig, HistoryConfig } from "../config.ts";
+import type { ClusterConfig, HistoryConfig, Limits } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Stores } from "../store/stores.ts";
 import { ClusterHub } from "./cluster_hub.ts";
@@ -34,7 +34,7 @@ export function randomNodeId(): string {
 /** Connects to Redis and joins the network; throws if Redis cannot be reached. */
 export async function startCluster(
   cluster: ClusterConfig,
-  server: { name: string; history: HistoryConfig },
+  server: { name: string; history: HistoryConfig; limits: Limits },
   log: Logger,
 ): Promise<ClusterNode> {
   const target = parseRedisUrl(cluster.url);
@@ -44,6 +44,7 @@ export async function startCluster(
     leaseMs: cluster.leaseMs,
     holdMs: cluster.holdMs,
     maxPerConversation: server.history.maxPerTarget,
+    maxBans: server.limits.maxBans,
     log,
   });
   const link = new RedisLink(target, log, hub.linkEvents);

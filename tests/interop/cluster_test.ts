@@ -412,3 +412,51 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "cluster: a non-op's INVITE opens nothing, a banned member keeps their nick (435), " +
+    "and MAXLIST holds for many +b in a row" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const ann = await client(clients, a.port, "ann");
+      const nora = await client(clients, b.port, "nora");
+      const bob = await client(clients, b.port, "bob");
+      await joinAll([ann, nora], "#c");
+      await ann.send("MODE #c +l 2");
+      await nora.expect((m) => m.command === "MODE" && m.params[1] === "+l");
+      await nora.send("INVITE bob #c");
+      await bob.expect("INVITE");
+      await bob.send("JOIN #c");
+      assert.equal(
+        (await bob.expect((m) => m.command === "471" || m.command === "JOIN")).command,
+        "471",
+      );
+      await ann.send("INVITE bob #c");
+      await bob.expect((m) => m.command === "INVITE" && m.source!.startsWith("ann!"));
+      await bob.send("JOIN #c");
+      await bob.expect("366");
+      // banned, bob may not rename (his node checks the ban set on the other node)
+      await ann.send("MODE #c +b bob!*@*");
+      await bob.expect((m) => m.command === "MODE" && m.params[1] === "+b");
+      await bob.send("NICK robert");
+      assert.deepEqual((await bob.expect("435")).params.slice(1, 3), ["robert", "#c"]);
+      // 104 more masks in 20 MODE lines sent at once: each line sees the bans before it
+      let n = 0;
+      const lines = [...Array(16).fill(5), ...Array(4).fill(6)].map((size) => {
+        const masks = Array.from({ length: size }, () => `m${n++}!*@*`);
+        return `MODE #c +${"b".repeat(size)} ${masks.join(" ")}`;
+      });
+      assert.equal(n, 104);
+      await ann.send(lines.join("\r\n"));
+      const replies = await ann.sync();
+      assert.deepEqual(
+        replies.filter((m) => m.command === "478").map((m) => m.params[2]),
+        ["m99!*@*", "m100!*@*", "m101!*@*", "m102!*@*", "m103!*@*"],
+      );
+      await nora.send("MODE #c +b");
+      await nora.expect("368");
+      assert.equal(nora.lines.filter((l) => / 367 nora #c /.test(l)).length, 100);
+    });
+  },
+});
