@@ -10,8 +10,10 @@
  * @module
  */
 
+import { msg } from "../protocol/message.ts";
+import { N } from "../protocol/numerics.ts";
 import type { ModeChange } from "./channel_modes.ts";
-import type { Outgoing } from "./outgoing.ts";
+import { Outgoing } from "./outgoing.ts";
 import type { Channel } from "./state/channel.ts";
 import type { User } from "./state/user.ts";
 
@@ -61,6 +63,12 @@ export function passes(user: User, filter: DeliveryFilter | undefined): boolean 
   if (filter.cap !== undefined && !user.caps.has(filter.cap)) return false;
   if (filter.withoutCap !== undefined && user.caps.has(filter.withoutCap)) return false;
   return true;
+}
+
+/** The 901 a user gets when the account they are logged in to is dropped. */
+export function droppedAccountLogout(user: User, account: string, serverName: string): Outgoing {
+  const text = `You are now logged out: account ${account} was dropped`;
+  return new Outgoing(msg(N.RPL_LOGGEDOUT, [user.nick, user.source, text], serverName));
 }
 
 /** Network-wide state and delivery, as seen by command handlers. */
@@ -113,6 +121,13 @@ export interface Hub {
   setAccount(user: User, account: string | undefined): void;
   /** Registers a channel to a founder account (persisted), or drops the registration. */
   setFounder(channel: Channel, founder: string | undefined): void;
+  /**
+   * An account was dropped (its store took its channel registrations along): the channels it
+   * founded lose their founder here too, and its users still logged in are logged out (901), so
+   * that nobody keeps its privileges and whoever registers the name next inherits nothing.
+   * Idempotent; in a cluster every node does this when the drop's event arrives.
+   */
+  accountDropped(account: string): void;
 
   /** Delivers to every member of a channel (the hot path of chat). */
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void;

@@ -11,6 +11,7 @@ import { msg } from "../protocol/message.ts";
 import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_modes.ts";
 import {
   type DeliveryFilter,
+  droppedAccountLogout,
   type Hub,
   type NetworkStats,
   passes,
@@ -40,10 +41,15 @@ export class LocalHub implements Hub {
   #opers = 0;
   readonly #now: () => number;
   readonly #registry: ChannelRegistry | undefined;
+  readonly #serverName: string;
 
-  /** `registry` restores registered channels when they are recreated and saves their changes. */
-  constructor(options: { registry?: ChannelRegistry; now?: () => number } = {}) {
+  /**
+   * `registry` restores registered channels when they are recreated and saves their changes;
+   * `serverName` is the source of what the hub itself tells a user (a 901 when logged out).
+   */
+  constructor(options: { serverName: string; registry?: ChannelRegistry; now?: () => number }) {
     this.#registry = options.registry;
+    this.#serverName = options.serverName;
     this.#now = options.now ?? Date.now;
   }
 
@@ -238,6 +244,21 @@ export class LocalHub implements Hub {
     channel.founder = founder === undefined ? undefined : foldCase(founder);
     if (founder === undefined) this.#registry?.dropChannel(channel.name);
     else this.#persist(channel);
+  }
+
+  accountDropped(account: string): void {
+    const folded = foldCase(account);
+    for (const channel of [...this.#channels.values()]) {
+      if (channel.founder !== folded) continue;
+      channel.founder = undefined;
+      // an empty registered channel was only kept for its registration
+      if (channel.members.size === 0) this.#channels.delete(channel.folded);
+    }
+    for (const user of this.users()) {
+      if (user.account === undefined || foldCase(user.account) !== folded) continue;
+      this.setAccount(user, undefined);
+      user.send(droppedAccountLogout(user, account, this.#serverName));
+    }
   }
 
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {

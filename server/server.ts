@@ -289,7 +289,7 @@ export async function startServer(
   const server = new Server(
     listener,
     info,
-    hub ?? new LocalHub({ registry: stores.channels }),
+    hub ?? new LocalHub({ registry: stores.channels, serverName: info.name }),
     admission,
     options.commands ?? COMMANDS,
     stores,

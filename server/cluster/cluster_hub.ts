@@ -22,7 +22,13 @@
 import { foldCase } from "../../protocol/casemap.ts";
 import { msg } from "../../protocol/message.ts";
 import type { ModeChange } from "../channel_modes.ts";
-import type { DeliveryFilter, Hub, NetworkStats, WhowasEntry } from "../hub.ts";
+import {
+  type DeliveryFilter,
+  droppedAccountLogout,
+  type Hub,
+  type NetworkStats,
+  type WhowasEntry,
+} from "../hub.ts";
 import type { Logger } from "../log.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
@@ -511,6 +517,16 @@ export class ClusterHub implements Hub {
     this.#op("founder", [channel.folded, f, this.node]);
   }
 
+  /** Logs out this node's users of a dropped account (the replica drops its channels' founder). */
+  accountDropped(account: string): void {
+    const folded = foldCase(account);
+    for (const user of [...this.replica.localUsers()]) {
+      if (user.account === undefined || foldCase(user.account) !== folded) continue;
+      this.setAccount(user, undefined);
+      user.send(droppedAccountLogout(user, account, this.#o.serverName));
+    }
+  }
+
   // --- delivery --------------------------------------------------------------------------
 
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
@@ -816,6 +832,7 @@ export class ClusterHub implements Hub {
     }
     const touched = this.#touchedChannels(e);
     this.replica.apply(e);
+    if (e.t === "acctdrop") this.accountDropped(e.name);
     for (const c of touched) this.#syncSubscription(c);
     this.#wake(false);
   }

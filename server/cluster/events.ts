@@ -92,7 +92,12 @@ export type ClusterEvent =
   | Base & { t: "founder"; c: string; f?: string }
   | Base & { t: "wallops"; by: string; text: string }
   | Base & { t: "acct"; name: string; created: number }
-  | Base & { t: "acctdrop"; name: string };
+  | Base & {
+    t: "acctdrop";
+    name: string;
+    /** Folded names of the channels the account founded, no longer registered. */
+    cs: string[];
+  };
 
 /** The kinds of user attribute events (the owner applies them before publishing). */
 export const USER_ATTRIBUTE_EVENTS: ReadonlySet<string> = new Set([
@@ -185,6 +190,9 @@ export function decodeEvent(text: string): ClusterEvent {
       break;
     case "mode":
       e.ch = asArray(e.ch);
+      break;
+    case "acctdrop":
+      e.cs = asArray(e.cs);
       break;
     case "topic":
       e.topic = opt(e.topic);

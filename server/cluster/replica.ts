@@ -387,6 +387,11 @@ export class Replica {
         return;
       case "acctdrop":
         this.accounts.delete(foldCase(e.name));
+        for (const c of e.cs) {
+          this.registry.delete(c);
+          const channel = this.#channels.get(c);
+          if (channel) channel.founder = undefined;
+        }
         return;
       default:
         if (USER_ATTRIBUTE_EVENTS.has(e.t)) return this.#attribute(e);

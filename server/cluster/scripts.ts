@@ -300,11 +300,15 @@ u[field] = v
 redis.call('HSET', P .. 'users', ARGV[1], cjson.encode(u))
 if not u.r then return -2 end
 return emit({t = ARGV[2], n = u.node, u = ARGV[1], v = v})`,
-  /** ARGV: folded channel, folded founder ('' drops the registration), node. */
+  /**
+   * ARGV: folded channel, folded founder ('' drops the registration), node. 0 when the founder's
+   * account no longer exists.
+   */
   founder: `
 local c = ARGV[1]
 local f = nil
 if ARGV[2] ~= '' then f = ARGV[2] end
+if f and redis.call('HEXISTS', P .. 'acct', f) == 0 then return 0 end -- dropped meanwhile
 local st = getSettings(c)
 if st then
   st.founder = f
@@ -397,11 +401,25 @@ return {seq, redis.call('HVALS', P .. 'users'), chans, redis.call('SMEMBERS', P 
 if redis.call('HSETNX', P .. 'acct', ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('HSET', P .. 'acctpw', ARGV[1], ARGV[3])
 return emit({t = 'acct', n = ARGV[6], name = ARGV[4], created = tonumber(ARGV[5])})`,
-  /** ARGV: folded name, name, node. */
+  /** ARGV: folded name, name, node. The account goes, and the channels it founded with it. */
   acctDrop: `
 if redis.call('HDEL', P .. 'acct', ARGV[1]) == 0 then return -1 end
 redis.call('HDEL', P .. 'acctpw', ARGV[1])
-return emit({t = 'acctdrop', n = ARGV[3], name = ARGV[2]})`,
+local cs = {}
+local reg = redis.call('HGETALL', P .. 'reg')
+for i = 1, #reg, 2 do
+  local c = reg[i]
+  if cjson.decode(reg[i + 1]).founder == ARGV[1] then
+    redis.call('HDEL', P .. 'reg', c)
+    local st = getSettings(c)
+    if st then
+      st.founder = nil
+      redis.call('SET', P .. 'ch:' .. c, cjson.encode(st))
+    end
+    table.insert(cs, c)
+  end
+end
+return emit({t = 'acctdrop', n = ARGV[3], name = ARGV[2], cs = cs})`,
 } as const;
 
 /** The name of a cluster script. */

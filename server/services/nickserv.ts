@@ -12,6 +12,7 @@ import {
   logIn,
   logOut,
   MIN_PASSWORD_LENGTH,
+  protectNick,
   registerAccount,
   serviceNotice,
 } from "../login.ts";
@@ -102,8 +103,14 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       if (result === "wrong") return say("Wrong password.");
       if (result === "unavailable") return say(UNAVAILABLE);
       const name = user.account;
-      stores.accounts.dropAccount(name);
-      logOut(ctx);
+      try {
+        await stores.accounts.dropAccount(name);
+      } catch (err) {
+        ctx.server.log.error(`accounts: cannot drop ${name}: ${(err as Error).message}`);
+        return say(UNAVAILABLE);
+      }
+      hub.accountDropped(name); // this user and every other one logged in to it get a 901
+      protectNick(ctx);
       return say(`Account ${name} dropped.`);
     }
     case "HELP":

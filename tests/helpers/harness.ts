@@ -71,12 +71,13 @@ export class RecordedUser implements Sink {
 /** A network of recorded users around one LocalHub. */
 export class Harness {
   readonly stores: Stores = openSqliteStores(":memory:");
-  readonly hub = new LocalHub({ registry: this.stores.channels });
+  readonly hub: LocalHub;
   readonly info: ServerInfo;
   #nextId = 1;
 
   private constructor(info: ServerInfo) {
     this.info = info;
+    this.hub = new LocalHub({ registry: this.stores.channels, serverName: info.name });
   }
 
   static async create(

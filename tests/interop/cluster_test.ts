@@ -460,3 +460,47 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "cluster: dropping an account drops its channels and logs it out on every node" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const alice = await client(clients, a.port, "alice");
+      await alice.send("NS REGISTER wonderland");
+      await alice.expectLine((l) => l.includes("registered; you are logged in"));
+      await alice.send("JOIN #owned");
+      await alice.expect("366");
+      await alice.send("CS REGISTER #owned");
+      await alice.expectLine((l) => l.includes("#owned is registered to alice"));
+      await alice.send("MODE #owned +ik secret");
+      await alice.expect("MODE");
+      const elsewhere = await client(clients, b.port, "elsewhere");
+      await elsewhere.send("NS IDENTIFY alice wonderland");
+      await elsewhere.expect("900");
+      await alice.send("NS DROP wonderland");
+      await alice.expect("901");
+      await alice.expectLine((l) => l.includes("Account alice dropped."));
+      assert.match((await elsewhere.expect("901")).params[2], /account alice was dropped/);
+      const watcher = await client(clients, b.port, "watcher");
+      await watcher.send("WHOIS elsewhere");
+      const whois = await watcher.expect("318");
+      assert.ok(!watcher.lines.some((l) => l.includes(" 330 ")), `still logged in: ${whois}`);
+      // mallory takes the name on the other node: no founder's way into #owned
+      await alice.send("NICK alice_");
+      await alice.expect("NICK");
+      const mallory = await client(clients, b.port, "Alice");
+      await mallory.send("NS REGISTER mallory-pw");
+      await mallory.expectLine((l) => l.includes("registered; you are logged in"));
+      await mallory.send("JOIN #owned");
+      assert.equal(
+        (await mallory.expect((m) => /^(475|473|JOIN)$/.test(m.command))).command,
+        "475",
+      );
+      for (const who of [mallory, alice]) {
+        await who.send("CS INFO #owned");
+        await who.expectLine((l) => l.includes("#owned is not registered"));
+      }
+    });
+  },
+});
