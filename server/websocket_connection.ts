@@ -106,6 +106,16 @@ export class WebSocketConnection implements ClientConnection {
     this.#queue(bytes);
   }
 
+  /** Polls `bufferedAmount`, as `close` does: a WebSocket tells nobody when it has sent. */
+  async drained(below: number): Promise<void> {
+    while (
+      !this.#finishing && this.#socket.readyState === OPEN &&
+      this.#socket.bufferedAmount + this.#pendingBytes > below
+    ) {
+      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+    }
+  }
+
   finish(last: Uint8Array): void {
     if (this.#closing) return;
     this.#finishing = true;

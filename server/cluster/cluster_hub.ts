@@ -120,6 +120,10 @@ class EchoGate implements Sink {
   terminate(reason: string): void {
     this.inner.terminate(reason);
   }
+
+  drained(below: number): Promise<boolean> {
+    return this.inner.drained?.(below) ?? Promise.resolve(true);
+  }
 }
 
 /** An insertion-ordered set of the last `max` ids. */

@@ -24,6 +24,12 @@ export interface Sink {
   sendBytes?(bytes: Uint8Array): boolean;
   /** Ends the connection: the user quits with `reason` and receives an ERROR line. */
   terminate(reason: string): void;
+  /**
+   * Resolves true once at most `below` bytes wait to be sent to this client, false when its
+   * connection ended first. Long replies wait on it between parts, so they never overflow the
+   * sendq (long_reply.ts). Absent when the sink keeps no queue.
+   */
+  drained?(below: number): Promise<boolean>;
 }
 
 /** Progress of connection registration (NICK, USER, CAP, PASS) before the welcome. */
@@ -119,6 +125,11 @@ export class User {
     if (!this.sink.sendBytes) return false;
     if (holding()) settle(this);
     return this.sink.sendBytes(bytes);
+  }
+
+  /** See `Sink.drained`; true at once for a sink without a queue. */
+  drained(below: number): Promise<boolean> {
+    return this.sink.drained?.(below) ?? Promise.resolve(true);
   }
 
   get isOper(): boolean {
