@@ -126,9 +126,14 @@ export class Session implements Sink, LineHandler, OutboxEvents {
   send(out: Outgoing): void {
     if (this.#labeled) {
       const now = this.#labeled.add(out);
-      if (now === undefined) return;
-      out = now;
+      if (now !== undefined) this.#deliver(now);
+      return;
     }
+    this.#deliver(out);
+  }
+
+  /** Queues a message in the form this client reads (labels and batches already on it). */
+  #deliver(out: Outgoing): void {
     if (this.#mode !== "plain") {
       this.connection.send(out.bytes(this.user.variant));
       return;
@@ -144,7 +149,7 @@ export class Session implements Sink, LineHandler, OutboxEvents {
    */
   async drained(below: number): Promise<boolean> {
     if (this.#ended) return false;
-    for (const out of this.#labeled?.stream() ?? []) this.send(out);
+    for (const out of this.#labeled?.stream() ?? []) this.#deliver(out);
     await this.connection.drained(below);
     return !this.#ended;
   }
@@ -302,7 +307,7 @@ export class Session implements Sink, LineHandler, OutboxEvents {
     const labeled = this.#labeled;
     this.#labeled = undefined;
     if (this.#ended || !labeled) return;
-    for (const out of labeled.finish()) this.send(out);
+    for (const out of labeled.finish()) this.#deliver(out);
   }
 
   #openPlainDoor(): void {
