@@ -34,10 +34,10 @@ export interface ClientConnection {
   /** Accepts no more `send`s; `last` (an ERROR line) still goes out after what is queued. */
   finish(last: Uint8Array): void;
   /**
-   * Resolves once at most `below` bytes wait to be sent, or the connection is ending: how a long
-   * reply keeps within the sendq.
+   * Undefined when at most `below` bytes wait to be sent, else a promise resolved once that is so
+   * or the connection is ending: how a long reply keeps within the sendq.
    */
-  drained(below: number): Promise<void>;
+  drained(below: number): Promise<void> | undefined;
   /** Waits (at most `flushMs`) for the queue to drain, then closes. */
   close(flushMs: number): Promise<void>;
 }
@@ -107,8 +107,8 @@ export class StreamConnection implements ClientConnection {
     this.outbox.finish(last);
   }
 
-  drained(below: number): Promise<void> {
-    return this.outbox.drained(below);
+  drained(below: number): Promise<void> | undefined {
+    return this.outbox.pendingBytes <= below ? undefined : this.outbox.drained(below);
   }
 
   async close(flushMs: number): Promise<void> {

@@ -2,7 +2,9 @@
  * Long replies (LIST, WHO, NAMES of a big channel, history) sent in parts as the client's queue
  * drains. A reply never has to fit in the sendq, so asking never costs the asker the connection,
  * and a client that does not read holds at most a part of it. The command waits while its reply
- * goes out (the client's next lines wait their turn); a client that leaves ends it.
+ * goes out (the client's next lines wait their turn); a client that leaves ends it. While the
+ * queue is short, parts go out at once, in the same task: a reply is only split in time when the
+ * client is behind.
  *
  * @module
  */
@@ -26,7 +28,7 @@ export function partBytes(sendq: number): number {
 export class Pacer {
   readonly #user: User;
   readonly #part: number;
-  /** Bytes sent since the last wait; full at first, so that the first part waits too. */
+  /** Bytes sent since the queue was last seen short; full at first: the first part asks too. */
   #sent: number;
 
   constructor(ctx: Context) {
@@ -36,10 +38,10 @@ export class Pacer {
   }
 
   /**
-   * Call before sending `bytes`: true when they fit in the current part, else a promise of the
-   * queue having drained to a part's size (false when the client left: stop then).
+   * Call before sending `bytes`: true when they may go now, false when the client left (stop),
+   * or a promise of either once the queue has drained to a part's size.
    */
-  room(bytes: number): true | Promise<boolean> {
+  room(bytes: number): boolean | Promise<boolean> {
     if (this.#sent + bytes <= this.#part) {
       this.#sent += bytes;
       return true;
@@ -51,8 +53,8 @@ export class Pacer {
 
 /**
  * Sends `lines` in order: at once when they come to SMALL_REPLY_BYTES or less, else in parts
- * (see `Pacer`), returning a promise that resolves when all are sent or the client left. `lines`
- * may be lazy (LIST walks the channels as it goes).
+ * (see `Pacer`); a promise when it has to wait, resolved when all are sent or the client left.
+ * `lines` may be lazy (LIST walks the channels as it goes).
  */
 export function sendLong(ctx: Context, lines: Iterable<Outgoing>): void | Promise<void> {
   const { user } = ctx;
@@ -62,17 +64,24 @@ export function sendLong(ctx: Context, lines: Iterable<Outgoing>): void | Promis
   for (let next = rest.next(); !next.done; next = rest.next()) {
     head.push(next.value);
     size += next.value.bytes(user.variant).length;
-    if (size > SMALL_REPLY_BYTES) return inParts(ctx, head, rest);
+    if (size > SMALL_REPLY_BYTES) return inParts(user, new Pacer(ctx), chain(head, rest));
   }
   for (const out of head) user.send(out);
 }
 
-async function inParts(ctx: Context, head: Outgoing[], rest: Iterator<Outgoing>): Promise<void> {
-  const { user } = ctx;
-  const pacer = new Pacer(ctx);
-  for (const out of chain(head, rest)) {
+/** Sends the lines while there is room; waits (and goes on) when there is not. */
+function inParts(user: User, pacer: Pacer, lines: Iterator<Outgoing>): void | Promise<void> {
+  for (let next = lines.next(); !next.done; next = lines.next()) {
+    const out = next.value;
     const room = pacer.room(out.bytes(user.variant).length);
-    if (room !== true && !await room) return;
+    if (room === false) return;
+    if (room !== true) {
+      return room.then((ok) => {
+        if (!ok) return;
+        user.send(out);
+        return inParts(user, pacer, lines);
+      });
+    }
     user.send(out);
   }
 }
@@ -84,18 +93,33 @@ function* chain<T>(head: T[], rest: Iterator<T>): Generator<T> {
 
 /**
  * Sends lines already in the client's form (`User.sendBytes`), cut at line ends into parts that
- * each wait for room. Resolves false, with nothing sent, when the client needs messages instead
- * (plain text, a labeled reply): whether it does cannot change while a command runs, so only the
- * first part can be refused.
+ * each ask for room. False, with nothing sent, when the client needs messages instead (plain
+ * text, a labeled reply): that cannot change while a command runs, so only the first part can be
+ * refused. A promise when it has to wait.
  */
-export async function sendBlock(ctx: Context, block: Uint8Array): Promise<boolean> {
-  const pacer = new Pacer(ctx);
-  const size = partBytes(ctx.server.limits.sendqBytes);
-  for (let start = 0; start < block.length;) {
+export function sendBlock(ctx: Context, block: Uint8Array): boolean | Promise<boolean> {
+  return blockFrom(ctx.user, new Pacer(ctx), partBytes(ctx.server.limits.sendqBytes), block, 0);
+}
+
+function blockFrom(
+  user: User,
+  pacer: Pacer,
+  size: number,
+  block: Uint8Array,
+  start: number,
+): boolean | Promise<boolean> {
+  while (start < block.length) {
     const end = lineEnd(block, Math.min(block.length, start + size), start);
     const room = pacer.room(end - start);
-    if (room !== true && !await room) return true;
-    if (!ctx.user.sendBytes(block.subarray(start, end))) return false;
+    if (room === false) return true;
+    if (room !== true) {
+      return room.then((ok) => {
+        if (!ok) return true;
+        if (!user.sendBytes(block.subarray(start, end))) return false;
+        return blockFrom(user, pacer, size, block, end);
+      });
+    }
+    if (!user.sendBytes(block.subarray(start, end))) return false;
     start = end;
   }
   return true;

@@ -144,14 +144,14 @@ export class Session implements Sink, LineHandler, OutboxEvents {
   }
 
   /**
-   * Sink: waits until at most `below` bytes are queued for this client; false once it has left.
-   * A long labeled reply starts going out here, not held whole until its command ends.
+   * Sink: whether at most `below` bytes are queued for this client (or a promise of it); false
+   * once it has left. A long labeled reply starts going out here, not held whole until its
+   * command ends.
    */
-  async drained(below: number): Promise<boolean> {
+  drained(below: number): boolean | Promise<boolean> {
     if (this.#ended) return false;
     for (const out of this.#labeled?.stream() ?? []) this.#deliver(out);
-    await this.connection.drained(below);
-    return !this.#ended;
+    return this.connection.drained(below)?.then(() => !this.#ended) ?? true;
   }
 
   /**

@@ -107,13 +107,14 @@ export class WebSocketConnection implements ClientConnection {
   }
 
   /** Polls `bufferedAmount`, as `close` does: a WebSocket tells nobody when it has sent. */
-  async drained(below: number): Promise<void> {
-    while (
+  drained(below: number): Promise<void> | undefined {
+    const waiting = () =>
       !this.#finishing && this.#socket.readyState === OPEN &&
-      this.#socket.bufferedAmount + this.#pendingBytes > below
-    ) {
-      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-    }
+      this.#socket.bufferedAmount + this.#pendingBytes > below;
+    if (!waiting()) return undefined;
+    return (async () => {
+      while (waiting()) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+    })();
   }
 
   finish(last: Uint8Array): void {

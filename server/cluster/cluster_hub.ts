@@ -121,8 +121,8 @@ class EchoGate implements Sink {
     this.inner.terminate(reason);
   }
 
-  drained(below: number): Promise<boolean> {
-    return this.inner.drained?.(below) ?? Promise.resolve(true);
+  drained(below: number): boolean | Promise<boolean> {
+    return this.inner.drained?.(below) ?? true;
   }
 }
 

@@ -43,12 +43,9 @@ export function sendNames(ctx: Context, channel: Channel): void | Promise<void> 
     const texts = [...names.lines]; // the cache grows in place as members join
     const lines = () => [...texts.map(line), end()];
     const block = namesBlock(ctx, symbol, channel, names);
-    if (block.length > SMALL_REPLY_BYTES) {
-      return sendBlock(ctx, block).then((sent) => sent ? user.send(end()) : sendLong(ctx, lines()));
-    }
-    if (!user.sendBytes(block)) return sendLong(ctx, lines());
-    user.send(end());
-    return;
+    const sent = block.length > SMALL_REPLY_BYTES ? sendBlock(ctx, block) : user.sendBytes(block);
+    const then = (sent: boolean) => sent ? user.send(end()) : sendLong(ctx, lines());
+    return sent instanceof Promise ? sent.then(then) : then(sent);
   }
   const texts: string[] = [];
   let text = "";

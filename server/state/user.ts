@@ -25,11 +25,11 @@ export interface Sink {
   /** Ends the connection: the user quits with `reason` and receives an ERROR line. */
   terminate(reason: string): void;
   /**
-   * Resolves true once at most `below` bytes wait to be sent to this client, false when its
-   * connection ended first. Long replies wait on it between parts, so they never overflow the
-   * sendq (long_reply.ts). Absent when the sink keeps no queue.
+   * True when at most `below` bytes wait to be sent to this client, false when its connection has
+   * ended, else a promise of either once the queue is down to that. Long replies ask between
+   * parts, so they never overflow the sendq (long_reply.ts). Absent when the sink keeps no queue.
    */
-  drained?(below: number): Promise<boolean>;
+  drained?(below: number): boolean | Promise<boolean>;
 }
 
 /** Progress of connection registration (NICK, USER, CAP, PASS) before the welcome. */
@@ -127,9 +127,9 @@ export class User {
     return this.sink.sendBytes(bytes);
   }
 
-  /** See `Sink.drained`; true at once for a sink without a queue. */
-  drained(below: number): Promise<boolean> {
-    return this.sink.drained?.(below) ?? Promise.resolve(true);
+  /** See `Sink.drained`; true for a sink without a queue. */
+  drained(below: number): boolean | Promise<boolean> {
+    return this.sink.drained?.(below) ?? true;
   }
 
   get isOper(): boolean {

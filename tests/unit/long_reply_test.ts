@@ -54,9 +54,9 @@ class QueuedClient implements Sink {
 
   terminate(): void {}
 
-  drained(below: number): Promise<boolean> {
-    if (this.#left) return Promise.resolve(false);
-    if (this.queued <= below) return Promise.resolve(true);
+  drained(below: number): boolean | Promise<boolean> {
+    if (this.#left) return false;
+    if (this.queued <= below) return true;
     if (++this.waits >= this.leaveAt) {
       this.#left = true;
       return Promise.resolve(false);
