@@ -7,6 +7,7 @@
 
 import { msg } from "../protocol/message.ts";
 import type { Context } from "./context.ts";
+import { sendLong } from "./long_reply.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { StoredMessage } from "./store/history.ts";
 
@@ -19,23 +20,23 @@ export function newBatchId(): string {
 
 /**
  * Sends `messages` to the context's client inside a `BATCH +id type params…` … `BATCH -id`
- * when it negotiated `batch`; otherwise just the messages.
+ * when it negotiated `batch`; otherwise just the messages. A long batch goes out as the client
+ * reads it (long_reply.ts): a promise then.
  */
 export function sendBatch(
   ctx: Context,
   type: string,
   params: string[],
   messages: Outgoing[],
-): void {
+): void | Promise<void> {
   const { user, server } = ctx;
-  if (!user.caps.has("batch")) {
-    for (const m of messages) user.send(m);
-    return;
-  }
+  if (!user.caps.has("batch")) return sendLong(ctx, messages);
   const id = newBatchId();
-  user.send(new Outgoing(msg("BATCH", [`+${id}`, type, ...params], server.name)));
-  for (const m of messages) user.send(m.with({ batch: id }));
-  user.send(new Outgoing(msg("BATCH", [`-${id}`], server.name)));
+  return sendLong(ctx, [
+    new Outgoing(msg("BATCH", [`+${id}`, type, ...params], server.name)),
+    ...messages.map((m) => m.with({ batch: id })),
+    new Outgoing(msg("BATCH", [`-${id}`], server.name)),
+  ]);
 }
 
 /** A stored message as it is sent again: original source, time, msgid, tags and account. */

@@ -33,6 +33,11 @@ export interface ClientConnection {
   send(bytes: Uint8Array): void;
   /** Accepts no more `send`s; `last` (an ERROR line) still goes out after what is queued. */
   finish(last: Uint8Array): void;
+  /**
+   * Undefined when at most `below` bytes wait to be sent, else a promise resolved once that is so
+   * or the connection is ending: how a long reply keeps within the sendq.
+   */
+  drained(below: number): Promise<void> | undefined;
   /** Waits (at most `flushMs`) for the queue to drain, then closes. */
   close(flushMs: number): Promise<void>;
 }
@@ -100,6 +105,10 @@ export class StreamConnection implements ClientConnection {
 
   finish(last: Uint8Array): void {
     this.outbox.finish(last);
+  }
+
+  drained(below: number): Promise<void> | undefined {
+    return this.outbox.pendingBytes <= below ? undefined : this.outbox.drained(below);
   }
 
   async close(flushMs: number): Promise<void> {

@@ -29,7 +29,12 @@ export class Context {
 
   /** Sends a numeric: `:server NNN nick params…` (`*` before the client has a nick). */
   reply(numeric: string, ...params: string[]): void {
-    this.user.send(new Outgoing(msg(numeric, [this.user.nick, ...params], this.server.name)));
+    this.user.send(this.numeric(numeric, ...params));
+  }
+
+  /** The numeric `reply` sends, for a reply sent in parts (long_reply.ts). */
+  numeric(numeric: string, ...params: string[]): Outgoing {
+    return new Outgoing(msg(numeric, [this.user.nick, ...params], this.server.name));
   }
 
   /** Sends a message with the server as source (NOTICE, PONG, CAP…). */

@@ -10,8 +10,10 @@
  * @module
  */
 
+import { msg } from "../protocol/message.ts";
+import { N } from "../protocol/numerics.ts";
 import type { ModeChange } from "./channel_modes.ts";
-import type { Outgoing } from "./outgoing.ts";
+import { Outgoing } from "./outgoing.ts";
 import type { Channel } from "./state/channel.ts";
 import type { User } from "./state/user.ts";
 
@@ -63,6 +65,12 @@ export function passes(user: User, filter: DeliveryFilter | undefined): boolean 
   return true;
 }
 
+/** The 901 a user gets when the account they are logged in to is dropped. */
+export function droppedAccountLogout(user: User, account: string, serverName: string): Outgoing {
+  const text = `You are now logged out: account ${account} was dropped`;
+  return new Outgoing(msg(N.RPL_LOGGEDOUT, [user.nick, user.source, text], serverName));
+}
+
 /** Network-wide state and delivery, as seen by command handlers. */
 export interface Hub {
   /** A registered or registering user by nick (case-insensitive). */
@@ -89,9 +97,17 @@ export interface Hub {
   part(user: User, channel: Channel, reason: string | undefined): void;
   kick(by: User, channel: Channel, target: User, reason: string): void;
   setTopic(by: User, channel: Channel, text: string): void;
-  /** Applies mode changes already checked by the handler and broadcasts those that took effect. */
-  changeModes(by: User, channel: Channel, changes: ModeChange[]): void;
-  invite(by: User, channel: Channel, target: User): void;
+  /**
+   * Applies mode changes already checked by the handler and broadcasts those that took effect;
+   * resolves once the channel handlers read has them, so the user's next MODE is checked against
+   * them (the ban-list limit).
+   */
+  changeModes(by: User, channel: Channel, changes: ModeChange[]): Promise<void>;
+  /**
+   * Sends an INVITE to `target` (invite-notify members see it). When it `admits` (an op's invite)
+   * the target may then join past +i, +l and +b; otherwise it only tells them.
+   */
+  invite(by: User, channel: Channel, target: User, admits: boolean): void;
   /** Sets or clears away; `away-notify` neighbours are told. */
   setAway(user: User, message: string | undefined): void;
   /** Changes the realname; `setname` neighbours are told. */
@@ -105,6 +121,13 @@ export interface Hub {
   setAccount(user: User, account: string | undefined): void;
   /** Registers a channel to a founder account (persisted), or drops the registration. */
   setFounder(channel: Channel, founder: string | undefined): void;
+  /**
+   * An account was dropped (its store took its channel registrations along): the channels it
+   * founded lose their founder here too, and its users still logged in are logged out (901), so
+   * that nobody keeps its privileges and whoever registers the name next inherits nothing.
+   * Idempotent; in a cluster every node does this when the drop's event arrives.
+   */
+  accountDropped(account: string): void;
 
   /** Delivers to every member of a channel (the hot path of chat). */
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void;

@@ -28,6 +28,7 @@ export function isupportTokens(config: ServerConfig): string[] {
     `NETWORK=${config.network}`,
     `NICKLEN=${l.nickLength}`,
     `PREFIX=${PREFIX}`,
+    "SAFELIST",
     "STATUSMSG=@+",
     `TARGMAX=JOIN:,KICK:1,LIST:,NAMES:1,NOTICE:${l.maxTargets},PRIVMSG:${l.maxTargets},WHOIS:1`,
     `TOPICLEN=${l.topicLength}`,

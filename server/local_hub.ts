@@ -11,6 +11,7 @@ import { msg } from "../protocol/message.ts";
 import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_modes.ts";
 import {
   type DeliveryFilter,
+  droppedAccountLogout,
   type Hub,
   type NetworkStats,
   passes,
@@ -44,23 +45,27 @@ export class LocalHub implements Hub {
   readonly #registry: ChannelRegistry | undefined;
   readonly #history: HistoryStore | undefined;
   readonly #permanent: ReadonlySet<string>;
+  readonly #serverName: string;
 
   /**
    * `registry` restores registered channels when they are recreated and saves their changes;
    * `history` forgets what a channel said when the channel ends, unless it is registered or one
-   * of the `permanent` channels (folded names).
+   * of the `permanent` channels (folded names); `serverName` is the source of what the hub itself
+   * tells a user (a 901 when logged out).
    */
   constructor(
     options: {
+      serverName: string;
       registry?: ChannelRegistry;
       history?: HistoryStore;
       permanent?: ReadonlySet<string>;
       now?: () => number;
-    } = {},
+    },
   ) {
     this.#registry = options.registry;
     this.#history = options.history;
     this.#permanent = options.permanent ?? new Set();
+    this.#serverName = options.serverName;
     this.#now = options.now ?? Date.now;
   }
 
@@ -193,21 +198,23 @@ export class LocalHub implements Hub {
     this.#persist(channel);
   }
 
-  changeModes(by: User, channel: Channel, changes: ModeChange[]): void {
+  changeModes(by: User, channel: Channel, changes: ModeChange[]): Promise<void> {
     const now = this.#now();
     const applied = changes.filter((c) => {
       const member = c.mode === "o" || c.mode === "v" ? this.findUser(c.param!) : undefined;
       if (member) c.param = member.nick;
       return applyModeChange(channel, c, by.source, member, now);
     });
-    if (applied.length === 0) return;
-    const params = [channel.name, ...formatModeChanges(applied)];
-    this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), now));
-    this.#persist(channel);
+    if (applied.length > 0) {
+      const params = [channel.name, ...formatModeChanges(applied)];
+      this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), now));
+      this.#persist(channel);
+    }
+    return Promise.resolve();
   }
 
-  invite(by: User, channel: Channel, target: User): void {
-    channel.invited.add(target.folded);
+  invite(by: User, channel: Channel, target: User, admits: boolean): void {
+    if (admits) channel.invited.add(target.folded);
     const out = new Outgoing(msg("INVITE", [target.nick, channel.name], by.source), this.#now());
     target.send(out);
     this.toChannel(channel, out, { except: by, cap: "invite-notify" });
@@ -260,6 +267,21 @@ export class LocalHub implements Hub {
     this.#registry?.dropChannel(channel.name);
     // an empty channel brought back from the registry ends now, and its history with it
     if (channel.members.size === 0) this.#end(channel);
+  }
+
+  accountDropped(account: string): void {
+    const folded = foldCase(account);
+    for (const channel of [...this.#channels.values()]) {
+      if (channel.founder !== folded) continue;
+      channel.founder = undefined;
+      // an empty registered channel was only kept for its registration: it ends now
+      if (channel.members.size === 0) this.#end(channel);
+    }
+    for (const user of this.users()) {
+      if (user.account === undefined || foldCase(user.account) !== folded) continue;
+      this.setAccount(user, undefined);
+      user.send(droppedAccountLogout(user, account, this.#serverName));
+    }
   }
 
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {

@@ -91,7 +91,8 @@ export class Outbox {
   #finishing = false;
   /** Nothing more is written at all. */
   #stopped = false;
-  #drainWaiters: (() => void)[] = [];
+  /** Who waits for the queue to come down to some size (see `drained`). */
+  #drainWaiters: { below: number; resolve: () => void }[] = [];
   /** Written moments ago: queued bytes wait for the shared timer. */
   #isCooling = false;
 
@@ -128,10 +129,13 @@ export class Outbox {
     if (last) this.#enqueue(last);
   }
 
-  /** Resolves when everything queued so far is written (or the outbox stopped). */
-  drained(): Promise<void> {
-    if ((!this.#flushing && this.#queuedBytes === 0) || this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  /**
+   * Resolves once at most `below` bytes are left to write (by default: everything queued so far
+   * is written), or the outbox stopped. A long reply waits on this between its parts.
+   */
+  drained(below = 0): Promise<void> {
+    if (this.pendingBytes <= below || this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push({ below, resolve }));
   }
 
   /** Drops the queue and writes nothing more. */
@@ -217,6 +221,8 @@ export class Outbox {
           giveScratch(scratch);
           scratch = undefined;
         }
+        // a long reply waiting for room goes on while this backlog is still being written
+        if (this.#drainWaiters.length > 0) this.#wake();
       }
     } catch (err) {
       if (scratch) giveScratch(scratch); // the failed write is over: nothing reads it any more
@@ -255,10 +261,18 @@ export class Outbox {
     return size === run.byteLength ? run : new Uint8Array(run.buffer, run.byteOffset, size);
   }
 
+  /** Resolves the waiters whose size the queue has come down to (all once stopped). */
   #wake(): void {
     const waiters = this.#drainWaiters;
+    if (waiters.length === 0) return;
+    const pending = this.pendingBytes;
+    const ready: (() => void)[] = [];
     this.#drainWaiters = [];
-    for (const w of waiters) w();
+    for (const w of waiters) {
+      if (this.#stopped || pending <= w.below) ready.push(w.resolve);
+      else this.#drainWaiters.push(w);
+    }
+    for (const resolve of ready) resolve();
   }
 }
 

@@ -302,7 +302,13 @@ export async function startServer(
   const server = new Server(
     listener,
     info,
-    hub ?? new LocalHub({ registry: stores.channels, history: stores.history, permanent }),
+    hub ??
+      new LocalHub({
+        registry: stores.channels,
+        history: stores.history,
+        permanent,
+        serverName: info.name,
+      }),
     admission,
     options.commands ?? COMMANDS,
     stores,

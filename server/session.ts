@@ -14,9 +14,9 @@ import type { LineHandler } from "../protocol/lines.ts";
 import type { OutboxEvents } from "./outbox.ts";
 import { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
-import { newBatchId } from "./batch.ts";
+import { LabeledReply } from "./labeled_reply.ts";
 import { enforceNick } from "./login.ts";
-import { Outgoing } from "./outgoing.ts";
+import type { Outgoing } from "./outgoing.ts";
 import { PlainTextView } from "./plaintext.ts";
 import { terminalSafe } from "../protocol/terminal_text.ts";
 import type { ServerInfo } from "./server_info.ts";
@@ -67,8 +67,8 @@ export class Session implements Sink, LineHandler, OutboxEvents {
   #lastActivity = this.connectedAt;
   #pingSentAt: number | undefined;
   #closed: Promise<void> | undefined;
-  /** Replies to a labeled command, collected until it has run. */
-  #capture: Outgoing[] | undefined;
+  /** Replies to a labeled command, held until it has run (or streamed when long). */
+  #labeled: LabeledReply | undefined;
 
   constructor(open: ConnectionOpener, host: SessionHost) {
     this.#host = host;
@@ -116,19 +116,25 @@ export class Session implements Sink, LineHandler, OutboxEvents {
     }
   }
 
-  /** Sink: queues lines in this client's form, when it is an IRC client not capturing replies. */
+  /** Sink: queues lines in this client's form, when it is an IRC client not holding replies. */
   sendBytes(bytes: Uint8Array): boolean {
-    if (this.#capture || this.#mode !== "irc") return false;
+    if (this.#labeled || this.#mode !== "irc") return false;
     this.connection.send(bytes);
     return true;
   }
 
   /** Sink: delivers a message in the form this client reads. */
   send(out: Outgoing): void {
-    if (this.#capture) {
-      this.#capture.push(out);
+    if (this.#labeled) {
+      const now = this.#labeled.add(out);
+      if (now !== undefined) this.#deliver(now);
       return;
     }
+    this.#deliver(out);
+  }
+
+  /** Queues a message in the form this client reads (labels and batches already on it). */
+  #deliver(out: Outgoing): void {
     if (this.#mode !== "plain") {
       this.connection.send(out.bytes(this.user.variant));
       return;
@@ -136,6 +142,17 @@ export class Session implements Sink, LineHandler, OutboxEvents {
     for (const line of this.#plain!.render(out.message, out.time, this.user)) {
       this.connection.send(encoder.encode(line + "\r\n"));
     }
+  }
+
+  /**
+   * Sink: whether at most `below` bytes are queued for this client (or a promise of it); false
+   * once it has left. A long labeled reply starts going out here, not held whole until its
+   * command ends.
+   */
+  drained(below: number): boolean | Promise<boolean> {
+    if (this.#ended) return false;
+    for (const out of this.#labeled?.stream() ?? []) this.#deliver(out);
+    return this.connection.drained(below)?.then(() => !this.#ended) ?? true;
   }
 
   /**
@@ -274,49 +291,24 @@ export class Session implements Sink, LineHandler, OutboxEvents {
         if (result) return result.catch((err) => this.#crash(err, message.command));
         return;
       }
-      this.#capture = [];
+      const batches = this.user.caps.has("batch");
+      this.#labeled = new LabeledReply(label, batches, this.#host.info.name);
       const result = dispatch(this.#host.commands, this.#ctx, message);
-      if (!result) return this.#answerLabeled(label);
+      if (!result) return this.#answerLabeled();
       return result.catch((err) => this.#crash(err, message.command))
-        .finally(() => this.#answerLabeled(label));
+        .finally(() => this.#answerLabeled());
     } catch (err) {
-      this.#capture = undefined;
+      this.#labeled = undefined;
       this.#crash(err, line.slice(0, 20));
     }
   }
 
-  /**
-   * IRCv3 labeled-response: everything a labeled command produced goes back with its label —
-   * ACK for nothing, the label on a single reply, or one `labeled-response` batch.
-   */
-  #answerLabeled(label: string): void {
-    const replies = this.#capture ?? [];
-    this.#capture = undefined;
-    if (this.#ended) return;
-    const server = this.#host.info.name;
-    if (replies.length === 0) {
-      this.send(new Outgoing(msg("ACK", [], server), undefined, undefined, undefined, { label }));
-      return;
-    }
-    if (replies.length === 1 || !this.user.caps.has("batch")) {
-      replies.forEach((out, i) => this.send(i === 0 ? out.with({ label }) : out));
-      return;
-    }
-    const id = newBatchId();
-    this.send(
-      new Outgoing(
-        msg("BATCH", [`+${id}`, "labeled-response"], server),
-        undefined,
-        undefined,
-        undefined,
-        {
-          label,
-        },
-      ),
-    );
-    // lines already inside a nested batch (chathistory) keep it; its BATCH lines join ours
-    for (const out of replies) this.send(out.always?.batch ? out : out.with({ batch: id }));
-    this.send(new Outgoing(msg("BATCH", [`-${id}`], server)));
+  /** The labeled command has run: what is left of its replies goes out with the label. */
+  #answerLabeled(): void {
+    const labeled = this.#labeled;
+    this.#labeled = undefined;
+    if (this.#ended || !labeled) return;
+    for (const out of labeled.finish()) this.#deliver(out);
   }
 
   #openPlainDoor(): void {

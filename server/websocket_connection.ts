@@ -111,6 +111,17 @@ export class WebSocketConnection implements ClientConnection {
     this.#queue(bytes);
   }
 
+  /** Polls `bufferedAmount`, as `close` does: a WebSocket tells nobody when it has sent. */
+  drained(below: number): Promise<void> | undefined {
+    const waiting = () =>
+      !this.#finishing && this.#socket.readyState === OPEN &&
+      this.#socket.bufferedAmount + this.#pendingBytes > below;
+    if (!waiting()) return undefined;
+    return (async () => {
+      while (waiting()) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+    })();
+  }
+
   finish(last: Uint8Array): void {
     if (this.#closing) return;
     this.#finishing = true;

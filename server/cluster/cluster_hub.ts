@@ -22,7 +22,13 @@
 import { foldCase } from "../../protocol/casemap.ts";
 import { msg } from "../../protocol/message.ts";
 import type { ModeChange } from "../channel_modes.ts";
-import type { DeliveryFilter, Hub, NetworkStats, WhowasEntry } from "../hub.ts";
+import {
+  type DeliveryFilter,
+  droppedAccountLogout,
+  type Hub,
+  type NetworkStats,
+  type WhowasEntry,
+} from "../hub.ts";
 import type { Logger } from "../log.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
@@ -60,6 +66,8 @@ export interface ClusterHubOptions {
   maxPerConversation: number;
   /** Folded names of the permanent channels, whose history outlives them. */
   permanent: ReadonlySet<string>;
+  /** Bans per channel (MAXLIST): Redis refuses more, whichever node asks. */
+  maxBans: number;
   log: Logger;
 }
 
@@ -117,6 +125,10 @@ class EchoGate implements Sink {
 
   terminate(reason: string): void {
     this.inner.terminate(reason);
+  }
+
+  drained(below: number): boolean | Promise<boolean> {
+    return this.inner.drained?.(below) ?? true;
   }
 }
 
@@ -471,7 +483,7 @@ export class ClusterHub implements Hub {
     );
   }
 
-  changeModes(by: User, channel: Channel, changes: ModeChange[]): void {
+  async changeModes(by: User, channel: Channel, changes: ModeChange[]): Promise<void> {
     const list: AppliedMode[] = [];
     for (const c of changes) {
       if (c.mode === "o" || c.mode === "v") {
@@ -489,14 +501,16 @@ export class ClusterHub implements Hub {
       }
     }
     if (list.length === 0) return;
-    this.#op(
+    const r = await this.#op(
       "mode",
-      [channel.folded, by.source, Date.now(), JSON.stringify(list), this.node],
+      [channel.folded, by.source, Date.now(), JSON.stringify(list), this.node, this.#o.maxBans],
       () => this.#unavailable(by, `change the modes of ${channel.name}`),
     );
+    // the next MODE of this user is checked against these changes (the ban-list limit)
+    if (r.ok && (r.value as number) > 0) await this.#applied(r.value as number);
   }
 
-  invite(by: User, channel: Channel, target: User): void {
+  invite(by: User, channel: Channel, target: User, admits: boolean): void {
     const uid = this.#uidOf(target);
     if (!uid) return;
     this.#op(
@@ -509,6 +523,7 @@ export class ClusterHub implements Hub {
         this.#uidOf(by) ?? "",
         this.node,
         Date.now(),
+        admits ? "1" : "0",
       ],
       () => this.#unavailable(by, `invite ${target.nick}`),
     );
@@ -517,6 +532,16 @@ export class ClusterHub implements Hub {
   setFounder(channel: Channel, founder: string | undefined): void {
     const f = founder === undefined ? "" : foldCase(founder);
     this.#op("founder", [channel.folded, f, this.node]);
+  }
+
+  /** Logs out this node's users of a dropped account (the replica drops its channels' founder). */
+  accountDropped(account: string): void {
+    const folded = foldCase(account);
+    for (const user of [...this.replica.localUsers()]) {
+      if (user.account === undefined || foldCase(user.account) !== folded) continue;
+      this.setAccount(user, undefined);
+      user.send(droppedAccountLogout(user, account, this.#o.serverName));
+    }
   }
 
   // --- delivery --------------------------------------------------------------------------
@@ -826,6 +851,7 @@ export class ClusterHub implements Hub {
     }
     const touched = this.#touchedChannels(e);
     this.replica.apply(e);
+    if (e.t === "acctdrop") this.accountDropped(e.name);
     for (const c of touched) this.#syncSubscription(c);
     this.#wake(false);
   }

@@ -81,11 +81,25 @@ export type ClusterEvent =
   | Base & { t: "kick"; by: string; u: string; c: string; r: string; tm: number }
   | Base & { t: "topic"; c: string; topic?: Topic; by: string; tm: number }
   | Base & { t: "mode"; c: string; by: string; tm: number; ch: AppliedMode[] }
-  | Base & { t: "invite"; c: string; by: string; byu: string; u: string; tm: number }
+  | Base & {
+    t: "invite";
+    c: string;
+    by: string;
+    byu: string;
+    u: string;
+    tm: number;
+    /** An op's invite: the target may join past +i +l +b. */
+    ad?: boolean;
+  }
   | Base & { t: "founder"; c: string; f?: string }
   | Base & { t: "wallops"; by: string; text: string }
   | Base & { t: "acct"; name: string; created: number }
-  | Base & { t: "acctdrop"; name: string };
+  | Base & {
+    t: "acctdrop";
+    name: string;
+    /** Folded names of the channels the account founded, no longer registered. */
+    cs: string[];
+  };
 
 /** The kinds of user attribute events (the owner applies them before publishing). */
 export const USER_ATTRIBUTE_EVENTS: ReadonlySet<string> = new Set([
@@ -179,6 +193,9 @@ export function decodeEvent(text: string): ClusterEvent {
       break;
     case "mode":
       e.ch = asArray(e.ch);
+      break;
+    case "acctdrop":
+      e.cs = asArray(e.cs);
       break;
     case "topic":
       e.topic = opt(e.topic);

@@ -364,7 +364,7 @@ export class Replica {
         const channel = this.#channels.get(e.c);
         const target = this.#users.get(e.u);
         if (!channel || !target) return;
-        channel.invited.add(target.folded);
+        if (e.ad === true) channel.invited.add(target.folded);
         const out = new Outgoing(msg("INVITE", [target.nick, channel.name], e.by), e.tm);
         if (this.#local.has(target)) target.send(out);
         const by = this.#users.get(e.byu);
@@ -388,6 +388,11 @@ export class Replica {
         return;
       case "acctdrop":
         this.accounts.delete(foldCase(e.name));
+        for (const c of e.cs) {
+          this.registry.delete(c);
+          const channel = this.#channels.get(c);
+          if (channel) channel.founder = undefined;
+        }
         return;
       default:
         if (USER_ATTRIBUTE_EVENTS.has(e.t)) return this.#attribute(e);

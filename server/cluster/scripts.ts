@@ -227,9 +227,13 @@ else
 end
 saveSettings(ARGV[1], st)
 return emit({t = 'topic', n = ARGV[5], c = ARGV[1], topic = st.topic, by = ARGV[3], tm = at})`,
-  /** ARGV: folded channel, by (source), now, changes JSON [{a, m, p, u}], node. */
+  /**
+   * ARGV: folded channel, by (source), now, changes JSON [{a, m, p, u}], node, max bans. The
+   * handler keeps the ban list within the limit; this holds it there when nodes race.
+   */
   mode: `
 local c = ARGV[1]
+local maxBans = tonumber(ARGV[6])
 local st = getSettings(c)
 if not st then return -1 end
 local now = tonumber(ARGV[3])
@@ -255,7 +259,7 @@ for _, ch in ipairs(cjson.decode(ARGV[4])) do
     local bans = st.bans or {}
     local idx = nil
     for i, b in ipairs(bans) do if b.mask == ch.p then idx = i end end
-    if ch.a and not idx then
+    if ch.a and not idx and #bans < maxBans then
       table.insert(bans, {mask = ch.p, setBy = ARGV[2], setAt = now})
       ok = true
     end
@@ -282,18 +286,24 @@ if #applied == 0 then return -2 end
 st.modes = modes
 saveSettings(c, st)
 return emit({t = 'mode', n = ARGV[5], c = c, by = ARGV[2], tm = now, ch = applied})`,
-  /** ARGV: folded channel, folded target nick, target uid, by (source), by uid, node, now. */
+  /**
+   * ARGV: folded channel, folded target nick, target uid, by (source), by uid, node, now, admits
+   * ('1': an op's invite, which lets the target past +i +l +b; else it only tells them).
+   */
   invite: `
 local st = getSettings(ARGV[1])
 if not st then return -1 end
-local inv = st.invited or {}
-local found = false
-for _, x in ipairs(inv) do if x == ARGV[2] then found = true end end
-if not found then table.insert(inv, ARGV[2]) end
-st.invited = inv
-redis.call('SET', P .. 'ch:' .. ARGV[1], cjson.encode(st))
+local admits = ARGV[8] == '1'
+if admits then
+  local inv = st.invited or {}
+  local found = false
+  for _, x in ipairs(inv) do if x == ARGV[2] then found = true end end
+  if not found then table.insert(inv, ARGV[2]) end
+  st.invited = inv
+  redis.call('SET', P .. 'ch:' .. ARGV[1], cjson.encode(st))
+end
 return emit({t = 'invite', n = ARGV[6], c = ARGV[1], by = ARGV[4], byu = ARGV[5], u = ARGV[3],
-  tm = tonumber(ARGV[7])})`,
+  tm = tonumber(ARGV[7]), ad = admits})`,
   /** ARGV: uid, kind (away|setname|account|umode), has value ('1'), value. */
   uset: `
 local raw = redis.call('HGET', P .. 'users', ARGV[1])
@@ -309,11 +319,15 @@ u[field] = v
 redis.call('HSET', P .. 'users', ARGV[1], cjson.encode(u))
 if not u.r then return -2 end
 return emit({t = ARGV[2], n = u.node, u = ARGV[1], v = v})`,
-  /** ARGV: folded channel, folded founder ('' drops the registration), node. */
+  /**
+   * ARGV: folded channel, folded founder ('' drops the registration), node. 0 when the founder's
+   * account no longer exists.
+   */
   founder: `
 local c = ARGV[1]
 local f = nil
 if ARGV[2] ~= '' then f = ARGV[2] end
+if f and redis.call('HEXISTS', P .. 'acct', f) == 0 then return 0 end -- dropped meanwhile
 local st = getSettings(c)
 if st then
   st.founder = f
@@ -424,11 +438,30 @@ return {seq, redis.call('HVALS', P .. 'users'), chans, redis.call('SMEMBERS', P 
 if redis.call('HSETNX', P .. 'acct', ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('HSET', P .. 'acctpw', ARGV[1], ARGV[3])
 return emit({t = 'acct', n = ARGV[6], name = ARGV[4], created = tonumber(ARGV[5])})`,
-  /** ARGV: folded name, name, node. */
+  /** ARGV: folded name, name, node. The account goes, and the channels it founded with it. */
   acctDrop: `
 if redis.call('HDEL', P .. 'acct', ARGV[1]) == 0 then return -1 end
 redis.call('HDEL', P .. 'acctpw', ARGV[1])
-return emit({t = 'acctdrop', n = ARGV[3], name = ARGV[2]})`,
+local cs = {}
+local reg = redis.call('HGETALL', P .. 'reg')
+for i = 1, #reg, 2 do
+  local c = reg[i]
+  if cjson.decode(reg[i + 1]).founder == ARGV[1] then
+    redis.call('HDEL', P .. 'reg', c)
+    local st = getSettings(c)
+    if st then
+      st.founder = nil
+      redis.call('SET', P .. 'ch:' .. c, cjson.encode(st))
+    else
+      -- nobody is in it: the channel ends now, and its history with it
+      local r = cjson.decode(reg[i + 1])
+      r.founder = nil
+      if historyEnds(c, r) then forgetHistory(r.hk) end
+    end
+    table.insert(cs, c)
+  end
+end
+return emit({t = 'acctdrop', n = ARGV[3], name = ARGV[2], cs = cs})`,
 } as const;
 
 /** The name of a cluster script. */

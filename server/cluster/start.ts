@@ -6,7 +6,7 @@
  */
 
 import { foldCase } from "../../protocol/casemap.ts";
-import type { ClusterConfig, HistoryConfig } from "../config.ts";
+import type { ClusterConfig, HistoryConfig, Limits } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Stores } from "../store/stores.ts";
 import { ClusterHub } from "./cluster_hub.ts";
@@ -35,7 +35,7 @@ export function randomNodeId(): string {
 /** Connects to Redis and joins the network; throws if Redis cannot be reached. */
 export async function startCluster(
   cluster: ClusterConfig,
-  server: { name: string; history: HistoryConfig; permanentChannels: string[] },
+  server: { name: string; history: HistoryConfig; permanentChannels: string[]; limits: Limits },
   log: Logger,
 ): Promise<ClusterNode> {
   const target = parseRedisUrl(cluster.url);
@@ -46,6 +46,7 @@ export async function startCluster(
     holdMs: cluster.holdMs,
     maxPerConversation: server.history.maxPerTarget,
     permanent: new Set(server.permanentChannels.map(foldCase)),
+    maxBans: server.limits.maxBans,
     log,
   });
   const link = new RedisLink(target, log, hub.linkEvents);

@@ -371,8 +371,10 @@ export class RedisAccounts implements AccountStore, ChannelRegistry {
     await this.#link.cmd.hset(`${PREFIX}acctpw`, foldCase(name), JSON.stringify(stored));
   }
 
-  dropAccount(name: string): void {
-    this.#hub.run("acctDrop", [foldCase(name), name, this.#hub.node]);
+  async dropAccount(name: string): Promise<void> {
+    const r = await this.#hub.run("acctDrop", [foldCase(name), name, this.#hub.node]);
+    if (!r.ok) throw new RedisUnavailableError("the network is unavailable");
+    if ((r.value as number) > 0) await this.#hub.settled(r.value as number);
   }
 
   load(name: string): RegisteredChannel | undefined {

@@ -11,6 +11,7 @@ import { replayed, sendBatch } from "../batch.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { privateConversation, targetScope } from "../history_access.ts";
+import { sendLong } from "../long_reply.ts";
 import { Outgoing } from "../outgoing.ts";
 import type { Channel } from "../state/channel.ts";
 import {
@@ -37,10 +38,17 @@ function clock(time: number): string {
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
 
-/** Sends stored messages as a `chathistory` batch, each with its original time. */
-function sendHistory(ctx: Context, target: string, messages: StoredMessage[]): void {
+/**
+ * Sends stored messages as a `chathistory` batch, each with its original time; a long one as the
+ * client reads it (long_reply.ts), so that no reply overflows the sendq.
+ */
+function sendHistory(
+  ctx: Context,
+  target: string,
+  messages: StoredMessage[],
+): void | Promise<void> {
   const withTime = !ctx.user.caps.has("server-time");
-  sendBatch(
+  return sendBatch(
     ctx,
     "chathistory",
     [target],
@@ -66,20 +74,21 @@ export function replayOnJoin(ctx: Context, channel: Channel): void | Promise<voi
   );
 }
 
-function replay(ctx: Context, channel: Channel, messages: StoredMessage[]): void {
-  const { user } = ctx;
+function replay(ctx: Context, channel: Channel, messages: StoredMessage[]): void | Promise<void> {
+  const { user, server } = ctx;
   if (messages.length === 0) return;
   if (user.caps.has("batch") && user.caps.has("server-time")) {
-    sendHistory(ctx, channel.name, messages);
-    return;
+    return sendHistory(ctx, channel.name, messages);
   }
-  ctx.notice(`*** History of ${channel.name}: the last ${messages.length} messages`);
+  const notice = (text: string) => new Outgoing(msg("NOTICE", [user.nick, text], server.name));
   const stamp = !user.plainText && !user.caps.has("server-time");
-  for (const m of messages) {
-    const text = stamp ? `[${clock(m.time)}] ${m.text}` : m.text;
-    user.send(replayed({ ...m, text }));
-  }
-  ctx.notice(`*** End of history of ${channel.name}`);
+  return sendLong(ctx, [
+    notice(`*** History of ${channel.name}: the last ${messages.length} messages`),
+    ...messages.map((m) =>
+      replayed({ ...m, text: stamp ? `[${clock(m.time)}] ${m.text}` : m.text })
+    ),
+    notice(`*** End of history of ${channel.name}`),
+  ]);
 }
 
 function invalid(ctx: Context, sub: string, why: string): void {
@@ -101,9 +110,9 @@ function targets(ctx: Context, [a, b, limitText]: string[]): void | Promise<void
   return whenReady(found, (list) => sendTargets(ctx, list));
 }
 
-function sendTargets(ctx: Context, list: ConversationSummary[]): void {
+function sendTargets(ctx: Context, list: ConversationSummary[]): void | Promise<void> {
   const { server } = ctx;
-  sendBatch(
+  return sendBatch(
     ctx,
     "draft/chathistory-targets",
     [],

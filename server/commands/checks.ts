@@ -8,6 +8,7 @@
 import { N } from "../../protocol/numerics.ts";
 import type { Context } from "../context.ts";
 import type { Channel } from "../state/channel.ts";
+import type { User } from "../state/user.ts";
 
 /** The channel if it exists and the user is on it; otherwise answers 403 or 442. */
 export function joinedChannel(ctx: Context, name: string): Channel | undefined {
@@ -23,12 +24,14 @@ export function joinedChannel(ctx: Context, name: string): Channel | undefined {
   return channel;
 }
 
-/**
- * True when the user may change the channel (op, or server operator overriding); otherwise
- * answers 482.
- */
+/** True for whoever may change the channel: its ops, and server operators overriding. */
+export function isModerator(user: User, channel: Channel): boolean {
+  return channel.isOp(user) || user.isOper;
+}
+
+/** True when the user may change the channel (`isModerator`); otherwise answers 482. */
 export function mayModerate(ctx: Context, channel: Channel): boolean {
-  if (channel.isOp(ctx.user) || ctx.user.isOper) return true;
+  if (isModerator(ctx.user, channel)) return true;
   ctx.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
   return false;
 }

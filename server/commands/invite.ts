@@ -1,12 +1,14 @@
 /**
- * INVITE: lets a user past +i (and +l, +b) of a channel the inviter is on.
+ * INVITE: an op's invite lets a user past +i, +l and +b of a channel the inviter is on. Any
+ * member may invite to a channel without +i, but a non-op's invite only tells the target: it
+ * opens nothing, or a non-op could let in whoever the ops banned or the limit keeps out.
  *
  * @module
  */
 
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
-import { joinedChannel, mayModerate } from "./checks.ts";
+import { isModerator, joinedChannel, mayModerate } from "./checks.ts";
 
 /** INVITE. */
 export const inviteCommands: Record<string, CommandSpec> = {
@@ -26,7 +28,7 @@ export const inviteCommands: Record<string, CommandSpec> = {
         ctx.reply(N.ERR_USERONCHANNEL, target.nick, channel.name, "is already on channel");
         return;
       }
-      hub.invite(user, channel, target);
+      hub.invite(user, channel, target, isModerator(user, channel));
       ctx.reply(N.RPL_INVITING, target.nick, channel.name);
       if (target.away !== undefined) ctx.reply(N.RPL_AWAY, target.nick, target.away);
     },

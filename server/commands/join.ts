@@ -57,7 +57,8 @@ export async function joinChannel(ctx: Context, name: string, key?: string): Pro
   }
   const channel = await hub.join(user, name);
   if (channel.topic) sendTopic(ctx, channel);
-  sendNames(ctx, channel);
+  const naming = sendNames(ctx, channel);
+  if (naming) await naming;
   const replaying = replayOnJoin(ctx, channel);
   if (replaying) await replaying;
   return true;

@@ -22,8 +22,17 @@ export function normalizeBanMask(mask: string): string {
   return mask;
 }
 
-/** Checks one requested change; returns it (normalized) or answers the client and skips it. */
-function check(ctx: Context, channel: Channel, change: ModeChange): ModeChange | undefined {
+/**
+ * Checks one requested change; returns it (normalized) or answers the client and skips it.
+ * `bans` holds the channel's ban masks as the changes checked so far leave them, so that every
+ * mask one MODE adds counts against the ban-list limit.
+ */
+function check(
+  ctx: Context,
+  channel: Channel,
+  change: ModeChange,
+  bans: Set<string>,
+): ModeChange | undefined {
   const { hub, server } = ctx;
   const param = change.param;
   switch (change.mode) {
@@ -38,9 +47,13 @@ function check(ctx: Context, channel: Channel, change: ModeChange): ModeChange |
     }
     case "b": {
       const mask = normalizeBanMask(param!);
-      if (change.adding && channel.bans.length >= server.limits.maxBans) {
-        ctx.reply(N.ERR_BANLISTFULL, channel.name, mask, "Channel ban list is full");
-        return undefined;
+      if (!change.adding) bans.delete(mask);
+      else if (!bans.has(mask)) {
+        if (bans.size >= server.limits.maxBans) {
+          ctx.reply(N.ERR_BANLISTFULL, channel.name, mask, "Channel ban list is full");
+          return undefined;
+        }
+        bans.add(mask);
       }
       return { ...change, param: mask };
     }
@@ -62,7 +75,12 @@ function check(ctx: Context, channel: Channel, change: ModeChange): ModeChange |
   }
 }
 
-function channelMode(ctx: Context, name: string, modestring: string | undefined, args: string[]) {
+function channelMode(
+  ctx: Context,
+  name: string,
+  modestring: string | undefined,
+  args: string[],
+): void | Promise<void> {
   const { user, hub, server } = ctx;
   const channel = hub.findChannel(name);
   if (!channel || !channel.visibleTo(user)) {
@@ -91,8 +109,10 @@ function channelMode(ctx: Context, name: string, modestring: string | undefined,
     ctx.reply(N.RPL_ENDOFBANLIST, channel.name, "End of channel ban list");
   }
   if (parsed.changes.length === 0 || !mayModerate(ctx, channel)) return;
-  const checked = parsed.changes.map((c) => check(ctx, channel, c)).filter((c) => c !== undefined);
-  hub.changeModes(user, channel, checked);
+  const bans = new Set(channel.bans.map((b) => b.mask));
+  const checked = parsed.changes.map((c) => check(ctx, channel, c, bans))
+    .filter((c) => c !== undefined);
+  return hub.changeModes(user, channel, checked);
 }
 
 function userMode(ctx: Context, nick: string, modestring: string | undefined) {
@@ -136,8 +156,8 @@ export const modeCommands: Record<string, CommandSpec> = {
   MODE: {
     minParams: 1,
     handler(ctx, [target, modestring, ...args]) {
-      if (isChannelName(target)) channelMode(ctx, target, modestring, args);
-      else userMode(ctx, target, modestring);
+      if (isChannelName(target)) return channelMode(ctx, target, modestring, args);
+      userMode(ctx, target, modestring);
     },
   },
 };

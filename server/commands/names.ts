@@ -7,6 +7,7 @@
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
+import { sendBlock, sendLong, SMALL_REPLY_BYTES } from "../long_reply.ts";
 import { type Channel, type NamesCache, statusPrefix } from "../state/channel.ts";
 
 const encoder = new TextEncoder();
@@ -25,34 +26,41 @@ export function sendTopic(ctx: Context, channel: Channel): void {
   ctx.reply(N.RPL_TOPICWHOTIME, channel.name, topic.setBy, String(Math.floor(topic.setAt / 1000)));
 }
 
-/** Sends 353 lines for a channel (as many as needed) and 366. */
-export function sendNames(ctx: Context, channel: Channel): void {
+/**
+ * Sends 353 lines for a channel (as many as needed) and 366; a big channel's in parts as the
+ * client reads them (long_reply.ts), so joining or asking never overflows the sendq.
+ */
+export function sendNames(ctx: Context, channel: Channel): void | Promise<void> {
   const { user } = ctx;
   const multi = user.caps.has("multi-prefix");
   const userhost = user.caps.has("userhost-in-names");
   const isMember = channel.has(user);
   const symbol = channel.modes.has("s") ? "@" : "=";
+  const line = (text: string) => ctx.numeric(N.RPL_NAMREPLY, symbol, channel.name, text);
+  const end = () => ctx.numeric(N.RPL_ENDOFNAMES, channel.name, "End of /NAMES list");
   if (isMember && !multi && !userhost) {
     const names = defaultNames(channel);
-    if (!user.sendBytes(namesBlock(ctx, symbol, channel, names))) {
-      for (const text of names.lines) ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, text);
-    }
-    ctx.reply(N.RPL_ENDOFNAMES, channel.name, "End of /NAMES list");
-    return;
+    const texts = [...names.lines]; // the cache grows in place as members join
+    const lines = () => [...texts.map(line), end()];
+    const block = namesBlock(ctx, symbol, channel, names);
+    const sent = block.length > SMALL_REPLY_BYTES ? sendBlock(ctx, block) : user.sendBytes(block);
+    const then = (sent: boolean) => sent ? user.send(end()) : sendLong(ctx, lines());
+    return sent instanceof Promise ? sent.then(then) : then(sent);
   }
-  let line = "";
+  const texts: string[] = [];
+  let text = "";
   for (const [member, status] of channel.members) {
     if (!isMember && member.modes.has("i")) continue;
     const name = statusPrefix(status, multi) + (userhost ? member.source : member.nick);
-    if (line.length + name.length + 1 > NAMES_LINE_BYTES) {
-      ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, line);
-      line = name;
+    if (text.length + name.length + 1 > NAMES_LINE_BYTES) {
+      texts.push(text);
+      text = name;
     } else {
-      line = line === "" ? name : `${line} ${name}`;
+      text = text === "" ? name : `${text} ${name}`;
     }
   }
-  if (line !== "") ctx.reply(N.RPL_NAMREPLY, symbol, channel.name, line);
-  ctx.reply(N.RPL_ENDOFNAMES, channel.name, "End of /NAMES list");
+  if (text !== "") texts.push(text);
+  return sendLong(ctx, [...texts.map(line), end()]);
 }
 
 /** The 353 texts members see by default, from the channel's cache, built or extended here. */
@@ -106,14 +114,14 @@ function namesBlock(ctx: Context, symbol: string, channel: Channel, names: Names
 export const namesCommands: Record<string, CommandSpec> = {
   NAMES: {
     minParams: 0,
-    handler(ctx, [names]) {
+    async handler(ctx, [names]) {
       if (!names) {
         ctx.reply(N.RPL_ENDOFNAMES, "*", "End of /NAMES list");
         return;
       }
       for (const name of names.split(",")) {
         const channel = ctx.hub.findChannel(name);
-        if (channel && channel.visibleTo(ctx.user)) sendNames(ctx, channel);
+        if (channel && channel.visibleTo(ctx.user)) await sendNames(ctx, channel);
         else ctx.reply(N.RPL_ENDOFNAMES, name, "End of /NAMES list");
       }
     },

@@ -113,7 +113,7 @@ function deliver(
         ? "+n"
         : (channel.modes.has("m") && !voiced)
         ? "+m"
-        : (!voiced && channel.isBanned(user))
+        : channel.silencedByBan(user)
         ? "+b"
         : undefined;
       if (blocked) {

@@ -79,6 +79,16 @@ async function nick(ctx: Context, params: string[]): Promise<void> {
     return;
   }
   if (wanted === user.nick) return;
+  const silenced = [...user.channels.values()].find((c) => c.silencedByBan(user));
+  if (silenced) {
+    ctx.reply(
+      N.ERR_BANNICKCHANGE,
+      wanted,
+      silenced.name,
+      "Cannot change nickname while banned on channel",
+    );
+    return;
+  }
   const ok = user.registered
     ? await hub.changeNick(user, wanted)
     : await hub.claimNick(user, wanted);

@@ -9,6 +9,8 @@ import { isChannelName, matchMask } from "../../protocol/names.ts";
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
+import { sendLong } from "../long_reply.ts";
+import type { Outgoing } from "../outgoing.ts";
 import type { Channel } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
 
@@ -17,11 +19,11 @@ function sharesChannel(a: User, b: User): boolean {
   return false;
 }
 
-function whoReply(ctx: Context, target: User, channel: Channel | undefined): void {
+function whoLine(ctx: Context, target: User, channel: Channel | undefined): Outgoing {
   let flags = target.away === undefined ? "H" : "G";
   if (target.isOper) flags += "*";
   if (channel) flags += channel.prefix(target, ctx.user.caps.has("multi-prefix"));
-  ctx.reply(
+  return ctx.numeric(
     N.RPL_WHOREPLY,
     channel?.name ?? "*",
     target.username,
@@ -33,35 +35,39 @@ function whoReply(ctx: Context, target: User, channel: Channel | undefined): voi
   );
 }
 
-/** WHO. */
+/** The 352 lines and the 315, made as they are sent (a big network is walked as it goes). */
+function* whoReply(ctx: Context, mask: string, opersOnly: boolean): Generator<Outgoing> {
+  const { user, hub } = ctx;
+  if (isChannelName(mask)) {
+    const channel = hub.findChannel(mask);
+    if (channel && channel.visibleTo(user)) {
+      const isMember = channel.has(user);
+      for (const member of channel.members.keys()) {
+        if (!isMember && member.modes.has("i")) continue;
+        if (opersOnly && !member.isOper) continue;
+        yield whoLine(ctx, member, channel);
+      }
+    }
+  } else {
+    const folded = foldCase(mask === "0" ? "*" : mask);
+    for (const other of hub.users()) {
+      if (opersOnly && !other.isOper) continue;
+      if (other !== user && other.modes.has("i") && !sharesChannel(user, other)) continue;
+      const matches = matchMask(folded, other.folded) ||
+        matchMask(folded, foldCase(other.hostname)) ||
+        matchMask(folded, foldCase(other.realname));
+      if (matches) yield whoLine(ctx, other, undefined);
+    }
+  }
+  yield ctx.numeric(N.RPL_ENDOFWHO, mask, "End of /WHO list");
+}
+
+/** WHO: sent in parts as the client reads (long_reply.ts). */
 export const whoCommands: Record<string, CommandSpec> = {
   WHO: {
     minParams: 0,
     handler(ctx, [mask = "*", flag]) {
-      const { user, hub } = ctx;
-      const opersOnly = flag === "o";
-      if (isChannelName(mask)) {
-        const channel = hub.findChannel(mask);
-        if (channel && channel.visibleTo(user)) {
-          const isMember = channel.has(user);
-          for (const member of channel.members.keys()) {
-            if (!isMember && member.modes.has("i")) continue;
-            if (opersOnly && !member.isOper) continue;
-            whoReply(ctx, member, channel);
-          }
-        }
-      } else {
-        const folded = foldCase(mask === "0" ? "*" : mask);
-        for (const other of hub.users()) {
-          if (opersOnly && !other.isOper) continue;
-          if (other !== user && other.modes.has("i") && !sharesChannel(user, other)) continue;
-          const matches = matchMask(folded, other.folded) ||
-            matchMask(folded, foldCase(other.hostname)) ||
-            matchMask(folded, foldCase(other.realname));
-          if (matches) whoReply(ctx, other, undefined);
-        }
-      }
-      ctx.reply(N.RPL_ENDOFWHO, mask, "End of /WHO list");
+      return sendLong(ctx, whoReply(ctx, mask, flag === "o"));
     },
   },
 };

@@ -23,7 +23,10 @@ export function chanserv(ctx: Context, line: string): void {
   const channel = name ? hub.findChannel(name) : undefined;
   switch (verb.toUpperCase()) {
     case "REGISTER":
-      if (user.account === undefined) return say("Log in first (/msg NickServ HELP).");
+      // an account dropped elsewhere a moment ago is no account to register to
+      if (user.account === undefined || !stores.accounts.find(user.account)) {
+        return say("Log in first (/msg NickServ HELP).");
+      }
       if (!channel || !channel.has(user)) return say(`You are not on ${name || "that channel"}.`);
       if (!channel.isOp(user)) return say(`You must be an op of ${channel.name}.`);
       if (channel.founder !== undefined) return say(`${channel.name} is already registered.`);

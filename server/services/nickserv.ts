@@ -13,6 +13,7 @@ import {
   logIn,
   logOut,
   MIN_PASSWORD_LENGTH,
+  protectNick,
   registerAccount,
   REGISTRATIONS_THROTTLED,
   serviceNotice,
@@ -108,10 +109,16 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       if (result === "unavailable") return say(UNAVAILABLE);
       const name = user.account;
       const account = stores.accounts.find(name);
-      stores.accounts.dropAccount(name);
+      try {
+        await stores.accounts.dropAccount(name);
+      } catch (err) {
+        ctx.server.log.error(`accounts: cannot drop ${name}: ${(err as Error).message}`);
+        return say(UNAVAILABLE);
+      }
       // its private history goes with it: a new account of that name is someone else
       if (account) stores.history.forgetOwner(ownerId(account));
-      logOut(ctx);
+      hub.accountDropped(name); // this user and every other one logged in to it get a 901
+      protectNick(ctx);
       return say(`Account ${name} dropped.`);
     }
     case "HELP":

@@ -94,7 +94,7 @@ export class Channel {
   key: string | undefined;
   limit: number | undefined;
   readonly bans: Ban[] = [];
-  /** Folded nicks invited past +i, cleared when they join. */
+  /** Folded nicks an op invited past +i, +l and +b, cleared when they join. */
   readonly invited = new Set<string>();
   /** Folded account name of the founder when the channel is registered (ChanServ). */
   founder: string | undefined;
@@ -134,6 +134,14 @@ export class Channel {
     if (this.bans.length === 0) return false;
     const source = foldCase(user.source);
     return this.bans.some((b) => matchMask(foldCase(b.mask), source));
+  }
+
+  /**
+   * True when a ban silences this member: banned and neither op nor voiced. Such a member may
+   * not speak, nor change nick (which would slip out from under the ban).
+   */
+  silencedByBan(user: User): boolean {
+    return !this.canSpeakWhenModerated(user) && this.isBanned(user);
   }
 
   /** The `+modes params` of RPL_CHANNELMODEIS; the key is shown to members only. */

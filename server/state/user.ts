@@ -24,6 +24,12 @@ export interface Sink {
   sendBytes?(bytes: Uint8Array): boolean;
   /** Ends the connection: the user quits with `reason` and receives an ERROR line. */
   terminate(reason: string): void;
+  /**
+   * True when at most `below` bytes wait to be sent to this client, false when its connection has
+   * ended, else a promise of either once the queue is down to that. Long replies ask between
+   * parts, so they never overflow the sendq (long_reply.ts). Absent when the sink keeps no queue.
+   */
+  drained?(below: number): boolean | Promise<boolean>;
 }
 
 /** Progress of connection registration (NICK, USER, CAP, PASS) before the welcome. */
@@ -119,6 +125,11 @@ export class User {
     if (!this.sink.sendBytes) return false;
     if (holding()) settle(this);
     return this.sink.sendBytes(bytes);
+  }
+
+  /** See `Sink.drained`; true for a sink without a queue. */
+  drained(below: number): boolean | Promise<boolean> {
+    return this.sink.drained?.(below) ?? true;
   }
 
   get isOper(): boolean {

@@ -57,7 +57,11 @@ export interface AccountStore {
   /** The account when the password is right, else undefined. */
   verify(name: string, password: string): Promise<Account | undefined>;
   setPassword(name: string, password: string): Promise<void>;
-  dropAccount(name: string): void;
+  /**
+   * Deletes the account and, with it, the registrations of the channels it founded: whoever
+   * registers the name next must inherit nothing. Resolves once both are gone.
+   */
+  dropAccount(name: string): Promise<void>;
 }
 
 /** Registered-channel storage: the hub restores a channel's state from it when it is recreated. */
@@ -72,20 +76,24 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
   readonly #find: StatementSync;
   readonly #insert: StatementSync;
   readonly #setPassword: StatementSync;
+  readonly #db: DatabaseSync;
   readonly #dropAccount: StatementSync;
+  readonly #dropFounded: StatementSync;
   readonly #loadChannel: StatementSync;
   readonly #saveChannel: StatementSync;
   readonly #dropChannel: StatementSync;
-  readonly #db: DatabaseSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+    // Registrations left behind by accounts dropped before a drop took them along (issue 17).
+    db.exec("DELETE FROM channels WHERE founder NOT IN (SELECT name FROM accounts)");
     this.#find = db.prepare("SELECT display, salt, hash, created FROM accounts WHERE name = ?");
     this.#insert = db.prepare(
       "INSERT OR IGNORE INTO accounts (name, display, salt, hash, created) VALUES (?, ?, ?, ?, ?)",
     );
     this.#setPassword = db.prepare("UPDATE accounts SET salt = ?, hash = ? WHERE name = ?");
     this.#dropAccount = db.prepare("DELETE FROM accounts WHERE name = ?");
+    this.#dropFounded = db.prepare("DELETE FROM channels WHERE founder = ?");
     this.#loadChannel = db.prepare("SELECT * FROM channels WHERE name = ?");
     this.#saveChannel = db.prepare(
       `INSERT OR REPLACE INTO channels
@@ -129,8 +137,18 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
     this.#setPassword.run(secret.salt, secret.hash, foldCase(name));
   }
 
-  dropAccount(name: string): void {
-    this.#dropAccount.run(foldCase(name));
+  dropAccount(name: string): Promise<void> {
+    const folded = foldCase(name);
+    this.#db.exec("BEGIN");
+    try {
+      this.#dropFounded.run(folded);
+      this.#dropAccount.run(folded);
+      this.#db.exec("COMMIT");
+    } catch (err) {
+      this.#db.exec("ROLLBACK");
+      throw err;
+    }
+    return Promise.resolve();
   }
 
   load(name: string): RegisteredChannel | undefined {

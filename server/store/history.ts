@@ -112,10 +112,16 @@ export interface HistoryStore {
   count(): Awaitable<number>;
 }
 
-/** Runs `then` on a value that may still be on its way: at once when it is already here. */
-export function whenReady<T>(value: Awaitable<T>, then: (value: T) => void): void | Promise<void> {
+/**
+ * Runs `then` on a value that may still be on its way: at once when it is already here. What
+ * `then` returns (a reply still being sent) is returned.
+ */
+export function whenReady<T>(
+  value: Awaitable<T>,
+  then: (value: T) => void | Promise<void>,
+): void | Promise<void> {
   if (value instanceof Promise) return value.then(then);
-  then(value);
+  return then(value);
 }
 
 interface Row {

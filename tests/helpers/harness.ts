@@ -82,6 +82,7 @@ export class Harness {
       registry: this.stores.channels,
       history: this.stores.history,
       permanent: new Set(permanent.map(foldCase)),
+      serverName: info.name,
     });
   }
 

@@ -124,6 +124,13 @@ export class TestClient {
     this.#paused ??= new Promise((resolve) => this.#resume = resolve);
   }
 
+  /** Reads again after `pauseReading`. */
+  resumeReading(): void {
+    const resume = this.#resume;
+    this.#paused = this.#resume = undefined;
+    resume?.();
+  }
+
   /** Sends one line (CRLF added). */
   async send(line: string): Promise<void> {
     const bytes = encoder.encode(line + "\r\n");

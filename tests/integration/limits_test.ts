@@ -193,3 +193,109 @@ Deno.test("an exception in one client's command ends only that client, logged wi
     await server.shutdown();
   }
 });
+
+Deno.test("LIST of 6,000 channels goes out as the client reads: a small sendq is never exceeded", async () => {
+  const server = await testServer({
+    floodControl: false,
+    limits: { sendqBytes: 64 * 1024, maxChannels: 6000 },
+  });
+  const port = server.addr.port;
+  const builder = await TestClient.register(port, "builder");
+  const lister = await TestClient.register(port, "lister");
+  const stalled = await TestClient.register(port, "stalled");
+  const quitter = await TestClient.register(port, "quitter");
+  const labeled = await TestClient.register(port, "labeled", ["labeled-response", "batch"]);
+  try {
+    const topic = "t".repeat(300);
+    for (let i = 0; i < 6000; i += 50) {
+      const names = Array.from({ length: 50 }, (_, k) => `#c${i + k}`);
+      await builder.send(`JOIN ${names.join(",")}`);
+      await builder.send(names.map((n) => `TOPIC ${n} :${n} ${topic}`).join("\r\n"));
+      await builder.sync();
+    }
+    // ~2.1 MB of 322 lines through a 64 KiB sendq; one asker does not read for a while
+    stalled.pauseReading();
+    await stalled.send("LIST");
+    const started = performance.now();
+    await lister.send("LIST");
+    await lister.expect("323", 30_000);
+    const ms = Math.round(performance.now() - started);
+    const entries = lister.lines.filter((l) => / 322 lister #c\d+ 1 :#c\d+ t+$/.test(l));
+    assert.equal(entries.length, 6000);
+    await lister.sync(); // still connected, and its next command runs
+    // labeled, the reply is not held whole: its labeled-response batch opens early
+    await labeled.send("@label=big LIST");
+    const open = await labeled.expect("BATCH");
+    assert.deepEqual(open.tags, { label: "big" });
+    assert.equal(open.params[1], "labeled-response");
+    const id = open.params[0].slice(1);
+    assert.deepEqual((await labeled.expect("BATCH", 30_000)).params, [`-${id}`]);
+    const inBatch = labeled.lines.filter((l) => l.startsWith(`@batch=${id} `) && / 322 /.test(l));
+    assert.equal(inBatch.length, 6000);
+    await labeled.sync();
+    // one that leaves mid-listing ends its listing with its connection
+    await quitter.send("LIST");
+    await quitter.expect("322");
+    await quitter.close();
+    await waitUntil(() => server.connectionCount === 4, "the quitter is gone");
+    // the stalled asker was waited for, not cut off: it gets the whole list once it reads
+    stalled.resumeReading();
+    await stalled.expect("323", 30_000);
+    assert.equal(stalled.lines.filter((l) => / 322 stalled #c\d+ 1 /.test(l)).length, 6000);
+    await stalled.sync();
+    console.log(`LIST of 6,000 channels (2.1 MB) through a 64 KiB sendq: ${ms} ms`);
+  } finally {
+    await Promise.all([builder, lister, stalled, quitter, labeled].map((c) => c.close()));
+    await server.shutdown();
+  }
+});
+
+Deno.test("CHATHISTORY and the JOIN replay of messages with 4 KB tags fit a small sendq", async () => {
+  const server = await testServer({ floodControl: false, limits: { sendqBytes: 64 * 1024 } });
+  const port = server.addr.port;
+  const writer = await TestClient.register(port, "writer", ["message-tags"]);
+  const clients = [writer];
+  try {
+    await writer.send("JOIN #c");
+    await writer.expect("366");
+    const big = "v".repeat(4000);
+    for (let i = 0; i < 150; i += 10) {
+      const lines = Array.from({ length: 10 }, (_, k) => `@+big=${big} PRIVMSG #c :m${i + k}`);
+      await writer.send(lines.join("\r\n"));
+    }
+    await writer.sync();
+    const history = ["batch", "server-time", "message-tags"];
+    // ~615 KB of history asked for at once, through a 64 KiB sendq
+    const reader = await TestClient.register(port, "reader", ["draft/chathistory", ...history]);
+    clients.push(reader);
+    await reader.send("JOIN #c");
+    await reader.expect("366");
+    await reader.send("CHATHISTORY LATEST #c * 150");
+    const open = await reader.expect("BATCH");
+    const id = open.params[0].slice(1);
+    assert.equal(open.params[1], "chathistory");
+    const texts: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const m = await reader.expect("PRIVMSG");
+      assert.equal(m.tags?.batch, id);
+      assert.equal(m.tags?.["+big"], big);
+      texts.push(m.params[1]);
+    }
+    assert.deepEqual(texts, Array.from({ length: 150 }, (_, i) => `m${i}`));
+    assert.deepEqual((await reader.expect("BATCH")).params, [`-${id}`]);
+    await reader.sync();
+    // a client without draft/chathistory gets the last 30 replayed on JOIN (~123 KB)
+    const joiner = await TestClient.register(port, "joiner", history);
+    clients.push(joiner);
+    await joiner.send("JOIN #c");
+    await joiner.expect("BATCH");
+    const replayed: string[] = [];
+    for (let i = 0; i < 30; i++) replayed.push((await joiner.expect("PRIVMSG")).params[1]);
+    assert.deepEqual(replayed, Array.from({ length: 30 }, (_, i) => `m${120 + i}`));
+    await joiner.expect("BATCH");
+    await joiner.sync();
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await server.shutdown();
+  }
+});

@@ -573,3 +573,95 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "cluster: a non-op's INVITE opens nothing, a banned member keeps their nick (435), " +
+    "and MAXLIST holds for many +b in a row" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const ann = await client(clients, a.port, "ann");
+      const nora = await client(clients, b.port, "nora");
+      const bob = await client(clients, b.port, "bob");
+      await joinAll([ann, nora], "#c");
+      await ann.send("MODE #c +l 2");
+      await nora.expect((m) => m.command === "MODE" && m.params[1] === "+l");
+      await nora.send("INVITE bob #c");
+      await bob.expect("INVITE");
+      await bob.send("JOIN #c");
+      assert.equal(
+        (await bob.expect((m) => m.command === "471" || m.command === "JOIN")).command,
+        "471",
+      );
+      await ann.send("INVITE bob #c");
+      await bob.expect((m) => m.command === "INVITE" && m.source!.startsWith("ann!"));
+      await bob.send("JOIN #c");
+      await bob.expect("366");
+      // banned, bob may not rename (his node checks the ban set on the other node)
+      await ann.send("MODE #c +b bob!*@*");
+      await bob.expect((m) => m.command === "MODE" && m.params[1] === "+b");
+      await bob.send("NICK robert");
+      assert.deepEqual((await bob.expect("435")).params.slice(1, 3), ["robert", "#c"]);
+      // 104 more masks in 20 MODE lines sent at once: each line sees the bans before it
+      let n = 0;
+      const lines = [...Array(16).fill(5), ...Array(4).fill(6)].map((size) => {
+        const masks = Array.from({ length: size }, () => `m${n++}!*@*`);
+        return `MODE #c +${"b".repeat(size)} ${masks.join(" ")}`;
+      });
+      assert.equal(n, 104);
+      await ann.send(lines.join("\r\n"));
+      const replies = await ann.sync();
+      assert.deepEqual(
+        replies.filter((m) => m.command === "478").map((m) => m.params[2]),
+        ["m99!*@*", "m100!*@*", "m101!*@*", "m102!*@*", "m103!*@*"],
+      );
+      await nora.send("MODE #c +b");
+      await nora.expect("368");
+      assert.equal(nora.lines.filter((l) => / 367 nora #c /.test(l)).length, 100);
+    });
+  },
+});
+
+Deno.test({
+  name: "cluster: dropping an account drops its channels and logs it out on every node" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const alice = await client(clients, a.port, "alice");
+      await alice.send("NS REGISTER wonderland");
+      await alice.expectLine((l) => l.includes("registered; you are logged in"));
+      await alice.send("JOIN #owned");
+      await alice.expect("366");
+      await alice.send("CS REGISTER #owned");
+      await alice.expectLine((l) => l.includes("#owned is registered to alice"));
+      await alice.send("MODE #owned +ik secret");
+      await alice.expect("MODE");
+      const elsewhere = await client(clients, b.port, "elsewhere");
+      await elsewhere.send("NS IDENTIFY alice wonderland");
+      await elsewhere.expect("900");
+      await alice.send("NS DROP wonderland");
+      await alice.expect("901");
+      await alice.expectLine((l) => l.includes("Account alice dropped."));
+      assert.match((await elsewhere.expect("901")).params[2], /account alice was dropped/);
+      const watcher = await client(clients, b.port, "watcher");
+      await watcher.send("WHOIS elsewhere");
+      const whois = await watcher.expect("318");
+      assert.ok(!watcher.lines.some((l) => l.includes(" 330 ")), `still logged in: ${whois}`);
+      // mallory takes the name on the other node: no founder's way into #owned
+      await alice.send("NICK alice_");
+      await alice.expect("NICK");
+      const mallory = await client(clients, b.port, "Alice");
+      await mallory.send("NS REGISTER mallory-pw");
+      await mallory.expectLine((l) => l.includes("registered; you are logged in"));
+      await mallory.send("JOIN #owned");
+      assert.equal(
+        (await mallory.expect((m) => /^(475|473|JOIN)$/.test(m.command))).command,
+        "475",
+      );
+      for (const who of [mallory, alice]) {
+        await who.send("CS INFO #owned");
+        await who.expectLine((l) => l.includes("#owned is not registered"));
+      }
+    });
+  },
+});

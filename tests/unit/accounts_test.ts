@@ -3,6 +3,7 @@ import { parseMessage } from "../../protocol/message.ts";
 import { decodePlain, isLoopback } from "../../server/commands/sasl.ts";
 import { scryptRuns } from "../../server/credentials.ts";
 import { enforceNick } from "../../server/login.ts";
+import { openSqliteStores } from "../../server/store/stores.ts";
 import { commands, Harness, type RecordedUser } from "../helpers/harness.ts";
 
 const b64 = (s: string) => btoa(s);
@@ -295,6 +296,79 @@ Deno.test("ChanServ: a registered channel keeps topic, modes and founder after e
   assert.match((await u.run("CS INFO #reg")).join(), /founder hank/);
   assert.match((await u.run("CS DROP #reg")).join(), /no longer registered/);
   assert.equal(h.stores.channels.load("#reg"), undefined);
+});
+
+Deno.test("dropping an account drops its channels: whoever registers the name is no founder", async () => {
+  const h = await Harness.create();
+  const alice = await h.user("alice", ["account-notify"]);
+  await alice.run("NS REGISTER wonderland");
+  await alice.run("JOIN #owned,#gone");
+  await alice.run("CS REGISTER #owned");
+  await alice.run("CS REGISTER #gone");
+  await alice.run("MODE #owned +ik secret");
+  await alice.run("MODE #gone +ik secret");
+  await alice.run("PART #gone"); // #gone lives on only in the registry
+  // a second session logged in to the same account
+  const other = await h.user("elsewhere");
+  await other.run("NS IDENTIFY alice wonderland");
+  other.take();
+  const drop = await alice.run("NS DROP wonderland");
+  assert.ok(drop.includes(
+    ":chat.local 901 alice alice!~alice@10.0.0.1 :You are now logged out: account alice was dropped",
+  ));
+  assert.ok(drop.includes(":NickServ!NickServ@chat.local NOTICE alice :Account alice dropped."));
+  assert.deepEqual(commands(other.take()), ["901"]);
+  assert.equal(other.user.account, undefined);
+  assert.equal(h.hub.findChannel("#owned")!.founder, undefined);
+  assert.equal(h.stores.channels.load("#owned"), undefined);
+  assert.equal(h.stores.channels.load("#gone"), undefined);
+  // WHOIS and ChanServ agree: nobody is logged in as alice, and nothing is registered to her
+  assert.ok(!(await alice.run("WHOIS elsewhere")).some((l) => l.includes(" 330 ")));
+  assert.match((await alice.run("CS INFO #owned")).join(), /#owned is not registered/);
+  // alice steps aside; mallory takes the name and registers it as an account
+  await alice.run("NICK alice_");
+  const mallory = await h.user("Alice");
+  await mallory.run("NS REGISTER mallory-pw");
+  assert.equal(mallory.user.account, "Alice");
+  assert.deepEqual(commands(await mallory.run("JOIN #owned")), ["475"]); // no founder's way in
+  assert.match((await mallory.run("CS INFO #owned")).join(), /#owned is not registered/);
+  // the empty registered channel is not brought back with alice's modes and key
+  assert.equal(commands(await mallory.run("JOIN #gone"))[0], "JOIN");
+  assert.equal((await mallory.run("MODE #gone"))[0], ":chat.local 324 Alice #gone :+nt");
+  assert.match((await mallory.run("CS INFO #gone")).join(), /#gone is not registered/);
+  // a session still logged in to a dropped account (a race) cannot register a channel with it
+  const stale = await h.user("stale");
+  await stale.run("JOIN #late");
+  stale.user.account = "ghost";
+  assert.match((await stale.run("CS REGISTER #late")).join(), /Log in first/);
+});
+
+Deno.test("registrations left by accounts dropped before are dropped when the database opens", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/chat.db`;
+    const saved = (name: string, founder: string) => ({
+      name,
+      founder,
+      topic: undefined,
+      modes: "nt",
+      key: undefined,
+      limit: undefined,
+      bans: [],
+      created: 1,
+    });
+    const first = openSqliteStores(path);
+    await first.accounts.create("kept", "password1");
+    first.channels.save(saved("#kept", "kept"));
+    first.channels.save(saved("#orphan", "dropped-long-ago"));
+    await first.close();
+    const again = openSqliteStores(path);
+    assert.equal(again.channels.load("#kept")?.founder, "kept");
+    assert.equal(again.channels.load("#orphan"), undefined);
+    await again.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("an unreachable account store is a clear reply, never a crash", async () => {

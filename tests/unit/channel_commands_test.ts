@@ -82,6 +82,76 @@ Deno.test("INVITE lets a user past +i and notifies invite-notify members", async
   assert.deepEqual(commands(await a.run("INVITE nobody #i")), ["401"]);
 });
 
+Deno.test("a non-op's INVITE only tells the target: it opens neither +l nor +b; an op's does", async () => {
+  const h = await Harness.create();
+  const a = await h.user("alice");
+  const n = await h.user("nora");
+  const b = await h.user("bob");
+  await a.run("JOIN #c");
+  await n.run("JOIN #c");
+  await a.run("MODE #c +l 2");
+  // nora may invite (no +i), bob hears of it, but the limit still holds for him
+  assert.deepEqual(await n.run("INVITE bob #c"), [":chat.local 341 nora bob :#c"]);
+  assert.deepEqual(b.take(), [":nora!~nora@10.0.0.2 INVITE bob #c"]);
+  assert.deepEqual(commands(await b.run("JOIN #c")), ["471"]);
+  await a.run("MODE #c -l");
+  await a.run("MODE #c +b bob");
+  await n.run("INVITE bob #c");
+  assert.deepEqual(commands(await b.run("JOIN #c")), ["474"]);
+  // an op's invite lets him past the ban and the limit
+  await a.run("MODE #c +l 2");
+  assert.deepEqual(await a.run("INVITE bob #c"), [":chat.local 341 alice bob :#c"]);
+  assert.equal(commands(await b.run("JOIN #c"))[0], "JOIN");
+  // and +i still needs an op to invite at all
+  await a.run("MODE #c +i-l");
+  const c = await h.user("carl");
+  assert.deepEqual(commands(await n.run("INVITE carl #c")), ["482"]);
+  assert.deepEqual(c.take(), []);
+  assert.deepEqual(commands(await c.run("JOIN #c")), ["473"]);
+});
+
+Deno.test("a member a ban silences cannot change nick (435) until voiced", async () => {
+  const { a, b } = await pair();
+  await a.run("MODE #c +b bob!*@*");
+  assert.deepEqual(await b.run("NICK robert"), [
+    ":chat.local 435 bob robert #c :Cannot change nickname while banned on channel",
+  ]);
+  assert.equal(b.user.nick, "bob");
+  assert.deepEqual(a.take().filter((l) => l.includes(" NICK ")), []);
+  assert.deepEqual(commands(await b.run("NICK Bob")), ["435"]); // a case change too
+  assert.deepEqual(commands(await b.run("PRIVMSG #c :still here?")), ["404"]);
+  // once voiced the ban no longer silences him, and he may rename
+  await a.run("MODE #c +v bob");
+  assert.deepEqual(await b.run("NICK robert"), [":bob!~bob@10.0.0.2 NICK robert"]);
+  // ops are never held by a ban; nor is anyone outside the banned channel
+  await a.run("MODE #c +b alice!*@*");
+  assert.deepEqual(await a.run("NICK alicia"), [":alice!~alice@10.0.0.1 NICK alicia"]);
+});
+
+Deno.test("every +b mask of a MODE counts against MAXLIST: 105 masks leave 100 bans, 478 for 5", async () => {
+  const { h, a } = await pair();
+  assert.equal(h.info.limits.maxBans, 100);
+  let n = 0;
+  const lines: string[] = [];
+  // 15 lines of 5 masks, then 5 lines of 6 (MODES=6): the last line starts at 99 bans
+  for (const size of [...Array(15).fill(5), ...Array(5).fill(6)]) {
+    const masks = Array.from({ length: size }, () => `m${n++}!*@*`);
+    lines.push(...await a.run(`MODE #c +${"b".repeat(size)} ${masks.join(" ")}`));
+  }
+  assert.equal(n, 105);
+  assert.equal(h.hub.findChannel("#c")!.bans.length, 100);
+  const full = lines.filter((l) => commands([l])[0] === "478");
+  assert.deepEqual(
+    full,
+    ["m100", "m101", "m102", "m103", "m104"].map((m) =>
+      `:chat.local 478 alice #c ${m}!*@* :Channel ban list is full`
+    ),
+  );
+  // within one MODE too, a mask added twice counts once and a removal frees its slot
+  assert.deepEqual(commands(await a.run("MODE #c -b+bb m0!*@* x!*@* x!*@*")), ["MODE"]);
+  assert.equal(h.hub.findChannel("#c")!.bans.length, 100);
+});
+
 Deno.test("PART with a reason; errors 403 and 442", async () => {
   const { a, b } = await pair();
   assert.deepEqual(await b.run("PART #c :see you"), [":bob!~bob@10.0.0.2 PART #c :see you"]);

@@ -209,3 +209,42 @@ Deno.test("a slow reader's backlog leaves in order, copied at most SCRATCH_BYTES
     assert.ok(w.length <= SCRATCH_BYTES || w === lines.at(-2), `a write of ${w.length} bytes`);
   }
 });
+
+/** A writer whose writes complete one at a time, when the test says so. */
+class GatedWriter implements ByteWriter {
+  #open: (() => void)[] = [];
+  writes = 0;
+  write(p: Uint8Array): Promise<number> {
+    return new Promise((resolve) =>
+      this.#open.push(() => {
+        this.writes++;
+        resolve(p.length);
+      })
+    );
+  }
+  /** Completes the write in flight; resolves once the outbox has reacted. */
+  async release(): Promise<void> {
+    this.#open.shift()?.();
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  }
+}
+
+Deno.test("drained(below) resolves once the backlog is down to that size, before it is all out", async () => {
+  const w = new GatedWriter();
+  const { events: ev } = events();
+  const box = new Outbox(w, 1 << 20, ev);
+  for (let i = 0; i < 8; i++) box.push(new Uint8Array(SCRATCH_BYTES)); // written one per write
+  let done = false;
+  box.drained(3 * SCRATCH_BYTES).then(() => done = true);
+  await Promise.resolve(); // the first write starts
+  for (let i = 0; i < 5; i++) {
+    await w.release();
+    assert.equal(done, i === 4, `after ${i + 1} writes`);
+  }
+  assert.equal(box.pendingBytes, 3 * SCRATCH_BYTES);
+  let all = false;
+  box.drained().then(() => all = true);
+  for (let i = 0; i < 3; i++) await w.release();
+  assert.ok(all);
+  assert.equal(w.writes, 8);
+});

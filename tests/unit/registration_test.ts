@@ -26,6 +26,8 @@ Deno.test("NICK + USER sends the welcome burst 001-005, LUSERS and MOTD/422", as
       "TOPICLEN=390",
       "NETWORK=chat",
       "CHANMODES=b,k,l,imnst",
+      "MAXLIST=b:100",
+      "SAFELIST",
     ]
   ) {
     assert.ok(isupport.includes(token), token);

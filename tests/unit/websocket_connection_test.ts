@@ -123,3 +123,20 @@ Deno.test("websocket connection: finish sends the last line; close ends readLine
   assert.equal(socket.closedWith, 1000);
   assert.equal(await reading, "Connection closed");
 });
+
+Deno.test("websocket connection: drained(below) waits until the socket holds at most that", async () => {
+  const { socket, conn } = open({ sendq: 1 << 20 });
+  socket.bufferedAmount = 5000;
+  assert.equal(conn.drained(5000), undefined); // already so
+  let done = false;
+  const waiting = conn.drained(1000)!.then(() => done = true);
+  await Promise.resolve();
+  assert.equal(done, false);
+  socket.bufferedAmount = 800; // the browser sent some
+  await waiting;
+  // a finishing connection lets every waiter go
+  socket.bufferedAmount = 5000;
+  const last = conn.drained(0)!;
+  conn.finish(bytes("ERROR :bye\r\n"));
+  await last;
+});
