@@ -33,6 +33,11 @@ export interface ClientConnection {
   send(bytes: Uint8Array): void;
   /** Accepts no more `send`s; `last` (an ERROR line) still goes out after what is queued. */
   finish(last: Uint8Array): void;
+  /**
+   * Writes again after `beforeWrite` held the queue back; `first` (a NOTICE) goes out before what
+   * waited.
+   */
+  resume(first?: Uint8Array): void;
   /** Waits (at most `flushMs`) for the queue to drain, then closes. */
   close(flushMs: number): Promise<void>;
 }
@@ -100,6 +105,10 @@ export class StreamConnection implements ClientConnection {
 
   finish(last: Uint8Array): void {
     this.outbox.finish(last);
+  }
+
+  resume(first?: Uint8Array): void {
+    this.outbox.resume(first);
   }
 
   async close(flushMs: number): Promise<void> {

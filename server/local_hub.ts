@@ -232,10 +232,17 @@ export class LocalHub implements Hub {
     this.toNeighbours(user, out, { except: user, cap: "account-notify" });
   }
 
+  /** Throws (and changes nothing) when the registry cannot save the change. */
   setFounder(channel: Channel, founder: string | undefined): void {
+    const before = channel.founder;
     channel.founder = founder === undefined ? undefined : foldCase(founder);
-    if (founder === undefined) this.#registry?.dropChannel(channel.name);
-    else this.#persist(channel);
+    try {
+      if (founder === undefined) this.#registry?.dropChannel(channel.name);
+      else this.#persist(channel);
+    } catch (err) {
+      channel.founder = before; // registered (or not) as the database says
+      throw err;
+    }
   }
 
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {

@@ -12,6 +12,7 @@ import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { Outgoing } from "../outgoing.ts";
+import { warnNotStored } from "../history_warning.ts";
 import { isServiceNick } from "../login.ts";
 import { nextMsgid } from "../msgid.ts";
 import { runService } from "../services/index.ts";
@@ -36,7 +37,10 @@ function statusTarget(target: string): { status?: number; name: string } {
   return { name: target };
 }
 
-/** Stores a delivered PRIVMSG/NOTICE (before it is sent: see store/history.ts). */
+/**
+ * Stores a delivered PRIVMSG/NOTICE (before it is sent: see store/history.ts); while the store
+ * cannot keep it, the sender is told (once per outage), before their echo.
+ */
 function remember(ctx: Context, out: Outgoing, conversation: string): void {
   const m = out.message;
   ctx.stores.history.append(conversation, {
@@ -49,6 +53,7 @@ function remember(ctx: Context, out: Outgoing, conversation: string): void {
     text: m.params[1],
     tags: clientTags(out.tags!),
   });
+  if (ctx.stores.history.outageEpisode !== 0) warnNotStored(ctx);
 }
 
 function clientTags(tags: Tags): Tags | undefined {
