@@ -117,3 +117,31 @@ Deno.test("websocket connection: finish sends the last line; close ends readLine
   assert.equal(socket.closedWith, 1000);
   assert.equal(await reading, "Connection closed");
 });
+
+Deno.test("websocket connection: beforeWrite can hold lines until resume, which may go first", async () => {
+  const socket = new FakeSocket();
+  let allow = false;
+  const conn = new WebSocketConnection(
+    socket,
+    REMOTE,
+    { mode: "text", secure: false, sendq: 1024 },
+    {
+      overflow: () => {},
+      error: () => {},
+      beforeWrite: () => allow,
+    },
+  );
+  conn.send(bytes(":s PRIVMSG #c :echo\r\n"));
+  await Promise.resolve();
+  conn.send(bytes(":s PRIVMSG #c :more\r\n"));
+  await Promise.resolve();
+  assert.deepEqual(socket.sent, [], "held");
+  allow = true;
+  conn.resume(bytes(":s NOTICE a :first\r\n"));
+  await Promise.resolve();
+  assert.deepEqual(socket.sent, [
+    ":s NOTICE a :first",
+    ":s PRIVMSG #c :echo",
+    ":s PRIVMSG #c :more",
+  ]);
+});
