@@ -10,6 +10,8 @@ import { parseCidr } from "../server/cidr.ts";
 import { parseRedisUrl } from "../server/cluster/redis_client.ts";
 import { isValidNodeId } from "../server/cluster/start.ts";
 import { normalizeOrigin } from "../server/web_origin.ts";
+import { DEFAULT_LIMITS } from "../server/config.ts";
+import { isValidChannelName } from "../protocol/names.ts";
 
 /** A TCP port, 0 (any free port) to 65535. */
 export function parsePort(value: string): number {
@@ -133,4 +135,20 @@ export function collectOrigins(value: string, previous: string[]): string[] {
     origins.push(origin);
   }
   return origins;
+}
+
+/**
+ * `--permanent-channel`: channel names, comma-separated and repeatable, or `none` for none; the
+ * default (`#lobby`) applies only when the option is not given at all.
+ */
+export function collectChannels(value: string, previous: string[] | undefined): string[] {
+  const channels = [...(previous ?? [])];
+  for (const item of value.split(",").map((c) => c.trim()).filter((c) => c !== "")) {
+    if (item.toLowerCase() === "none") continue;
+    if (!isValidChannelName(item, DEFAULT_LIMITS.channelLength)) {
+      throw new InvalidArgumentError(`"${item}" is not a channel name like #lobby.`);
+    }
+    channels.push(item);
+  }
+  return channels;
 }

@@ -20,6 +20,7 @@ import { ListenerSetupError } from "../server/extra_listeners.ts";
 import { type RunningServer, startServer } from "../server/server.ts";
 import { randomNodeId } from "../server/cluster/start.ts";
 import {
+  collectChannels,
   collectOper,
   collectOrigins,
   parseBytes,
@@ -137,6 +138,13 @@ export function serveCommand() {
         .env("CHAT_CLUSTER_HOLD")
         .default(DEFAULT_CLUSTER.holdMs, seconds(DEFAULT_CLUSTER.holdMs))
         .argParser(parseSeconds),
+    )
+    .addOption(
+      new Option(
+        "--permanent-channel <channels>",
+        "channels whose history outlives them, like registered ones (repeatable, or none)",
+      ).env("CHAT_PERMANENT_CHANNEL").argParser(collectChannels)
+        .default(undefined, d.permanentChannels.join(",")),
     )
     .addOption(
       new Option(
@@ -265,6 +273,7 @@ export function serveCommand() {
         floodControl: opts.floodControl,
         exempt: [...opts.exempt],
         db: opts.db,
+        permanentChannels: opts.permanentChannel ?? d.permanentChannels,
         cluster: opts.cluster === undefined ? undefined : {
           url: opts.cluster,
           nodeId: opts.nodeId ?? randomNodeId(),

@@ -90,6 +90,11 @@ export function describeConnectError(err: unknown, addr: ServerAddress): Connect
 export interface ConnectionOptions {
   /** Called for every parsed line from the server. */
   onMessage(m: Message, connection: IrcConnection): void;
+  /**
+   * Called for a line past even the generous `SERVER_LINE_LIMITS`, which is dropped: the user
+   * must be told, or a sender could hide text from them.
+   */
+  onTooLong?(connection: IrcConnection): void;
   pacing?: PacingPolicy;
   /** Give up connecting after this long. */
   timeoutMs?: number;
@@ -224,6 +229,7 @@ const encoder = new TextEncoder();
 export class IrcConnection {
   readonly #conn: ByteStream;
   readonly #onMessage: (m: Message, connection: IrcConnection) => void;
+  readonly #onTooLong: ((connection: IrcConnection) => void) | undefined;
   readonly #bucket: TokenBucket;
   readonly #queue: Queued[] = [];
   #writing = false;
@@ -240,6 +246,7 @@ export class IrcConnection {
   constructor(conn: ByteStream, options: ConnectionOptions) {
     this.#conn = conn;
     this.#onMessage = options.onMessage;
+    this.#onTooLong = options.onTooLong;
     this.#bucket = new TokenBucket(options.pacing ?? DEFAULT_PACING, Date.now());
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     this.#reading = this.#read();
@@ -263,7 +270,9 @@ export class IrcConnection {
         const m = parseMessage(text);
         if (m !== undefined && !this.isClosed) this.#onMessage(m, this);
       },
-      tooLong: () => {},
+      tooLong: () => {
+        if (!this.isClosed) this.#onTooLong?.(this);
+      },
     };
     let reason = "connection closed by the server";
     try {

@@ -8,7 +8,7 @@
 
 import { foldCase, sameName } from "../protocol/casemap.ts";
 import type { ChatEvent } from "./events.ts";
-import { displayWidth, wrapText } from "./text.ts";
+import { displayWidth, sanitize, wrapText } from "./text.ts";
 
 /** A visual role; the ANSI renderer maps each to attributes. */
 export type Style =
@@ -73,8 +73,20 @@ function marker(e: ChatEvent): string {
   return " ";
 }
 
-/** Lays out an event for the interactive screen. */
+/**
+ * Lays out an event for the interactive screen. Every piece is sanitized here, the last step
+ * before the terminal: the text was already, but nicks, channel names and conversations come
+ * from the server as they are, and another server than ours may allow anything in them.
+ */
 export function formatEvent(e: ChatEvent, ctx: FormatContext): Formatted {
+  const f = layout(e, ctx);
+  return {
+    prefix: f.prefix.map((s) => ({ ...s, text: sanitize(s.text) })),
+    body: { ...f.body, text: sanitize(f.body.text) },
+  };
+}
+
+function layout(e: ChatEvent, ctx: FormatContext): Formatted {
   const prefix: Segment[] = [{ text: clock(e.time), style: "time" }, { text: ` ${marker(e)}` }];
   const elsewhere = e.conversation !== undefined &&
     (ctx.current === undefined || !sameName(e.conversation, ctx.current));
@@ -169,6 +181,11 @@ export function render(f: Formatted, opts: RenderOptions): string[] {
  * messages show our nick where the channel would be, so every line has the same four fields.
  */
 export function plainLine(e: ChatEvent): string | undefined {
+  const line = plainFields(e);
+  return line === undefined ? undefined : sanitize(line);
+}
+
+function plainFields(e: ChatEvent): string | undefined {
   if (e.own || e.fromServer) return undefined;
   const where = e.target ?? "";
   const from = e.from ?? "";

@@ -9,6 +9,7 @@
 
 import { textMessages } from "./commands.ts";
 import { plainLine } from "./format.ts";
+import { sanitize } from "./text.ts";
 import { ChatSession, type SessionConfig } from "./session.ts";
 
 /** Where pipe mode reads and writes (stdin/stdout/stderr in production, arrays in tests). */
@@ -77,9 +78,9 @@ export async function runPipe(config: SessionConfig, io: PipeIO): Promise<number
       // An error reply to something we sent; a server going away is not one (we reconnect).
       if (session.state.registered && e.numeric !== undefined) errors++;
       lastError = e.text;
-      io.err(`error: ${e.text}`);
+      io.err(`error: ${sanitize(e.text)}`);
     } else if (e.kind === "status" && !quiet) {
-      io.err(e.text);
+      io.err(sanitize(e.text));
     }
     quiet = false;
   });
@@ -111,7 +112,7 @@ export async function runPipe(config: SessionConfig, io: PipeIO): Promise<number
   const code = stopped ? 0 : await confirmDelivery(session, io);
   const end = await session.quit();
   if (end.kind === "failed") {
-    if (end.reason !== lastError) io.err(`error: ${end.reason}`);
+    if (end.reason !== lastError) io.err(`error: ${sanitize(end.reason)}`);
     return 1;
   }
   return errors > 0 ? 1 : code;

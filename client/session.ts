@@ -9,6 +9,7 @@
 
 import { foldCase } from "../protocol/casemap.ts";
 import { ctcp, parseCtcp } from "../protocol/ctcp.ts";
+import { SERVER_LINE_LIMITS } from "../protocol/lines.ts";
 import { type Message, msg, parseSource } from "../protocol/message.ts";
 import { VERSION } from "../version.ts";
 import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff.ts";
@@ -220,6 +221,11 @@ export class ChatSession {
   #connect() {
     return connectTo(this.#config.server, {
       onMessage: (m, conn) => this.#receive(m, conn),
+      onTooLong: (conn) => {
+        if (conn !== this.#conn) return;
+        const kib = SERVER_LINE_LIMITS.maxBodyBytes / 1024;
+        this.#status(`A line from the server was too long (over ${kib} KiB) and was dropped`);
+      },
       pacing: this.#config.pacing,
       timeoutMs: this.#config.connectTimeoutMs,
       tls: this.#config.tls,

@@ -15,7 +15,7 @@ import { complete } from "./complete.ts";
 import type { ChatEvent } from "./events.ts";
 import { formatEvent, render } from "./format.ts";
 import { ChatSession, type SessionConfig } from "./session.ts";
-import { displayWidth } from "./text.ts";
+import { displayWidth, sanitize } from "./text.ts";
 
 /** How the screen looks. */
 export interface TerminalOptions {
@@ -27,7 +27,7 @@ export interface TerminalOptions {
 
 /** The prompt for a current conversation. */
 export function promptFor(current: string | undefined): string {
-  return current === undefined ? "> " : `[${current}] `;
+  return current === undefined ? "> " : `[${sanitize(current)}] `;
 }
 
 /** Runs the interactive client until the user quits; returns the exit status. */

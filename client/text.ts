@@ -6,23 +6,15 @@
  * @module
  */
 
-// mIRC formatting: bold, colour (with optional fg[,bg]), hex colour, reset, monospace, reverse,
-// italic, strikethrough, underline.
-const FORMATTING =
-  // deno-lint-ignore no-control-regex
-  /\x03(\d{1,2}(,\d{1,2})?)?|\x04([0-9a-fA-F]{6}(,[0-9a-fA-F]{6})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g;
-// Every other C0 control, DEL and the C1 controls (ESC and CSI among them).
-// deno-lint-ignore no-control-regex
-const CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
+import { terminalSafe } from "../protocol/terminal_text.ts";
 
 /**
- * Makes text from the network safe and readable on a terminal: IRC formatting codes are removed
- * and other control characters (ESC, BEL, CR …) are dropped (tabs become spaces), so a message can never
- * move our cursor, change colours or ring the bell by itself.
+ * Makes text from the network safe and readable on a terminal (see `terminalSafe`, shared with
+ * the server's plain-text door): IRC formatting is removed, tabs become spaces, and C0, C1 and
+ * bidirectional controls are dropped, so a message can never move our cursor, change colours,
+ * ring the bell or reverse the line by itself.
  */
-export function sanitize(text: string): string {
-  return text.replace(FORMATTING, "").replace(/\t/g, " ").replace(CONTROLS, "");
-}
+export const sanitize: (text: string) => string = terminalSafe;
 
 function isWide(cp: number): boolean {
   return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||

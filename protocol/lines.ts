@@ -2,8 +2,8 @@
  * Splitting a byte stream into IRC lines, in place, with the protocol's length limits.
  *
  * The reader hands each chunk it reads into a reused buffer; complete lines are decoded straight
- * out of that buffer and only an unfinished tail is copied. Invalid UTF-8 is replaced with
- * U+FFFD (the documented policy) so bad bytes never crash anything.
+ * out of that buffer and only an unfinished tail is copied. Invalid UTF-8, and CR or NUL inside a
+ * line, are replaced with U+FFFD (the documented policy) so bad bytes never crash anything.
  *
  * @module
  */
@@ -19,14 +19,27 @@ export interface LineLimits {
 /** The limits a server applies to what clients send. */
 export const CLIENT_LINE_LIMITS: LineLimits = { maxTagBytes: 4096, maxBodyBytes: 510 };
 
-/** The limits a client applies to what servers send (IRCv3 allows 8191 bytes of tags). */
-export const SERVER_LINE_LIMITS: LineLimits = { maxTagBytes: 8191, maxBodyBytes: 510 };
+/**
+ * The limits a client applies to what servers send: IRCv3 allows 8191 bytes of tags, and the body
+ * is accepted up to 8 KiB, far past RFC 1459's 510, because real servers send longer lines and a
+ * client that drops them lets a sender hide text from its users.
+ */
+export const SERVER_LINE_LIMITS: LineLimits = { maxTagBytes: 8191, maxBodyBytes: 8192 };
 
 const LF = 10, CR = 13, AT = 64, SPACE = 32;
 /** Shared: lines are decoded whole (never streaming), so one decoder serves every connection. */
 const decoder = new TextDecoder();
+// A CR or NUL inside a line is no terminator, and no character a line may hold (a peer could
+// otherwise smuggle a second line past anyone who splits at LF, as this framer does): it becomes
+// U+FFFD, as bytes that are not UTF-8 do, so the line stays one line and validators (nicks, tag
+// names, channel names) still see that something was there.
+const INNER_CONTROL = /[\r\0]/;
+const INNER_CONTROLS = /[\r\0]/g;
 
-/** Receives framed lines; `tooLong` is called once per over-long line, which is dropped. */
+/**
+ * Receives framed lines, never holding CR, LF or NUL; `tooLong` is called once per over-long
+ * line, which is dropped.
+ */
 export interface LineHandler {
   line(text: string): void;
   tooLong(): void;
@@ -83,9 +96,21 @@ export class LineFramer {
     if (end > 0 && bytes[end - 1] === CR) end--;
     if (end === 0) return;
     bytes = bytes.subarray(0, end);
-    if (exceedsLimits(bytes, this.#limits)) handler.tooLong();
-    else handler.line(decoder.decode(bytes));
+    if (exceedsLimits(bytes, this.#limits)) {
+      handler.tooLong();
+      return;
+    }
+    handler.line(decodeLine(bytes));
   }
+}
+
+/**
+ * One line's bytes (without CR/LF) as text: invalid UTF-8, and a CR or NUL inside, become U+FFFD.
+ * The one rule for every transport's lines (this framer, WebSocket messages).
+ */
+export function decodeLine(bytes: Uint8Array): string {
+  const text = decoder.decode(bytes);
+  return INNER_CONTROL.test(text) ? text.replace(INNER_CONTROLS, "\ufffd") : text;
 }
 
 /** True when a line (without CR/LF) breaks the tag or body limit. */

@@ -54,26 +54,56 @@ const TAG_ESCAPES: Record<string, string> = {
   "\n": "\\n",
 };
 
+// NUL has no escape sequence: it is dropped from values (nothing may put it on the wire).
+const TAG_VALUE_SPECIALS = /[; \\\r\n\0]/g;
+
 function escapeTagValue(value: string): string {
-  return value.replace(/[; \\\r\n]/g, (c) => TAG_ESCAPES[c]);
+  return value.replace(TAG_VALUE_SPECIALS, (c) => TAG_ESCAPES[c] ?? "");
 }
 
-/** Parses the tag section (without `@`); the last of duplicate keys wins, as the spec says. */
+// IRCv3 message-tags: key = [ "+" ] [ vendor "/" ] key_name; key_name = 1*( ALPHA / DIGIT / "-" );
+// vendor = host (dot-separated labels of letters, digits and inner hyphens).
+const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+const TAG_KEY = new RegExp(`^\\+?(?:${LABEL}(?:\\.${LABEL})*/)?[A-Za-z0-9-]+$`);
+
+/**
+ * True when `key` is a tag name by the IRCv3 grammar. Anything else (empty, binary, a CR smuggled
+ * into the tag section) is dropped where tags are read and written, never relayed: the spec
+ * forbids rejecting a message for an invalid key, so dropping is the one allowed answer.
+ */
+export function isTagKey(key: string): boolean {
+  return TAG_KEY.test(key);
+}
+
+const RAW_VALUE_UNSAFE = /[\r\n\0]/g;
+
+/**
+ * Parses the tag section (without `@`); the last of duplicate keys wins, as the spec says. Keys
+ * that break the grammar are dropped; raw CR, LF and NUL (which a value may only carry escaped)
+ * are removed from values, so a value holds CR or LF only as `\r`/`\n` asked for, and never NUL.
+ */
 export function parseTags(section: string): Tags {
   const tags: Tags = {};
   for (const item of section.split(";")) {
     if (item === "") continue;
     const eq = item.indexOf("=");
-    if (eq === -1) tags[item] = "";
-    else tags[item.slice(0, eq)] = unescapeTagValue(item.slice(eq + 1));
+    const key = eq === -1 ? item : item.slice(0, eq);
+    if (!isTagKey(key)) continue;
+    if (eq === -1) tags[key] = "";
+    else tags[key] = unescapeTagValue(item.slice(eq + 1).replace(RAW_VALUE_UNSAFE, ""));
   }
   return tags;
 }
 
-/** Serializes tags (without the leading `@`); empty values are written as bare keys. */
+/**
+ * Serializes tags (without the leading `@`); empty values are written as bare keys. Keys that
+ * break the grammar are left out and values are escaped, so the tag section can never carry CR,
+ * LF, NUL or a space, whatever the tags came from (a client, the history store, another node).
+ */
 export function serializeTags(tags: Tags): string {
   let out = "";
   for (const key in tags) {
+    if (!isTagKey(key)) continue;
     if (out !== "") out += ";";
     const value = tags[key];
     out += value === "" ? key : `${key}=${escapeTagValue(value)}`;
@@ -147,6 +177,7 @@ const safeMiddle = (s: string) =>
  */
 const TEXT_FROM: Record<string, number> = {
   PRIVMSG: 1,
+  JOIN: 2, // extended-join: the realname
   NOTICE: 1,
   PART: 1,
   KICK: 2,
@@ -161,7 +192,11 @@ const TEXT_FROM: Record<string, number> = {
   SETNAME: 0,
 };
 
-function textFrom(command: string): number {
+/**
+ * The index from which a command's parameters are free text (a numeric's from 1), or Infinity:
+ * the serializer writes that parameter with a `:`, and line fitting may shorten it.
+ */
+export function textFrom(command: string): number {
   const c = command.charCodeAt(0);
   return c >= 48 && c <= 57 ? 1 : TEXT_FROM[command] ?? Infinity;
 }
@@ -169,7 +204,8 @@ function textFrom(command: string): number {
 /**
  * Serializes a message without the trailing CRLF. The last parameter gets a `:` when it needs
  * one (empty, contains a space, or starts with `:`) or is the command's free text. CR, LF and NUL
- * are replaced by spaces.
+ * are replaced by spaces in the last parameter and by `_` elsewhere (the source and command too:
+ * they may come from another node), so one message is always exactly one line.
  */
 export function serializeMessage(m: Message, tags: Tags | undefined = m.tags): string {
   let out = "";
@@ -177,8 +213,8 @@ export function serializeMessage(m: Message, tags: Tags | undefined = m.tags): s
     const t = serializeTags(tags);
     if (t !== "") out = `@${t} `;
   }
-  if (m.source !== undefined) out += `:${m.source} `;
-  out += m.command;
+  if (m.source !== undefined) out += `:${safeMiddle(m.source)} `;
+  out += safeMiddle(m.command);
   const params = m.params;
   const last = params.length - 1;
   for (let i = 0; i < last; i++) out += ` ${safeMiddle(params[i])}`;

@@ -32,14 +32,15 @@ export function nickProblem(nick: string, maxLength: number): NickProblem | unde
 
 /**
  * Checks a channel name: a CHANTYPES prefix, at most `maxLength` bytes, and none of space, comma,
- * BEL, NUL, CR, LF or other control characters (RFC 2812 §1.3, stricter on controls).
+ * BEL, NUL, CR, LF or other control characters (RFC 2812 §1.3, stricter on controls), nor U+FFFD,
+ * which stands where the client sent bytes that were not UTF-8, or a CR or NUL (lines.ts).
  */
 export function isValidChannelName(name: string, maxLength: number): boolean {
   if (name.length < 2 || !isChannelName(name)) return false;
   if (encoder.encode(name).length > maxLength) return false;
   for (let i = 1; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c <= 32 || c === 44 /* , */ || c === 127) return false;
+    if (c <= 32 || c === 44 /* , */ || c === 127 || c === 0xfffd) return false;
   }
   return true;
 }

@@ -118,6 +118,11 @@ export interface ServerConfig {
   logMessages: boolean;
   /** Where plain-text users land. */
   defaultChannel: string;
+  /**
+   * Channels whose history outlives them, as a registered channel's does (an unregistered
+   * channel's history ends with the channel).
+   */
+  permanentChannels: string[];
   /** Delay commands past the flood limits (off for benchmarks). */
   floodControl: boolean;
   /** Address ranges (CIDR) exempt from per-IP connection limits. */
@@ -183,6 +188,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     logLevel: "info",
     logMessages: false,
     defaultChannel: "#lobby",
+    permanentChannels: ["#lobby"],
     floodControl: true,
     exempt: ["127.0.0.0/8", "::1/128"],
     db: ":memory:",

@@ -24,6 +24,8 @@ import {
   type RegisteredChannel,
 } from "./store/accounts.ts";
 import type { User } from "./state/user.ts";
+import { historyEndsWithChannel, newChannelHistoryKey } from "./store/conversations.ts";
+import type { HistoryStore } from "./store/history.ts";
 
 const WHOWAS_PER_NICK = 5;
 const WHOWAS_NICKS = 1000;
@@ -40,10 +42,25 @@ export class LocalHub implements Hub {
   #opers = 0;
   readonly #now: () => number;
   readonly #registry: ChannelRegistry | undefined;
+  readonly #history: HistoryStore | undefined;
+  readonly #permanent: ReadonlySet<string>;
 
-  /** `registry` restores registered channels when they are recreated and saves their changes. */
-  constructor(options: { registry?: ChannelRegistry; now?: () => number } = {}) {
+  /**
+   * `registry` restores registered channels when they are recreated and saves their changes;
+   * `history` forgets what a channel said when the channel ends, unless it is registered or one
+   * of the `permanent` channels (folded names).
+   */
+  constructor(
+    options: {
+      registry?: ChannelRegistry;
+      history?: HistoryStore;
+      permanent?: ReadonlySet<string>;
+      now?: () => number;
+    } = {},
+  ) {
     this.#registry = options.registry;
+    this.#history = options.history;
+    this.#permanent = options.permanent ?? new Set();
     this.#now = options.now ?? Date.now;
   }
 
@@ -134,7 +151,9 @@ export class LocalHub implements Hub {
     const folded = foldCase(name);
     let channel = this.findChannel(name);
     if (!channel) {
-      channel = new Channel(name, this.#now());
+      const now = this.#now();
+      channel = new Channel(name, now);
+      channel.historyKey = newChannelHistoryKey(folded, this.#permanent.has(folded), now);
       channel.modes.add("n").add("t");
       this.#channels.set(folded, channel);
     }
@@ -237,12 +256,17 @@ export class LocalHub implements Hub {
     const before = channel.founder;
     channel.founder = founder === undefined ? undefined : foldCase(founder);
     try {
-      if (founder === undefined) this.#registry?.dropChannel(channel.name);
-      else this.#persist(channel);
+      if (founder !== undefined) {
+        this.#persist(channel);
+        return;
+      }
+      this.#registry?.dropChannel(channel.name);
     } catch (err) {
       channel.founder = before; // registered (or not) as the database says
       throw err;
     }
+    // an empty channel brought back from the registry ends now, and its history with it
+    if (channel.members.size === 0) this.#end(channel);
   }
 
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
@@ -307,6 +331,7 @@ export class LocalHub implements Hub {
       limit: channel.limit,
       bans: channel.bans,
       created: channel.created,
+      historyKey: channel.historyKey,
     };
     this.#registry.save(saved);
   }
@@ -315,7 +340,13 @@ export class LocalHub implements Hub {
     flushChannel(channel); // held JOINs go to members in join order: nobody may leave first
     channel.members.delete(user);
     user.channels.delete(channel.folded);
-    if (channel.members.size === 0) this.#channels.delete(channel.folded);
+    if (channel.members.size === 0) this.#end(channel);
+  }
+
+  /** A channel without members is gone; its history too unless it outlives the channel. */
+  #end(channel: Channel): void {
+    if (this.#channels.get(channel.folded) === channel) this.#channels.delete(channel.folded);
+    if (historyEndsWithChannel(channel)) this.#history?.forget(channel.historyKey);
   }
 
   #snapshot(user: User): WhowasEntry {

@@ -49,7 +49,15 @@ export type RegisterResult =
   | "weak-password"
   | "bad-name"
   | "logged-in"
+  | "throttled"
   | "unavailable";
+
+/** What a refused password check is told, whichever command it came by. */
+export const TOO_MANY_ATTEMPTS = "Too many attempts; try again later";
+
+/** What a registration over its source's budget is told (REGISTER and NickServ). */
+export const REGISTRATIONS_THROTTLED =
+  "Too many accounts registered from your address; try again later";
 
 /** Creates an account named after the user's current nick and logs the user in to it. */
 export async function registerAccount(ctx: Context, password: string): Promise<RegisterResult> {
@@ -59,6 +67,8 @@ export async function registerAccount(ctx: Context, password: string): Promise<R
     return "bad-name";
   }
   if (password.length < MIN_PASSWORD_LENGTH) return "weak-password";
+  if (ctx.stores.accounts.find(user.nick)) return "exists";
+  if (!ctx.server.authThrottle.allowRegistration(user)) return "throttled";
   let result;
   try {
     result = await ctx.stores.accounts.create(user.nick, password);
@@ -71,22 +81,51 @@ export async function registerAccount(ctx: Context, password: string): Promise<R
   return "created";
 }
 
-/** Checks a password for an account with throttling; the account, or why not. */
+/** What a password check came to: what the secret unlocked, or why not. */
+export type SecretCheck<T> = T | "throttled" | "wrong" | "unavailable";
+
+/**
+ * Runs `verify` (a password hash) for `subject` under the auth throttle: refused without
+ * hashing when a budget is spent, and a connection that fails too often is closed. Every
+ * password check (SASL, NickServ, OPER) goes through here.
+ */
+export async function checkSecret<T>(
+  ctx: Context,
+  subject: string,
+  verify: () => Promise<T | undefined>,
+): Promise<SecretCheck<T>> {
+  const throttle = ctx.server.authThrottle;
+  const permit = throttle.beginCheck(ctx.user, subject);
+  if (permit === "close") ctx.disconnect("Too many failed login attempts");
+  if (typeof permit === "string") return "throttled";
+  let found;
+  try {
+    found = await verify();
+  } catch (err) {
+    ctx.server.log.error(`accounts: cannot check ${subject}: ${(err as Error).message}`);
+    return "unavailable";
+  }
+  if (found !== undefined) {
+    throttle.succeeded(permit);
+    return found;
+  }
+  if (throttle.failed(permit)) ctx.disconnect("Too many failed login attempts");
+  return "wrong";
+}
+
+/** Checks an account's password; the account, or why not. */
 export async function checkPassword(
   ctx: Context,
   account: string,
   password: string,
-): Promise<{ name: string } | "throttled" | "wrong" | "unavailable"> {
-  if (ctx.server.loginThrottle.attempt(account) > 0) return "throttled";
-  let found;
-  try {
-    found = await ctx.stores.accounts.verify(account, password);
-  } catch (err) {
-    ctx.server.log.error(`accounts: cannot check ${account}: ${(err as Error).message}`);
-    return "unavailable";
-  }
-  if (!found) ctx.server.log.warn(`failed login to ${account} from ${ctx.user.source}`);
-  return found ?? "wrong";
+): Promise<SecretCheck<{ name: string }>> {
+  const result = await checkSecret(
+    ctx,
+    account,
+    () => ctx.stores.accounts.verify(account, password),
+  );
+  if (result === "wrong") ctx.server.log.warn(`failed login to ${account} from ${ctx.user.source}`);
+  return result;
 }
 
 /** Logs the user out (901). */

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { fitMessage } from "../protocol/line_fit.ts";
 import { type Message, serializeMessage, type Tags } from "../protocol/message.ts";
 import { LineSlab } from "./line_slab.ts";
 
@@ -35,8 +36,14 @@ export interface OutgoingExtras {
   always?: Tags;
 }
 
-/** A message plus the tags that only some recipients may see. */
+/**
+ * A message plus the tags that only some recipients may see. Every line the server writes is
+ * made here, so this is where it is fitted to 512 bytes (`fitMessage`): whatever a handler, a
+ * replayed history row or another cluster node hands over, what goes out (and what PRIVMSG
+ * stores, read back from `message`) is the shortened text.
+ */
 export class Outgoing {
+  /** The message as it is sent: its free text already shortened to fit one line. */
   readonly message: Message;
   readonly time: number | undefined;
   readonly tags: Tags | undefined;
@@ -46,7 +53,7 @@ export class Outgoing {
   #many = false;
 
   constructor(message: Message, time?: number, tags?: Tags, account?: string, always?: Tags) {
-    this.message = message;
+    this.message = fitMessage(message);
     this.time = time;
     this.tags = tags;
     this.account = account;

@@ -13,6 +13,7 @@ import { isChannelName } from "../protocol/names.ts";
 import { N } from "../protocol/numerics.ts";
 import { sameName } from "../protocol/casemap.ts";
 import { ctcp, parseCtcp } from "../protocol/ctcp.ts";
+import { terminalSafe } from "../protocol/terminal_text.ts";
 import type { User } from "./state/user.ts";
 
 /** What one typed line asks for: messages to dispatch, lines to show, or both. */
@@ -38,16 +39,6 @@ export const PLAIN_COMMANDS: ReadonlyArray<[string, string]> = [
 // Keeps tabs; drops other C0 controls and DEL (telnet negotiation leftovers, stray escapes).
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/g;
-
-// mIRC colour codes with their digits, then every other C0 control and DEL (formatting codes,
-// bare CR, escape sequences): a netcat user's terminal would act on them.
-// deno-lint-ignore no-control-regex
-const TERMINAL_UNSAFE = /\x03(\d{1,2}(,\d{1,2})?)?|[\x00-\x1f\x7f]/g;
-
-/** Text as it may be written to a plain terminal: no colour codes, no control characters. */
-export function terminalSafe(text: string): string {
-  return text.replace(TERMINAL_UNSAFE, "");
-}
 
 function clock(time: number): string {
   const d = new Date(time);
@@ -134,7 +125,11 @@ export class PlainTextView {
     }
   }
 
-  /** Renders one message to this user as readable, terminal-safe lines (often none). */
+  /**
+   * Renders one message to this user as readable, terminal-safe lines (often none): every line
+   * passes `terminalSafe`, so no topic, reason, realname, channel name or text from another user
+   * can drive a netcat user's terminal.
+   */
   render(m: Message, time: number | undefined, me: User): string[] {
     return this.#render(m, time, me).map(terminalSafe);
   }
@@ -147,7 +142,7 @@ export class PlainTextView {
     switch (m.command) {
       case "PRIVMSG":
       case "NOTICE": {
-        const [target, text = ""] = p;
+        const [target = "", text = ""] = p;
         const where = isChannelName(target) && !sameName(target, this.current ?? "")
           ? `${target} `
           : "";
@@ -170,7 +165,7 @@ export class PlainTextView {
         return [`* ${nick} left ${p[0]}${p[1] ? ` (${p[1]})` : ""}`];
       case "KICK": {
         const why = p[2] ? ` (${p[2]})` : "";
-        if (sameName(p[1], me.nick)) {
+        if (sameName(p[1] ?? "", me.nick)) {
           return this.#left(p[0], me, `* You were kicked from ${p[0]} by ${nick}${why}`);
         }
         return [`* ${p[1]} was kicked from ${p[0]} by ${nick}${why}`];
@@ -179,7 +174,7 @@ export class PlainTextView {
         return [`* ${nick} quit${p[0] ? ` (${p[0]})` : ""}`];
       case "NICK": // the user's own nick has already changed when this renders
         return [
-          sameName(p[0], me.nick)
+          sameName(p[0] ?? "", me.nick)
             ? `* You are now known as ${p[0]}`
             : `* ${nick} is now known as ${p[0]}`,
         ];

@@ -20,6 +20,7 @@ import { Session, type SessionHost } from "./session.ts";
 import { DatabaseOpenError } from "./store/sqlite_failure.ts";
 import { openSqliteStores, type Stores } from "./store/stores.ts";
 import { startCluster } from "./cluster/start.ts";
+import { foldCase } from "../protocol/casemap.ts";
 
 /** The server clock: the plain-text door opens within this much after its delay. */
 const TICK_MS = 250;
@@ -95,12 +96,22 @@ class Server implements SessionHost, RunningServer {
     this.#tick = setInterval(() => {
       const now = Date.now();
       for (const session of this.#sessions) session.tick(now);
+      this.#maintainHistory();
       if (++this.#ticks % 240 === 0) {
         this.#admission.sweep(now);
-        this.info.loginThrottle.sweep(now);
+        this.info.authThrottle.sweep(now);
       }
       if (this.#ticks % PRUNE_EVERY_TICKS === 0) this.#prune();
     }, TICK_MS);
+  }
+
+  /** A bounded step of the history deletions channels and accounts that ended asked for. */
+  #maintainHistory(): void {
+    try {
+      this.stores.history.maintain?.();
+    } catch (err) {
+      this.info.log.error(`history: deleting failed: ${(err as Error).message}`);
+    }
   }
 
   /** Applies history retention in the background of the tick. */
@@ -250,6 +261,7 @@ export async function startServer(
     exempt,
   });
   const info = await createServerInfo(config, log);
+  const permanent = new Set(config.permanentChannels.map(foldCase));
   let stores: Stores;
   let hub: Hub | undefined;
   if (config.cluster && !options.stores) {
@@ -260,7 +272,12 @@ export async function startServer(
   } else {
     try {
       stores = options.stores ??
-        openSqliteStores(config.db, { log, limits: { holdMs: config.history.holdMs } });
+        openSqliteStores(config.db, {
+          permanent,
+          note: (line) => log.info(line),
+          log,
+          limits: { holdMs: config.history.holdMs },
+        });
     } catch (err) {
       if (err instanceof DatabaseOpenError) throw err; // it says what is wrong, in one line
       throw new Error(`cannot open database ${config.db}: ${(err as Error).message}`);
@@ -292,7 +309,7 @@ export async function startServer(
   const server = new Server(
     listener,
     info,
-    hub ?? new LocalHub({ registry: stores.channels }),
+    hub ?? new LocalHub({ registry: stores.channels, history: stores.history, permanent }),
     admission,
     options.commands ?? COMMANDS,
     stores,

@@ -5,11 +5,12 @@
  * @module
  */
 
+import { AuthThrottle } from "./auth_throttle.ts";
+import { type Cidr, parseCidr } from "./cidr.ts";
 import type { HistoryConfig, Limits, ServerConfig } from "./config.ts";
 import { type HashedSecret, hashSecret } from "./credentials.ts";
 import { isupportTokens } from "./isupport.ts";
 import type { Logger } from "./log.ts";
-import { LoginThrottle } from "./login_throttle.ts";
 import { VERSION } from "../version.ts";
 
 /** Read-only server facts for handlers. */
@@ -29,8 +30,8 @@ export interface ServerInfo {
   logMessages: boolean;
   /** Delay commands beyond `limits.floodBurst`/`floodRatePerSecond`. */
   floodControl: boolean;
-  /** Shared by SASL, NickServ and REGISTER: limits password guessing per account. */
-  loginThrottle: LoginThrottle;
+  /** Shared by SASL, NickServ, OPER and REGISTER: bounds password hashing and guessing. */
+  authThrottle: AuthThrottle;
   log: Logger;
 }
 
@@ -52,7 +53,10 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     password: config.password === undefined ? undefined : await hashSecret(config.password),
     logMessages: config.logMessages,
     floodControl: config.floodControl,
-    loginThrottle: new LoginThrottle(),
+    // startServer has refused bad ranges already
+    authThrottle: new AuthThrottle(
+      config.exempt.map((t) => parseCidr(t)).filter((r): r is Cidr => !!r),
+    ),
     log,
   };
 }

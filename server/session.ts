@@ -19,6 +19,7 @@ import { notStoredNotice } from "./history_warning.ts";
 import { enforceNick } from "./login.ts";
 import { Outgoing } from "./outgoing.ts";
 import { PlainTextView } from "./plaintext.ts";
+import { terminalSafe } from "../protocol/terminal_text.ts";
 import type { ServerInfo } from "./server_info.ts";
 import { type Sink, User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
@@ -156,7 +157,7 @@ export class Session implements Sink, LineHandler, OutboxEvents {
     this.#queue = [];
     if (!quietly) this.#host.hub.quit(this.user, reason);
     const last = this.#mode === "plain"
-      ? `*** Disconnected: ${reason}`
+      ? `*** Disconnected: ${terminalSafe(reason)}` // a KILL's reason is an oper's text
       : `ERROR :Closing Link: ${this.user.hostname} (${reason})`;
     this.connection.finish(encoder.encode(last + "\r\n"));
     const who = this.user.nick === "*" ? "" : ` (${this.user.nick})`;

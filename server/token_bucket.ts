@@ -1,7 +1,7 @@
 /**
  * A token bucket: a burst of `capacity` events, then `ratePerSecond` steadily. Flood control
- * ("fakelag") delays a client's commands with it, and the connection throttle counts new
- * connections per IP with it.
+ * ("fakelag") delays a client's commands with it, the connection throttle counts new
+ * connections per IP with it, and the auth throttle password checks and registrations.
  *
  * @module
  */
@@ -34,6 +34,11 @@ export class TokenBucket {
       return 0;
     }
     return Math.ceil(((1 - this.#tokens) / this.ratePerSecond) * 1000);
+  }
+
+  /** Gives back a token taken for something that turned out to cost nothing. */
+  refund(): void {
+    this.#tokens = Math.min(this.capacity, this.#tokens + 1);
   }
 
   /** True when the bucket is full again (nothing to remember any more). */

@@ -7,7 +7,12 @@
  * @module
  */
 
-import { CLIENT_LINE_LIMITS, exceedsLimits, type LineHandler } from "../protocol/lines.ts";
+import {
+  CLIENT_LINE_LIMITS,
+  decodeLine,
+  exceedsLimits,
+  type LineHandler,
+} from "../protocol/lines.ts";
 import { type ClientConnection, formatPeer } from "./connection.ts";
 import type { OutboxEvents } from "./outbox.ts";
 import { splitLines, type WebSocketMode } from "./websocket_protocol.ts";
@@ -192,7 +197,7 @@ export class WebSocketConnection implements ClientConnection {
     const bytes = typeof data === "string" ? encoder.encode(data) : new Uint8Array(data);
     for (const line of splitLines(bytes)) {
       if (exceedsLimits(line, CLIENT_LINE_LIMITS)) handler.tooLong();
-      else handler.line(decoder.decode(line));
+      else handler.line(decodeLine(line));
       if (this.#ended !== undefined) return;
     }
   }

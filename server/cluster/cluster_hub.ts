@@ -28,6 +28,7 @@ import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import { channelFromRegistration } from "../store/accounts.ts";
 import type { Sink, User } from "../state/user.ts";
+import { newChannelHistoryKey } from "../store/conversations.ts";
 import type { StoredMessage } from "../store/history.ts";
 import {
   type AppliedMode,
@@ -57,8 +58,13 @@ export interface ClusterHubOptions {
   holdMs: number;
   /** History kept per conversation (0: no limit). */
   maxPerConversation: number;
+  /** Folded names of the permanent channels, whose history outlives them. */
+  permanent: ReadonlySet<string>;
   log: Logger;
 }
+
+/** A message to store: its conversation, the message, and its TARGETS label. */
+export type HistoryRecord = [string, StoredMessage, string | undefined];
 
 /** The result of an op: Redis's answer, or dropped. */
 export type OpResult = { ok: true; value: unknown } | { ok: false };
@@ -163,6 +169,7 @@ export function parseSnapshot(raw: unknown): Snapshot {
         limit: c.limit ?? undefined,
         bans: Array.isArray(c.bans) ? c.bans : [],
         created: c.created,
+        historyKey: c.hk ?? undefined,
       };
     }),
     accounts: acct.map((a) => {
@@ -207,8 +214,11 @@ export class ClusterHub implements Hub {
   #downSince = 0;
   readonly #joining = new Map<string, number>();
   #waiters: Waiter[] = [];
-  /** History records handed over by the history store, taken by the message they belong to. */
-  readonly pendingHistory = new Map<string, [string, StoredMessage]>();
+  /**
+   * History records handed over by the history store, by msgid: the first is stored by the
+   * message's publication, the others (a private message's second copy) by `storeLeftovers`.
+   */
+  readonly pendingHistory = new Map<string, HistoryRecord[]>();
   readonly #timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(options: ClusterHubOptions) {
@@ -403,9 +413,12 @@ export class ClusterHub implements Hub {
       // subscribed before the JOIN is ordered: every later message of the channel reaches us
       if (this.#link.up) await this.#subscribe(folded);
       const account = user.account === undefined ? "" : foldCase(user.account);
+      const now = Date.now();
+      // used only if this JOIN creates the channel
+      const hk = newChannelHistoryKey(folded, this.#o.permanent.has(folded), now);
       const r = await this.#op(
         "join",
-        [uid, folded, name, Date.now(), account, user.folded, this.node],
+        [uid, folded, name, now, account, user.folded, this.node, hk],
         () => this.#notice(user, `*** Could not join ${name}: the network is unavailable`),
       );
       if (r.ok && (r.value as number) > 0) await this.#applied(r.value as number);
@@ -643,8 +656,9 @@ export class ClusterHub implements Hub {
   /** Publishes a message through the `msg` script, with its history record if it has one. */
   #publish(topic: string, wire: WireMessage, out: Outgoing, sender: User | undefined): void {
     const id = wire.id;
-    const stored = id ? this.pendingHistory.get(id) : undefined;
-    if (stored) this.pendingHistory.delete(id);
+    const records = id ? this.pendingHistory.get(id) : undefined;
+    const stored = records?.shift();
+    if (records?.length === 0) this.pendingHistory.delete(id);
     // only a sender with echo-message gets its message back: hold that echo until Redis answers
     const gate = sender?.caps.has("echo-message") ? this.#gates.get(sender) : undefined;
     if (gate && id) {
@@ -674,9 +688,9 @@ export class ClusterHub implements Hub {
   }
 
   /** The `msg` script's arguments after the payload: the history record, or empty. */
-  #historyArgs(stored: [string, StoredMessage] | undefined): (string | number)[] {
-    if (!stored) return ["", "", 0, "", "", "", "", "", "", 0];
-    const [conversation, m] = stored;
+  #historyArgs(stored: HistoryRecord | undefined): (string | number)[] {
+    if (!stored) return ["", "", 0, "", "", "", "", "", "", 0, ""];
+    const [conversation, m, label] = stored;
     return [
       conversation,
       m.msgid,
@@ -688,14 +702,15 @@ export class ClusterHub implements Hub {
       m.text,
       m.tags ? JSON.stringify(m.tags) : "",
       this.#o.maxPerConversation,
+      label ?? m.target,
     ];
   }
 
   /** Stores history records no message took (flushed at the end of the task). */
   storeLeftovers(): void {
-    for (const [id, stored] of this.pendingHistory) {
+    for (const [id, records] of this.pendingHistory) {
       this.pendingHistory.delete(id);
-      this.#op("msg", ["", "", ...this.#historyArgs(stored)]);
+      for (const stored of records) this.#op("msg", ["", "", ...this.#historyArgs(stored)]);
     }
   }
 
@@ -1006,8 +1021,9 @@ export class ClusterHub implements Hub {
       const topic = channelTopic(folded);
       const last = this.#lastSeen.get(topic);
       const from = last ? `(${last}` : `${this.#downSince - 5000}-0`;
+      const key = this.replica.channel(folded)?.historyKey ?? folded;
       const entries = await this.#link.cmd.xrange(
-        `${PREFIX}h:${folded}`,
+        `${PREFIX}h:${key}`,
         from,
         "+",
         "COUNT",

@@ -46,6 +46,8 @@ export interface ChannelSettings {
   invited: string[];
   /** Folded founder account of a registered channel. */
   founder?: string;
+  /** The key its history is filed under (store/conversations.ts); its folded name if absent. */
+  hk?: string;
 }
 
 /** One applied mode change; `u` names the member of `o`/`v`, whose nick is `p`. */
@@ -150,6 +152,7 @@ function normalizeSettings(ch: ChannelSettings): ChannelSettings {
     bans: asArray(ch.bans),
     invited: asArray(ch.invited),
     founder: opt(ch.founder),
+    hk: opt(ch.hk),
   };
 }
 

@@ -199,6 +199,7 @@ export class Replica {
       bans: [...channel.bans],
       invited: [...channel.invited],
       founder: channel.founder,
+      hk: channel.historyKey,
     };
   }
 
@@ -527,6 +528,7 @@ export class Replica {
     channel.invited.clear();
     for (const i of s.invited) channel.invited.add(i);
     channel.founder = s.founder;
+    if (s.hk !== undefined) channel.historyKey = s.hk;
   }
 
   #removeMember(channel: Channel, user: User): void {
@@ -549,6 +551,7 @@ export class Replica {
       limit: channel.limit,
       bans: [...channel.bans],
       created: channel.created,
+      historyKey: channel.historyKey,
     });
   }
 

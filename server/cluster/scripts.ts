@@ -10,7 +10,9 @@
  * user's channels); `chans` (set); `ch:<folded>` (settings JSON); `m:<folded>` (hash id → status
  * bits); `reg` (registered channels); `acct` and `acctpw` (accounts, public and secret halves);
  * history: `h:<conversation>` (stream), `hi:<conversation>` (msgid → stream id), `ht` (zset of
- * conversations by latest time), `htn` (conversation → target).
+ * conversations by latest time), `hto:<owner>` (the same for one account's private
+ * conversations), `htn` (conversation → TARGETS label). Conversations are named as in
+ * store/conversations.ts; a channel's settings carry its history key (`hk`).
  *
  * @module
  */
@@ -41,7 +43,18 @@ local function persist(c, st)
   if isnull(st.founder) then return end
   redis.call('HSET', P .. 'reg', c, cjson.encode({name = st.name, founder = st.founder,
     topic = st.topic, modes = st.modes, key = st.key, limit = st.limit, bans = st.bans,
-    created = st.created}))
+    created = st.created, hk = st.hk}))
+end
+local function forgetHistory(k)
+  redis.call('UNLINK', P .. 'h:' .. k, P .. 'hi:' .. k)
+  redis.call('ZREM', P .. 'ht', k)
+  redis.call('HDEL', P .. 'htn', k)
+  local owner = string.match(k, '^~(%S+) ')
+  if owner then redis.call('ZREM', P .. 'hto:' .. owner, k) end
+end
+-- conversations.ts historyEndsWithChannel: not registered, filed under one of its lives
+local function historyEnds(c, st)
+  return isnull(st.founder) and not isnull(st.hk) and st.hk ~= c
 end
 local function saveSettings(c, st)
   redis.call('SET', P .. 'ch:' .. c, cjson.encode(st))
@@ -51,6 +64,8 @@ local function removeMember(uid, c)
   redis.call('HDEL', P .. 'm:' .. c, uid)
   redis.call('SREM', P .. 'uc:' .. uid, c)
   if redis.call('HLEN', P .. 'm:' .. c) == 0 then
+    local st = getSettings(c)
+    if st and historyEnds(c, st) then forgetHistory(st.hk) end
     redis.call('DEL', P .. 'ch:' .. c, P .. 'm:' .. c)
     redis.call('SREM', P .. 'chans', c)
   end
@@ -151,7 +166,10 @@ local known = redis.call('SISMEMBER', P .. 'nodes', ARGV[1])
 redis.call('SET', P .. 'node:' .. ARGV[1], ARGV[3], 'PX', ARGV[2])
 redis.call('SADD', P .. 'nodes', ARGV[1])
 return known`,
-  /** ARGV: uid, folded channel, name, now, folded account or '', folded nick, node. */
+  /**
+   * ARGV: uid, folded channel, name, now, folded account or '', folded nick, node, history key
+   * of the channel if this creates it.
+   */
   join: `
 local uid, c = ARGV[1], ARGV[2]
 if redis.call('SISMEMBER', P .. 'uc:' .. uid, c) == 1 then return -1 end
@@ -162,9 +180,10 @@ if not st then
   if reg then
     local r = cjson.decode(reg)
     st = {name = r.name, created = r.created, topic = r.topic, modes = r.modes, key = r.key,
-      limit = r.limit, bans = r.bans, founder = r.founder, invited = {}}
+      limit = r.limit, bans = r.bans, founder = r.founder, invited = {}, hk = r.hk}
   else
-    st = {name = ARGV[3], created = tonumber(ARGV[4]), modes = 'nt', bans = {}, invited = {}}
+    st = {name = ARGV[3], created = tonumber(ARGV[4]), modes = 'nt', bans = {}, invited = {},
+      hk = ARGV[8]}
   end
   redis.call('SADD', P .. 'chans', c)
 end
@@ -303,14 +322,30 @@ end
 if f then
   if st then persist(c, st) end
 else
+  -- a registered channel nobody is in ends now, and its history with it
+  local reg = redis.call('HGET', P .. 'reg', c)
+  if reg and not st then
+    local r = cjson.decode(reg)
+    r.founder = nil
+    if historyEnds(c, r) then forgetHistory(r.hk) end
+  end
   redis.call('HDEL', P .. 'reg', c)
 end
 return emit({t = 'founder', n = ARGV[3], c = c, f = f})`,
+  /** ARGV: conversation. Deletes a conversation's history. */
+  forget: `forgetHistory(ARGV[1])
+return 1`,
+  /** ARGV: owner id. Deletes every private conversation an account kept. */
+  forgetOwner: `
+local key = P .. 'hto:' .. ARGV[1]
+for _, k in ipairs(redis.call('ZRANGE', key, 0, -1)) do forgetHistory(k) end
+redis.call('DEL', key)
+return 1`,
   /** ARGV: by (source), text, node. */
   wallops: `return emit({t = 'wallops', n = ARGV[3], by = ARGV[1], text = ARGV[2]})`,
   /**
    * ARGV: pub/sub channel ('' for none), payload, conversation ('' for not stored), msgid, time,
-   * target, source, account, command, text, tags, max per conversation (0: no limit).
+   * target, source, account, command, text, tags, max per conversation (0: no limit), label.
    * Stores the message (once per msgid) and then publishes `<stream id>\n<payload>`: whoever
    * receives it, the sender's echo included, receives a stored message, and a node that missed
    * it can read it from the stream. Returns {1, nodes that received it}, or {0, 0} when it was
@@ -344,7 +379,9 @@ if conv ~= '' then
   id = redis.call(unpack(args))
   redis.call('HSET', idx, ARGV[4], id)
   redis.call('ZADD', P .. 'ht', 'GT', ARGV[5], conv)
-  redis.call('HSET', P .. 'htn', conv, ARGV[6])
+  local owner = string.match(conv, '^~(%S+) ')
+  if owner then redis.call('ZADD', P .. 'hto:' .. owner, 'GT', ARGV[5], conv) end
+  redis.call('HSET', P .. 'htn', conv, ARGV[13])
 end
 local receivers = 0
 if ARGV[1] ~= '' then receivers = redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[2]) end

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { foldCase } from "../../protocol/casemap.ts";
 import type { ClusterConfig, HistoryConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Stores } from "../store/stores.ts";
@@ -34,7 +35,7 @@ export function randomNodeId(): string {
 /** Connects to Redis and joins the network; throws if Redis cannot be reached. */
 export async function startCluster(
   cluster: ClusterConfig,
-  server: { name: string; history: HistoryConfig },
+  server: { name: string; history: HistoryConfig; permanentChannels: string[] },
   log: Logger,
 ): Promise<ClusterNode> {
   const target = parseRedisUrl(cluster.url);
@@ -44,6 +45,7 @@ export async function startCluster(
     leaseMs: cluster.leaseMs,
     holdMs: cluster.holdMs,
     maxPerConversation: server.history.maxPerTarget,
+    permanent: new Set(server.permanentChannels.map(foldCase)),
     log,
   });
   const link = new RedisLink(target, log, hub.linkEvents);

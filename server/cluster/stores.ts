@@ -32,13 +32,17 @@ import type {
   MessageRef,
   RetentionPolicy,
   StoredMessage,
+  TargetScope,
 } from "../store/history.ts";
 import type { Stores } from "../store/stores.ts";
+import { ownerOf } from "../store/conversations.ts";
 import type { ClusterHub } from "./cluster_hub.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
 import { PREFIX } from "./scripts.ts";
 
 const MAX_SEQ = "18446744073709551615";
+/** Private conversations TARGETS looks into, at most. */
+const TARGET_CANDIDATES = 2000;
 
 /** A stream entry as ioredis returns it. */
 type Entry = [string, string[]];
@@ -83,8 +87,10 @@ export class RedisHistory implements HistoryStore {
   }
 
   /** Hands the record to the hub: the message's own publication stores it (see module doc). */
-  append(conversation: string, message: StoredMessage): void {
-    this.#hub.pendingHistory.set(message.msgid, [conversation, message]);
+  append(conversation: string, message: StoredMessage, label?: string): void {
+    const records = this.#hub.pendingHistory.get(message.msgid);
+    if (records) records.push([conversation, message, label]);
+    else this.#hub.pendingHistory.set(message.msgid, [[conversation, message, label]]);
     if (this.#scheduled) return;
     this.#scheduled = true;
     queueMicrotask(() => {
@@ -155,31 +161,59 @@ export class RedisHistory implements HistoryStore {
     });
   }
 
-  targets(from: number, to: number, limit: number): Promise<ConversationSummary[]> {
+  targets(
+    scope: TargetScope,
+    from: number,
+    to: number,
+    limit: number,
+  ): Promise<ConversationSummary[]> {
     return this.#query(async () => {
       const [lo, hi] = from <= to ? [from, to] : [to, from];
-      const flat = await this.#link.cmd.zrevrangebyscore(
-        `${PREFIX}ht`,
-        `(${hi}`,
-        `(${lo}`,
-        "WITHSCORES",
-        "LIMIT",
-        0,
-        limit,
-      );
-      const conversations: string[] = [], latest: number[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        conversations.push(flat[i]);
-        latest.push(Number(flat[i + 1]));
+      const cmd = this.#link.cmd;
+      const found: ConversationSummary[] = [];
+      // the newest message inside the window: one stream seek per conversation
+      const latestIn = async (conversation: string, target: string) => {
+        const key = `${PREFIX}h:${conversation}`;
+        const last = await cmd.xrevrange(key, `(${hi}-0`, `(${lo}-${MAX_SEQ}`, "COUNT", 1);
+        if (last.length > 0) found.push({ conversation, latest: position(last[0][0])[0], target });
+      };
+      const asked = scope.channels.map(({ key, name }) => latestIn(key, name));
+      if (scope.owner !== undefined) {
+        const flat = await cmd.zrevrangebyscore(
+          `${PREFIX}hto:${scope.owner}`,
+          "+inf",
+          `(${lo}`,
+          "WITHSCORES",
+          "LIMIT",
+          0,
+          TARGET_CANDIDATES,
+        );
+        const conversations: string[] = [], latest: number[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          conversations.push(flat[i]);
+          latest.push(Number(flat[i + 1]));
+        }
+        const labels = conversations.length === 0
+          ? []
+          : await cmd.hmget(`${PREFIX}htn`, ...conversations);
+        conversations.forEach((conversation, i) => {
+          const target = labels[i] ?? conversation;
+          if (latest[i] < hi) found.push({ conversation, latest: latest[i], target });
+          else asked.push(latestIn(conversation, target));
+        });
       }
-      if (conversations.length === 0) return [];
-      const targets = await this.#link.cmd.hmget(`${PREFIX}htn`, ...conversations);
-      return conversations.map((conversation, i) => ({
-        conversation,
-        latest: latest[i],
-        target: targets[i] ?? conversation,
-      }));
+      await Promise.all(asked);
+      found.sort((a, b) => b.latest - a.latest);
+      return found.slice(0, limit);
     }, []);
+  }
+
+  forget(conversation: string): void {
+    this.#hub.run("forget", [conversation]);
+  }
+
+  forgetOwner(owner: string): void {
+    this.#hub.run("forgetOwner", [owner]);
   }
 
   async prune(policy: RetentionPolicy, now = Date.now()): Promise<number> {
@@ -199,6 +233,8 @@ export class RedisHistory implements HistoryStore {
           await cmd.del(key, index);
           await cmd.zrem(`${PREFIX}ht`, conversation);
           await cmd.hdel(`${PREFIX}htn`, conversation);
+          const owner = ownerOf(conversation);
+          if (owner !== undefined) await cmd.zrem(`${PREFIX}hto:${owner}`, conversation);
           continue;
         }
         const oldest = position(first[0][0]);

@@ -7,7 +7,7 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import type { CommandSpec } from "../command_table.ts";
-import { MIN_PASSWORD_LENGTH, registerAccount } from "../login.ts";
+import { MIN_PASSWORD_LENGTH, registerAccount, REGISTRATIONS_THROTTLED } from "../login.ts";
 
 /** REGISTER, VERIFY. */
 export const accountRegistrationCommands: Record<string, CommandSpec> = {
@@ -45,6 +45,9 @@ export const accountRegistrationCommands: Record<string, CommandSpec> = {
           return;
         case "bad-name":
           ctx.fail("REGISTER", "BAD_ACCOUNT_NAME", user.nick, "That name cannot be registered");
+          return;
+        case "throttled":
+          ctx.fail("REGISTER", "TEMPORARILY_UNAVAILABLE", user.nick, REGISTRATIONS_THROTTLED);
           return;
         case "unavailable":
           ctx.fail("REGISTER", "TEMPORARILY_UNAVAILABLE", user.nick, "Try again later");

@@ -5,16 +5,15 @@
  * @module
  */
 
-import { foldCase } from "../../protocol/casemap.ts";
 import { msg } from "../../protocol/message.ts";
 import { isChannelName } from "../../protocol/names.ts";
 import { replayed, sendBatch } from "../batch.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
+import { privateConversation, targetScope } from "../history_access.ts";
 import { Outgoing } from "../outgoing.ts";
 import type { Channel } from "../state/channel.ts";
 import {
-  conversationKey,
   type ConversationSummary,
   type MessageRef,
   type StoredMessage,
@@ -62,7 +61,7 @@ export function replayOnJoin(ctx: Context, channel: Channel): void | Promise<voi
   const lines = server.history.replayLines;
   if (lines <= 0 || user.caps.has("draft/chathistory")) return;
   return whenReady(
-    stores.history.latest(channel.folded, "*", lines),
+    stores.history.latest(channel.historyKey, "*", lines),
     (messages) => replay(ctx, channel, messages),
   );
 }
@@ -88,7 +87,7 @@ function invalid(ctx: Context, sub: string, why: string): void {
 }
 
 function targets(ctx: Context, [a, b, limitText]: string[]): void | Promise<void> {
-  const { stores, server } = ctx;
+  const { user, stores, server } = ctx;
   const from = parseRef(a, false), to = parseRef(b, false);
   const limit = Number(limitText);
   if (
@@ -97,29 +96,18 @@ function targets(ctx: Context, [a, b, limitText]: string[]): void | Promise<void
   ) {
     return invalid(ctx, "TARGETS", "Expected two timestamps and a limit");
   }
-  const found = stores.history.targets(from.time, to.time, server.history.queryLimit);
-  return whenReady(found, (list) => sendTargets(ctx, list, limit));
+  const n = Math.min(limit, server.history.queryLimit);
+  const found = stores.history.targets(targetScope(user, stores.accounts), from.time, to.time, n);
+  return whenReady(found, (list) => sendTargets(ctx, list));
 }
 
-function sendTargets(ctx: Context, list: ConversationSummary[], limit: number): void {
-  const { user, hub, server } = ctx;
-  const mine = list
-    .flatMap((t) => {
-      if (isChannelName(t.conversation)) {
-        const channel = hub.findChannel(t.conversation);
-        return channel?.has(user) ? [{ target: channel.name, latest: t.latest }] : [];
-      }
-      const [x, y] = t.conversation.split(" ");
-      if (x !== user.folded && y !== user.folded) return [];
-      const other = x === user.folded ? y : x;
-      return [{ target: hub.findUser(other)?.nick ?? other, latest: t.latest }];
-    })
-    .slice(0, Math.min(limit, server.history.queryLimit));
+function sendTargets(ctx: Context, list: ConversationSummary[]): void {
+  const { server } = ctx;
   sendBatch(
     ctx,
     "draft/chathistory-targets",
     [],
-    mine.map((t) =>
+    list.map((t) =>
       new Outgoing(
         msg("CHATHISTORY", ["TARGETS", t.target, new Date(t.latest).toISOString()], server.name),
       )
@@ -147,16 +135,18 @@ export const chathistoryCommands: Record<string, CommandSpec> = {
       if (!target || !refA || (between && !refB) || !Number.isInteger(limit) || limit <= 0) {
         return invalid(ctx, sub, "Expected a target, message references and a limit");
       }
-      let conversation: string;
+      let conversation: string | undefined;
       if (isChannelName(target)) {
         const channel = hub.findChannel(target);
         if (!channel?.has(user)) {
           ctx.fail("CHATHISTORY", "INVALID_TARGET", sub, target, "You are not on that channel");
           return;
         }
-        conversation = channel.folded;
+        conversation = channel.historyKey;
       } else {
-        conversation = conversationKey(foldCase(target), user.nick);
+        // private history is kept for accounts only: logged out, there is none to read
+        conversation = privateConversation(user, target, hub, stores.accounts);
+        if (conversation === undefined) return sendHistory(ctx, target, []);
       }
       const n = Math.min(limit, server.history.queryLimit);
       const h = stores.history;

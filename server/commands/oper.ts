@@ -9,6 +9,7 @@ import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { verifySecret } from "../credentials.ts";
+import { checkSecret, TOO_MANY_ATTEMPTS } from "../login.ts";
 import { Outgoing } from "../outgoing.ts";
 
 function requireOper(ctx: Context): boolean {
@@ -28,7 +29,16 @@ export const operCommands: Record<string, CommandSpec> = {
         ctx.reply(N.ERR_NOOPERHOST, "No O-lines for your host");
         return;
       }
-      if (!(await verifySecret(stored, password))) {
+      const result = await checkSecret(
+        ctx,
+        `oper ${name}`, // a space: no account can have this name
+        async () => (await verifySecret(stored, password)) || undefined,
+      );
+      if (result === "throttled") {
+        ctx.reply(N.ERR_PASSWDMISMATCH, TOO_MANY_ATTEMPTS);
+        return;
+      }
+      if (result !== true) {
         ctx.reply(N.ERR_PASSWDMISMATCH, "Password incorrect");
         server.log.warn(`failed OPER ${name} by ${user.source}`);
         return;

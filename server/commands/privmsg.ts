@@ -17,7 +17,7 @@ import { isServiceNick } from "../login.ts";
 import { nextMsgid } from "../msgid.ts";
 import { runService } from "../services/index.ts";
 import { OP, VOICE } from "../state/channel.ts";
-import { conversationKey } from "../store/history.ts";
+import { privateCopies } from "../history_access.ts";
 
 /** Client-only tags (`+name`) a `message-tags` client attached, plus a fresh msgid. */
 function relayTags(ctx: Context, message: Message, time: number): Tags {
@@ -38,10 +38,11 @@ function statusTarget(target: string): { status?: number; name: string } {
 }
 
 /**
- * Stores a delivered PRIVMSG/NOTICE (before it is sent: see store/history.ts); while the store
- * cannot keep it, the sender is told (once per outage), before their echo.
+ * Stores a delivered PRIVMSG/NOTICE (before it is sent: see store/history.ts). The text is the
+ * Outgoing's, shortened to fit the line, so a replay shows exactly what was relayed. While the
+ * store cannot keep it, the sender is told (once per outage), before their echo.
  */
-function remember(ctx: Context, out: Outgoing, conversation: string): void {
+function remember(ctx: Context, out: Outgoing, conversation: string, label?: string): void {
   const m = out.message;
   ctx.stores.history.append(conversation, {
     msgid: out.tags!.msgid,
@@ -52,7 +53,7 @@ function remember(ctx: Context, out: Outgoing, conversation: string): void {
     command: m.command as "PRIVMSG" | "NOTICE",
     text: m.params[1],
     tags: clientTags(out.tags!),
-  });
+  }, label);
   if (ctx.stores.history.outageEpisode !== 0) warnNotStored(ctx);
 }
 
@@ -126,7 +127,7 @@ function deliver(
       }
       // status messages (@#chan) are for ops only: never replayed to everyone
       if (stored && status === undefined) {
-        remember(ctx, out, conversationKey(channel.name, user.nick));
+        remember(ctx, out, channel.historyKey);
       }
       hub.toChannel(channel, out, { except: user, cap: onlyTagged, status });
     } else {
@@ -135,7 +136,11 @@ function deliver(
         if (!quiet) ctx.reply(N.ERR_NOSUCHNICK, target, "No such nick/channel");
         continue;
       }
-      if (stored) remember(ctx, out, conversationKey(recipient.nick, user.nick));
+      if (stored) {
+        for (const copy of privateCopies(user, recipient, ctx.stores.accounts)) {
+          remember(ctx, out, copy.conversation, copy.label);
+        }
+      }
       if (!onlyTagged || recipient.caps.has(onlyTagged)) hub.toUser(recipient, out);
       if (command === "PRIVMSG" && recipient.away !== undefined) {
         ctx.reply(N.RPL_AWAY, recipient.nick, recipient.away);
@@ -143,7 +148,7 @@ function deliver(
     }
     if (echo && (!onlyTagged || user.caps.has(onlyTagged))) user.send(out);
     if (server.logMessages && !isTagmsg) {
-      server.log.info(`${command} ${user.nick} -> ${target}: ${text}`);
+      server.log.info(`${command} ${user.nick} -> ${target}: ${out.message.params[1]}`);
     }
   }
   return serviceCall;

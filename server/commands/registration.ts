@@ -23,16 +23,27 @@ function cleanUsername(raw: string, max: number): string {
   return `~${cleaned || "user"}`;
 }
 
-/** Sends the welcome burst when NICK, USER (and PASS, CAP END if needed) are all in. */
-export function completeRegistration(ctx: Context): void {
+/**
+ * Sends the welcome burst when NICK, USER (and PASS, CAP END if needed) are all in. The server
+ * password is hashed here, once per connection, not once per PASS line.
+ */
+export function completeRegistration(ctx: Context): void | Promise<void> {
   const { user, server } = ctx;
   const reg = user.registration;
   if (!reg || user.nick === "*" || !reg.gotUser || reg.capHold) return;
-  if (server.password && !reg.passOk) {
-    ctx.reply(N.ERR_PASSWDMISMATCH, "Password incorrect");
-    ctx.disconnect("Bad password");
-    return;
-  }
+  if (!server.password) return welcome(ctx);
+  const given = reg.pass;
+  reg.pass = undefined; // a wrong one ends the connection; a right one is not needed again
+  return (given === undefined ? Promise.resolve(false) : verifySecret(server.password, given))
+    .then((ok) => {
+      if (ok) return welcome(ctx);
+      ctx.reply(N.ERR_PASSWDMISMATCH, "Password incorrect");
+      ctx.disconnect("Bad password");
+    });
+}
+
+function welcome(ctx: Context): void {
+  const { user, server } = ctx;
   user.registration = undefined;
   ctx.hub.register(user);
   ctx.reply(N.RPL_WELCOME, `Welcome to the ${server.network} IRC Network ${user.source}`);
@@ -78,7 +89,7 @@ async function nick(ctx: Context, params: string[]): Promise<void> {
   if (user.registered) {
     user.nickDeadline = undefined;
     protectNick(ctx);
-  } else completeRegistration(ctx);
+  } else return completeRegistration(ctx);
 }
 
 /** PASS, NICK, USER. */
@@ -86,13 +97,13 @@ export const registrationCommands: Record<string, CommandSpec> = {
   PASS: {
     minParams: 1,
     beforeRegistration: true,
-    async handler(ctx, [password]) {
+    handler(ctx, [password]) {
       const reg = ctx.user.registration;
       if (!reg) {
         ctx.reply(N.ERR_ALREADYREGISTERED, "You may not reregister");
         return;
       }
-      if (ctx.server.password) reg.passOk = await verifySecret(ctx.server.password, password);
+      reg.pass = password; // checked by completeRegistration
     },
   },
   NICK: { minParams: 0, beforeRegistration: true, handler: nick },
@@ -109,7 +120,7 @@ export const registrationCommands: Record<string, CommandSpec> = {
       user.username = cleanUsername(username, server.limits.nickLength);
       user.realname = realname.slice(0, server.limits.realnameLength);
       reg.gotUser = true;
-      completeRegistration(ctx);
+      return completeRegistration(ctx);
     },
   },
 };

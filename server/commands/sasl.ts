@@ -9,7 +9,7 @@ import { N } from "../../protocol/numerics.ts";
 import { cidrContains, parseCidr, parseIp } from "../cidr.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
-import { checkPassword, logIn } from "../login.ts";
+import { checkPassword, logIn, TOO_MANY_ATTEMPTS } from "../login.ts";
 
 const CHUNK = 400;
 const MAX_PAYLOAD = 8192;
@@ -47,7 +47,7 @@ async function finish(ctx: Context, payload: string): Promise<void> {
   const creds = decodePlain(payload);
   if (!creds) return fail(ctx);
   const result = await checkPassword(ctx, creds.authcid, creds.password);
-  if (result === "throttled") return fail(ctx, "Too many attempts; try again later");
+  if (result === "throttled") return fail(ctx, TOO_MANY_ATTEMPTS);
   if (result === "wrong") return fail(ctx);
   if (result === "unavailable") return fail(ctx, "Accounts are unavailable; try again later");
   logIn(ctx, result.name);

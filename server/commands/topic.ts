@@ -4,6 +4,8 @@
  * @module
  */
 
+import { fitMessage } from "../../protocol/line_fit.ts";
+import { msg } from "../../protocol/message.ts";
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import { joinedChannel, mayModerate } from "./checks.ts";
@@ -25,7 +27,11 @@ export const topicCommands: Record<string, CommandSpec> = {
       const channel = joinedChannel(ctx, name);
       if (!channel) return;
       if (channel.modes.has("t") && !mayModerate(ctx, channel)) return;
-      hub.setTopic(user, channel, text.slice(0, server.limits.topicLength));
+      // kept as relayed: the TOPIC line's text, shortened to fit 512 bytes like every line
+      const line = fitMessage(
+        msg("TOPIC", [channel.name, text.slice(0, server.limits.topicLength)], user.source),
+      );
+      hub.setTopic(user, channel, line.params[1]);
     },
   },
 };

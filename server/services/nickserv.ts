@@ -7,13 +7,16 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import type { Context } from "../context.ts";
+import { ownerId } from "../store/conversations.ts";
 import {
   checkPassword,
   logIn,
   logOut,
   MIN_PASSWORD_LENGTH,
   registerAccount,
+  REGISTRATIONS_THROTTLED,
   serviceNotice,
+  TOO_MANY_ATTEMPTS,
 } from "../login.ts";
 
 const UNAVAILABLE = "Accounts are unavailable right now; try again later.";
@@ -47,6 +50,8 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
           return say(`You are already logged in as ${user.account}.`);
         case "bad-name":
           return say(`${user.nick} cannot be registered.`);
+        case "throttled":
+          return say(`${REGISTRATIONS_THROTTLED}.`);
         case "unavailable":
           return say(UNAVAILABLE);
       }
@@ -57,7 +62,7 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       if (!password) return say("Usage: IDENTIFY [account] <password>");
       if (user.account !== undefined) return say(`You are already logged in as ${user.account}.`);
       const result = await checkPassword(ctx, account, password);
-      if (result === "throttled") return say("Too many attempts; wait a minute and try again.");
+      if (result === "throttled") return say(`${TOO_MANY_ATTEMPTS}.`);
       if (result === "wrong") return say("Wrong account name or password.");
       if (result === "unavailable") return say(UNAVAILABLE);
       logIn(ctx, result.name);
@@ -88,7 +93,7 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       if (!owns) {
         if (!password) return say("Log in first, or give the account's password.");
         const result = await checkPassword(ctx, account.name, password);
-        if (result === "throttled") return say("Too many attempts; wait a minute and try again.");
+        if (result === "throttled") return say(`${TOO_MANY_ATTEMPTS}.`);
         if (result === "wrong") return say("Wrong password.");
         if (result === "unavailable") return say(UNAVAILABLE);
       }
@@ -98,11 +103,14 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
     case "DROP": {
       if (user.account === undefined) return say("Log in to the account you want to drop.");
       const result = await checkPassword(ctx, user.account, args[0] ?? "");
-      if (result === "throttled") return say("Too many attempts; wait a minute and try again.");
+      if (result === "throttled") return say(`${TOO_MANY_ATTEMPTS}.`);
       if (result === "wrong") return say("Wrong password.");
       if (result === "unavailable") return say(UNAVAILABLE);
       const name = user.account;
+      const account = stores.accounts.find(name);
       stores.accounts.dropAccount(name);
+      // its private history goes with it: a new account of that name is someone else
+      if (account) stores.history.forgetOwner(ownerId(account));
       logOut(ctx);
       return say(`Account ${name} dropped.`);
     }

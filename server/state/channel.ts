@@ -98,11 +98,17 @@ export class Channel {
   readonly invited = new Set<string>();
   /** Folded account name of the founder when the channel is registered (ChanServ). */
   founder: string | undefined;
+  /**
+   * The key the channel's messages are filed under (store/conversations.ts): set by the hub
+   * when the channel is created, kept by its registration.
+   */
+  historyKey: string;
 
   constructor(name: string, now = Date.now()) {
     this.name = name;
     this.folded = foldCase(name);
     this.created = now;
+    this.historyKey = this.folded;
   }
 
   has(user: User): boolean {

@@ -31,8 +31,8 @@ export interface Registration {
   gotUser: boolean;
   /** CAP LS or REQ was sent and CAP END has not: registration waits. */
   capHold: boolean;
-  /** Set when the server has a password and PASS matched it. */
-  passOk: boolean;
+  /** The last PASS given; checked once, when registration completes (a hash is costly). */
+  pass: string | undefined;
 }
 
 /** One user, local or (later) remote. */
@@ -55,7 +55,7 @@ export class User {
   /** Channels joined, by folded name. */
   readonly channels = new Map<string, Channel>();
   /** Undefined once the user is registered (has received 001). */
-  registration: Registration | undefined = { gotUser: false, capHold: false, passOk: false };
+  registration: Registration | undefined = { gotUser: false, capHold: false, pass: undefined };
   /** Came in through the plain-text door (netcat): sees rendered lines, not IRC. */
   plainText = false;
   /** Connected over TLS (WHOIS 671). */

@@ -9,6 +9,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { foldCase } from "../../protocol/casemap.ts";
 import { type HashedSecret, hashSecret, verifySecret } from "../credentials.ts";
 import { type Ban, Channel, type Topic } from "../state/channel.ts";
+import { ownerId } from "./conversations.ts";
 
 /** An account as other code sees it. */
 export interface Account {
@@ -29,6 +30,8 @@ export interface RegisteredChannel {
   limit: number | undefined;
   bans: Ban[];
   created: number;
+  /** The key its history is filed under (store/conversations.ts); its folded name if absent. */
+  historyKey?: string;
 }
 
 /** A registered channel as it was saved, recreated empty (its members come by joining). */
@@ -40,6 +43,7 @@ export function channelFromRegistration(saved: RegisteredChannel): Channel {
   channel.key = saved.key;
   channel.limit = saved.limit;
   channel.bans.push(...saved.bans);
+  if (saved.historyKey !== undefined) channel.historyKey = saved.historyKey;
   return channel;
 }
 
@@ -72,8 +76,10 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
   readonly #loadChannel: StatementSync;
   readonly #saveChannel: StatementSync;
   readonly #dropChannel: StatementSync;
+  readonly #db: DatabaseSync;
 
   constructor(db: DatabaseSync) {
+    this.#db = db;
     this.#find = db.prepare("SELECT display, salt, hash, created FROM accounts WHERE name = ?");
     this.#insert = db.prepare(
       "INSERT OR IGNORE INTO accounts (name, display, salt, hash, created) VALUES (?, ?, ?, ?, ?)",
@@ -83,8 +89,9 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
     this.#loadChannel = db.prepare("SELECT * FROM channels WHERE name = ?");
     this.#saveChannel = db.prepare(
       `INSERT OR REPLACE INTO channels
-         (name, display, founder, topic, topic_by, topic_at, modes, channel_key, user_limit, bans, created)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         (name, display, founder, topic, topic_by, topic_at, modes, channel_key, user_limit, bans,
+          created, history_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#dropChannel = db.prepare("DELETE FROM channels WHERE name = ?");
   }
@@ -142,6 +149,7 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
       limit: (r.user_limit as number | null) ?? undefined,
       bans: JSON.parse(r.bans as string),
       created: r.created as number,
+      historyKey: (r.history_key as string | null) ?? undefined,
     };
   }
 
@@ -158,10 +166,29 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
       c.limit ?? null,
       JSON.stringify(c.bans),
       c.created,
+      c.historyKey ?? null,
     );
   }
 
   dropChannel(name: string): void {
     this.#dropChannel.run(foldCase(name));
+  }
+
+  /** The owner ids of every account (history kept for anyone else is swept). */
+  ownerIds(): Set<string> {
+    const rows = this.#db.prepare("SELECT display, created FROM accounts").all() as {
+      display: string;
+      created: number;
+    }[];
+    return new Set(rows.map((r) => ownerId({ name: r.display, created: r.created })));
+  }
+
+  /** The history keys of every registered channel. */
+  channelHistoryKeys(): Set<string> {
+    const rows = this.#db.prepare("SELECT name, history_key FROM channels").all() as {
+      name: string;
+      history_key: string | null;
+    }[];
+    return new Set(rows.map((r) => r.history_key ?? r.name));
   }
 }

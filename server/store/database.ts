@@ -27,8 +27,13 @@ const OPEN_BUSY_TIMEOUT_MS = 5000;
 /** Lines of a failed `quick_check` quoted in the error, at most. */
 const QUOTED_PROBLEMS = 2;
 
+/**
+ * A schema migration: SQL, or a function that may return a line for the log (what it removed).
+ */
+type Migration = string | ((db: DatabaseSync) => string | undefined);
+
 /** Schema migrations, applied in order; the index is the schema version they lead to minus 1. */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: Migration[] = [
   `CREATE TABLE messages (
      id INTEGER PRIMARY KEY,
      msgid TEXT NOT NULL UNIQUE,
@@ -81,20 +86,42 @@ const MIGRATIONS: string[] = [
    ALTER TABLE messages_v2 RENAME TO messages;
    CREATE INDEX messages_by_conversation ON messages (conversation, time, id);
    CREATE INDEX messages_by_time ON messages (time);`,
+  // 3: private history belongs to accounts (store/conversations.ts): rows filed under two
+  // nicknames could be read by whoever took one of the nicks, so they go. Private conversations
+  // get a summary per owner (CHATHISTORY TARGETS without scanning messages), and registered
+  // channels remember the key their history is filed under.
+  (db) => {
+    const dropped = Number(
+      db.prepare("DELETE FROM messages WHERE substr(conversation, 1, 1) <> '#'").run().changes,
+    );
+    db.exec(`CREATE TABLE private_conversations (
+       conversation TEXT PRIMARY KEY,
+       owner TEXT NOT NULL,
+       target TEXT NOT NULL,
+       latest INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX private_by_owner ON private_conversations (owner, latest);
+     ALTER TABLE channels ADD COLUMN history_key TEXT;`);
+    return dropped > 0
+      ? `history: dropped ${dropped} private messages filed under nicknames (private history ` +
+        `is now kept per account)`
+      : undefined;
+  },
 ];
 
 /**
  * Opens (creating if needed), checks and migrates the database at `path` (`:memory:` for none);
- * throws a `DatabaseOpenError` when the file is damaged, not a database, or locked for long.
+ * throws a `DatabaseOpenError` when the file is damaged, not a database, or locked for long. What
+ * a migration removed is told to `note`, for the log.
  */
-export function openDatabase(path: string): DatabaseSync {
+export function openDatabase(path: string, note: (line: string) => void = () => {}): DatabaseSync {
   let db: DatabaseSync | undefined;
   try {
     db = new DatabaseSync(path);
     db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     checkIntegrity(db, path);
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-    migrate(db);
+    migrate(db, note);
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     return db;
   } catch (err) {
@@ -148,21 +175,25 @@ function openError(path: string, err: unknown): DatabaseOpenError {
 }
 
 /** Brings the schema up to date, one migration per transaction. */
-function migrate(db: DatabaseSync): void {
+function migrate(db: DatabaseSync, note: (line: string) => void): void {
   const version = Number(
     (db.prepare("PRAGMA user_version").get() as { user_version: number })
       .user_version,
   );
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.exec("BEGIN");
+    let told: string | undefined;
     try {
-      db.exec(MIGRATIONS[v]);
+      const migration = MIGRATIONS[v];
+      if (typeof migration === "string") db.exec(migration);
+      else told = migration(db);
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec("COMMIT");
     } catch (err) {
       db.exec("ROLLBACK");
       throw err;
     }
+    if (told) note(told);
   }
 }
 

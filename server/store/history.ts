@@ -26,11 +26,10 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { foldCase } from "../../protocol/casemap.ts";
-import { isChannelName } from "../../protocol/names.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { msgidTime } from "../msgid.ts";
-import { DEFAULT_OUTAGE_LIMITS, Outage, type OutageLimits } from "./outage.ts";
+import { ownerOf } from "./conversations.ts";
+import { DEFAULT_OUTAGE_LIMITS, Outage, type OutageLimits, RETRY_MAX_MS } from "./outage.ts";
 import { classifySqliteFailure, describeError } from "./sqlite_failure.ts";
 
 /** One stored PRIVMSG or NOTICE. */
@@ -55,9 +54,18 @@ export type MessageRef = { msgid: string } | { time: number } | "*";
 /** A conversation with its latest message time (CHATHISTORY TARGETS). */
 export interface ConversationSummary {
   conversation: string;
-  /** The channel name, or the other party's nick for private messages. */
+  /** Time of the latest message inside the asked window. */
   latest: number;
+  /** The channel name, or the other party's name for private messages. */
   target: string;
+}
+
+/** The conversations one user may list with CHATHISTORY TARGETS. */
+export interface TargetScope {
+  /** The user's channels: their history keys and the names to show. */
+  channels: { key: string; name: string }[];
+  /** The owner id (conversations.ts) of the user's account, if logged in. */
+  owner: string | undefined;
 }
 
 /** Retention: what pruning removes. */
@@ -68,31 +76,20 @@ export interface RetentionPolicy {
   maxPerConversation: number;
 }
 
-/**
- * The key a message is stored under: the folded channel name, or for private messages the two
- * folded nicks in order, so both sides find the same conversation.
- */
-export function conversationKey(target: string, senderNick: string): string {
-  if (isChannelName(target)) return foldCase(target);
-  const [a, b] = [foldCase(target), foldCase(senderNick)].sort();
-  return `${a} ${b}`;
-}
-
-/** The conversation between a user and a nick or channel, as the user asks for it. */
-export function conversationFor(target: string, viewerNick: string): string {
-  return conversationKey(target, viewerNick);
-}
-
 /** A value now (SQLite) or later (a store across the network, like the cluster's Redis). */
 export type Awaitable<T> = T | Promise<T>;
 
 /**
  * Where history is kept: SQLite for one server, Redis for a cluster. Queries may answer later
- * (Redis); SQLite answers at once, and callers keep that path synchronous.
+ * (Redis); SQLite answers at once, and callers keep that path synchronous. Conversations are
+ * named by the keys of conversations.ts.
  */
 export interface HistoryStore {
-  /** Queues a message; committed within a few milliseconds. */
-  append(conversation: string, message: StoredMessage): void;
+  /**
+   * Queues a message; committed within a few milliseconds. `label` is the name TARGETS shows for
+   * a private conversation (the other party's nick or account).
+   */
+  append(conversation: string, message: StoredMessage, label?: string): void;
   /**
    * Commits what is queued now: the durability point of echoes and PONGs. True when everything
    * appended so far is stored. While the store is unavailable: a promise that resolves true once
@@ -116,8 +113,22 @@ export interface HistoryStore {
     to: MessageRef,
     limit: number,
   ): Awaitable<StoredMessage[]>;
-  /** Conversations with messages between two times, most recent first. */
-  targets(from: number, to: number, limit: number): Awaitable<ConversationSummary[]>;
+  /** The scope's conversations with messages between two times, most recent first. */
+  targets(
+    scope: TargetScope,
+    from: number,
+    to: number,
+    limit: number,
+  ): Awaitable<ConversationSummary[]>;
+  /** Deletes a conversation: a channel's life that ended. Its key is never used again. */
+  forget(conversation: string): void;
+  /** Deletes every private conversation an account (its owner id) kept: a dropped account. */
+  forgetOwner(owner: string): void;
+  /**
+   * Does a bounded step of the deletions `forget` and `forgetOwner` asked for (the server's clock
+   * calls it); absent where they happen at once.
+   */
+  maintain?(): number;
   /** Applies the retention policy; returns how many messages were deleted. */
   prune(policy: RetentionPolicy, now?: number): Awaitable<number>;
   /** Messages stored (for stats and tests). */
@@ -167,6 +178,20 @@ export const CHECKPOINT_ROWS = 50_000;
 
 /** Rows per multi-row INSERT statement. */
 const INSERT_ROWS = 16;
+
+/** How long one `maintain` step may delete for: a few ms of the event loop. */
+export const DELETE_STEP_MS = 3;
+/** Rows deleted per statement inside a step. */
+const DELETE_CHUNK_ROWS = 32;
+/**
+ * A deleted row counts as this many inserted ones toward a checkpoint: deletions touch pages all
+ * over the file, and a checkpoint's cost is the pages it copies (50,000 scattered deletions made
+ * a 380 ms checkpoint; 2,000 make one of a few ms).
+ */
+const DELETE_WEIGHT = 25;
+
+/** Private conversations TARGETS looks into, at most (each one index seek). */
+const TARGET_CANDIDATES = 2000;
 
 type SqlValue = string | number | null;
 
@@ -222,6 +247,8 @@ export class SqliteHistory implements HistoryStore {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** `maintain` found the database locked: it waits until then (performance.now()). */
+  #maintainAfter = 0;
   /**
    * Queued rows, ROW_VALUES values each, end to end: what waits for the commit is only the
    * values, not an array and a message object per message (fewer survivors for the GC).
@@ -239,6 +266,17 @@ export class SqliteHistory implements HistoryStore {
   readonly #byMsgid: StatementSync;
   readonly #rangeAsc: StatementSync;
   readonly #rangeDesc: StatementSync;
+  readonly #latestIn: StatementSync;
+  readonly #privateUpsert: StatementSync;
+  readonly #privateOfOwner: StatementSync;
+  readonly #allOfOwner: StatementSync;
+  readonly #deleteSome: StatementSync;
+  readonly #deleteSummary: StatementSync;
+  /** Private conversations appended to since the last commit: owner, label, latest time. */
+  #privateSeen = new Map<string, [string, string, number]>();
+  #pruning: Promise<number> | undefined;
+  /** Conversations to delete, a bounded step at a time (`maintain`). */
+  readonly #doomed = new Set<string>();
   #uncheckpointed = 0;
   #quietTimer: ReturnType<typeof setTimeout> | undefined;
   /** False for `:memory:`: there is no WAL to checkpoint. */
@@ -272,15 +310,41 @@ export class SqliteHistory implements HistoryStore {
       AND (time > ? OR (time = ? AND id > ?)) AND (time < ? OR (time = ? AND id < ?))`;
     this.#rangeAsc = db.prepare(`${range} ORDER BY time ASC, id ASC LIMIT ?`);
     this.#rangeDesc = db.prepare(`${range} ORDER BY time DESC, id DESC LIMIT ?`);
+    // one index seek per conversation: TARGETS never scans messages
+    this.#latestIn = db.prepare(
+      `SELECT time FROM messages WHERE conversation = ? AND time > ? AND time < ?
+       ORDER BY time DESC LIMIT 1`,
+    );
+    this.#privateUpsert = db.prepare(
+      `INSERT INTO private_conversations (conversation, owner, target, latest) VALUES (?, ?, ?, ?)
+       ON CONFLICT (conversation) DO UPDATE SET target = excluded.target,
+         latest = MAX(latest, excluded.latest)`,
+    );
+    this.#privateOfOwner = db.prepare(
+      `SELECT conversation, target, latest FROM private_conversations
+       WHERE owner = ? AND latest > ? ORDER BY latest DESC LIMIT ?`,
+    );
+    this.#allOfOwner = db.prepare(
+      `SELECT conversation FROM private_conversations WHERE owner = ?`,
+    );
+    this.#deleteSome = db.prepare(
+      `DELETE FROM messages WHERE id IN
+         (SELECT id FROM messages WHERE conversation = ? LIMIT ?)`,
+    );
+    this.#deleteSummary = db.prepare(`DELETE FROM private_conversations WHERE conversation = ?`);
   }
 
   get outageEpisode(): number {
     return this.#outage?.givenUp ? this.#outage.episode : 0;
   }
 
-  append(conversation: string, m: StoredMessage): void {
+  append(conversation: string, m: StoredMessage, label?: string): void {
     if (this.#closed) return;
     this.#empty.delete(conversation);
+    const owner = ownerOf(conversation);
+    if (owner !== undefined) {
+      this.#privateSeen.set(conversation, [owner, label ?? m.target, m.time]);
+    }
     const pending = this.#pending;
     pending.push(
       m.msgid,
@@ -332,15 +396,16 @@ export class SqliteHistory implements HistoryStore {
    * and the error is thrown.
    */
   #commit(values: SqlValue[]): number {
+    let dropped = 0;
     try {
       this.#transaction(() => this.#insertAll(values));
-      return 0;
     } catch (err) {
       if (classifySqliteFailure(err) === "unavailable") throw err;
-      const dropped = this.#transaction(() => this.#insertEach(values));
+      dropped = this.#transaction(() => this.#insertEach(values));
       this.#log.error(`history: ${dropped} messages could not be stored: ${describeError(err)}`);
-      return dropped;
     }
+    if (this.#privateSeen.size > 0) this.#privateSeen = new Map();
+    return dropped;
   }
 
   #transaction<T>(run: () => T): T {
@@ -367,6 +432,7 @@ export class SqliteHistory implements HistoryStore {
     for (; i < values.length; i += ROW_VALUES) {
       this.#insert.run(...values.slice(i, i + ROW_VALUES));
     }
+    this.#upsertSeen();
   }
 
   /** Inserts row by row, skipping rows the database rejects; returns how many. */
@@ -380,12 +446,24 @@ export class SqliteHistory implements HistoryStore {
         dropped++;
       }
     }
+    this.#upsertSeen();
     return dropped;
   }
 
-  /** Checkpoint bookkeeping after a commit. */
+  /**
+   * The summaries of the private conversations appended to, in the same transaction as their
+   * rows. While an outage's queue is stored a batch at a time, every batch writes them all (an
+   * upsert keeps the latest time), so they are never behind the rows.
+   */
+  #upsertSeen(): void {
+    for (const [conversation, [owner, label, latest]] of this.#privateSeen) {
+      this.#privateUpsert.run(conversation, owner, label, latest);
+    }
+  }
+
+  /** Counts rows written (inserted or deleted) toward the next checkpoint (see module doc). */
   #committed(rows: number): void {
-    if (!this.#wal) return;
+    if (!this.#wal || rows === 0) return;
     this.#uncheckpointed += rows;
     if (this.#uncheckpointed >= CHECKPOINT_ROWS) {
       this.checkpoint();
@@ -586,34 +664,173 @@ export class SqliteHistory implements HistoryStore {
     return this.#range(conversation, lo, hi, limit, "newest");
   }
 
-  targets(from: number, to: number, limit: number): ConversationSummary[] {
+  targets(scope: TargetScope, from: number, to: number, limit: number): ConversationSummary[] {
     this.flush();
     const [lo, hi] = from <= to ? [from, to] : [to, from];
-    const rows = this.#db.prepare(
-      `SELECT conversation, MAX(time) AS latest, target FROM messages
-       WHERE time > ? AND time < ? GROUP BY conversation ORDER BY latest DESC LIMIT ?`,
-    ).all(lo, hi, limit) as unknown as ConversationSummary[];
-    return rows.map((r) => ({ conversation: r.conversation, latest: r.latest, target: r.target }));
+    const found: ConversationSummary[] = [];
+    const latestIn = (conversation: string, target: string) => {
+      const row = this.#latestIn.get(conversation, lo, hi) as { time: number } | undefined;
+      if (row) found.push({ conversation, latest: row.time, target });
+    };
+    for (const { key, name } of scope.channels) latestIn(key, name);
+    if (scope.owner !== undefined) {
+      const rows = this.#privateOfOwner.all(scope.owner, lo, TARGET_CANDIDATES) as {
+        conversation: string;
+        target: string;
+        latest: number;
+      }[];
+      for (const r of rows) {
+        if (r.latest < hi) {
+          found.push({ conversation: r.conversation, latest: r.latest, target: r.target });
+        } else latestIn(r.conversation, r.target);
+      }
+    }
+    found.sort((a, b) => b.latest - a.latest);
+    return found.slice(0, limit);
   }
 
-  prune(policy: RetentionPolicy, now = Date.now()): number {
+  forget(conversation: string): void {
+    this.#doomed.add(conversation);
+  }
+
+  forgetOwner(owner: string): void {
+    this.flush();
+    const rows = this.#allOfOwner.all(owner) as { conversation: string }[];
+    for (const { conversation } of rows) this.#doomed.add(conversation);
+  }
+
+  /**
+   * Deletes conversations a life, an account or the start-up sweep left behind, in small chunks
+   * for at most `budgetMs` (the server's clock calls this); returns how many messages it deleted.
+   * A conversation's rows are spread over the file, so a row costs up to ~60 µs to delete.
+   */
+  maintain(budgetMs = DELETE_STEP_MS): number {
+    // during an outage the queued rows are stored first, and the deletions follow them
+    if (this.#doomed.size === 0 || this.#outage !== undefined) return 0;
+    if (performance.now() < this.#maintainAfter) return 0;
+    try {
+      return this.#deleteDoomed(budgetMs);
+    } catch (err) {
+      if (classifySqliteFailure(err) !== "unavailable") throw err;
+      this.#maintainAfter = performance.now() + RETRY_MAX_MS; // another process holds the lock
+      return 0;
+    }
+  }
+
+  #deleteDoomed(budgetMs: number): number {
+    const started = performance.now();
+    let deleted = 0;
+    this.flush(); // a conversation's last queued rows go with it
+    for (const conversation of this.#doomed) {
+      for (;;) {
+        const n = Number(this.#deleteSome.run(conversation, DELETE_CHUNK_ROWS).changes);
+        deleted += n;
+        if (n < DELETE_CHUNK_ROWS) break;
+        if (performance.now() - started >= budgetMs) {
+          this.#committed(deleted * DELETE_WEIGHT);
+          return deleted;
+        }
+      }
+      this.#deleteSummary.run(conversation);
+      this.#doomed.delete(conversation);
+      if (performance.now() - started >= budgetMs) break;
+    }
+    this.#committed(deleted * DELETE_WEIGHT);
+    return deleted;
+  }
+
+  /** True while deletions wait for `maintain`. */
+  get maintaining(): boolean {
+    return this.#doomed.size > 0;
+  }
+
+  /**
+   * Queues for deletion every conversation `keep` says no longer has an owner: lives of channels
+   * that ended with the last process, private copies of dropped accounts. Walks the distinct
+   * conversations one index seek at a time.
+   */
+  sweep(keep: (conversation: string) => boolean): number {
+    this.flush();
+    const next = this.#db.prepare(
+      `SELECT conversation FROM messages WHERE conversation > ? ORDER BY conversation LIMIT 1`,
+    );
+    let doomed = 0;
+    for (let at = "";;) {
+      const row = next.get(at) as { conversation: string } | undefined;
+      if (!row) break;
+      at = row.conversation;
+      if (!keep(at)) {
+        this.#doomed.add(at);
+        doomed++;
+      }
+    }
+    const summaries = this.#db.prepare(`SELECT conversation FROM private_conversations`).all() as {
+      conversation: string;
+    }[];
+    for (const { conversation } of summaries) {
+      if (!keep(conversation)) this.#doomed.add(conversation);
+    }
+    return doomed;
+  }
+
+  /**
+   * Applies the retention policy in slices of at most DELETE_STEP_MS, yielding the event loop
+   * between them (a pass over a million messages never holds it for long); one pass at a time.
+   */
+  prune(policy: RetentionPolicy, now = Date.now()): Promise<number> {
+    this.#pruning ??= this.#prune(policy, now).finally(() => this.#pruning = undefined);
+    return this.#pruning;
+  }
+
+  async #prune(policy: RetentionPolicy, now: number): Promise<number> {
     this.flush();
     let deleted = 0;
+    let slice = performance.now();
+    const pause = async () => {
+      if (performance.now() - slice < DELETE_STEP_MS) return;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      slice = performance.now();
+    };
+    /** Runs a chunked DELETE until it deletes less than a chunk. */
+    const drain = async (chunk: () => number) => {
+      for (;;) {
+        const n = chunk();
+        deleted += n;
+        this.#committed(n * DELETE_WEIGHT);
+        if (n < DELETE_CHUNK_ROWS) return;
+        await pause();
+      }
+    };
     if (policy.maxAgeMs > 0) {
-      deleted += Number(
-        this.#db.prepare(`DELETE FROM messages WHERE time < ?`).run(now - policy.maxAgeMs).changes,
+      const older = this.#db.prepare(
+        `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE time < ? LIMIT ?)`,
       );
+      await drain(() => Number(older.run(now - policy.maxAgeMs, DELETE_CHUNK_ROWS).changes));
     }
     if (policy.maxPerConversation > 0) {
-      const crowded = this.#db.prepare(
-        `SELECT conversation FROM messages GROUP BY conversation HAVING COUNT(*) > ?`,
-      ).all(policy.maxPerConversation) as { conversation: string }[];
+      const next = this.#db.prepare(
+        `SELECT conversation FROM messages WHERE conversation > ? ORDER BY conversation LIMIT 1`,
+      );
+      // the newest message that goes: the first one past the limit, newest first
+      const edge = this.#db.prepare(
+        `SELECT time, id FROM messages WHERE conversation = ? ORDER BY time DESC, id DESC
+         LIMIT 1 OFFSET ?`,
+      );
       const trim = this.#db.prepare(
         `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE conversation = ?
-         ORDER BY time DESC, id DESC LIMIT -1 OFFSET ?)`,
+         AND (time < ? OR (time = ? AND id <= ?)) LIMIT ?)`,
       );
-      for (const { conversation } of crowded) {
-        deleted += Number(trim.run(conversation, policy.maxPerConversation).changes);
+      for (let at = "";;) {
+        const row = next.get(at) as { conversation: string } | undefined;
+        if (!row) break;
+        at = row.conversation;
+        const last = edge.get(at, policy.maxPerConversation) as Position | undefined;
+        if (last) {
+          await drain(() =>
+            Number(trim.run(at, last.time, last.time, last.id, DELETE_CHUNK_ROWS).changes)
+          );
+        }
+        await pause();
       }
     }
     return deleted;

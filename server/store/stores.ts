@@ -6,6 +6,7 @@
 
 import { dirname } from "node:path";
 import { type AccountStore, type ChannelRegistry, SqliteAccounts } from "./accounts.ts";
+import { channelOfKey, isChannelKey, ownerOf } from "./conversations.ts";
 import { openDatabase } from "./database.ts";
 import {
   type Awaitable,
@@ -28,15 +29,35 @@ export interface Stores {
   close(): void | Promise<void>;
 }
 
+/** What opening the stores needs besides the file. */
+export interface OpenOptions extends SqliteHistoryOptions {
+  /** Folded names of the permanent channels, whose history outlives them. */
+  permanent?: ReadonlySet<string>;
+  /** Where migrations and the start-up sweep report what they removed. */
+  note?: (line: string) => void;
+}
+
 /**
  * Opens the SQLite stores at `path` (`:memory:` keeps nothing), creating its directory; throws a
- * `DatabaseOpenError` for a file that cannot be served from.
+ * `DatabaseOpenError` for a file that cannot be served from. History nobody may read any more is
+ * queued for deletion: the lives of channels that ended with the last process, channels no longer
+ * registered or permanent, private copies of dropped accounts.
  */
-export function openSqliteStores(path: string, options: SqliteHistoryOptions = {}): Stores {
+export function openSqliteStores(path: string, options: OpenOptions = {}): Stores {
   if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
-  const db = openDatabase(path);
+  const note = options.note ?? (() => {});
+  const db = openDatabase(path, note);
   const history = new SqliteHistory(db, options);
   const accounts = new SqliteAccounts(db);
+  const registered = accounts.channelHistoryKeys();
+  const owners = accounts.ownerIds();
+  const permanent = options.permanent ?? new Set();
+  const swept = history.sweep((key) =>
+    isChannelKey(key)
+      ? registered.has(key) || (key === channelOfKey(key) && permanent.has(key))
+      : owners.has(ownerOf(key)!)
+  );
+  if (swept > 0) note(`history: deleting ${swept} conversations nobody may read any more`);
   return {
     history,
     accounts,

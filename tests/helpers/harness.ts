@@ -5,6 +5,7 @@
  * @module
  */
 
+import { foldCase } from "../../protocol/casemap.ts";
 import { parseMessage } from "../../protocol/message.ts";
 import { dispatch } from "../../server/command_table.ts";
 import { COMMANDS } from "../../server/commands/index.ts";
@@ -71,12 +72,17 @@ export class RecordedUser implements Sink {
 /** A network of recorded users around one LocalHub. */
 export class Harness {
   readonly stores: Stores = openSqliteStores(":memory:");
-  readonly hub = new LocalHub({ registry: this.stores.channels });
+  readonly hub: LocalHub;
   readonly info: ServerInfo;
   #nextId = 1;
 
-  private constructor(info: ServerInfo) {
+  private constructor(info: ServerInfo, permanent: string[]) {
     this.info = info;
+    this.hub = new LocalHub({
+      registry: this.stores.channels,
+      history: this.stores.history,
+      permanent: new Set(permanent.map(foldCase)),
+    });
   }
 
   static async create(
@@ -85,7 +91,7 @@ export class Harness {
     const { limits, ...rest } = overrides;
     const config = defaultConfig(rest);
     Object.assign(config.limits, limits);
-    return new Harness(await createServerInfo(config, silentLogger));
+    return new Harness(await createServerInfo(config, silentLogger), config.permanentChannels);
   }
 
   /** A connected, unregistered user. */

@@ -190,3 +190,42 @@ Deno.test("client: reconnects with backoff after the server restarts, and rejoin
     await server.shutdown();
   }
 });
+
+Deno.test("client: a 600-byte line from a server is shown; one past 8 KiB is reported, not hidden", async () => {
+  // a server that sends what real servers may: lines longer than RFC 1459's 512 bytes
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const log = new EventLog();
+  const session = new ChatSession(
+    { ...config((listener.addr as Deno.NetAddr).port, "alice", []), reconnect: false },
+    log.sink,
+  );
+  const enc = new TextEncoder();
+  const long = "x".repeat(560) + " end"; // a 600-byte line with the prefix
+  const line = `:bob!b@example.org PRIVMSG alice :${long}\r\n`;
+  const huge = `:bob!b@example.org PRIVMSG alice :${"h".repeat(9000)}\r\n`;
+  try {
+    const started = session.start();
+    const conn = await listener.accept();
+    try {
+      await conn.write(enc.encode(":fake CAP * LS :\r\n:fake 001 alice :Welcome\r\n"));
+      assert.equal(await started, undefined);
+      await conn.write(enc.encode(line + huge + line.replace(" end", " again")));
+      const shown = await log.waitFor((e) => e.kind === "message");
+      assert.equal(enc.encode(line).length, 600);
+      assert.equal(shown.text, long);
+      assert.equal(shown.from, "bob");
+      const dropped = await log.waitFor((e) => e.kind === "status");
+      assert.equal(
+        dropped.text,
+        "A line from the server was too long (over 8 KiB) and was dropped",
+      );
+      const after = await log.waitFor((e) => e.kind === "message");
+      assert.ok(after.text.endsWith(" again"), "the lines after it still arrive");
+    } finally {
+      conn.close();
+    }
+  } finally {
+    await session.quit();
+    listener.close();
+  }
+});

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { hostileLine, prng } from "../helpers/hostile.ts";
 import { TestClient } from "../helpers/irc_client.ts";
 import { ChatProcess } from "../helpers/process.ts";
+import { RawClient, type RawLine } from "../helpers/raw_client.ts";
 
 const SEED = Number(Deno.env.get("HOSTILE_SEED") ?? 20261124);
 const HOSTILE_CONNECTIONS = 6;
@@ -144,6 +145,170 @@ Deno.test("hostile input: the server stays up, good clients get every message, m
     );
   } finally {
     await Promise.all(good.map((c) => c.close()));
+    server.kill("SIGTERM");
+    await server.finish();
+  }
+});
+
+const bytesOf = (...parts: (string | number[])[]): Uint8Array => {
+  const chunks = parts.map((p) => typeof p === "string" ? new TextEncoder().encode(p) : p);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+};
+
+/** The tag keys of a raw line (`@a=1;+b ...`), as written. */
+function tagKeys(line: RawLine): string[] {
+  if (line.text[0] !== "@") return [];
+  return line.text.slice(1, line.text.indexOf(" ")).split(";").map((t) => t.split("=")[0]);
+}
+
+/** A CR or NUL anywhere before the line's own CR (the LF was split off). */
+function hasInnerControl(line: RawLine): boolean {
+  const body = line.bytes.at(-1) === 13 ? line.bytes.subarray(0, -1) : line.bytes;
+  return body.includes(13) || body.includes(0);
+}
+
+// IRCv3 message-tags: key = [ "+" ] [ vendor "/" ] key_name (letters, digits, hyphens)
+const VALID_KEY =
+  /^\+?([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\/)?[A-Za-z0-9-]+$/;
+
+Deno.test("hostile tags: CR, NUL, empty and binary tag names reach nobody and are not stored", async () => {
+  const { process: server, port } = await ChatProcess.serve(["--no-flood-control"]);
+  const tagger = await RawClient.register(port, "tagger", { caps: ["message-tags"] });
+  const watcher = await RawClient.register(port, "watcher", {
+    caps: ["message-tags", "draft/chathistory", "batch"],
+  });
+  try {
+    for (const c of [tagger, watcher]) {
+      await c.send("JOIN #t");
+      await c.expect((l) => / 366 /.test(l.text));
+    }
+    const attacks = [
+      bytesOf("@+x\rQUIT;+y=1 PRIVMSG #t :t1\r\n"), // a CR inside a tag name
+      bytesOf("@+n=a", [0], "b;+ok=1 PRIVMSG #t :t2\r\n"), // NUL in a tag value
+      bytesOf("@=v;+=w;+e=1;; PRIVMSG #t :t3\r\n"), // empty tag names
+      bytesOf("@+", [0xff, 0xfe], "=1;+", [1, 2], "=2;+k", [0], "ey=3;+b=1 PRIVMSG #t :t4\r\n"),
+      bytesOf("@+a\\r\\n=1;+v=x\\0y\\r\\n PRIVMSG #t :t5\r\n"), // escapes in a name and a value
+    ];
+    for (const attack of attacks) await tagger.send(attack);
+    const relayed: RawLine[] = [];
+    for (let i = 1; i <= attacks.length; i++) {
+      relayed.push(await watcher.expect((l) => l.text.includes(` PRIVMSG #t :t${i}`)));
+    }
+    await watcher.send("CHATHISTORY LATEST #t * 10");
+    const end = await watcher.expect((l) => / BATCH -/.test(l.text));
+    const replayed = watcher.lines.slice(watcher.lines.indexOf(end) - attacks.length - 1)
+      .filter((l) => / PRIVMSG #t :t\d$/.test(l.text.trimEnd()));
+    assert.equal(replayed.length, attacks.length, "every message is replayed");
+    for (const line of [...relayed, ...replayed]) {
+      assert.ok(!hasInnerControl(line), `CR or NUL relayed: ${JSON.stringify(line.text)}`);
+      for (const key of tagKeys(line)) {
+        assert.match(key, VALID_KEY, `invalid tag name relayed: ${JSON.stringify(line.text)}`);
+      }
+    }
+    // what was valid still travels: the tags next to the bad ones, the escaped CR/LF as escapes
+    assert.ok(tagKeys(relayed[0]).includes("+y"));
+    assert.ok(tagKeys(relayed[1]).includes("+ok"));
+    assert.ok(tagKeys(relayed[2]).includes("+e"));
+    assert.deepEqual(tagKeys(relayed[3]).filter((k) => k[0] === "+"), ["+b"]);
+    assert.match(relayed[4].text, /[@;]\+v=x0y\\r\\n[; ]/);
+    assert.ok(!watcher.lines.some((l) => / QUIT /.test(l.text)), "no QUIT was injected");
+  } finally {
+    await tagger.close();
+    await watcher.close();
+    server.kill("SIGTERM");
+    await server.finish();
+  }
+});
+
+/** The line without its tags, with its CRLF: what the 512-byte limit counts. */
+function lineBytes(line: RawLine): number {
+  const bytes = line.bytes;
+  const start = bytes[0] === 64 ? bytes.indexOf(32) + 1 : 0;
+  return bytes.length - start + 1; // + the LF split off (the CR is still in `bytes`)
+}
+
+Deno.test("long lines: relayed text is shortened at a code point so every line fits 512 bytes", async () => {
+  const { process: server, port } = await ChatProcess.serve(["--no-flood-control"]);
+  // the longest prefix a client can have: a 30-character nick and username
+  const nick = "n" + "x".repeat(29);
+  const sender = await RawClient.register(port, nick, { user: "u".repeat(40) });
+  const reader = await RawClient.register(port, "reader", {
+    caps: ["draft/chathistory", "batch", "away-notify", "setname", "extended-join"],
+  });
+  const door = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    for (const c of [sender, reader]) {
+      await c.send("JOIN #t,#lobby");
+      await c.expect((l) => / 366 \S+ #lobby /.test(l.text));
+    }
+    const check = async (what: string, test: (l: RawLine) => boolean): Promise<RawLine> => {
+      const line = await reader.expect(test);
+      const size = lineBytes(line);
+      assert.ok(size <= 512, `${what}: ${size} bytes relayed`);
+      new TextDecoder("utf-8", { fatal: true }).decode(line.bytes); // cut at a code point
+      return line;
+    };
+    const textOf = (line: RawLine) => {
+      const text = line.text.slice(line.text.indexOf(" :", line.text.indexOf(" PRIVMSG ")) + 2);
+      return text.endsWith("\r") ? text.slice(0, -1) : text;
+    };
+
+    // 510 bytes sent: 124 four-byte code points and two letters
+    const emoji = "\u{1F600}".repeat(124) + "ab";
+    await sender.send(`PRIVMSG #t :${emoji}`);
+    const relayedEmoji = await check("PRIVMSG", (l) => l.text.includes(" PRIVMSG #t :\u{1F600}"));
+    const shortened = textOf(relayedEmoji);
+    assert.ok(emoji.startsWith(shortened) && shortened.length < emoji.length, "a prefix");
+    assert.ok(lineBytes(relayedEmoji) > 512 - 4, "no more than one code point too many was cut");
+
+    // 498 invalid bytes: each becomes U+FFFD, three bytes, and the text is cut to fit
+    await sender.send(bytesOf("PRIVMSG #t :", new Array(498).fill(0xff), "\r\n"));
+    const relayedBad = await check("invalid UTF-8", (l) => l.text.includes(" PRIVMSG #t :\ufffd"));
+    assert.match(textOf(relayedBad), /^\ufffd+$/);
+    assert.ok(lineBytes(relayedBad) > 512 - 3);
+
+    // history keeps exactly what was relayed
+    await reader.send("CHATHISTORY LATEST #t * 10");
+    await reader.expect((l) => / BATCH -/.test(l.text));
+    const replayed = reader.lines.filter((l) => / PRIVMSG #t :/.test(l.text)).slice(-2);
+    assert.deepEqual(replayed.map(textOf), [shortened, textOf(relayedBad)]);
+    for (const line of replayed) assert.ok(lineBytes(line) <= 512);
+
+    // the other relayed free text, at each command's length limit, in invalid bytes (x3)
+    const bad = (n: number) => new Array(n).fill(0xff);
+    await sender.send(bytesOf("TOPIC #t :", bad(390), "\r\n"));
+    await check("TOPIC", (l) => / TOPIC #t :/.test(l.text));
+    await sender.send(bytesOf("AWAY :", bad(390), "\r\n"));
+    await check("AWAY", (l) => / AWAY :/.test(l.text));
+    await sender.send(bytesOf("SETNAME :", bad(150), "\r\n"));
+    await check("SETNAME", (l) => / SETNAME :/.test(l.text));
+    await sender.send(bytesOf("PART #t :", bad(390), "\r\n"));
+    await check("PART", (l) => / PART #t :/.test(l.text));
+    await sender.send("JOIN #t");
+    await check("extended JOIN", (l) => / JOIN #t \* :/.test(l.text));
+
+    // a plain-text door user's input takes the same path
+    const enc = new TextEncoder();
+    await door.write(enc.encode(`door${"d".repeat(26)}\r\n`));
+    await reader.expect((l) => / JOIN #lobby/.test(l.text) && l.text.startsWith(":doord"));
+    await door.write(enc.encode("é".repeat(255) + "\r\n")); // 510 bytes typed
+    const typed = await check("door", (l) => / PRIVMSG #lobby :é/.test(l.text));
+    assert.match(textOf(typed), /^é+$/);
+
+    await sender.send(bytesOf("KICK #lobby reader :", bad(390), "\r\n")); // the sender is op
+    await check("KICK", (l) => / KICK #lobby reader :/.test(l.text));
+    await sender.send(bytesOf("QUIT :", bad(390), "\r\n"));
+    await check("QUIT", (l) => l.text.startsWith(`:${nick}!`) && / QUIT :/.test(l.text));
+  } finally {
+    door.close();
+    await sender.close();
+    await reader.close();
     server.kill("SIGTERM");
     await server.finish();
   }

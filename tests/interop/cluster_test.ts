@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { type Message, parseMessage } from "../../protocol/message.ts";
 import { TestClient } from "../helpers/irc_client.ts";
 import { ChatProcess } from "../helpers/process.ts";
+import { RawClient, type RawLine } from "../helpers/raw_client.ts";
 import { HAVE_REDIS, TestRedis } from "../helpers/redis.ts";
 
 const ignore = !HAVE_REDIS;
@@ -335,6 +336,9 @@ Deno.test({
       await ann.expectLine((l) => l.includes("registered; you are logged in"));
       await ann.send("JOIN #keep");
       await ann.expect("366");
+      // registered: its history outlives its members (an unregistered channel's ends with it)
+      await ann.send("CS REGISTER #keep");
+      await ann.expectLine((l) => l.includes("#keep is registered to ann"));
       for (let i = 0; i < 5; i++) await ann.send(`PRIVMSG #keep :line ${i}`);
       await ann.send("QUIT");
       await ann.closed();
@@ -374,6 +378,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "cluster: account registration is throttled per address on a node" + why,
+  ignore,
+  async fn() {
+    await withCluster(1, ["--exempt", "none"], async (_redis, [a], clients) => {
+      for (let i = 0; i < 3; i++) {
+        const c = await client(clients, a.port, `reg${i}`);
+        await c.send(i % 2 ? "NS REGISTER password1" : "REGISTER * * password1");
+        await c.expect("900");
+      }
+      const fourth = await client(clients, a.port, "reg3");
+      await fourth.send("REGISTER * * password1");
+      const fail = await fourth.expect("FAIL");
+      assert.deepEqual(fail.params.slice(0, 3), ["REGISTER", "TEMPORARILY_UNAVAILABLE", "reg3"]);
+      await fourth.send("NS REGISTER password1");
+      await fourth.expectLine((l) => l.includes("Too many accounts registered from your address"));
+      await fourth.send("NS INFO reg3");
+      await fourth.expectLine((l) => l.includes("reg3 is not registered"));
+      await fourth.send("NS INFO reg2");
+      await fourth.expectLine((l) => l.includes("reg2: registered"));
+    });
+  },
+});
+
+Deno.test({
   name: "cluster: kill -9 mid-burst: every message whose echo came back is in Redis history" + why,
   ignore,
   async fn() {
@@ -402,12 +430,145 @@ Deno.test({
       const r = new Redis({ port: redis.port, host: "127.0.0.1", lazyConnect: true });
       try {
         await r.connect();
-        const stored = new Set(await r.hkeys("chat:hi:#burst"));
+        const settings = JSON.parse((await r.get("chat:ch:#burst"))!);
+        const stored = new Set(await r.hkeys(`chat:hi:${settings.hk}`));
         const missing = echoed.filter((id) => !stored.has(id));
         assert.deepEqual(missing, [], `${missing.length} of ${echoed.length} echoed messages lost`);
         console.log(`kill -9: ${sent + 100} sent, ${echoed.length} echoed, ${stored.size} stored`);
       } finally {
         r.disconnect();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "cluster: history belongs to accounts and to a channel's life, on every node" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (redis, [a, b], clients) => {
+      const caps = ["batch", "server-time", "message-tags", "draft/chathistory"];
+      const latest = async (c: TestClient, target: string) => {
+        await c.send(`CHATHISTORY LATEST ${target} * 10`);
+        const id = (await c.expect("BATCH")).params[0].slice(1);
+        const found: string[] = [];
+        for (;;) {
+          const m = await c.expect((m) => m.tags?.batch === id || m.command === "BATCH");
+          if (m.command === "BATCH") return found;
+          found.push(m.params[1]);
+        }
+      };
+      const ann = await client(clients, a.port, "ann", caps);
+      await ann.send("NS REGISTER wonderland");
+      await ann.expectLine((l) => l.includes("registered; you are logged in"));
+      const ben = await client(clients, b.port, "ben", caps);
+      // node A learns of ben through Redis a moment after ben's welcome
+      for (let tries = 0;; tries++) {
+        await ann.send("ISON ben");
+        if ((await ann.expect("303")).params[1] === "ben") break;
+        assert.ok(tries < 100, "node A never saw ben");
+      }
+      await ann.send("PRIVMSG ben :for ben only");
+      await ben.expect((m) => m.command === "PRIVMSG" && m.params[1] === "for ben only");
+      await ann.send("JOIN #secret");
+      await ann.expect("366");
+      await ann.send("MODE #secret +s");
+      await ann.send("PRIVMSG #secret :the plan");
+      assert.deepEqual(await latest(ann, "#secret"), ["the plan"]);
+      assert.deepEqual(await latest(ann, "ben"), ["for ben only"]);
+      await ann.send("QUIT");
+      await ann.closed();
+
+      // someone else takes the nick on the other node: nothing of ann's
+      const mallory = await client(clients, b.port, "ann", caps);
+      assert.deepEqual(await latest(mallory, "ben"), []);
+      await mallory.send("JOIN #secret");
+      await mallory.expect("366");
+      assert.deepEqual(await latest(mallory, "#secret"), [], "a new #secret starts empty");
+      const from = new Date(Date.now() - 60_000).toISOString();
+      const to = new Date(Date.now() + 60_000).toISOString();
+      await mallory.send(`CHATHISTORY TARGETS timestamp=${from} timestamp=${to} 10`);
+      await mallory.expect("BATCH");
+      const listed = await mallory.expect((m) =>
+        m.command === "CHATHISTORY" || m.command === "BATCH"
+      );
+      assert.equal(listed.command, "BATCH", `nothing listed, got ${listed.params}`);
+
+      // the owner, logged in on node B, reads her private history
+      const back = await client(clients, b.port, "ann2", caps);
+      await back.send("NS IDENTIFY ann wonderland");
+      await back.expectLine((l) => l.includes("You are now logged in as ann"));
+      assert.deepEqual(await latest(back, "ben"), ["for ben only"]);
+
+      // the ended #secret's stream is gone from Redis
+      const { Redis } = await import("ioredis");
+      const r = new Redis({ port: redis.port, host: "127.0.0.1", lazyConnect: true });
+      try {
+        await r.connect();
+        const streams = await r.keys("chat:h:#secret *");
+        const live = JSON.parse((await r.get("chat:ch:#secret"))!).hk;
+        assert.deepEqual(streams.filter((k) => k !== `chat:h:${live}`), []);
+      } finally {
+        r.disconnect();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "cluster: what a node receives from Redis is held to the line rules (512 bytes, tags, CR/LF/NUL)" +
+    why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (redis, [a, b], clients) => {
+      const nick = "s" + "x".repeat(29);
+      const sender = await client(clients, a.port, nick, ["message-tags"]);
+      const reader = await RawClient.register(b.port, "reader", { caps: ["message-tags"] });
+      try {
+        await joinAll([sender], "#c");
+        await reader.send("JOIN #c");
+        await reader.expect((l) => / 366 /.test(l.text));
+        await sender.until(() => sender.lines.some((l) => l.startsWith(":reader!")), "reader");
+        const fits = (l: RawLine) => {
+          const start = l.bytes[0] === 64 ? l.bytes.indexOf(32) + 1 : 0;
+          return l.bytes.length - start + 1 <= 512;
+        };
+        const clean = (l: RawLine) => !l.bytes.subarray(0, -1).some((x) => x === 13 || x === 0);
+
+        // through the other node: the sender's node fits the text before it publishes
+        await sender.sendRaw(
+          new TextEncoder().encode(`@+x\rQUIT;+y=1 PRIVMSG #c :${"é".repeat(249)}\r\n`),
+        );
+        const relayed = await reader.expect((l) => / PRIVMSG #c :é/.test(l.text));
+        assert.ok(fits(relayed), `${relayed.bytes.length} bytes`);
+        assert.ok(clean(relayed), JSON.stringify(relayed.text));
+
+        // published straight into Redis, as a bad or old node could: the receiver fits it too
+        const wire = {
+          t: "msg",
+          id: "forged1",
+          cmd: "PRIVMSG",
+          p: ["#c", "\ufffd".repeat(400) + "\r\nQUIT :x"],
+          src: `evil\r\n!${"u".repeat(30)}@host`,
+          tm: Date.now(),
+          tg: { msgid: "forged1", "+x\rQUIT": "1", "": "2", "+ok": "a\0b" },
+          u: "",
+        };
+        const { Redis } = await import("ioredis");
+        const r = new Redis({ port: redis.port, host: "127.0.0.1", lazyConnect: true });
+        try {
+          await r.connect();
+          await r.publish("chat:c:#c", `0-1\n${JSON.stringify(wire)}`);
+        } finally {
+          r.disconnect();
+        }
+        const forged = await reader.expect((l) => / PRIVMSG #c :\ufffd/.test(l.text));
+        assert.ok(fits(forged), `${forged.bytes.length} bytes`);
+        assert.ok(clean(forged), JSON.stringify(forged.text));
+        assert.match(forged.text, /^@msgid=forged1;\+ok=ab :evil__!u+@host PRIVMSG #c :\ufffd+\r$/);
+      } finally {
+        await reader.close();
       }
     });
   },
@@ -432,7 +593,9 @@ Deno.test({
         const burst = Array.from({ length: 300 }, (_, i) => `PRIVMSG #pong :p${i}`);
         await sender.send([...burst, "PING stored"].join("\r\n"));
         await sender.expect((m) => m.command === "PONG" && m.params[1] === "stored", 10_000);
-        assert.equal(await r.xlen("chat:h:#pong"), 300, "all 300 stored when the PONG came");
+        let stored = 0; // the channel's history stream (its key may carry the channel's life)
+        for (const key of await r.keys("chat:h:#pong*")) stored += await r.xlen(key);
+        assert.equal(stored, 300, "all 300 stored when the PONG came");
       } finally {
         r.disconnect();
       }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseMessage } from "../../protocol/message.ts";
 import { decodePlain, isLoopback } from "../../server/commands/sasl.ts";
+import { scryptRuns } from "../../server/credentials.ts";
 import { enforceNick } from "../../server/login.ts";
 import { commands, Harness, type RecordedUser } from "../helpers/harness.ts";
 
@@ -48,16 +49,131 @@ Deno.test("SASL PLAIN payloads: authzid must be empty or the same; bad base64 fa
   assert.equal(decodePlain("!!!"), undefined);
 });
 
-Deno.test("login attempts are throttled per account", async () => {
+/** A TLS user of the harness whose address is `ip` (several connections may share one). */
+function from(h: Harness, ip: string): RecordedUser {
+  const u = h.connect();
+  u.user.hostname = ip;
+  u.user.secure = true;
+  return u;
+}
+
+/** A registered TLS user of the harness at `ip`. */
+async function userFrom(h: Harness, nick: string, ip: string): Promise<RecordedUser> {
+  const u = await h.user(nick);
+  u.user.hostname = ip;
+  u.user.secure = true;
+  return u;
+}
+
+Deno.test("an attacker's failed logins do not lock the owner out: budgets are per source", async () => {
+  const h = await Harness.create();
+  await h.stores.accounts.create("alice", "correct-horse");
+  const attacker = from(h, "198.51.100.7");
+  for (let i = 0; i < 5; i++) {
+    assert.match(
+      (await sasl(attacker, "alice", "guess"))[0],
+      / 904 \* :SASL authentication failed$/,
+    );
+  }
+  // the right password, but this source's budget for alice is spent
+  assert.match((await sasl(attacker, "alice", "correct-horse"))[0], / 904 \* :Too many attempts/);
+  // alice herself, from another address, logs in at once
+  const owner = from(h, "203.0.113.9");
+  assert.deepEqual(commands(await sasl(owner, "alice", "correct-horse")), ["900", "903"]);
+  // and by NickServ IDENTIFY too, while the attacker stays throttled there as well
+  const owner2 = await userFrom(h, "alice2", "203.0.113.9");
+  assert.match((await owner2.run("NS IDENTIFY alice correct-horse")).join(), /now logged in/);
+  const a2 = await userFrom(h, "mallory", "198.51.100.7");
+  assert.match((await a2.run("NS IDENTIFY alice correct-horse")).join(), /Too many attempts/);
+});
+
+Deno.test("password spraying from one address is throttled, whatever accounts it names", async () => {
   const h = await Harness.create();
   await h.stores.accounts.create("alice", "correct horse");
-  const u = h.connect();
-  u.user.secure = true;
+  const ip = "198.51.100.7";
+  const first = from(h, ip);
+  const runs = scryptRuns();
+  // known and unknown accounts alike: one hash each, the same 904
   for (let i = 0; i < 5; i++) {
-    assert.match((await sasl(u, "alice", "guess"))[0], / 904 \* :SASL authentication failed$/);
+    const account = i === 2 ? "alice" : `nobody${i}`;
+    assert.match(
+      (await sasl(first, account, "Summer2024!"))[0],
+      / 904 \* :SASL authentication failed$/,
+    );
   }
-  // the right password, but the budget is spent
-  assert.match((await sasl(u, "alice", "correct horse"))[0], /Too many attempts/);
+  assert.equal(scryptRuns() - runs, 5);
+  const second = await userFrom(h, "sprayer", ip);
+  for (let i = 5; i < 10; i++) {
+    assert.match((await second.run(`NS IDENTIFY user${i} Summer2024!`)).join(), /Wrong account/);
+  }
+  assert.equal(scryptRuns() - runs, 10);
+  // the address has used its burst: refused without hashing, on every path
+  const third = await userFrom(h, "sprayer2", ip);
+  assert.match((await sasl(third, "user10", "Summer2024!"))[0], / 904 sprayer2 :Too many attempts/);
+  assert.match((await third.run("NS IDENTIFY user11 Summer2024!")).join(), /Too many attempts/);
+  assert.equal(scryptRuns() - runs, 10);
+  // another address is not concerned
+  assert.deepEqual(commands(await sasl(from(h, "203.0.113.9"), "alice", "correct horse")), [
+    "900",
+    "903",
+  ]);
+});
+
+Deno.test("a connection that fails 10 logins is closed", async () => {
+  const h = await Harness.create();
+  const u = from(h, "198.51.100.7");
+  for (let i = 0; i < 9; i++) await sasl(u, `acct${i}`, "guess");
+  assert.equal(u.terminated, undefined);
+  await sasl(u, "acct9", "guess");
+  assert.equal(u.terminated, "Too many failed login attempts");
+});
+
+Deno.test("GHOST, DROP and OPER password checks share the per-source budgets", async () => {
+  const h = await Harness.create({ opers: [{ name: "root", password: "op-secret" }] });
+  await h.stores.accounts.create("bob", "bobs password");
+  const owner = await userFrom(h, "bob", "203.0.113.9");
+  const mallory = await userFrom(h, "mallory", "198.51.100.7");
+  const notice = async (u: RecordedUser, line: string) => (await u.run(line)).join("\n");
+  for (let i = 0; i < 5; i++) {
+    assert.match(await notice(mallory, "OPER root guess"), / 464 mallory :Password incorrect/);
+  }
+  assert.match(await notice(mallory, "OPER root op-secret"), / 464 mallory :Too many attempts/);
+  assert.match(await notice(owner, "OPER root op-secret"), / 381 bob /);
+  for (let i = 0; i < 3; i++) assert.match(await notice(mallory, "NS GHOST bob x"), /Wrong/);
+  // 5 + 3 + 2 = the 10 checks of the address's burst
+  await mallory.run("NICK mallory2");
+  await mallory.run("NS REGISTER malloryspass");
+  assert.match(await notice(mallory, "NS DROP nope"), /Wrong password/);
+  assert.match(await notice(mallory, "NS DROP nope2"), /Wrong password/);
+  assert.match(await notice(mallory, "NS DROP malloryspass"), /Too many attempts/);
+  assert.ok(h.stores.accounts.find("mallory2"));
+  assert.equal(owner.terminated, undefined);
+});
+
+Deno.test("account registration is throttled per address (REGISTER and NickServ)", async () => {
+  const h = await Harness.create();
+  const ip = "198.51.100.7";
+  const made: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const u = await userFrom(h, `bot${i}`, ip);
+    const line = i % 2 ? `NS REGISTER password${i}` : `REGISTER * * password${i}`;
+    assert.ok((await u.run(line)).some((l) => / 900 /.test(l)), line);
+    made.push(`bot${i}`);
+  }
+  const fourth = await userFrom(h, "bot3", ip);
+  assert.match(
+    (await fourth.run("REGISTER * * password3"))[0],
+    /^:chat\.local FAIL REGISTER TEMPORARILY_UNAVAILABLE bot3 :Too many accounts registered from your address/,
+  );
+  assert.match(
+    (await fourth.run("NS REGISTER password3")).join(),
+    /Too many accounts registered from your address/,
+  );
+  assert.equal(h.stores.accounts.find("bot3"), undefined);
+  // someone else is not concerned, and an existing name says so without spending anything
+  const other = await h.user("carol");
+  assert.deepEqual(commands(await other.run("REGISTER * * password9")), ["900", "REGISTER"]);
+  assert.deepEqual(made.map((n) => h.stores.accounts.find(n)?.name), made);
 });
 
 Deno.test("REGISTER (draft/account-registration): success, exists, weak, wrong name", async () => {

@@ -93,6 +93,8 @@ Deno.test("private messages have history for both sides; TARGETS lists conversat
   const h = await Harness.create();
   const a = await h.user("amy", HISTORY_CAPS);
   const b = await h.user("ben", HISTORY_CAPS);
+  await a.run("NS REGISTER amy-password");
+  await b.run("NS REGISTER ben-password");
   await a.run("PRIVMSG ben :hi ben");
   await b.run("PRIVMSG amy :hi amy");
   assert.deepEqual(batchTexts(await a.run("CHATHISTORY LATEST ben * 10")), ["hi ben", "hi amy"]);

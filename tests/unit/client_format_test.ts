@@ -109,3 +109,15 @@ Deno.test("colour is off for NO_COLOR, dumb terminals and non-terminals", () => 
   assert.equal(useColor({ TERM: "dumb" }, true), false);
   assert.equal(useColor({ TERM: "xterm" }, false), false);
 });
+
+Deno.test("format: nicks and channel names from the server are sanitized too", () => {
+  // another network may allow anything in a nick or channel name; nothing reaches the terminal
+  const evil = msg({
+    from: "ev\x1b[2Jil\u202e",
+    conversation: "#o\u009bther",
+    target: "#o\u009bther",
+    text: "hi",
+  });
+  assert.equal(plain(formatEvent(evil, ctx)), "09:05  #other <ev[2Jil> hi");
+  assert.equal(plainLine(evil), "[09:05:07] #other <ev[2Jil> hi");
+});

@@ -46,3 +46,8 @@ Deno.test("wrapText keeps leading indentation on the first line", () => {
     "it",
   ]);
 });
+
+Deno.test("sanitize drops bidirectional overrides, isolates and marks", () => {
+  assert.equal(sanitize("a\u202eb\u202ac\u2066d\u2069e\u200ef\u200fg\u061ch"), "abcdefgh");
+  assert.equal(sanitize("\u0085nel \u009dosc"), "nel osc");
+});

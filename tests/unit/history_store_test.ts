@@ -5,7 +5,6 @@ import { openDatabase } from "../../server/store/database.ts";
 import {
   CHECKPOINT_QUIET_MS,
   CHECKPOINT_ROWS,
-  conversationKey,
   SqliteHistory,
   type StoredMessage,
 } from "../../server/store/history.ts";
@@ -99,33 +98,81 @@ Deno.test("queries see messages appended in the same task (flushed first)", () =
   assert.equal(h.count(), 1);
 });
 
-Deno.test("private conversations have one key for both sides", () => {
-  assert.equal(conversationKey("Bob", "alice"), conversationKey("alice", "BOB"));
-  assert.equal(conversationKey("#Chan", "anyone"), "#chan");
-});
-
-Deno.test("TARGETS lists conversations with their latest message, newest first", () => {
+Deno.test("TARGETS lists the asker's channels and own private copies, newest first", () => {
   const h = fixture();
-  h.append("alice bob", {
-    msgid: msgid("d1", 2000),
-    time: 2000,
-    target: "bob",
-    source: "alice!a@h",
-    command: "PRIVMSG",
-    text: "hi",
-  });
-  assert.deepEqual(h.targets(0, 5000, 10).map((t) => [t.conversation, t.latest]), [
-    ["alice bob", 2000],
-    ["#c", 1090],
+  const dm = (conversation: string, time: number, label: string) =>
+    h.append(conversation, {
+      msgid: msgid(`${conversation}@${time}`, time),
+      time,
+      target: "x",
+      source: "alice!a@h",
+      command: "PRIVMSG",
+      text: "hi",
+    }, label);
+  dm("~alice@1 bob", 2000, "Bob");
+  dm("~alice@1 bob", 3000, "Bob");
+  dm("~bob@1 alice", 2500, "Alice"); // bob's copy: never alice's
+  dm("#other", 2600, "");
+  const alice = { channels: [{ key: "#c", name: "#C" }], owner: "alice@1" };
+  assert.deepEqual(h.targets(alice, 0, 5000, 10).map((t) => [t.target, t.latest]), [
+    ["Bob", 3000],
+    ["#C", 1090],
   ]);
-  assert.deepEqual(h.targets(1500, 5000, 10).map((t) => t.conversation), ["alice bob"]);
+  // the newest message inside the window, not the conversation's newest
+  assert.deepEqual(h.targets(alice, 1500, 2500, 10).map((t) => [t.target, t.latest]), [
+    ["Bob", 2000],
+  ]);
+  assert.deepEqual(h.targets(alice, 0, 5000, 1).map((t) => t.target), ["Bob"]);
+  const anonymous = { channels: [{ key: "#c", name: "#c" }], owner: undefined };
+  assert.deepEqual(h.targets(anonymous, 0, 5000, 10).map((t) => t.target), ["#c"]);
 });
 
-Deno.test("retention prunes by age and by count per conversation", () => {
+Deno.test("forget deletes a conversation a bounded step at a time; forgetOwner an account's", () => {
+  const h = fixture(0);
+  for (let i = 0; i < 2500; i++) {
+    h.append("#dead 1", {
+      msgid: msgid(`d${i}`, 10 + i),
+      time: 10 + i,
+      target: "#dead",
+      source: "s",
+      command: "PRIVMSG",
+      text: "t",
+    });
+  }
+  h.append("~alice@1 bob", {
+    msgid: msgid("p", 5),
+    time: 5,
+    target: "bob",
+    source: "s",
+    command: "PRIVMSG",
+    text: "secret",
+  }, "bob");
+  h.append("#alive", {
+    msgid: msgid("a", 5),
+    time: 5,
+    target: "#alive",
+    source: "s",
+    command: "PRIVMSG",
+    text: "t",
+  });
+  h.forget("#dead 1");
+  h.forgetOwner("alice@1");
+  const first = h.maintain(0);
+  assert.ok(first > 0 && first < 100, `a step with no time left deletes one chunk: ${first}`);
+  let deleted = first;
+  while (h.maintaining) deleted += h.maintain();
+  assert.equal(deleted, 2501);
+  assert.deepEqual(ids(h.latest("#dead 1", "*", 10)), []);
+  assert.deepEqual(ids(h.latest("~alice@1 bob", "*", 10)), []);
+  assert.deepEqual(h.targets({ channels: [], owner: "alice@1" }, 0, 1e9, 10), []);
+  assert.equal(h.count(), 1, "#alive is untouched");
+});
+
+Deno.test("retention prunes by age and by count per conversation", async () => {
   const h = fixture();
-  assert.equal(h.prune({ maxAgeMs: 0, maxPerConversation: 4 }, 0), 6);
+  assert.equal(await h.prune({ maxAgeMs: 0, maxPerConversation: 4 }, 0), 6);
   assert.deepEqual(ids(h.latest("#c", "*", 10)), ["m6", "m7", "m8", "m9"]);
-  assert.equal(h.prune({ maxAgeMs: 25, maxPerConversation: 0 }, 1100), 2);
+  assert.equal(await h.prune({ maxAgeMs: 25, maxPerConversation: 0 }, 1100), 2);
   assert.deepEqual(ids(h.latest("#c", "*", 10)), ["m8", "m9"]);
 });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CLIENT_LINE_LIMITS, LineFramer } from "../../protocol/lines.ts";
+import { CLIENT_LINE_LIMITS, LineFramer, SERVER_LINE_LIMITS } from "../../protocol/lines.ts";
 
 const enc = new TextEncoder();
 
@@ -76,4 +76,27 @@ Deno.test("invalid UTF-8 is replaced, never thrown", () => {
   const c = collect();
   f.push(new Uint8Array([0x50, 0xff, 0xfe, 0xc3, 0x0a]), c.handler);
   assert.deepEqual(c.got, ["P\ufffd\ufffd\ufffd"]);
+});
+
+Deno.test("a CR or NUL inside a line becomes U+FFFD: the line stays one line", () => {
+  const f = new LineFramer(CLIENT_LINE_LIMITS);
+  const c = collect();
+  f.push(enc.encode("@+x\rQUIT;+y=1 PRIVMSG #t :t1\r\nPRIVMSG #t :a\0b\r\r\n\0\n"), c.handler);
+  assert.deepEqual(c.got, [
+    "@+x\ufffdQUIT;+y=1 PRIVMSG #t :t1",
+    "PRIVMSG #t :a\ufffdb\ufffd",
+    "\ufffd",
+  ]);
+});
+
+Deno.test("a client accepts what real servers send: 8 KiB bodies, 8191 bytes of tags", () => {
+  const f = new LineFramer(SERVER_LINE_LIMITS);
+  const c = collect();
+  const tags = "@" + "a".repeat(8189) + " ";
+  const long = ":a!b@c PRIVMSG #x :" + "y".repeat(600);
+  f.push(enc.encode(`${long}\r\n${tags}PING ${"z".repeat(8187)}\r\n`), c.handler);
+  assert.deepEqual(c.got.map((l) => l.length), [long.length, 8191 + 5 + 8187]);
+  f.push(enc.encode(`PING ${"z".repeat(8188)}\r\nPING ok\r\n`), c.handler);
+  assert.equal(c.tooLong, 1);
+  assert.equal(c.got.at(-1), "PING ok");
 });

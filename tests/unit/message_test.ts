@@ -96,3 +96,32 @@ Deno.test("splits a source into nick, user and host", () => {
   assert.deepEqual(parseSource("irc.example.org"), { nick: "irc.example.org" });
   assert.deepEqual(parseSource("nick@host"), { nick: "nick", host: "host" });
 });
+
+Deno.test("tag names must match the IRCv3 grammar; others are dropped, never relayed", () => {
+  assert.deepEqual(parseTags("+x\rQUIT;+y=1"), { "+y": "1" });
+  assert.deepEqual(parseTags("=v;+=w;;+e=1"), { "+e": "1" }, "empty names");
+  assert.deepEqual(parseTags("+\ufffd=1;+\x01=2;+k\0ey=3;+b"), { "+b": "" }, "binary names");
+  assert.deepEqual(
+    parseTags("+a b=1;+x_y=1;+.v/n=1;+v./n=1;+v/=1;/n=1;+v/n/m=1"),
+    {},
+    "broken grammar",
+  );
+  assert.deepEqual(
+    parseTags("msgid=1;+draft/reply=2;+example.com/x-y=3;a-1=4;+typing=active"),
+    { msgid: "1", "+draft/reply": "2", "+example.com/x-y": "3", "a-1": "4", "+typing": "active" },
+  );
+  assert.equal(serializeTags({ "+x\rQUIT": "1", "": "v", "+ok": "1", "a b": "c" }), "+ok=1");
+});
+
+Deno.test("tag values never carry NUL, nor CR or LF unescaped", () => {
+  assert.deepEqual(parseTags("+n=a\0b\rc"), { "+n": "abc" }, "raw NUL and CR are dropped");
+  assert.deepEqual(parseTags("+n=a\\rb\\nc"), { "+n": "a\rb\nc" }, "escaped CR and LF stay");
+  assert.equal(serializeTags({ "+n": "a\0b\r\nc" }), "+n=ab\\r\\nc");
+});
+
+Deno.test("the source and command cannot break the line either", () => {
+  assert.equal(
+    serializeMessage({ source: "evil\r\n!x@y z", command: "PRIV\0MSG", params: ["#a", "hi"] }),
+    ":evil__!x@y_z PRIV_MSG #a hi",
+  );
+});

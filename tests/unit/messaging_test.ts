@@ -192,3 +192,46 @@ Deno.test("server operators override channel op checks", async () => {
   assert.equal(commands(await o.run("TOPIC #c :set by oper"))[0], "TOPIC");
   assert.equal(commands(await o.run("KICK #c alice"))[0], "KICK");
 });
+
+Deno.test("client-only tags with names off the IRCv3 grammar are neither relayed nor stored", async () => {
+  const h = await Harness.create();
+  const caps = ["message-tags", "draft/chathistory", "batch"];
+  const [a, b] = [await h.user("alice", caps), await h.user("bob", caps)];
+  for (const u of [a, b]) await u.run("JOIN #t");
+  b.take();
+  await a.run("@+x\rQUIT;+y=1;=v;+\ufffd=2;+k\0ey=3;+n=a\0b PRIVMSG #t :t1");
+  const [relayed] = b.take();
+  assert.match(relayed, /^@msgid=[^;]+;\+y=1;\+n=ab :alice!\S+ PRIVMSG #t :t1$/);
+  const replayed = (await b.run("CHATHISTORY LATEST #t * 5")).filter((l) => l.includes("PRIVMSG"));
+  assert.equal(replayed.length, 1);
+  assert.deepEqual(Object.keys(parseMessage(replayed[0])!.tags!).sort(), [
+    "+n",
+    "+y",
+    "batch",
+    "msgid",
+    "time",
+  ]);
+  assert.ok(!/[\r\0]/.test(replayed[0]));
+});
+
+Deno.test("a long message to several targets: each line fits 512 bytes and is stored as relayed", async () => {
+  const h = await Harness.create();
+  const caps = ["draft/chathistory", "batch"];
+  const a = await h.user("a".repeat(30));
+  const [b, c] = [await h.user("bob", caps), await h.user("carol", caps)];
+  for (const u of [a, b, c]) await u.run("JOIN #a,#a-much-longer-channel-name");
+  b.take();
+  const text = "é".repeat(249);
+  await a.run(`PRIVMSG #a,#a-much-longer-channel-name :${text}`);
+  const lines = b.take();
+  assert.equal(lines.length, 2);
+  const sizes = lines.map((l) => new TextEncoder().encode(l + "\r\n").length);
+  assert.ok(sizes.every((n) => n <= 512 && n >= 511), `sizes ${sizes}`);
+  const texts = lines.map((l) => parseMessage(l)!.params[1]);
+  assert.ok(texts[1].length < texts[0].length && texts.every((t) => text.startsWith(t)));
+  for (const [i, channel] of ["#a", "#a-much-longer-channel-name"].entries()) {
+    const history = await c.run(`CHATHISTORY LATEST ${channel} * 5`);
+    const replayed = history.filter((l) => l.includes(" PRIVMSG "));
+    assert.deepEqual(replayed.map((l) => parseMessage(l)!.params[1]), [texts[i]]);
+  }
+});

@@ -109,3 +109,25 @@ Deno.test("rendered lines carry no colour codes or control characters", () => {
   assert.equal(lines.length, 1);
   assert.match(lines[0], /<eve> red bold \[2Jclearover$/);
 });
+
+Deno.test("C1 controls and bidirectional overrides never reach a plain terminal", () => {
+  const v = chatting();
+  const u = me();
+  const evil = "a\u009b2Jb\u202ec\u2066d\u2069e\u200ff\u061cg\u0085h";
+  const lines = [
+    ...v.render(msg("PRIVMSG", ["#lobby", evil], "bob!b@h"), 0, u),
+    ...v.render(msg("TOPIC", ["#lobby", evil], "bob!b@h"), 0, u),
+    ...v.render(msg("PART", ["#lobby", evil], "bob!b@h"), 0, u),
+    ...v.render(msg("QUIT", [evil], "bob!b@h"), 0, u),
+    ...v.render(msg("KICK", ["#lobby", "carl", evil], "bob!b@h"), 0, u),
+    ...v.render(msg("322", ["zoe", `#x\u202e`, "3", evil], "srv"), 0, u),
+    ...v.render(msg("332", ["zoe", "#lobby", evil], "srv"), 0, u),
+    ...v.render(msg("301", ["zoe", "bob", evil], "srv"), 0, u),
+  ];
+  assert.equal(lines.length, 8);
+  for (const line of lines) {
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+  }
+  assert.ok(lines[0].endsWith("<bob> a2Jbcdefgh"));
+});

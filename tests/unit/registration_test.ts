@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { scryptRuns } from "../../server/credentials.ts";
 import { commands, Harness } from "../helpers/harness.ts";
 
 Deno.test("NICK + USER sends the welcome burst 001-005, LUSERS and MOTD/422", async () => {
@@ -122,6 +123,35 @@ Deno.test("a configured server password is required", async () => {
   await right.run("PASS sesame");
   await right.run("NICK r");
   assert.equal(commands(await right.run("USER r 0 * :R"))[0], "001");
+});
+
+Deno.test("PASS is hashed once, when registration completes: 1,000 PASS lines cost one scrypt", async () => {
+  const h = await Harness.create({ password: "sesame" });
+  const runs = scryptRuns();
+  const u = h.connect();
+  for (let i = 0; i < 1000; i++) {
+    await u.run(`PASS guess${i}`);
+    assert.equal(scryptRuns(), runs, `PASS line ${i + 1} ran scrypt`);
+  }
+  await u.run("PASS sesame"); // the last one given counts
+  await u.run("NICK p");
+  assert.equal(commands(await u.run("USER p 0 * :P"))[0], "001");
+  assert.equal(scryptRuns() - runs, 1);
+  // wrong last: one hash, 464, closed
+  const w = h.connect();
+  await w.run("PASS sesame");
+  await w.run("PASS nope");
+  await w.run("NICK w");
+  assert.deepEqual(commands(await w.run("USER w 0 * :W")), ["464"]);
+  assert.equal(w.terminated, "Bad password");
+  assert.equal(scryptRuns() - runs, 2);
+  // none given: refused without hashing; CAP END completes it too
+  const n = h.connect();
+  await n.run("CAP LS 302");
+  await n.run("NICK n");
+  await n.run("USER n 0 * :N");
+  assert.deepEqual(commands(await n.run("CAP END")), ["464"]);
+  assert.equal(scryptRuns() - runs, 2);
 });
 
 Deno.test("PING gets PONG, with 409 for no token", async () => {

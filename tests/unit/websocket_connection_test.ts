@@ -85,6 +85,12 @@ Deno.test("websocket connection: incoming messages are lines; over-long ones are
   assert.equal(tooLong(), 2);
 });
 
+Deno.test("websocket connection: a CR or NUL inside a line becomes U+FFFD, as on TCP", () => {
+  const { socket, lines } = open();
+  socket.message("@+x\rQUIT;+y=1 PRIVMSG #t :a\0b\r\n");
+  assert.deepEqual(lines, ["@+x\ufffdQUIT;+y=1 PRIVMSG #t :a\ufffdb"]);
+});
+
 Deno.test("websocket connection: messages before readLines are kept", () => {
   const socket = new FakeSocket();
   const conn = new WebSocketConnection(socket, REMOTE, {

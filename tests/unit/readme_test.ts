@@ -1,0 +1,35 @@
+/**
+ * The README's lists are the code's: every `chat serve` option in the options table, every
+ * capability and every ISUPPORT token in "IRC support". A change to one without the other fails.
+ */
+import assert from "node:assert/strict";
+import { serveCommand } from "../../cli/serve.ts";
+import { CAPABILITIES } from "../../server/capabilities.ts";
+import { defaultConfig } from "../../server/config.ts";
+import { isupportTokens } from "../../server/isupport.ts";
+
+const README = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+
+/** The README section that starts at `heading` and ends at the next heading. */
+function section(heading: string): string {
+  const start = README.indexOf(heading);
+  assert.ok(start >= 0, `README has ${heading}`);
+  const end = README.indexOf("\n#", start + heading.length);
+  return README.slice(start, end === -1 ? undefined : end);
+}
+
+Deno.test("README: every chat serve option has a row in the options table", () => {
+  const table = section("## `chat serve`");
+  const missing = serveCommand().options.map((o) => o.long!).filter((long) =>
+    !table.includes(`| \`${long}`)
+  );
+  assert.deepEqual(missing, []);
+});
+
+Deno.test("README: IRC support lists every capability and ISUPPORT token the server sends", () => {
+  const support = section("### IRC support").replace(/\s+/g, " ");
+  const caps = [...CAPABILITIES.keys()].filter((c) => !support.includes(c));
+  assert.deepEqual(caps, [], "capabilities missing from README");
+  const tokens = isupportTokens(defaultConfig()).filter((t) => !support.includes(`\`${t}\``));
+  assert.deepEqual(tokens, [], "ISUPPORT tokens missing from README");
+});
