@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { createLogger } from "../../server/log.ts";
 import { nextMsgid } from "../../server/msgid.ts";
+import { ownerId, privateKey } from "../../server/store/conversations.ts";
 import { openDatabase } from "../../server/store/database.ts";
 import { SqliteHistory, type SqliteHistoryOptions } from "../../server/store/history.ts";
 import type { OutageLimits } from "../../server/store/outage.ts";
@@ -157,5 +158,63 @@ Deno.test("closing during an outage stores what it can, and says what it could n
     assert.equal(await waiting, true);
     assert.deepEqual(f.stored(), ["late"]);
     assert.match(f.logged.at(-1)!, /storing again .*: 1 queued messages stored/);
+  });
+});
+
+Deno.test("a private conversation written during an outage is listed by TARGETS once stored", async () => {
+  await withHistory({ holdMs: 60_000 }, async (f) => {
+    const owner = ownerId({ name: "alice", created: 1 });
+    const key = privateKey(owner, { account: "bob" });
+    f.other.exec("BEGIN IMMEDIATE");
+    f.append("filler");
+    const waiting = f.history.flush();
+    for (let i = 0; i < 3000; i++) f.append(`more ${i}`); // the queue takes two batches
+    f.history.append(key, {
+      msgid: nextMsgid(2_000_000),
+      time: 2_000_000,
+      target: "bob",
+      source: "alice!a@h",
+      command: "PRIVMSG",
+      text: "psst",
+    }, "bob");
+    f.other.exec("ROLLBACK");
+    assert.equal(await waiting, true);
+    const listed = f.history.targets({ channels: [], owner }, 0, 3_000_000, 10);
+    assert.deepEqual(listed.map((t) => [t.conversation, t.target]), [[key, "bob"]]);
+    assert.deepEqual(f.history.latest(key, "*", 5).map((m) => m.text), ["psst"]);
+  });
+});
+
+Deno.test("a conversation forgotten during an outage: its queued rows are stored, then deleted", async () => {
+  await withHistory({ holdMs: 60_000 }, async (f) => {
+    const life = "#gone 0life";
+    const put = (text: string) =>
+      f.history.append(life, {
+        msgid: nextMsgid(3_000_000),
+        time: 3_000_000,
+        target: "#gone",
+        source: "a!a@h",
+        command: "PRIVMSG",
+        text,
+      });
+    put("kept before");
+    assert.equal(f.history.flush(), true);
+    f.other.exec("BEGIN IMMEDIATE");
+    put("queued");
+    const waiting = f.history.flush();
+    f.history.forget(life);
+    f.other.exec("ROLLBACK");
+    // the lock is gone, the queued row not yet stored: deleting now would leave it behind
+    assert.equal(f.history.maintain(), 0, "nothing is deleted before the queue is stored");
+    assert.equal(await waiting, true);
+    while (f.history.maintaining) f.history.maintain();
+    assert.deepEqual(f.history.latest(life, "*", 10), []);
+    // another process's lock alone (nothing queued): deletions wait, nothing is thrown
+    put("again");
+    f.history.flush();
+    f.history.forget(life);
+    f.other.exec("BEGIN IMMEDIATE");
+    assert.equal(f.history.maintain(), 0);
+    f.other.exec("ROLLBACK");
   });
 });
