@@ -116,6 +116,38 @@ Deno.test("another process holds the write lock: nobody is cut off, and it is al
   });
 });
 
+Deno.test("no echo-message client: the timed commit meets the lock, and the server stays up", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/chat.db`;
+    // no client forces a commit before writing to it: the queue's own timer meets the lock
+    const { process: server, port } = await ChatProcess.serve(["--db", path, "--no-flood-control"]);
+    const bob = await TestClient.register(port, "bob");
+    const carol = await TestClient.register(port, "carol");
+    try {
+      for (const c of [bob, carol]) {
+        await c.send("JOIN #quiet");
+        await c.expect("366");
+      }
+      await bob.sync();
+      const lock = await DatabaseLock.hold(path);
+      try {
+        await bob.send("PRIVMSG #quiet :while locked");
+        await carol.expectLine((l) => l.endsWith("PRIVMSG #quiet :while locked"));
+        await server.waitFor(/history: cannot store messages \(database is locked\)/);
+      } finally {
+        await lock.release();
+      }
+      await server.waitFor(/history: storing again after .*: 1 queued messages stored/);
+      assert.deepEqual(storedTexts(path, "#quiet"), ["while locked"]);
+      for (const c of [bob, carol]) await c.sync();
+    } finally {
+      for (const c of [bob, carol]) await c.close();
+      server.kill("SIGTERM");
+      assert.equal((await server.finish()).code, 0);
+    }
+  });
+});
+
 Deno.test("a lock held past the hold: senders are told, echoes and PONGs go; all stored after", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/chat.db`;
