@@ -14,6 +14,7 @@ import {
   type ServerConfig,
 } from "../server/config.ts";
 import { defaultDatabasePath } from "../server/store/database.ts";
+import { DatabaseOpenError } from "../server/store/sqlite_failure.ts";
 import { createLogger, LOG_LEVELS } from "../server/log.ts";
 import { ListenerSetupError } from "../server/extra_listeners.ts";
 import { type RunningServer, startServer } from "../server/server.ts";
@@ -37,6 +38,12 @@ import {
 
 const seconds = (ms: number) => String(ms / 1000);
 const DAY = 24 * 3600 * 1000;
+
+/**
+ * Exit status when the database file is damaged or not a database (EX_DATAERR): starting again
+ * cannot help, so contrib/chat.service does not restart on it (RestartPreventExitStatus).
+ */
+export const EXIT_BAD_DATABASE = 65;
 
 /** The `serve` subcommand. */
 export function serveCommand() {
@@ -159,6 +166,15 @@ export function serveCommand() {
         .env("CHAT_HISTORY_MAX_PER_TARGET").default(H.maxPerTarget).argParser(parseCount),
     )
     .addOption(
+      new Option(
+        "--history-hold <seconds>",
+        "while the database refuses writes, how long echoes and PONGs wait before clients are told",
+      )
+        .env("CHAT_HISTORY_HOLD")
+        .default(H.holdMs, seconds(H.holdMs))
+        .argParser(parseSeconds),
+    )
+    .addOption(
       new Option("--nick-grace <seconds>", "time to log in before a registered nick is taken back")
         .env("CHAT_NICK_GRACE")
         .default(L.nickGraceMs, seconds(L.nickGraceMs))
@@ -269,6 +285,7 @@ export function serveCommand() {
           replayLines: opts.historyReplay,
           maxAgeMs: opts.historyMaxAge,
           maxPerTarget: opts.historyMaxPerTarget,
+          holdMs: opts.historyHold,
         },
         limits: {
           ...L,
@@ -289,14 +306,22 @@ export function serveCommand() {
       });
       const log = createLogger(config.logLevel);
       const server: RunningServer = await startServer(config, { log }).catch((err) =>
-        command.error(
-          err instanceof ListenerSetupError
-            ? `error: ${err.message}`
-            : err instanceof Deno.errors.AddrInUse || err instanceof Deno.errors.AddrNotAvailable ||
-                err instanceof Deno.errors.PermissionDenied && String(err.message).includes("bind")
-            ? `error: cannot listen on ${config.host}:${config.port}: ${err.message}`
-            : `error: cannot start: ${err.message}`,
-        )
+        err instanceof DatabaseOpenError
+          ? command.error(`error: ${err.message}`, {
+            exitCode: err.problem === "damaged" || err.problem === "not-a-database"
+              ? EXIT_BAD_DATABASE
+              : 1,
+          })
+          : command.error(
+            err instanceof ListenerSetupError
+              ? `error: ${err.message}`
+              : err instanceof Deno.errors.AddrInUse ||
+                  err instanceof Deno.errors.AddrNotAvailable ||
+                  err instanceof Deno.errors.PermissionDenied &&
+                    String(err.message).includes("bind")
+              ? `error: cannot listen on ${config.host}:${config.port}: ${err.message}`
+              : `error: cannot start: ${err.message}`,
+          )
       );
       const stop = () => {
         server.shutdown().then(() => Deno.exit(0));

@@ -56,6 +56,11 @@ export interface HistoryConfig {
   maxAgeMs: number;
   /** At most this many messages per channel or private conversation (0: no limit). */
   maxPerTarget: number;
+  /**
+   * While the database refuses writes, how long echoes and PONGs wait for it before their
+   * clients are told that messages are not being stored (store/outage.ts).
+   */
+  holdMs: number;
 }
 
 /** Operator credentials as given on the command line (`--oper NAME:PASSWORD`). */
@@ -162,6 +167,7 @@ export const DEFAULT_HISTORY: HistoryConfig = {
   queryLimit: 1000,
   maxAgeMs: 365 * 24 * 3600 * 1000,
   maxPerTarget: 100_000,
+  holdMs: 5_000,
 };
 
 /** A complete configuration with every default filled in. */

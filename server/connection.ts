@@ -38,6 +38,12 @@ export interface ClientConnection {
    * or the connection is ending: how a long reply keeps within the sendq.
    */
   drained(below: number): Promise<void> | undefined;
+
+  /**
+   * Writes again after `beforeWrite` held the queue back; `first` (a NOTICE) goes out before what
+   * waited.
+   */
+  resume(first?: Uint8Array): void;
   /** Waits (at most `flushMs`) for the queue to drain, then closes. */
   close(flushMs: number): Promise<void>;
 }
@@ -109,6 +115,10 @@ export class StreamConnection implements ClientConnection {
 
   drained(below: number): Promise<void> | undefined {
     return this.outbox.pendingBytes <= below ? undefined : this.outbox.drained(below);
+  }
+
+  resume(first?: Uint8Array): void {
+    this.outbox.resume(first);
   }
 
   async close(flushMs: number): Promise<void> {

@@ -258,13 +258,20 @@ export class LocalHub implements Hub {
     this.toNeighbours(user, out, { except: user, cap: "account-notify" });
   }
 
+  /** Throws (and changes nothing) when the registry cannot save the change. */
   setFounder(channel: Channel, founder: string | undefined): void {
+    const before = channel.founder;
     channel.founder = founder === undefined ? undefined : foldCase(founder);
-    if (founder !== undefined) {
-      this.#persist(channel);
-      return;
+    try {
+      if (founder !== undefined) {
+        this.#persist(channel);
+        return;
+      }
+      this.#registry?.dropChannel(channel.name);
+    } catch (err) {
+      channel.founder = before; // registered (or not) as the database says
+      throw err;
     }
-    this.#registry?.dropChannel(channel.name);
     // an empty channel brought back from the registry ends now, and its history with it
     if (channel.members.size === 0) this.#end(channel);
   }

@@ -20,9 +20,10 @@ export interface OutboxEvents {
   error(err: unknown): void;
   /**
    * Called right before bytes go to the socket. The session commits pending history here, so
-   * no client ever sees a message (an echo, say) that is not yet stored.
+   * no client ever sees a message (an echo, say) that is not yet stored. False holds the queue
+   * back (the history store is unavailable) until the owner calls `resume`.
    */
-  beforeWrite?(): void;
+  beforeWrite?(): boolean;
 }
 
 /**
@@ -53,7 +54,7 @@ export class Outbox {
     Outbox.#cooling = new Set();
     for (const box of boxes) {
       box.#isCooling = false;
-      if (box.#queuedBytes > 0 && !box.#flushing) {
+      if (box.#queuedBytes > 0 && !box.#flushing && !box.#held) {
         box.#flushing = true;
         box.#flush();
       }
@@ -95,6 +96,8 @@ export class Outbox {
   #drainWaiters: { below: number; resolve: () => void }[] = [];
   /** Written moments ago: queued bytes wait for the shared timer. */
   #isCooling = false;
+  /** `beforeWrite` said no: nothing is written until `resume`. */
+  #held = false;
 
   constructor(writer: ByteWriter, limit: number, events: OutboxEvents) {
     this.#writer = writer;
@@ -138,6 +141,18 @@ export class Outbox {
     return new Promise((resolve) => this.#drainWaiters.push({ below, resolve }));
   }
 
+  /** Writes again after `beforeWrite` held the queue; `first` goes out before what waited. */
+  resume(first?: Uint8Array): void {
+    if (!this.#held) return;
+    this.#held = false;
+    if (this.#stopped) return;
+    if (first) {
+      this.#queue.unshift(first);
+      this.#queuedBytes += first.length;
+    }
+    if (this.#queuedBytes > 0 && !this.#flushing) this.#scheduleFlush();
+  }
+
   /** Drops the queue and writes nothing more. */
   stop(): void {
     this.#stopped = true;
@@ -172,7 +187,10 @@ export class Outbox {
       this.#runEnd = bytes.byteOffset + size;
     }
     this.#queuedBytes += size;
-    if (!this.#flushing && (!this.#isCooling || this.#queuedBytes >= COALESCE_MAX_BYTES)) {
+    if (
+      !this.#flushing && !this.#held &&
+      (!this.#isCooling || this.#queuedBytes >= COALESCE_MAX_BYTES)
+    ) {
       this.#scheduleFlush();
     }
   }
@@ -190,7 +208,10 @@ export class Outbox {
     let scratch: Uint8Array | undefined;
     try {
       while (this.#queuedBytes > 0 && !this.#stopped) {
-        this.#events.beforeWrite?.();
+        if (this.#events.beforeWrite?.() === false) {
+          this.#held = true;
+          break;
+        }
         if (this.#run !== undefined) {
           this.#queue.push(this.#runView());
           this.#run = this.#runBuffer = undefined;
@@ -233,6 +254,7 @@ export class Outbox {
       }
     }
     this.#flushing = false;
+    if (this.#held) return; // not drained: `resume` flushes again
     if (!this.#stopped) Outbox.#cool(this);
     this.#wake();
   }

@@ -17,6 +17,7 @@ import { LocalHub } from "./local_hub.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createServerInfo, type ServerInfo } from "./server_info.ts";
 import { Session, type SessionHost } from "./session.ts";
+import { DatabaseOpenError } from "./store/sqlite_failure.ts";
 import { openSqliteStores, type Stores } from "./store/stores.ts";
 import { startCluster } from "./cluster/start.ts";
 import { foldCase } from "../protocol/casemap.ts";
@@ -271,8 +272,14 @@ export async function startServer(
   } else {
     try {
       stores = options.stores ??
-        openSqliteStores(config.db, { permanent, note: (line) => log.info(line) });
+        openSqliteStores(config.db, {
+          permanent,
+          note: (line) => log.info(line),
+          log,
+          limits: { holdMs: config.history.holdMs },
+        });
     } catch (err) {
+      if (err instanceof DatabaseOpenError) throw err; // it says what is wrong, in one line
       throw new Error(`cannot open database ${config.db}: ${(err as Error).message}`);
     }
   }

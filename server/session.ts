@@ -15,12 +15,14 @@ import type { OutboxEvents } from "./outbox.ts";
 import { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
 import { LabeledReply } from "./labeled_reply.ts";
+import { notStoredNotice } from "./history_warning.ts";
 import { enforceNick } from "./login.ts";
 import type { Outgoing } from "./outgoing.ts";
 import { PlainTextView } from "./plaintext.ts";
 import { terminalSafe } from "../protocol/terminal_text.ts";
 import type { ServerInfo } from "./server_info.ts";
 import { type Sink, User } from "./state/user.ts";
+import { isSqliteError } from "./store/sqlite_failure.ts";
 import type { Stores } from "./store/stores.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
@@ -105,15 +107,20 @@ export class Session implements Sink, LineHandler, OutboxEvents {
 
   /**
    * OutboxEvents: an echo-message client is about to be written to; its echoes must be stored
-   * first (see history.ts).
+   * first (see history.ts). While the store is unavailable its output waits (false); when the wait
+   * is given up it goes, after a NOTICE that messages are not being stored.
    */
-  beforeWrite(): void {
-    if (!this.user.caps.has("echo-message")) return;
-    try {
-      this.#host.stores.history.flush();
-    } catch (err) {
-      this.#host.info.log.error(`history: cannot store messages: ${(err as Error).message}`);
-    }
+  beforeWrite(): boolean {
+    if (!this.user.caps.has("echo-message")) return true;
+    const stored = this.#host.stores.history.flush();
+    // false: given up; echoes of what was sent since follow the sender's NOTICE (privmsg.ts)
+    if (typeof stored === "boolean") return true;
+    stored.then((ok) => {
+      const { stores, info } = this.#host;
+      const notice = ok ? undefined : notStoredNotice(this.user, stores.history, info.name);
+      this.connection.resume(notice?.bytes(this.user.variant).slice());
+    });
+    return false;
   }
 
   /** Sink: queues lines in this client's form, when it is an IRC client not holding replies. */
@@ -346,6 +353,15 @@ export class Session implements Sink, LineHandler, OutboxEvents {
   }
 
   #crash(err: unknown, what: string): void {
+    if (isSqliteError(err)) {
+      // the database failed (locked by another process, an I/O error), not this client
+      this.#host.info.log.warn(
+        `${this.connection.peer} (${this.user.nick}): ${what}: the database failed: ` +
+          (err as Error).message,
+      );
+      this.#ctx.notice("*** The server's database is unavailable right now; try again later");
+      return;
+    }
     const detail = err instanceof Error ? err.stack ?? err.message : String(err);
     this.#host.info.log.error(
       `${this.connection.peer} (${this.user.nick}) failed on ${what}: ${detail}`,

@@ -64,6 +64,8 @@ export class WebSocketConnection implements ClientConnection {
   /** Lines queued in this task, sent together at its end (like the TCP outbox). */
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
+  /** `beforeWrite` said no: the pending lines wait for `resume`. */
+  #held = false;
   #ended: string | undefined;
   #resolveEnded!: (reason: string) => void;
   readonly #endedPromise: Promise<string>;
@@ -132,15 +134,28 @@ export class WebSocketConnection implements ClientConnection {
     // binary frames hand out the bytes themselves: take them as they are now
     this.#pending.push(this.#mode === "binary" ? bytes.slice() : bytes);
     this.#pendingBytes += bytes.length;
-    if (this.#pending.length === 1) queueMicrotask(() => this.#flush());
+    if (this.#pending.length === 1 && !this.#held) queueMicrotask(() => this.#flush());
+  }
+
+  resume(first?: Uint8Array): void {
+    if (!this.#held) return;
+    this.#held = false;
+    if (first) {
+      this.#pending.unshift(first);
+      this.#pendingBytes += first.length;
+    }
+    if (this.#pending.length > 0) queueMicrotask(() => this.#flush());
   }
 
   #flush(): void {
+    if (this.#held || this.#pending.length === 0) return;
+    if (this.#events.beforeWrite?.() === false) {
+      this.#held = true;
+      return;
+    }
     const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (pending.length === 0) return;
-    this.#events.beforeWrite?.();
     for (const bytes of pending) this.#write(bytes);
   }
 

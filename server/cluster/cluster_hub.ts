@@ -590,6 +590,14 @@ export class ClusterHub implements Hub {
     return this.#applied(seq);
   }
 
+  /**
+   * Resolves once every op queued so far has been answered by Redis or dropped (its owner told);
+   * undefined when none is waiting. The durability point of a PONG.
+   */
+  drained(): Promise<void> | undefined {
+    return this.#queue.drained();
+  }
+
   // --- internals: local users ------------------------------------------------------------
 
   /** Gives a local user its cluster id and the echo gate in front of its session. */

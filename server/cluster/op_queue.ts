@@ -13,6 +13,8 @@ import type { ScriptName } from "./scripts.ts";
 
 /** One change for Redis. */
 export interface Op {
+  /** Its place in the queue's order (set by `push`). */
+  seq?: number;
   name: ScriptName;
   args: (string | number)[];
   /** When it was queued (ms). */
@@ -40,6 +42,10 @@ export class OpQueue {
   #ops: Op[] = [];
   #running = false;
   #pausedAt = 0;
+  /** Ops pushed so far: the last one's `seq`. */
+  #pushed = 0;
+  /** Waiting for every op up to `seq` to be answered or dropped, in `seq` order. */
+  #drainWaiters: { seq: number; resolve: () => void }[] = [];
 
   constructor(
     run: OpRunner,
@@ -67,8 +73,29 @@ export class OpQueue {
       op.dropped("unavailable");
       return;
     }
+    op.seq = ++this.#pushed;
     this.#ops.push(op);
     if (this.#running) this.#send(op);
+  }
+
+  /**
+   * Resolves once every op pushed so far has been answered or dropped; undefined when the queue
+   * is empty already.
+   */
+  drained(): Promise<void> | undefined {
+    if (this.#ops.length === 0) return undefined;
+    const seq = this.#pushed;
+    return new Promise((resolve) => this.#drainWaiters.push({ seq, resolve }));
+  }
+
+  /** Wakes those waiting for ops that are all gone (`#ops` stays in push order). */
+  #wakeDrained(): void {
+    const waiters = this.#drainWaiters;
+    if (waiters.length === 0) return;
+    const oldest = this.#ops.length === 0 ? Infinity : this.#ops[0].seq!;
+    let n = 0;
+    while (n < waiters.length && waiters[n].seq < oldest) waiters[n++].resolve();
+    if (n > 0) this.#drainWaiters = waiters.slice(n);
   }
 
   /** Stops sending; what is queued or cut off waits for `resume`. */
@@ -94,6 +121,7 @@ export class OpQueue {
       dropped++;
       op.dropped("unavailable");
     }
+    this.#wakeDrained();
     return dropped;
   }
 
@@ -103,6 +131,7 @@ export class OpQueue {
     this.#ops = [];
     this.#running = false;
     for (const op of ops) op.dropped(why);
+    this.#wakeDrained();
   }
 
   #send(op: Op): void {
@@ -128,6 +157,8 @@ export class OpQueue {
     const i = this.#ops.indexOf(op);
     if (i === -1) return false;
     this.#ops.splice(i, 1);
+    // after the op's own `done`; only the oldest op's answer can end a wait
+    if (i === 0 && this.#drainWaiters.length > 0) queueMicrotask(() => this.#wakeDrained());
     return true;
   }
 }

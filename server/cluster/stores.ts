@@ -99,7 +99,13 @@ export class RedisHistory implements HistoryStore {
     });
   }
 
-  flush(): void {}
+  /** Echoes come back from Redis after their message is stored: nothing to wait for here. */
+  flush(): true {
+    return true;
+  }
+
+  /** Redis being away is the op queue's to report (the hub's NOTICE "could not be delivered"). */
+  readonly outageEpisode = 0;
 
   latest(conversation: string, after: MessageRef, limit: number): Promise<StoredMessage[]> {
     return this.#query(async () => {
@@ -396,5 +402,16 @@ export class RedisAccounts implements AccountStore, ChannelRegistry {
 export function clusterStores(hub: ClusterHub, link: RedisLink, log: Logger): Stores {
   const history = new RedisHistory(hub, link, log);
   const accounts = new RedisAccounts(hub, link, log);
-  return { history, accounts, channels: accounts, close: () => hub.close() };
+  return {
+    history,
+    accounts,
+    channels: accounts,
+    // a PONG waits until Redis has answered everything queued before it (dropped ops were told)
+    durable: () => {
+      hub.storeLeftovers();
+      const drained = hub.drained();
+      return drained ? drained.then(() => true) : true;
+    },
+    close: () => hub.close(),
+  };
 }

@@ -12,6 +12,7 @@ import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { Outgoing } from "../outgoing.ts";
+import { warnNotStored } from "../history_warning.ts";
 import { isServiceNick } from "../login.ts";
 import { nextMsgid } from "../msgid.ts";
 import { runService } from "../services/index.ts";
@@ -38,7 +39,8 @@ function statusTarget(target: string): { status?: number; name: string } {
 
 /**
  * Stores a delivered PRIVMSG/NOTICE (before it is sent: see store/history.ts). The text is the
- * Outgoing's, shortened to fit the line, so a replay shows exactly what was relayed.
+ * Outgoing's, shortened to fit the line, so a replay shows exactly what was relayed. While the
+ * store cannot keep it, the sender is told (once per outage), before their echo.
  */
 function remember(ctx: Context, out: Outgoing, conversation: string, label?: string): void {
   const m = out.message;
@@ -52,6 +54,7 @@ function remember(ctx: Context, out: Outgoing, conversation: string, label?: str
     text: m.params[1],
     tags: clientTags(out.tags!),
   }, label);
+  if (ctx.stores.history.outageEpisode !== 0) warnNotStored(ctx);
 }
 
 function clientTags(tags: Tags): Tags | undefined {

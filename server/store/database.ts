@@ -3,10 +3,29 @@
  * registered channels across restarts. One file, WAL journal: a commit is a write to the OS, so a
  * killed process loses nothing it committed, and readers never block the writer.
  *
+ * Opening checks the file (`PRAGMA quick_check`) and refuses a damaged one, or one that is not a
+ * database, with a `DatabaseOpenError` whose message is one line for the command line: serving
+ * from a damaged file would only fail later, on some write, in front of users.
+ *
  * @module
  */
 
 import { DatabaseSync } from "node:sqlite";
+import { DatabaseOpenError, describeError, openProblem } from "./sqlite_failure.ts";
+
+/**
+ * How long a statement waits for another process's lock (an admin's `sqlite3`, a VACUUM, a second
+ * server on the same file) before failing with "database is locked". Statements run on the main
+ * thread, so every client waits with them: a few milliseconds covers another writer's commit
+ * (well under a millisecond), and a longer hold is the history writer's to wait out, with its
+ * rows queued and retried (see history.ts). Measured: a statement facing a held lock returns after
+ * 5.3 ms.
+ */
+export const BUSY_TIMEOUT_MS = 5;
+/** At start nobody is waiting yet: a lock held for a moment (another process's commit) is waited for. */
+const OPEN_BUSY_TIMEOUT_MS = 5000;
+/** Lines of a failed `quick_check` quoted in the error, at most. */
+const QUOTED_PROBLEMS = 2;
 
 /**
  * A schema migration: SQL, or a function that may return a line for the log (what it removed).
@@ -91,12 +110,72 @@ const MIGRATIONS: Migration[] = [
 ];
 
 /**
- * Opens (creating if needed) and migrates the database at `path` (`:memory:` for none); what a
- * migration removed is told to `note`, for the log.
+ * Opens (creating if needed), checks and migrates the database at `path` (`:memory:` for none);
+ * throws a `DatabaseOpenError` when the file is damaged, not a database, or locked for long. What
+ * a migration removed is told to `note`, for the log.
  */
 export function openDatabase(path: string, note: (line: string) => void = () => {}): DatabaseSync {
-  const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path);
+    db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+    checkIntegrity(db, path);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    migrate(db, note);
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return db;
+  } catch (err) {
+    try {
+      db?.close();
+    } catch { /* the error below says what matters */ }
+    throw err instanceof DatabaseOpenError ? err : openError(path, err);
+  }
+}
+
+/** `PRAGMA quick_check`: a damaged file throws at once or lists its problems. */
+function checkIntegrity(db: DatabaseSync, path: string): void {
+  const rows = db.prepare("PRAGMA quick_check").all() as { quick_check: string }[];
+  const problems = rows.map((r) => r.quick_check).filter((p) => p !== "ok");
+  if (problems.length === 0) return;
+  const more = problems.length > QUOTED_PROBLEMS
+    ? `; ${problems.length - QUOTED_PROBLEMS} more`
+    : "";
+  const quoted = problems.slice(0, QUOTED_PROBLEMS).join("; ") + more;
+  throw damaged(path, `quick_check: ${quoted.replace(/\s+/g, " ")}`);
+}
+
+function damaged(path: string, why: string): DatabaseOpenError {
+  return new DatabaseOpenError(
+    "damaged",
+    `database ${path} is damaged (${why}); restore a backup, or move the file away to start ` +
+      "with an empty one",
+  );
+}
+
+/** The one-line error for a database that could not be opened. */
+function openError(path: string, err: unknown): DatabaseOpenError {
+  const why = describeError(err);
+  const problem = openProblem(err);
+  switch (problem) {
+    case "damaged":
+      return damaged(path, why);
+    case "not-a-database":
+      return new DatabaseOpenError(
+        problem,
+        `${path} is not an SQLite database (${why}); check --db, or move the file away`,
+      );
+    case "locked":
+      return new DatabaseOpenError(
+        problem,
+        `database ${path} is locked by another process (${why}); is another chat serve using it?`,
+      );
+    default:
+      return new DatabaseOpenError(problem, `cannot open database ${path}: ${why}`);
+  }
+}
+
+/** Brings the schema up to date, one migration per transaction. */
+function migrate(db: DatabaseSync, note: (line: string) => void): void {
   const version = Number(
     (db.prepare("PRAGMA user_version").get() as { user_version: number })
       .user_version,
@@ -116,7 +195,6 @@ export function openDatabase(path: string, note: (line: string) => void = () => 
     }
     if (told) note(told);
   }
-  return db;
 }
 
 /** The default database file: the user's data directory (XDG on Linux), created on demand. */

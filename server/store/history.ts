@@ -3,10 +3,19 @@
  * target, and the queries IRCv3 `draft/chathistory` asks for.
  *
  * Writes never slow the fan-out: `append` only queues, and the queue is committed in one
- * transaction (multi-row INSERTs) every few milliseconds or every few hundred messages. The one
- * promise kept to clients: a message whose echo (echo-message) a client received is stored.
- * Before anything is written to the socket of a client with echo-message, the session commits
- * the queue (`flush`), so even a server killed right after loses nothing that was acknowledged.
+ * transaction (multi-row INSERTs) every few milliseconds or every few hundred messages. The
+ * promises kept to clients: a message whose echo (echo-message) a client received is stored, and
+ * so is everything a client sent before a PING it got the PONG of. Before anything is written to
+ * the socket of a client with echo-message, and before a PONG, the queue is committed (`flush`),
+ * so even a server killed right after loses nothing that was acknowledged.
+ *
+ * Nothing the database does ends the process. When a commit fails (another process holds the
+ * write lock past the busy timeout, an I/O error, a full disk), the rows stay queued and are
+ * retried with backoff, logged once when it starts and once when it ends (outage.ts); echoes and
+ * PONGs wait for them, up to the hold. Past the hold, or past the queue's bounds, the wait is
+ * given up: those clients are told that messages are delivered but not stored, and get their
+ * echoes and PONGs. A row the database rejects for its own sake (a constraint) is dropped and
+ * logged rather than retried forever.
  *
  * Checkpoints (copying the WAL back into the database file, with an fsync) are not left to SQLite's
  * automatic one inside whichever COMMIT crosses 1,000 pages: that put a third of the cost of storing
@@ -17,8 +26,11 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { type Logger, silentLogger } from "../log.ts";
 import { msgidTime } from "../msgid.ts";
 import { ownerOf } from "./conversations.ts";
+import { DEFAULT_OUTAGE_LIMITS, Outage, type OutageLimits, RETRY_MAX_MS } from "./outage.ts";
+import { classifySqliteFailure, describeError } from "./sqlite_failure.ts";
 
 /** One stored PRIVMSG or NOTICE. */
 export interface StoredMessage {
@@ -74,12 +86,23 @@ export type Awaitable<T> = T | Promise<T>;
  */
 export interface HistoryStore {
   /**
-   * Queues a message; committed at the end of the current task. `label` is the name TARGETS
-   * shows for a private conversation (the other party's nick or account).
+   * Queues a message; committed within a few milliseconds. `label` is the name TARGETS shows for
+   * a private conversation (the other party's nick or account).
    */
   append(conversation: string, message: StoredMessage, label?: string): void;
-  /** Commits what is queued now. */
-  flush(): void;
+  /**
+   * Commits what is queued now: the durability point of echoes and PONGs. True when everything
+   * appended so far is stored. While the store is unavailable: a promise that resolves true once
+   * it is, or false when the wait is given up (clients are then told that messages are not
+   * stored); false at once after that, until the store is back. Never throws. A cluster's store
+   * answers true: its echoes come back from Redis after their message is stored.
+   */
+  flush(): Awaitable<boolean>;
+  /**
+   * 0 while messages are stored or still waited for; during an outage whose wait was given up, a
+   * number for that outage (senders are told once per outage that messages are not stored).
+   */
+  readonly outageEpisode: number;
   latest(conversation: string, after: MessageRef, limit: number): Awaitable<StoredMessage[]>;
   before(conversation: string, ref: MessageRef, limit: number): Awaitable<StoredMessage[]>;
   after(conversation: string, ref: MessageRef, limit: number): Awaitable<StoredMessage[]>;
@@ -181,6 +204,19 @@ type SqlValue = string | number | null;
 /** Columns bound per inserted row. */
 const ROW_VALUES = 9;
 
+/** At shutdown, the last commit may wait this long for another process's lock. */
+const CLOSE_BUSY_TIMEOUT_MS = 2000;
+
+/** What queued rows hold, roughly, in bytes (the queue's bound while the store is unavailable). */
+function valuesBytes(values: SqlValue[], from = 0, to = values.length): number {
+  let bytes = 0;
+  for (let i = from; i < to; i++) {
+    const v = values[i];
+    bytes += typeof v === "string" ? v.length : 8;
+  }
+  return bytes;
+}
+
 /** SQLite has no infinities for integer ids: clamp to the widest safe values. */
 function sqlId(id: number): number {
   return id === Infinity ? Number.MAX_SAFE_INTEGER : id === -Infinity ? -1 : id;
@@ -200,9 +236,25 @@ function toMessage(r: Row): StoredMessage {
   return m;
 }
 
+/** How a history store is run; tests shorten the limits. */
+export interface SqliteHistoryOptions {
+  log?: Logger;
+  /** How long and how much an outage of the database may hold (outage.ts). */
+  limits?: Partial<OutageLimits>;
+}
+
 /** History in the SQLite database. */
 export class SqliteHistory implements HistoryStore {
   readonly #db: DatabaseSync;
+  readonly #log: Logger;
+  readonly #limits: OutageLimits;
+  /** Set while commits fail; the rows stay in `#pending` and are retried. */
+  #outage: Outage | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  /** `maintain` found the database locked: it waits until then (performance.now()). */
+  #maintainAfter = 0;
   /**
    * Queued rows, ROW_VALUES values each, end to end: what waits for the commit is only the
    * values, not an array and a message object per message (fewer survivors for the GC).
@@ -237,8 +289,10 @@ export class SqliteHistory implements HistoryStore {
   readonly #wal: boolean;
   #committedRecently = false;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, options: SqliteHistoryOptions = {}) {
     this.#db = db;
+    this.#log = options.log ?? silentLogger;
+    this.#limits = { ...DEFAULT_OUTAGE_LIMITS, ...options.limits };
     const mode = db.prepare("PRAGMA journal_mode").get() as { journal_mode: string };
     this.#wal = mode.journal_mode === "wal";
     // See the module doc. The setting is the connection's: the rare account and channel writes
@@ -286,13 +340,19 @@ export class SqliteHistory implements HistoryStore {
     this.#deleteSummary = db.prepare(`DELETE FROM private_conversations WHERE conversation = ?`);
   }
 
+  get outageEpisode(): number {
+    return this.#outage?.givenUp ? this.#outage.episode : 0;
+  }
+
   append(conversation: string, m: StoredMessage, label?: string): void {
+    if (this.#closed) return;
     this.#empty.delete(conversation);
     const owner = ownerOf(conversation);
     if (owner !== undefined) {
       this.#privateSeen.set(conversation, [owner, label ?? m.target, m.time]);
     }
-    this.#pending.push(
+    const pending = this.#pending;
+    pending.push(
       m.msgid,
       m.time,
       conversation,
@@ -303,7 +363,15 @@ export class SqliteHistory implements HistoryStore {
       m.text,
       m.tags ? JSON.stringify(m.tags) : null,
     );
-    if (this.#pending.length >= FLUSH_ROWS * ROW_VALUES) {
+    const outage = this.#outage;
+    if (outage !== undefined) {
+      // the retry timer commits; past the queue's bounds the message is not stored
+      if (!outage.admit(valuesBytes(pending, pending.length - ROW_VALUES))) {
+        pending.length -= ROW_VALUES;
+      }
+      return;
+    }
+    if (pending.length >= FLUSH_ROWS * ROW_VALUES) {
       this.flush();
       return;
     }
@@ -312,32 +380,91 @@ export class SqliteHistory implements HistoryStore {
     setTimeout(() => this.#scheduled && this.flush(), FLUSH_MS);
   }
 
-  flush(): void {
+  flush(): Awaitable<boolean> {
     this.#scheduled = false;
-    if (this.#pending.length === 0) return;
+    if (this.#outage !== undefined) return this.#outage.result;
+    if (this.#pending.length === 0 || this.#closed) return !this.#closed;
     const values = this.#pending;
     this.#pending = [];
-    const seen = this.#privateSeen;
-    this.#privateSeen = new Map();
-    const many = INSERT_ROWS * ROW_VALUES;
-    this.#db.exec("BEGIN");
     try {
-      let i = 0;
-      for (; i + many <= values.length; i += many) {
-        this.#insertMany.run(...values.slice(i, i + many));
-      }
-      for (; i < values.length; i += ROW_VALUES) {
-        this.#insert.run(...values.slice(i, i + ROW_VALUES));
-      }
-      for (const [conversation, [owner, label, latest]] of seen) {
-        this.#privateUpsert.run(conversation, owner, label, latest);
-      }
-      this.#db.exec("COMMIT");
+      this.#commit(values);
     } catch (err) {
-      this.#db.exec("ROLLBACK");
-      throw err;
+      this.#pending = values;
+      return this.#begin(err).result;
     }
     this.#committed(values.length / ROW_VALUES);
+    return true;
+  }
+
+  /**
+   * Commits rows in one transaction; returns how many the database rejected for their own sake
+   * (a constraint: dropped and logged). When the database is unavailable, nothing is committed
+   * and the error is thrown.
+   */
+  #commit(values: SqlValue[]): number {
+    let dropped = 0;
+    try {
+      this.#transaction(() => this.#insertAll(values));
+    } catch (err) {
+      if (classifySqliteFailure(err) === "unavailable") throw err;
+      dropped = this.#transaction(() => this.#insertEach(values));
+      this.#log.error(`history: ${dropped} messages could not be stored: ${describeError(err)}`);
+    }
+    if (this.#privateSeen.size > 0) this.#privateSeen = new Map();
+    return dropped;
+  }
+
+  #transaction<T>(run: () => T): T {
+    // IMMEDIATE: the write lock is taken (or waited for) here, before any row is written
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = run();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      try {
+        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      } catch { /* the first error is the one that matters */ }
+      throw err;
+    }
+  }
+
+  #insertAll(values: SqlValue[]): void {
+    const many = INSERT_ROWS * ROW_VALUES;
+    let i = 0;
+    for (; i + many <= values.length; i += many) {
+      this.#insertMany.run(...values.slice(i, i + many));
+    }
+    for (; i < values.length; i += ROW_VALUES) {
+      this.#insert.run(...values.slice(i, i + ROW_VALUES));
+    }
+    this.#upsertSeen();
+  }
+
+  /** Inserts row by row, skipping rows the database rejects; returns how many. */
+  #insertEach(values: SqlValue[]): number {
+    let dropped = 0;
+    for (let i = 0; i < values.length; i += ROW_VALUES) {
+      try {
+        this.#insert.run(...values.slice(i, i + ROW_VALUES));
+      } catch (err) {
+        if (classifySqliteFailure(err) === "unavailable") throw err;
+        dropped++;
+      }
+    }
+    this.#upsertSeen();
+    return dropped;
+  }
+
+  /**
+   * The summaries of the private conversations appended to, in the same transaction as their
+   * rows. While an outage's queue is stored a batch at a time, every batch writes them all (an
+   * upsert keeps the latest time), so they are never behind the rows.
+   */
+  #upsertSeen(): void {
+    for (const [conversation, [owner, label, latest]] of this.#privateSeen) {
+      this.#privateUpsert.run(conversation, owner, label, latest);
+    }
   }
 
   /** Counts rows written (inserted or deleted) toward the next checkpoint (see module doc). */
@@ -352,18 +479,100 @@ export class SqliteHistory implements HistoryStore {
     }
   }
 
+  /** A commit failed: the rows stay queued, and an outage begins. */
+  #begin(err: unknown): Outage {
+    const rows = this.#pending.length / ROW_VALUES;
+    const outage = new Outage(
+      Date.now(),
+      describeError(err),
+      rows,
+      valuesBytes(this.#pending),
+      this.#limits,
+    );
+    this.#outage = outage;
+    this.#log.warn(outage.startLine());
+    this.#holdTimer = setTimeout(() => outage.giveUp(), this.#limits.holdMs);
+    this.#retryLater(outage.nextDelay());
+    return outage;
+  }
+
+  #retryLater(delay: number): void {
+    this.#retryTimer = setTimeout(() => this.#retry(), delay);
+  }
+
+  /** Commits the oldest queued rows, a batch at a time; the outage ends when none are left. */
+  #retry(): void {
+    this.#retryTimer = undefined;
+    const outage = this.#outage!;
+    const n = Math.min(this.#pending.length, FLUSH_ROWS * ROW_VALUES);
+    const batch = this.#pending.slice(0, n);
+    let dropped: number;
+    try {
+      dropped = this.#commit(batch);
+    } catch {
+      outage.attempts++;
+      this.#retryLater(outage.nextDelay());
+      return;
+    }
+    this.#pending.splice(0, n);
+    outage.stored(n / ROW_VALUES, valuesBytes(batch), dropped);
+    this.#committed(n / ROW_VALUES);
+    if (this.#pending.length > 0) {
+      this.#retryLater(0); // the rest in later tasks: clients are served between batches
+      return;
+    }
+    this.#outage = undefined;
+    clearTimeout(this.#holdTimer);
+    outage.end();
+    this.#log.warn(outage.endLine(Date.now()));
+  }
+
   /** Copies the WAL back into the database file (without waiting for readers). */
   checkpoint(): void {
     clearTimeout(this.#quietTimer);
     this.#quietTimer = undefined;
     this.#uncheckpointed = 0;
-    this.#db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    try {
+      this.#db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (err) {
+      this.#log.debug(`history: checkpoint failed: ${describeError(err)}`);
+    }
   }
 
-  /** Commits what is queued and checkpoints; the store is not used after this. */
+  /**
+   * Commits what is queued (waiting up to 2 s for another process's lock) and checkpoints; the
+   * store is not used after this. What cannot be committed is logged, never thrown.
+   */
   close(): void {
-    this.flush();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#scheduled = false;
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#holdTimer);
+    const outage = this.#outage;
+    this.#outage = undefined;
+    const values = this.#pending;
+    this.#pending = [];
+    if (values.length > 0) {
+      try {
+        this.#db.exec(`PRAGMA busy_timeout = ${CLOSE_BUSY_TIMEOUT_MS}`);
+        const dropped = this.#commit(values);
+        this.#committed(values.length / ROW_VALUES);
+        if (outage) {
+          outage.stored(values.length / ROW_VALUES, valuesBytes(values), dropped);
+          outage.end();
+          this.#log.warn(outage.endLine(Date.now()));
+        }
+      } catch (err) {
+        this.#log.error(
+          `history: ${values.length / ROW_VALUES} queued messages could not be stored before ` +
+            `closing: ${describeError(err)}`,
+        );
+      }
+    }
+    outage?.giveUp();
     if (this.#uncheckpointed > 0) this.checkpoint();
+    clearTimeout(this.#quietTimer);
   }
 
   #waitForQuiet(): void {
@@ -502,7 +711,19 @@ export class SqliteHistory implements HistoryStore {
    * A conversation's rows are spread over the file, so a row costs up to ~60 µs to delete.
    */
   maintain(budgetMs = DELETE_STEP_MS): number {
-    if (this.#doomed.size === 0) return 0;
+    // during an outage the queued rows are stored first, and the deletions follow them
+    if (this.#doomed.size === 0 || this.#outage !== undefined) return 0;
+    if (performance.now() < this.#maintainAfter) return 0;
+    try {
+      return this.#deleteDoomed(budgetMs);
+    } catch (err) {
+      if (classifySqliteFailure(err) !== "unavailable") throw err;
+      this.#maintainAfter = performance.now() + RETRY_MAX_MS; // another process holds the lock
+      return 0;
+    }
+  }
+
+  #deleteDoomed(budgetMs: number): number {
     const started = performance.now();
     let deleted = 0;
     this.flush(); // a conversation's last queued rows go with it

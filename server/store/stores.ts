@@ -8,19 +8,29 @@ import { dirname } from "node:path";
 import { type AccountStore, type ChannelRegistry, SqliteAccounts } from "./accounts.ts";
 import { channelOfKey, isChannelKey, ownerOf } from "./conversations.ts";
 import { openDatabase } from "./database.ts";
-import { type HistoryStore, SqliteHistory } from "./history.ts";
+import {
+  type Awaitable,
+  type HistoryStore,
+  SqliteHistory,
+  type SqliteHistoryOptions,
+} from "./history.ts";
 
 /** The persistent stores handlers and the hub use. */
 export interface Stores {
   history: HistoryStore;
   accounts: AccountStore;
   channels: ChannelRegistry;
+  /**
+   * The durability point a PONG waits for: true (at once, or later) when everything handed to the
+   * stores so far is stored, false when that wait was given up (see `HistoryStore.flush`).
+   */
+  durable(): Awaitable<boolean>;
   /** Commits what is pending and closes the database (or leaves the cluster). */
   close(): void | Promise<void>;
 }
 
 /** What opening the stores needs besides the file. */
-export interface OpenOptions {
+export interface OpenOptions extends SqliteHistoryOptions {
   /** Folded names of the permanent channels, whose history outlives them. */
   permanent?: ReadonlySet<string>;
   /** Where migrations and the start-up sweep report what they removed. */
@@ -28,15 +38,16 @@ export interface OpenOptions {
 }
 
 /**
- * Opens the SQLite stores at `path` (`:memory:` keeps nothing), creating its directory. History
- * nobody may read any more is queued for deletion: the lives of channels that ended with the last
- * process, channels no longer registered or permanent, private copies of dropped accounts.
+ * Opens the SQLite stores at `path` (`:memory:` keeps nothing), creating its directory; throws a
+ * `DatabaseOpenError` for a file that cannot be served from. History nobody may read any more is
+ * queued for deletion: the lives of channels that ended with the last process, channels no longer
+ * registered or permanent, private copies of dropped accounts.
  */
 export function openSqliteStores(path: string, options: OpenOptions = {}): Stores {
   if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
   const note = options.note ?? (() => {});
   const db = openDatabase(path, note);
-  const history = new SqliteHistory(db);
+  const history = new SqliteHistory(db, options);
   const accounts = new SqliteAccounts(db);
   const registered = accounts.channelHistoryKeys();
   const owners = accounts.ownerIds();
@@ -51,6 +62,7 @@ export function openSqliteStores(path: string, options: OpenOptions = {}): Store
     history,
     accounts,
     channels: accounts,
+    durable: () => history.flush(),
     close() {
       history.close();
       db.close();

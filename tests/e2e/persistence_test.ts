@@ -1,7 +1,8 @@
 /**
  * The real server process is stopped and started again on the same database: accounts, history
  * and registered channels survive. Then it is killed with SIGKILL in the middle of a burst: the
- * database is intact and every message whose echo a client received is in it.
+ * database is intact and every message whose echo a client received is in it; and right after a
+ * PONG: everything sent before the PING is in it.
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
@@ -142,6 +143,36 @@ Deno.test("SIGKILL mid-burst: the database is intact and holds every echoed mess
       const missing = echoed.filter((id) => !stored.has(id));
       assert.deepEqual(missing, [], `${missing.length} of ${echoed.length} echoed messages lost`);
       console.log(`SIGKILL: ${sent + 200} sent, ${echoed.length} echoed, ${stored.size} stored`);
+    } finally {
+      check.close();
+    }
+    await sender.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a PONG means stored: SIGKILL right after it loses none of the 300 messages before", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-db-" });
+  const db = `${dir}/chat.db`;
+  try {
+    const { process: server, port } = await ChatProcess.serve(["--db", db, "--no-flood-control"]);
+    const sender = await TestClient.register(port, "pinger"); // no echo-message: no echo to wait for
+    await sender.send("JOIN #durable");
+    await sender.expect("366");
+    // one write: the messages and the PING are read and run in the same task
+    const burst = Array.from({ length: 300 }, (_, i) => `PRIVMSG #durable :p${i}`);
+    await sender.send([...burst, "PING stored"].join("\r\n"));
+    await sender.expect((m) => m.command === "PONG" && m.params[1] === "stored");
+    server.kill("SIGKILL");
+    await server.finish();
+    await sender.closed(10_000);
+    const check = new DatabaseSync(db);
+    try {
+      const texts =
+        (check.prepare("SELECT text FROM messages WHERE target = '#durable' ORDER BY id")
+          .all() as { text: string }[]).map((r) => r.text);
+      assert.deepEqual(texts, burst.map((_, i) => `p${i}`), `${300 - texts.length} of 300 lost`);
     } finally {
       check.close();
     }

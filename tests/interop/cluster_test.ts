@@ -665,3 +665,32 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "cluster: a PONG waits until Redis has stored every message sent before the PING" + why,
+  ignore,
+  async fn() {
+    await withCluster(1, [], async (redis, [a], clients) => {
+      const sender = await client(clients, a.port, "pinger"); // no echo-message: nothing else waits
+      await sender.send("JOIN #pong");
+      await sender.expect("366");
+      await sender.sync();
+      const { Redis } = await import("ioredis");
+      const r = new Redis({ port: redis.port, host: "127.0.0.1", lazyConnect: true });
+      try {
+        await r.connect();
+        // Redis holds every write (every script) for a moment: a PONG that did not wait for the
+        // node's messages to be answered would arrive before any of them is stored
+        await r.call("CLIENT", "PAUSE", "800", "WRITE");
+        const burst = Array.from({ length: 300 }, (_, i) => `PRIVMSG #pong :p${i}`);
+        await sender.send([...burst, "PING stored"].join("\r\n"));
+        await sender.expect((m) => m.command === "PONG" && m.params[1] === "stored", 10_000);
+        let stored = 0; // the channel's history stream (its key may carry the channel's life)
+        for (const key of await r.keys("chat:h:#pong*")) stored += await r.xlen(key);
+        assert.equal(stored, 300, "all 300 stored when the PONG came");
+      } finally {
+        r.disconnect();
+      }
+    });
+  },
+});

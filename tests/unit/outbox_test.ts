@@ -248,3 +248,33 @@ Deno.test("drained(below) resolves once the backlog is down to that size, before
   assert.ok(all);
   assert.equal(w.writes, 8);
 });
+
+Deno.test("beforeWrite can hold the queue: nothing is written until resume, which may go first", async () => {
+  const w = new ChunkyWriter(1 << 20);
+  let allow = false, asked = 0;
+  const { events: ev } = events();
+  const box = new Outbox(w, 1024, {
+    ...ev,
+    beforeWrite: () => {
+      asked++;
+      return allow;
+    },
+  });
+  box.push(enc.encode("echo\r\n"));
+  let drained = false;
+  box.drained().then(() => drained = true);
+  await new Promise<void>((r) => queueMicrotask(r)); // the flush ran, and was held
+  box.push(enc.encode("more\r\n")); // queued behind, without asking again
+  await Promise.resolve();
+  assert.deepEqual(w.calls, []);
+  assert.equal(asked, 1, "asked once per hold");
+  assert.equal(drained, false, "held bytes are not drained");
+  assert.equal(box.pendingBytes, 12, "they count against the sendq");
+  allow = true;
+  box.resume(enc.encode("NOTICE first\r\n"));
+  await box.drained();
+  assert.deepEqual(w.calls, ["NOTICE first\r\necho\r\nmore\r\n"]);
+  box.resume(enc.encode("ignored\r\n")); // not held: nothing to resume
+  await box.drained();
+  assert.equal(w.calls.length, 1);
+});

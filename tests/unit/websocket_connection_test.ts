@@ -140,3 +140,31 @@ Deno.test("websocket connection: drained(below) waits until the socket holds at 
   conn.finish(bytes("ERROR :bye\r\n"));
   await last;
 });
+
+Deno.test("websocket connection: beforeWrite can hold lines until resume, which may go first", async () => {
+  const socket = new FakeSocket();
+  let allow = false;
+  const conn = new WebSocketConnection(
+    socket,
+    REMOTE,
+    { mode: "text", secure: false, sendq: 1024 },
+    {
+      overflow: () => {},
+      error: () => {},
+      beforeWrite: () => allow,
+    },
+  );
+  conn.send(bytes(":s PRIVMSG #c :echo\r\n"));
+  await Promise.resolve();
+  conn.send(bytes(":s PRIVMSG #c :more\r\n"));
+  await Promise.resolve();
+  assert.deepEqual(socket.sent, [], "held");
+  allow = true;
+  conn.resume(bytes(":s NOTICE a :first\r\n"));
+  await Promise.resolve();
+  assert.deepEqual(socket.sent, [
+    ":s NOTICE a :first",
+    ":s PRIVMSG #c :echo",
+    ":s PRIVMSG #c :more",
+  ]);
+});
