@@ -5,7 +5,7 @@
  * messages stored (TARGETS next to the whole-table scan it replaced). Loopback only, bounded counts.
  */
 
-import { DELETE_STEP_MS, SqliteHistory } from "../server/store/history.ts";
+import { DELETE_STEP_MS, SqliteHistory } from "../server/store/sqlite_history.ts";
 import { ownerId, privateKey } from "../server/store/conversations.ts";
 import { openDatabase } from "../server/store/database.ts";
 import { TestClient } from "../tests/helpers/irc_client.ts";
@@ -163,7 +163,7 @@ try {
         `${((performance.now() - passStarted) / 1000).toFixed(1)} s; the event loop waited ` +
         `at most ${longest.toFixed(1)} ms`,
     );
-    history.close();
+    await history.close();
     db.close();
   }
 

@@ -8,12 +8,8 @@ import { dirname } from "node:path";
 import { type AccountStore, type ChannelRegistry, SqliteAccounts } from "./accounts.ts";
 import { channelOfKey, isChannelKey, ownerOf } from "./conversations.ts";
 import { openDatabase } from "./database.ts";
-import {
-  type Awaitable,
-  type HistoryStore,
-  SqliteHistory,
-  type SqliteHistoryOptions,
-} from "./history.ts";
+import type { Awaitable, HistoryStore } from "./history.ts";
+import { SqliteHistory, type SqliteHistoryOptions } from "./sqlite_history.ts";
 
 /** The persistent stores handlers and the hub use. */
 export interface Stores {
@@ -63,8 +59,8 @@ export function openSqliteStores(path: string, options: OpenOptions = {}): Store
     accounts,
     channels: accounts,
     durable: () => history.flush(),
-    close() {
-      history.close();
+    async close() {
+      await history.close();
       db.close();
     },
   };

@@ -9,7 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { parseMessage } from "../../protocol/message.ts";
 import { nextMsgid } from "../../server/msgid.ts";
 import { openDatabase } from "../../server/store/database.ts";
-import { SqliteHistory } from "../../server/store/history.ts";
+import { SqliteHistory } from "../../server/store/sqlite_history.ts";
 import { DatabaseLock } from "../helpers/db_lock.ts";
 import { TestClient } from "../helpers/irc_client.ts";
 import { ChatProcess } from "../helpers/process.ts";
@@ -207,7 +207,7 @@ Deno.test("a lock held past the hold: senders are told, echoes and PONGs go; all
 });
 
 /** A database with some history, checkpointed into its file (no WAL left). */
-function databaseWithHistory(path: string): void {
+async function databaseWithHistory(path: string): Promise<void> {
   const db = openDatabase(path);
   const history = new SqliteHistory(db);
   for (let i = 0; i < 20_000; i++) {
@@ -220,7 +220,7 @@ function databaseWithHistory(path: string): void {
       text: `message ${i}`,
     });
   }
-  history.close();
+  await history.close();
   db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   db.close();
 }
@@ -242,7 +242,7 @@ function overwritePages(path: string, pages: number[], pageSize = 4096): void {
 Deno.test("a damaged database, or a file that is not one, is refused at start: one line, status 65", async () => {
   await withDir(async (dir) => {
     const damaged = `${dir}/damaged.db`;
-    databaseWithHistory(damaged);
+    await databaseWithHistory(damaged);
     assert.ok(Deno.statSync(damaged).size > 101 * 4096, "big enough to damage page 100");
     overwritePages(damaged, [10, 50, 100]);
     const junk = `${dir}/junk.db`;

@@ -10,7 +10,7 @@ import { createLogger } from "../../server/log.ts";
 import { nextMsgid } from "../../server/msgid.ts";
 import { ownerId, privateKey } from "../../server/store/conversations.ts";
 import { openDatabase } from "../../server/store/database.ts";
-import { SqliteHistory, type SqliteHistoryOptions } from "../../server/store/history.ts";
+import { SqliteHistory, type SqliteHistoryOptions } from "../../server/store/sqlite_history.ts";
 import type { OutageLimits } from "../../server/store/outage.ts";
 import { waitUntil } from "../helpers/wait.ts";
 
@@ -60,7 +60,7 @@ async function withHistory(
     });
   } finally {
     if (other.isTransaction) other.exec("ROLLBACK");
-    history.close();
+    await history.close();
     other.close();
     db.close();
     await Deno.remove(dir, { recursive: true });
@@ -154,7 +154,7 @@ Deno.test("closing during an outage stores what it can, and says what it could n
     f.append("late");
     const waiting = f.history.flush();
     f.other.exec("ROLLBACK");
-    f.history.close(); // before any retry ran
+    await f.history.close(); // before any retry ran
     assert.equal(await waiting, true);
     assert.deepEqual(f.stored(), ["late"]);
     assert.match(f.logged.at(-1)!, /storing again .*: 1 queued messages stored/);

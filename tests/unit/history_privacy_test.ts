@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { parseMessage } from "../../protocol/message.ts";
 import { DEFAULT_HISTORY } from "../../server/config.ts";
-import type { SqliteHistory } from "../../server/store/history.ts";
+import type { SqliteHistory } from "../../server/store/sqlite_history.ts";
 import { Harness, type RecordedUser } from "../helpers/harness.ts";
 
 const HISTORY_CAPS = ["draft/chathistory", "batch", "server-time", "message-tags"];
