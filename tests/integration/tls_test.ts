@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../server/log.ts";
 import { ReloadableTlsListener } from "../../server/tls_listener.ts";
+import type { TlsStream } from "../../server/tls_stream.ts";
 import { TestClient } from "../helpers/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 import { makeCertificates, opensslMissingReason } from "../helpers/tls_certs.ts";
@@ -101,14 +102,14 @@ Deno.test({
     const live = { certFile: `${dir}/live.pem`, keyFile: `${dir}/live.key` };
     await Deno.copyFile(first.certFile, live.certFile);
     await Deno.copyFile(first.keyFile, live.keyFile);
-    const accepted: Deno.TlsConn[] = [];
+    const accepted: TlsStream[] = [];
     const listener = await ReloadableTlsListener.open("127.0.0.1", 0, live, {
       accepted: (conn) => {
         accepted.push(conn);
         echo(conn);
       },
       acceptFailed: (err) => silentLogger.error(String(err)),
-    });
+    }, 10_000);
     const port = listener.addr.port;
     const opened: Deno.TlsConn[] = [];
     const connect = async (caPem: string) => {
@@ -148,7 +149,7 @@ Deno.test({
 });
 
 /** Echoes what it reads until the connection ends. */
-async function echo(conn: Deno.TlsConn): Promise<void> {
+async function echo(conn: TlsStream): Promise<void> {
   const buf = new Uint8Array(1024);
   try {
     for (;;) {
