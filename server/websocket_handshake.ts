@@ -61,8 +61,8 @@ export function answerHandshake(head: RequestHead, origins: readonly string[]): 
   }
   const key = field(head, "sec-websocket-key");
   if (!validKey(key)) return refuse(400, "Bad Sec-WebSocket-Key");
-  const origins_ = fieldValues(head, "origin");
-  const origin = origins_.length === 0 ? null : origins_.length === 1 ? origins_[0] : "null";
+  const given = fieldValues(head, "origin");
+  const origin = given.length === 0 ? null : given.length === 1 ? given[0] : "null";
   if (!originAllowed(origin, field(head, "host"), origins)) {
     return {
       ...refuse(403, "This page's origin may not connect (see --web-origin)"),
