@@ -238,6 +238,10 @@ Deno.test({
       const fine = await TestClient.connectTls(port, [certs.caPem]);
       clients.push(fine);
       await fine.registerAs("afterwards");
+      // a completed handshake is not timed out: still there well past the timeout
+      await new Promise((r) => setTimeout(r, handshakeMs * 2));
+      await fine.send("PING :still");
+      assert.deepEqual((await fine.expect("PONG")).params.at(-1), "still");
     } finally {
       for (const c of clients) await c.close();
       await server.shutdown();

@@ -164,3 +164,40 @@ Deno.test("web port: oversized heads get 431, bodies past the bound 413, garbage
     await server.shutdown();
   }
 });
+
+Deno.test("web port: a client that never reads its responses is closed after the timeout", async () => {
+  const headerMs = 500;
+  const server = await testServer({
+    webPort: 0,
+    exempt: [],
+    limits: { maxConnectionsPerIp: 1, throttleBurst: 0, httpHeaderTimeoutMs: headerMs },
+  });
+  const port = server.webAddr!.port;
+  const greedy = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    // ~60 MB of pipelined answers asked for, none read: the socket buffers fill, a write stalls
+    const ask = enc.encode(`GET /app.js HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(2000));
+    await greedy.write(ask);
+    // While it holds the only slot of 127.0.0.1, others are refused; then it is closed.
+    const status = async () => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(enc.encode(`GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`))
+        .catch(() => 0);
+      const { text } = await untilClosed(conn, 5000);
+      closeAll([conn]);
+      return text.split(" ")[1];
+    };
+    assert.equal(await status(), "429");
+    const started = performance.now();
+    let answer = "429";
+    while (answer === "429" && performance.now() - started < headerMs + 5000) {
+      await new Promise((r) => setTimeout(r, 20)); // re-asking, as waitUntil does
+      answer = await status();
+    }
+    assert.equal(answer, "404", "the slot was freed");
+    assert.ok(performance.now() - started >= headerMs / 2, "not before the timeout");
+  } finally {
+    closeAll([greedy]);
+    await server.shutdown();
+  }
+});
