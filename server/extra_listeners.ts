@@ -6,7 +6,6 @@
  * @module
  */
 
-import { closeQuietly } from "./byte_stream.ts";
 import type { ServerConfig } from "./config.ts";
 import { StreamConnection } from "./connection.ts";
 import type { Logger } from "./log.ts";
@@ -52,12 +51,11 @@ export class ExtraListeners {
       if (config.tls) {
         const sendq = config.limits.sendqBytes;
         tls = await ReloadableTlsListener.open(config.host, config.tlsPort, config.tls, {
-          accepted: (conn: TlsStream) => {
-            // Refused before the handshake: closed at once, nothing is written (that would wait
-            // for a handshake the client may never start).
-            if (host.admit(conn.remoteAddr) !== undefined) closeQuietly(conn);
-            else host.serve((events) => new StreamConnection(conn, sendq, events, true));
-          },
+          // Refused before the handshake: closed at once, nothing is written (that would wait
+          // for a handshake the client may never start).
+          admit: (remote) => host.admit(remote) === undefined,
+          accepted: (conn: TlsStream) =>
+            host.serve((events) => new StreamConnection(conn, sendq, events, true)),
           acceptFailed: (err) => log.error(`TLS accept failed: ${reason(err)}`),
         }, config.limits.tlsHandshakeTimeoutMs).catch((err) => {
           if (err instanceof TlsSetupError) throw err;

@@ -1,13 +1,13 @@
 /**
  * A TLS listener whose certificate can be replaced while it runs (SIGHUP): the new files are read
  * and checked first, then new connections get them. Connections already accepted carry on with
- * the old certificate. Each accepted connection is a `TlsStream` with a handshake timeout; the
- * listening socket itself never closes, so a reload leaves no gap.
+ * the old certificate. The listening socket is a plain `Deno.listen` one that never closes, so a
+ * reload leaves no gap; each connection is admitted (or closed) before any TLS, then becomes a
+ * `TlsStream` with a handshake timeout.
  *
  * @module
  */
 
-import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { TlsFiles } from "./config.ts";
 import { TlsStream } from "./tls_stream.ts";
@@ -52,14 +52,19 @@ export async function loadTlsMaterial(files: TlsFiles, hostname: string): Promis
   return { cert, key };
 }
 
+/** How long to wait before accepting again after a failed accept (EMFILE and friends). */
+const ACCEPT_RETRY_MS = 100;
+
 /** Where accepted connections and accept failures go. */
 export interface TlsListenerEvents {
   /**
-   * A new connection, before its handshake: one that is refused and closed at once costs no
-   * handshake.
+   * Whether to serve a new connection, asked before any TLS: a refused one is closed at once
+   * and costs no handshake.
    */
+  admit(remote: Deno.NetAddr): boolean;
+  /** An admitted connection; its handshake has started. */
   accepted(conn: TlsStream): void;
-  /** The listening socket reported an error (out of file descriptors, …). */
+  /** `accept` failed (out of file descriptors, …); accepting is retried shortly. */
   acceptFailed(err: unknown): void;
 }
 
@@ -67,8 +72,7 @@ export interface TlsListenerEvents {
 export class ReloadableTlsListener {
   readonly #hostname: string;
   readonly #files: TlsFiles;
-  readonly #server: Server;
-  readonly #addr: Deno.NetAddr;
+  readonly #listener: Deno.TcpListener;
   #context: SecureContext;
   /** Reloads run one after another (two quick SIGHUPs). */
   #reloads: Promise<void> = Promise.resolve();
@@ -78,19 +82,17 @@ export class ReloadableTlsListener {
     hostname: string,
     files: TlsFiles,
     context: SecureContext,
-    server: Server,
-    addr: Deno.NetAddr,
+    listener: Deno.TcpListener,
   ) {
     this.#hostname = hostname;
     this.#files = files;
     this.#context = context;
-    this.#server = server;
-    this.#addr = addr;
+    this.#listener = listener;
   }
 
   /**
-   * Loads the files and starts listening. Throws `TlsSetupError` for bad files and the listen
-   * error (address in use, …) when the port cannot be bound.
+   * Loads the files and starts listening. Throws `TlsSetupError` for bad files and the
+   * `Deno.listen` error (address in use, …) when the port cannot be bound.
    */
   static async open(
     hostname: string,
@@ -100,36 +102,15 @@ export class ReloadableTlsListener {
     handshakeTimeoutMs: number,
   ): Promise<ReloadableTlsListener> {
     const context = createSecureContext(await loadTlsMaterial(files, hostname));
-    const made: { listener?: ReloadableTlsListener } = {};
-    const server = createServer((raw: Socket) => {
-      const listener = made.listener;
-      if (!listener || listener.#closed) {
-        raw.destroy();
-        return;
-      }
-      events.accepted(new TlsStream(raw, listener.#context, handshakeTimeoutMs));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host: hostname, port }, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    server.on("error", (err: Error) => events.acceptFailed(err));
-    const bound = server.address();
-    const addr: Deno.NetAddr = {
-      transport: "tcp",
-      hostname: typeof bound === "object" && bound ? bound.address : hostname,
-      port: typeof bound === "object" && bound ? bound.port : port,
-    };
-    made.listener = new ReloadableTlsListener(hostname, files, context, server, addr);
-    return made.listener;
+    const tcp = Deno.listen({ hostname, port, transport: "tcp" });
+    const listener = new ReloadableTlsListener(hostname, files, context, tcp);
+    listener.#acceptLoop(events, handshakeTimeoutMs);
+    return listener;
   }
 
   /** The bound address (the real port when 0 was asked for). */
   get addr(): Deno.NetAddr {
-    return this.#addr;
+    return this.#listener.addr;
   }
 
   /**
@@ -149,6 +130,27 @@ export class ReloadableTlsListener {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#server.close();
+    try {
+      this.#listener.close();
+    } catch { /* already closed */ }
+  }
+
+  async #acceptLoop(events: TlsListenerEvents, handshakeTimeoutMs: number): Promise<void> {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (err) {
+        if (this.#closed) return;
+        events.acceptFailed(err);
+        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
+        continue;
+      }
+      if (this.#closed || !events.admit(conn.remoteAddr)) {
+        conn.close();
+        continue;
+      }
+      events.accepted(new TlsStream(conn, this.#context, handshakeTimeoutMs));
+    }
   }
 }

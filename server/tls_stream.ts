@@ -1,30 +1,60 @@
 /**
- * The server side of one TLS connection, as a `ByteStream`. It is `node:tls` over a `node:net`
- * socket rather than `Deno.listenTls`, because a `Deno.TlsConn` whose handshake has not finished
+ * The server side of one TLS connection, as a `ByteStream`: `node:tls` over an accepted
+ * `Deno.TcpConn`. Not `Deno.listenTls`, because a `Deno.TlsConn` whose handshake has not finished
  * cannot be closed: `close()` leaves the socket open until the peer speaks or goes away (measured
  * under Deno 2.9.6: 40 s and counting), so a client that never sends its ClientHello would hold a
- * file descriptor forever. Here `close()` destroys the socket at once, and a handshake that takes
- * longer than its timeout does that by itself.
+ * file descriptor forever. Not a `node:net` server either: under Deno 2.9.6 it stops accepting for
+ * good, silently, after one failed accept (EMFILE). Here the TCP side is Deno's, whose `close()`
+ * frees the socket at once, and a handshake that takes longer than its timeout does that by itself.
  *
  * @module
  */
 
-import type { Socket } from "node:net";
+import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
 import type { ByteStream } from "./byte_stream.ts";
 
 /** Why reads fail after the handshake timed out. */
 export const HANDSHAKE_TIMED_OUT = "TLS handshake timed out";
 
-/** `::ffff:192.0.2.1` (an IPv4 client of a dual-stack socket) as `192.0.2.1`. */
-export function plainAddress(address: string): string {
-  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
+/** Encrypted bytes are read this much at a time (a TLS record is at most ~16 KiB). */
+const RAW_READ_BYTES = 4096;
+
+/** A TCP connection as the node stream `TLSSocket` wraps; destroying it closes the socket. */
+function duplexOf(conn: Deno.TcpConn): Duplex {
+  const buf = new Uint8Array(RAW_READ_BYTES);
+  let reading = false;
+  return new Duplex({
+    read() {
+      if (reading) return;
+      reading = true;
+      conn.read(buf).then((n) => {
+        reading = false;
+        this.push(n === null ? null : buf.slice(0, n)); // node asks again while it wants more
+      }, (err) => this.destroy(err));
+    },
+    write(chunk: Uint8Array, _encoding, done) {
+      (async () => {
+        while (chunk.length > 0) chunk = chunk.subarray(await conn.write(chunk));
+      })().then(() => done(), done);
+    },
+    final(done) {
+      conn.closeWrite().then(() => done(), () => done());
+    },
+    destroy(err, done) {
+      try {
+        conn.close();
+      } catch { /* closed already */ }
+      done(err);
+    },
+  });
 }
 
 /** One accepted TLS connection; the handshake starts at once and must end in time. */
 export class TlsStream implements ByteStream {
   readonly remoteAddr: Deno.NetAddr;
-  readonly #raw: Socket;
+  readonly #conn: Deno.TcpConn;
+  readonly #raw: Duplex;
   readonly #tls: TLSSocket;
   /** Data received and not yet read (the socket is paused while there is some). */
   #chunk: Uint8Array | undefined;
@@ -34,13 +64,11 @@ export class TlsStream implements ByteStream {
   #writeFailed: ((err: Error) => void) | undefined;
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(raw: Socket, context: SecureContext, handshakeTimeoutMs: number) {
+  constructor(conn: Deno.TcpConn, context: SecureContext, handshakeTimeoutMs: number) {
+    this.#conn = conn;
+    this.remoteAddr = conn.remoteAddr;
+    const raw = duplexOf(conn);
     this.#raw = raw;
-    this.remoteAddr = {
-      transport: "tcp",
-      hostname: plainAddress(raw.remoteAddress ?? "0.0.0.0"),
-      port: raw.remotePort ?? 0,
-    };
     raw.on("error", (err: Error) => this.#fail(err));
     const tls = new TLSSocket(raw, { isServer: true, secureContext: context });
     this.#tls = tls;
@@ -104,11 +132,11 @@ export class TlsStream implements ByteStream {
   }
 
   setNoDelay(noDelay = true): void {
-    this.#raw.setNoDelay(noDelay);
+    this.#conn.setNoDelay(noDelay);
   }
 
   setKeepAlive(keepAlive = true): void {
-    this.#raw.setKeepAlive(keepAlive);
+    this.#conn.setKeepAlive(keepAlive);
   }
 
   /** Ends the connection for good: the socket is destroyed, waiting reads and writes end. */

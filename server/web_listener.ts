@@ -70,7 +70,9 @@ export class WebListener {
     const web = new WebListener(options, host);
     if (options.tls) {
       web.#tls = await ReloadableTlsListener.open(options.hostname, options.port, options.tls, {
-        accepted: (conn) => web.#accept(conn),
+        // refused before the handshake: closed at once, without a word
+        admit: (remote) => web.#admit(remote) === undefined,
+        accepted: (conn) => web.#serve(conn),
         acceptFailed: (err) =>
           options.log.error(`web TLS accept failed: ${(err as Error).message}`),
       }, options.tlsHandshakeTimeoutMs);
@@ -126,23 +128,26 @@ export class WebListener {
     }
   }
 
-  #accept(stream: ByteStream): void {
-    const remote = stream.remoteAddr;
-    const refusal = this.#stopped ? "Server shutting down" : this.#host.admit(remote);
-    if (refusal !== undefined) {
-      // A plain socket takes a short answer at once; TLS would first need a handshake.
-      if (this.secure) closeQuietly(stream);
-      else {
-        const res = plainResponse(refusal === "Server shutting down" ? 503 : 429, refusal);
-        const bytes = serializeResponse(
-          res.status,
-          { ...res.headers, connection: "close" },
-          res.body,
-        );
-        sendAndClose(stream, bytes, REFUSAL_WRITE_MS);
-      }
+  /** The per-IP limits' verdict on a new connection: a refusal, or undefined when admitted. */
+  #admit(remote: Deno.NetAddr): string | undefined {
+    return this.#stopped ? "Server shutting down" : this.#host.admit(remote);
+  }
+
+  /** A plain connection: admitted and served, or refused with a short answer. */
+  #accept(conn: Deno.TcpConn): void {
+    const refusal = this.#admit(conn.remoteAddr);
+    if (refusal === undefined) {
+      this.#serve(conn);
       return;
     }
+    const res = plainResponse(refusal === "Server shutting down" ? 503 : 429, refusal);
+    const bytes = serializeResponse(res.status, { ...res.headers, connection: "close" }, res.body);
+    sendAndClose(conn, bytes, REFUSAL_WRITE_MS);
+  }
+
+  /** Serves HTTP on an admitted connection. */
+  #serve(stream: ByteStream): void {
+    const remote = stream.remoteAddr;
     this.#open.add(stream);
     const { secure } = this;
     const options = this.#options;

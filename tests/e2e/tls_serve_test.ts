@@ -231,3 +231,57 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "serve: with few file descriptors, stalled TLS handshakes do not stop the server " +
+    "accepting" + missing,
+  ignore: missing !== "" || Deno.build.os === "windows",
+  async fn() {
+    const certs = await makeCertificates();
+    // 64 descriptors: about 40 left for connections; 150 from loopback (no per-IP limit)
+    const server = ChatProcess.start(
+      [
+        "serve",
+        "--port=0",
+        "--tls-port=0",
+        `--tls-cert=${certs.certFile}`,
+        `--tls-key=${certs.keyFile}`,
+        "--tls-handshake-timeout=1",
+      ],
+      {},
+      64,
+    );
+    const conns: Deno.TcpConn[] = [];
+    const clients: TestClient[] = [];
+    try {
+      const port = Number(TLS_LINE.exec(await server.waitFor(TLS_LINE))![1]);
+      const ended: Promise<boolean>[] = [];
+      for (let i = 0; i < 150; i++) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        conns.push(conn);
+        ended.push(conn.read(new Uint8Array(16)).then((n) => n === null, () => true));
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const closed = await Promise.race([
+        Promise.all(ended),
+        new Promise<"late">((r) => timer = setTimeout(() => r("late"), 10_000)),
+      ]);
+      clearTimeout(timer);
+      assert.notEqual(closed, "late", "the server accepted and closed all 150");
+      await server.waitFor(/TLS accept failed: Too many open files/);
+      const fine = await TestClient.connectTls(port, [certs.caPem]);
+      clients.push(fine);
+      await fine.registerAs("afterwards");
+    } finally {
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      for (const c of clients) await c.close();
+      server.kill();
+      await server.finish();
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+});

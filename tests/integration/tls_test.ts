@@ -104,6 +104,7 @@ Deno.test({
     await Deno.copyFile(first.keyFile, live.keyFile);
     const accepted: TlsStream[] = [];
     const listener = await ReloadableTlsListener.open("127.0.0.1", 0, live, {
+      admit: () => true,
       accepted: (conn) => {
         accepted.push(conn);
         echo(conn);
