@@ -194,10 +194,15 @@ class Server implements SessionHost, RunningServer {
     this.#admission.release(remote.hostname);
   }
 
-  /** Starts a session on an admitted connection. */
+  /** Starts a session on an admitted connection (one that became a session too late is ended). */
   serve(open: ConnectionOpener): void {
     const session = new Session(open, this);
     this.#sessions.add(session);
+    if (this.#stopping) {
+      // a WebSocket handshake that finished after shutdown began
+      session.terminate("Server shutting down", true);
+      return;
+    }
     session.run().catch((err) => {
       this.info.log.error(`session ${session.connection.peer} failed: ${err?.stack ?? err}`);
       session.terminate("Internal error");
