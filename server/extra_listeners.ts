@@ -13,8 +13,6 @@ import { ReloadableTlsListener, TlsSetupError } from "./tls_listener.ts";
 import type { TlsStream } from "./tls_stream.ts";
 import { type ListenerHost, WebListener } from "./web_listener.ts";
 
-export type { ListenerHost };
-
 /** A listener could not start; the message says which, where and why (one line for the CLI). */
 export class ListenerSetupError extends Error {
   override name = "ListenerSetupError";

@@ -7,7 +7,7 @@
  * @module
  */
 
-/** A request head larger than this is refused with 431 (nginx's default buffer is 8 KiB too). */
+/** A request head larger than this is refused with 431: the page's requests are well under 2 KiB. */
 export const MAX_HEAD_BYTES = 8 * 1024;
 /** More header fields than this are refused with 431. */
 export const MAX_HEADER_FIELDS = 64;
