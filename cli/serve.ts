@@ -227,6 +227,18 @@ export function serveCommand() {
         .argParser(parseSeconds),
     )
     .addOption(
+      new Option("--tls-handshake-timeout <seconds>", "time allowed for a TLS handshake")
+        .env("CHAT_TLS_HANDSHAKE_TIMEOUT")
+        .default(L.tlsHandshakeTimeoutMs, seconds(L.tlsHandshakeTimeoutMs))
+        .argParser(parseSeconds),
+    )
+    .addOption(
+      new Option("--http-header-timeout <seconds>", "time allowed for an HTTP request head")
+        .env("CHAT_HTTP_HEADER_TIMEOUT")
+        .default(L.httpHeaderTimeoutMs, seconds(L.httpHeaderTimeoutMs))
+        .argParser(parseSeconds),
+    )
+    .addOption(
       new Option("--ping-interval <seconds>", "idle time before the server sends PING")
         .env("CHAT_PING_INTERVAL")
         .default(L.pingIntervalMs, seconds(L.pingIntervalMs))
@@ -299,6 +311,8 @@ export function serveCommand() {
           maxChannels: Math.max(1, opts.maxChannels),
           maxTargets: Math.max(1, opts.maxTargets),
           registrationTimeoutMs: opts.registrationTimeout,
+          tlsHandshakeTimeoutMs: opts.tlsHandshakeTimeout,
+          httpHeaderTimeoutMs: opts.httpHeaderTimeout,
           pingIntervalMs: opts.pingInterval,
           pingTimeoutMs: opts.pingTimeout,
           nickGraceMs: opts.nickGrace,

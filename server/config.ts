@@ -36,6 +36,13 @@ export interface Limits {
   throttleRatePerMinute: number;
   /** Time to complete registration after connecting. */
   registrationTimeoutMs: number;
+  /** Time a TLS client has to complete its handshake (IRC and web ports). */
+  tlsHandshakeTimeoutMs: number;
+  /**
+   * Time an HTTP client has to send a complete request head on the web port, counted from the
+   * connection or the end of the previous response (so it also ends idle keep-alive connections).
+   */
+  httpHeaderTimeoutMs: number;
   /** Idle time before the server sends PING. */
   pingIntervalMs: number;
   /** Time to answer that PING before the client is dropped. */
@@ -135,6 +142,11 @@ export interface ServerConfig {
   limits: Limits;
 }
 
+/** A TLS handshake not done by then is a stalled or hostile client: its socket is closed. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** An HTTP request head not complete by then is a stalled client (slowloris): it is closed. */
+export const HTTP_HEADER_TIMEOUT_MS = 10_000;
+
 /** Defaults chosen next to Ergo's, InspIRCd's and ngIRCd's (see README). */
 export const DEFAULT_LIMITS: Limits = {
   nickLength: 30,
@@ -155,6 +167,8 @@ export const DEFAULT_LIMITS: Limits = {
   throttleBurst: 20,
   throttleRatePerMinute: 20,
   registrationTimeoutMs: 60_000,
+  tlsHandshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
+  httpHeaderTimeoutMs: HTTP_HEADER_TIMEOUT_MS,
   pingIntervalMs: 90_000,
   pingTimeoutMs: 60_000,
   plainTextAfterMs: 1_000,

@@ -7,6 +7,7 @@
  */
 
 import { CLIENT_LINE_LIMITS, LineFramer, type LineHandler } from "../protocol/lines.ts";
+import type { ByteStream } from "./byte_stream.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
 
 /**
@@ -58,9 +59,9 @@ export function formatPeer(addr: Deno.NetAddr): string {
     : `${addr.hostname}:${addr.port}`;
 }
 
-/** One accepted TCP or TLS connection. */
+/** One accepted TCP or TLS connection (IRC lines over a byte stream). */
 export class StreamConnection implements ClientConnection {
-  readonly #conn: Deno.Conn;
+  readonly #conn: ByteStream;
   readonly outbox: Outbox;
   readonly hostname: string;
   readonly peer: string;
@@ -68,21 +69,14 @@ export class StreamConnection implements ClientConnection {
   readonly canBePlainText = true;
   #closed = false;
 
-  constructor(
-    conn: Deno.TcpConn | Deno.TlsConn,
-    sendq: number,
-    events: OutboxEvents,
-    secure = false,
-  ) {
+  constructor(conn: ByteStream, sendq: number, events: OutboxEvents, secure = false) {
     this.#conn = conn;
-    const addr = conn.remoteAddr as Deno.NetAddr;
+    const addr = conn.remoteAddr;
     this.hostname = addr.hostname;
     this.peer = formatPeer(addr);
     this.secure = secure;
-    if ("setNoDelay" in conn) {
-      conn.setNoDelay(true); // we coalesce writes ourselves
-      conn.setKeepAlive(true); // finds dead plain-text peers, which are never PINGed
-    }
+    conn.setNoDelay?.(true); // we coalesce writes ourselves
+    conn.setKeepAlive?.(true); // finds dead plain-text peers, which are never PINGed
     this.outbox = new Outbox(conn, sendq, events);
   }
 

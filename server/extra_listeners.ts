@@ -7,20 +7,15 @@
  */
 
 import type { ServerConfig } from "./config.ts";
+import { StreamConnection } from "./connection.ts";
 import type { Logger } from "./log.ts";
 import { ReloadableTlsListener, TlsSetupError } from "./tls_listener.ts";
-import { type Admit, WebListener } from "./web_listener.ts";
+import type { TlsStream } from "./tls_stream.ts";
+import { type ListenerHost, WebListener } from "./web_listener.ts";
 
 /** A listener could not start; the message says which, where and why (one line for the CLI). */
 export class ListenerSetupError extends Error {
   override name = "ListenerSetupError";
-}
-
-/** What the listeners need from the server. */
-export interface ListenerHost {
-  /** Serves an accepted TLS stream like a TCP one, marked secure. */
-  acceptStream(conn: Deno.TlsConn): void;
-  admit: Admit;
 }
 
 function reason(err: unknown): string {
@@ -52,10 +47,15 @@ export class ExtraListeners {
     let tls: ReloadableTlsListener | undefined;
     try {
       if (config.tls) {
+        const sendq = config.limits.sendqBytes;
         tls = await ReloadableTlsListener.open(config.host, config.tlsPort, config.tls, {
-          accepted: (conn) => host.acceptStream(conn),
+          // Refused before the handshake: closed at once, nothing is written (that would wait
+          // for a handshake the client may never start).
+          admit: (remote) => host.admit(remote) === undefined,
+          accepted: (conn: TlsStream) =>
+            host.serve((events) => new StreamConnection(conn, sendq, events, true)),
           acceptFailed: (err) => log.error(`TLS accept failed: ${reason(err)}`),
-        }).catch((err) => {
+        }, config.limits.tlsHandshakeTimeoutMs).catch((err) => {
           if (err instanceof TlsSetupError) throw err;
           throw new ListenerSetupError(
             `cannot listen for TLS on ${config.host}:${config.tlsPort}: ${reason(err)}`,
@@ -70,8 +70,10 @@ export class ExtraListeners {
           tls: config.tls,
           origins: config.webOrigins,
           sendq: config.limits.sendqBytes,
+          tlsHandshakeTimeoutMs: config.limits.tlsHandshakeTimeoutMs,
+          headerTimeoutMs: config.limits.httpHeaderTimeoutMs,
           log,
-        }, host.admit).catch((err) => {
+        }, host).catch((err) => {
           if (err instanceof TlsSetupError) throw err;
           throw new ListenerSetupError(
             `cannot serve the web page on ${config.host}:${config.webPort}: ${reason(err)}`,
@@ -121,15 +123,15 @@ export class ExtraListeners {
     return ok;
   }
 
-  /** Stops taking new connections (the web port without TLS only stops in `close`). */
+  /** Stops taking new connections. */
   stopAccepting(): void {
     this.tls?.close();
     this.web?.stopAccepting();
   }
 
   /** Closes everything; call after the sessions have ended. */
-  async close(): Promise<void> {
+  close(): void {
     this.tls?.close();
-    await this.web?.close();
+    this.web?.close();
   }
 }

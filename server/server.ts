@@ -11,6 +11,7 @@ import type { CommandTable } from "./command_table.ts";
 import { COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Hub } from "./hub.ts";
+import { sendAndClose } from "./byte_stream.ts";
 import { type ConnectionOpener, formatPeer, StreamConnection } from "./connection.ts";
 import { ExtraListeners } from "./extra_listeners.ts";
 import { LocalHub } from "./local_hub.ts";
@@ -26,7 +27,10 @@ import { foldCase } from "../protocol/casemap.ts";
 const TICK_MS = 250;
 /** How often history retention runs (every 10 minutes, and once at start). */
 const PRUNE_EVERY_TICKS = 2400;
-/** How long a refused connection may take to receive its ERROR line. */
+/**
+ * How long a refused plain connection may take to receive its ERROR line; on a new socket the
+ * write completes at once, and the socket is closed right after it.
+ */
 const REFUSAL_WRITE_MS = 1000;
 const encoder = new TextEncoder();
 
@@ -168,41 +172,49 @@ class Server implements SessionHost, RunningServer {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      this.acceptStream(conn, false);
+      this.acceptStream(conn);
     }
   }
 
-  /** Serves an accepted TCP or TLS stream (`secure`: TLS). */
-  acceptStream(conn: Deno.TcpConn | Deno.TlsConn, secure: boolean): void {
-    if (this.#stopping) {
-      conn.close();
+  /** Serves an accepted plain TCP connection, or refuses it with an ERROR line. */
+  acceptStream(conn: Deno.TcpConn): void {
+    const remote = conn.remoteAddr;
+    const refusal = this.admit(remote);
+    if (refusal !== undefined) {
+      const line = `ERROR :Closing Link: ${remote.hostname} (${refusal})\r\n`;
+      sendAndClose(conn, encoder.encode(line), REFUSAL_WRITE_MS);
       return;
     }
     const sendq = this.info.limits.sendqBytes;
-    this.admit(
-      conn.remoteAddr as Deno.NetAddr,
-      (events) => new StreamConnection(conn, sendq, events, secure),
-      (line) => refuse(conn, line),
-    );
+    this.serve((events) => new StreamConnection(conn, sendq, events));
   }
 
   /**
-   * Starts a session for a new connection from any listener, unless the per-IP limits refuse
-   * it: then `refuse` is given the ERROR line to send before closing.
+   * Counts a new connection from any listener against the per-IP limits. A refusal says why (and
+   * is logged); the listener then closes the connection at once. An admitted connection is
+   * released by its session, or with `release` when it ends without one.
    */
-  admit(remote: Deno.NetAddr, open: ConnectionOpener, refuse: (line: string) => void): void {
-    if (this.#stopping) {
-      refuse(`ERROR :Closing Link: ${remote.hostname} (Server shutting down)\r\n`);
-      return;
-    }
+  admit(remote: Deno.NetAddr): string | undefined {
+    if (this.#stopping) return "Server shutting down";
     const refusal = this.#admission.admit(remote.hostname);
-    if (refusal) {
-      this.info.log.info(`${formatPeer(remote)} refused: ${refusal}`);
-      refuse(`ERROR :Closing Link: ${remote.hostname} (${refusal})\r\n`);
-      return;
-    }
+    if (refusal) this.info.log.info(`${formatPeer(remote)} refused: ${refusal}`);
+    return refusal;
+  }
+
+  /** Forgets an admitted connection that ended without a session (a web page request). */
+  release(remote: Deno.NetAddr): void {
+    this.#admission.release(remote.hostname);
+  }
+
+  /** Starts a session on an admitted connection (one that became a session too late is ended). */
+  serve(open: ConnectionOpener): void {
     const session = new Session(open, this);
     this.#sessions.add(session);
+    if (this.#stopping) {
+      // a WebSocket handshake that finished after shutdown began
+      session.terminate("Server shutting down", true);
+      return;
+    }
     session.run().catch((err) => {
       this.info.log.error(`session ${session.connection.peer} failed: ${err?.stack ?? err}`);
       session.terminate("Internal error");
@@ -220,24 +232,13 @@ class Server implements SessionHost, RunningServer {
       const sessions = [...this.#sessions];
       for (const s of sessions) s.terminate(reason, true);
       await Promise.all(sessions.map((s) => s.closed));
-      await this.extra?.close();
+      this.extra?.close();
       if (this.#ownsStores) await this.stores.close();
       else this.stores.history.flush();
       this.#resolveDone();
     })();
     return this.#stopping;
   }
-}
-
-/** Writes one line to a connection we will not serve, then closes it, whatever happens. */
-function refuse(conn: Deno.Conn, line: string): void {
-  const timer = setTimeout(() => conn.close(), REFUSAL_WRITE_MS);
-  conn.write(encoder.encode(line)).catch(() => {}).finally(() => {
-    clearTimeout(timer);
-    try {
-      conn.close();
-    } catch { /* closed by the timer */ }
-  });
 }
 
 /**
@@ -294,12 +295,9 @@ export async function startServer(
       throw new Error("no listener: without plain text, TLS certificates are needed");
     }
     extra = await ExtraListeners.open(config, {
-      acceptStream: (conn) =>
-        started.server ? started.server.acceptStream(conn, true) : conn.close(),
-      admit: (remote, open, refuse) =>
-        started.server
-          ? started.server.admit(remote, open, refuse)
-          : refuse("ERROR :Server starting\r\n"),
+      admit: (remote) => started.server ? started.server.admit(remote) : "Server starting",
+      release: (remote) => started.server?.release(remote),
+      serve: (open) => started.server!.serve(open),
     }, log);
   } catch (err) {
     listener?.close();

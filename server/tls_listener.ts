@@ -1,14 +1,18 @@
 /**
  * A TLS listener whose certificate can be replaced while it runs (SIGHUP): the new files are read
- * and checked first, then the listening socket is re-created on the same port with them.
- * Connections already accepted are separate sockets and carry on with the old certificate.
+ * and checked first, then new connections get them. Connections already accepted carry on with
+ * the old certificate. The listening socket is a plain `Deno.listen` one that never closes, so a
+ * reload leaves no gap; each connection is admitted (or closed) before any TLS, then becomes a
+ * `TlsStream` with a handshake timeout.
  *
  * @module
  */
 
+import { createSecureContext, type SecureContext } from "node:tls";
 import type { TlsFiles } from "./config.ts";
+import { TlsStream } from "./tls_stream.ts";
 
-/** The PEM text of a certificate chain and its key, as `Deno.listenTls` takes them. */
+/** The PEM text of a certificate chain and its key. */
 export interface TlsMaterial {
   cert: string;
   key: string;
@@ -19,22 +23,14 @@ export class TlsSetupError extends Error {
   override name = "TlsSetupError";
 }
 
-/** How long to wait before accepting again after a failed accept (EMFILE and friends). */
-const ACCEPT_RETRY_MS = 100;
-/**
- * How long a reload keeps trying to bind the port again: a closed listener's socket is released
- * asynchronously, once its pending accept has been cancelled.
- */
-const REBIND_MS = 2000;
-const REBIND_POLL_MS = 5;
-
 function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
 /**
- * Reads a certificate and key and checks that they work together. Deno only parses them when a
- * listener is created, so the check is a listener on a throwaway port of `hostname`.
+ * Reads a certificate and key and checks that they work together. `createSecureContext` takes
+ * a mismatched or garbled pair without a word under Deno, while `Deno.listenTls` parses and
+ * matches them, so the check is a listener on a throwaway port of `hostname`.
  */
 export async function loadTlsMaterial(files: TlsFiles, hostname: string): Promise<TlsMaterial> {
   const read = async (path: string, what: string): Promise<string> => {
@@ -56,10 +52,18 @@ export async function loadTlsMaterial(files: TlsFiles, hostname: string): Promis
   return { cert, key };
 }
 
+/** How long to wait before accepting again after a failed accept (EMFILE and friends). */
+const ACCEPT_RETRY_MS = 100;
+
 /** Where accepted connections and accept failures go. */
 export interface TlsListenerEvents {
-  /** A new connection; its TLS handshake happens on its first read or write. */
-  accepted(conn: Deno.TlsConn): void;
+  /**
+   * Whether to serve a new connection, asked before any TLS: a refused one is closed at once
+   * and costs no handshake.
+   */
+  admit(remote: Deno.NetAddr): boolean;
+  /** An admitted connection; its handshake has started. */
+  accepted(conn: TlsStream): void;
   /** `accept` failed (out of file descriptors, …); accepting is retried shortly. */
   acceptFailed(err: unknown): void;
 }
@@ -68,12 +72,8 @@ export interface TlsListenerEvents {
 export class ReloadableTlsListener {
   readonly #hostname: string;
   readonly #files: TlsFiles;
-  readonly #events: TlsListenerEvents;
-  #material: TlsMaterial;
-  #listener: Deno.TlsListener;
-  #accepting: Promise<void>;
-  /** Listeners that were closed on purpose: their accept loops end quietly. */
-  readonly #retired = new WeakSet<Deno.TlsListener>();
+  readonly #listener: Deno.TcpListener;
+  #context: SecureContext;
   /** Reloads run one after another (two quick SIGHUPs). */
   #reloads: Promise<void> = Promise.resolve();
   #closed = false;
@@ -81,31 +81,31 @@ export class ReloadableTlsListener {
   private constructor(
     hostname: string,
     files: TlsFiles,
-    material: TlsMaterial,
-    listener: Deno.TlsListener,
-    events: TlsListenerEvents,
+    context: SecureContext,
+    listener: Deno.TcpListener,
   ) {
     this.#hostname = hostname;
     this.#files = files;
-    this.#material = material;
+    this.#context = context;
     this.#listener = listener;
-    this.#events = events;
-    this.#accepting = this.#acceptLoop(listener);
   }
 
   /**
    * Loads the files and starts listening. Throws `TlsSetupError` for bad files and the
-   * `Deno.listenTls` error (address in use, …) when the port cannot be bound.
+   * `Deno.listen` error (address in use, …) when the port cannot be bound.
    */
   static async open(
     hostname: string,
     port: number,
     files: TlsFiles,
     events: TlsListenerEvents,
+    handshakeTimeoutMs: number,
   ): Promise<ReloadableTlsListener> {
-    const material = await loadTlsMaterial(files, hostname);
-    const listener = Deno.listenTls({ hostname, port, ...material });
-    return new ReloadableTlsListener(hostname, files, material, listener, events);
+    const context = createSecureContext(await loadTlsMaterial(files, hostname));
+    const tcp = Deno.listen({ hostname, port, transport: "tcp" });
+    const listener = new ReloadableTlsListener(hostname, files, context, tcp);
+    listener.#acceptLoop(events, handshakeTimeoutMs);
+    return listener;
   }
 
   /** The bound address (the real port when 0 was asked for). */
@@ -114,51 +114,16 @@ export class ReloadableTlsListener {
   }
 
   /**
-   * Re-reads the certificate and key and listens with them on the same port. On failure it
-   * throws and the old certificate stays in service.
+   * Re-reads the certificate and key; new connections get them. On failure it throws and the
+   * old certificate stays in service.
    */
   reload(): Promise<void> {
-    const done = this.#reloads.then(() => this.#reload());
+    const done = this.#reloads.then(async () => {
+      const material = await loadTlsMaterial(this.#files, this.#hostname);
+      this.#context = createSecureContext(material);
+    });
     this.#reloads = done.catch(() => {});
     return done;
-  }
-
-  async #reload(): Promise<void> {
-    if (this.#closed) return;
-    const material = await loadTlsMaterial(this.#files, this.#hostname);
-    if (this.#closed) return;
-    const port = this.addr.port;
-    // No SO_REUSEPORT without --unstable-net: free the port, then bind it again at once.
-    this.#retired.add(this.#listener);
-    this.#listener.close();
-    await this.#accepting;
-    try {
-      this.#listener = await this.#rebind(port, material);
-      this.#material = material;
-    } catch (err) {
-      // Someone took the port in that instant: keep serving with the old certificate if we can.
-      try {
-        this.#listener = await this.#rebind(port, this.#material);
-      } catch {
-        throw new Error(`cannot listen again on port ${port}: ${reason(err)}; TLS port closed`);
-      }
-      this.#accepting = this.#acceptLoop(this.#listener);
-      throw new Error(`cannot listen again on port ${port}: ${reason(err)}; kept the old one`);
-    }
-    this.#accepting = this.#acceptLoop(this.#listener);
-  }
-
-  /** Binds `port` again, retrying while the old socket is still being released. */
-  async #rebind(port: number, material: TlsMaterial): Promise<Deno.TlsListener> {
-    const deadline = Date.now() + REBIND_MS;
-    for (;;) {
-      try {
-        return Deno.listenTls({ hostname: this.#hostname, port, ...material });
-      } catch (err) {
-        if (!(err instanceof Deno.errors.AddrInUse) || Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, REBIND_POLL_MS));
-      }
-    }
   }
 
   /** Stops accepting; accepted connections are not touched. Idempotent. */
@@ -170,22 +135,22 @@ export class ReloadableTlsListener {
     } catch { /* already closed */ }
   }
 
-  async #acceptLoop(listener: Deno.TlsListener): Promise<void> {
+  async #acceptLoop(events: TlsListenerEvents, handshakeTimeoutMs: number): Promise<void> {
     for (;;) {
-      let conn: Deno.TlsConn;
+      let conn: Deno.TcpConn;
       try {
-        conn = await listener.accept();
+        conn = await this.#listener.accept();
       } catch (err) {
-        if (this.#closed || this.#retired.has(listener)) return;
-        this.#events.acceptFailed(err);
+        if (this.#closed) return;
+        events.acceptFailed(err);
         await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
         continue;
       }
-      if (this.#closed) {
+      if (this.#closed || !events.admit(conn.remoteAddr)) {
         conn.close();
         continue;
       }
-      this.#events.accepted(conn);
+      events.accepted(new TlsStream(conn, this.#context, handshakeTimeoutMs));
     }
   }
 }

@@ -1,25 +1,29 @@
 /**
- * The web port (`--web-port`): `Deno.serve` answering with the embedded page, and upgrading
- * WebSocket requests to IRC sessions that the server admits like any other connection. With
- * certificates, TLS is terminated by a `TlsRelay` in front so the certificate can be reloaded
- * without dropping WebSocket users.
+ * The web port (`--web-port`): our own HTTP/1.1 over plain TCP (`Deno.listen`) or TLS (a
+ * `ReloadableTlsListener`, so the certificate can be reloaded without dropping WebSocket users).
+ * Every connection is admitted by the per-IP limits, together with the IRC ports' connections,
+ * before a byte of it is read; web_connection.ts then serves it.
+ *
+ * `Deno.serve` cannot do that (measured under Deno 2.9.6): it has no hook between accepting a
+ * connection and parsing its request, no header timeout (a half-sent request stays open), and
+ * `Deno.upgradeWebSocket` buffers a whole message of any size before the application sees it.
  *
  * @module
  */
 
+import { type ByteStream, closeQuietly, sendAndClose } from "./byte_stream.ts";
 import type { TlsFiles } from "./config.ts";
-import { type ConnectionOpener, formatPeer } from "./connection.ts";
+import type { ConnectionOpener } from "./connection.ts";
+import { serializeResponse } from "./http_request.ts";
 import type { Logger } from "./log.ts";
-import { TlsRelay } from "./tls_relay.ts";
-import { originAllowed } from "./web_origin.ts";
-import { pageResponse, SECURITY_HEADERS } from "./web_page.ts";
-import { WebSocketConnection } from "./websocket_connection.ts";
-import { chooseSubprotocol } from "./websocket_protocol.ts";
+import { ReloadableTlsListener } from "./tls_listener.ts";
+import { serveWebConnection } from "./web_connection.ts";
+import { plainResponse } from "./web_page.ts";
 
-/** How long shutdown waits for `Deno.serve` to finish its requests. */
-const SHUTDOWN_WAIT_MS = 2000;
-/** WebSocket close code for a connection the server will not serve (RFC 6455: policy). */
-const CLOSE_REFUSED = 1008;
+/** How long a refused plain HTTP connection may take to receive its refusal. */
+const REFUSAL_WRITE_MS = 1000;
+/** How long to wait before accepting again after a failed accept (EMFILE and friends). */
+const ACCEPT_RETRY_MS = 100;
 
 /** What the web port is told to do. */
 export interface WebListenerOptions {
@@ -31,134 +35,136 @@ export interface WebListenerOptions {
   origins: readonly string[];
   /** The send queue limit of each WebSocket client. */
   sendq: number;
+  tlsHandshakeTimeoutMs: number;
+  headerTimeoutMs: number;
   log: Logger;
 }
 
-/** Starts a session for a connection, or refuses it with an ERROR line (`Server.admit`). */
-export type Admit = (
-  remote: Deno.NetAddr,
-  open: ConnectionOpener,
-  refuse: (line: string) => void,
-) => void;
-
-function forbidden(text: string): Response {
-  return new Response(`${text}\n`, {
-    status: 403,
-    headers: { "content-type": "text/plain; charset=utf-8", ...SECURITY_HEADERS },
-  });
+/** What the listeners need from the server: the per-IP limits and sessions. */
+export interface ListenerHost {
+  /** Counts a new connection against the per-IP limits; a refusal says why (and is logged). */
+  admit(remote: Deno.NetAddr): string | undefined;
+  /** Forgets an admitted connection that ended without a session. */
+  release(remote: Deno.NetAddr): void;
+  /** Runs a session on an admitted connection; the session releases it when it ends. */
+  serve(open: ConnectionOpener): void;
 }
 
 /** The running web port. */
 export class WebListener {
-  readonly #server: Deno.HttpServer<Deno.NetAddr>;
-  readonly #relay: TlsRelay | undefined;
+  readonly #options: WebListenerOptions;
+  readonly #host: ListenerHost;
+  #tcp: Deno.TcpListener | undefined;
+  #tls: ReloadableTlsListener | undefined;
+  /** Connections still speaking HTTP (upgraded ones belong to their sessions). */
+  readonly #open = new Set<ByteStream>();
+  #stopped = false;
 
-  private constructor(server: Deno.HttpServer<Deno.NetAddr>, relay: TlsRelay | undefined) {
-    this.#server = server;
-    this.#relay = relay;
+  private constructor(options: WebListenerOptions, host: ListenerHost) {
+    this.#options = options;
+    this.#host = host;
   }
 
   /** Binds the port (throws when it cannot, or when the TLS files are bad). */
-  static async open(options: WebListenerOptions, admit: Admit): Promise<WebListener> {
-    const { log } = options;
-    const serveOptions = {
-      onListen() {},
-      onError(err: unknown) {
-        log.error(`web request failed: ${err instanceof Error ? err.stack : err}`);
-        return new Response("Internal error\n", { status: 500 });
-      },
-    };
-    if (!options.tls) {
-      const server = Deno.serve(
-        { ...serveOptions, hostname: options.hostname, port: options.port },
-        (req, info) => handle(req, info.remoteAddr, false, options, admit),
-      );
-      return new WebListener(server, undefined);
+  static async open(options: WebListenerOptions, host: ListenerHost): Promise<WebListener> {
+    const web = new WebListener(options, host);
+    if (options.tls) {
+      web.#tls = await ReloadableTlsListener.open(options.hostname, options.port, options.tls, {
+        // refused before the handshake: closed at once, without a word
+        admit: (remote) => web.#admit(remote) === undefined,
+        accepted: (conn) => web.#serve(conn),
+        acceptFailed: (err) =>
+          options.log.error(`web TLS accept failed: ${(err as Error).message}`),
+      }, options.tlsHandshakeTimeoutMs);
+    } else {
+      web.#tcp = Deno.listen({ hostname: options.hostname, port: options.port });
+      web.#acceptLoop(web.#tcp);
     }
-    let relay: TlsRelay | undefined;
-    const server = Deno.serve(
-      { ...serveOptions, hostname: "127.0.0.1", port: 0 },
-      (req, info) => {
-        const peer = relay?.peerOf(info.remoteAddr);
-        if (!peer) return forbidden("Connect through the public port");
-        return handle(req, peer, true, options, admit);
-      },
-    );
-    try {
-      relay = await TlsRelay.open(options.hostname, options.port, options.tls, server.addr, log);
-    } catch (err) {
-      await server.shutdown();
-      throw err;
-    }
-    return new WebListener(server, relay);
+    return web;
   }
 
-  /** The public address. */
+  /** The bound address. */
   get addr(): Deno.NetAddr {
-    return this.#relay?.addr ?? this.#server.addr;
+    return this.#tls?.addr ?? this.#tcp!.addr;
   }
 
   /** Whether the port speaks TLS (https:, wss:). */
   get secure(): boolean {
-    return this.#relay !== undefined;
+    return this.#tls !== undefined;
   }
 
   /** Re-reads the certificate (with TLS; otherwise nothing to do). Throws on failure. */
   async reload(): Promise<void> {
-    await this.#relay?.reload();
+    await this.#tls?.reload();
   }
 
-  /** Stops taking new connections where that is possible without closing WebSockets (TLS). */
+  /** Stops taking new connections. */
   stopAccepting(): void {
-    this.#relay?.stopAccepting();
+    this.#stopped = true;
+    this.#tls?.close();
+    try {
+      this.#tcp?.close();
+    } catch { /* closed already */ }
   }
 
-  /** Closes everything, WebSockets included: call after their sessions have said goodbye. */
-  async close(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#server.shutdown(),
-      new Promise((r) => timer = setTimeout(r, SHUTDOWN_WAIT_MS)),
-    ]);
-    clearTimeout(timer);
-    this.#relay?.close();
+  /** Closes the connections still speaking HTTP (WebSockets end with their sessions). */
+  close(): void {
+    this.stopAccepting();
+    for (const stream of this.#open) closeQuietly(stream);
   }
-}
 
-/** One HTTP request from `peer`: a WebSocket upgrade, or the page. */
-function handle(
-  req: Request,
-  peer: Deno.NetAddr,
-  secure: boolean,
-  options: WebListenerOptions,
-  admit: Admit,
-): Response {
-  if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return pageResponse(req);
-  const origin = req.headers.get("origin");
-  if (!originAllowed(origin, req.headers.get("host"), options.origins)) {
-    options.log.info(`${formatPeer(peer)} WebSocket refused: origin ${origin} is not allowed`);
-    return forbidden("This page's origin may not connect (see --web-origin)");
+  async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (err) {
+        if (this.#stopped) return;
+        this.#options.log.error(`web accept failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
+        continue;
+      }
+      this.#accept(conn);
+    }
   }
-  const { mode, protocol } = chooseSubprotocol(req.headers.get("sec-websocket-protocol"));
-  let upgraded: { socket: WebSocket; response: Response };
-  try {
-    upgraded = Deno.upgradeWebSocket(req, protocol ? { protocol } : {});
-  } catch (err) {
-    return new Response(`Bad WebSocket request: ${(err as Error).message}\n`, { status: 400 });
+
+  /** The per-IP limits' verdict on a new connection: a refusal, or undefined when admitted. */
+  #admit(remote: Deno.NetAddr): string | undefined {
+    return this.#stopped ? "Server shutting down" : this.#host.admit(remote);
   }
-  const { socket, response } = upgraded;
-  socket.addEventListener("open", () => {
-    admit(
-      peer,
-      (events) =>
-        new WebSocketConnection(socket, peer, { mode, secure, sendq: options.sendq }, events),
-      (line) => {
-        try {
-          socket.send(line.replace(/\r\n$/, ""));
-          socket.close(CLOSE_REFUSED);
-        } catch { /* already gone */ }
+
+  /** A plain connection: admitted and served, or refused with a short answer. */
+  #accept(conn: Deno.TcpConn): void {
+    const refusal = this.#admit(conn.remoteAddr);
+    if (refusal === undefined) {
+      this.#serve(conn);
+      return;
+    }
+    const res = plainResponse(refusal === "Server shutting down" ? 503 : 429, refusal);
+    const bytes = serializeResponse(res.status, { ...res.headers, connection: "close" }, res.body);
+    sendAndClose(conn, bytes, REFUSAL_WRITE_MS);
+  }
+
+  /** Serves HTTP on an admitted connection. */
+  #serve(stream: ByteStream): void {
+    const remote = stream.remoteAddr;
+    this.#open.add(stream);
+    const { secure } = this;
+    const options = this.#options;
+    serveWebConnection(stream, {
+      secure,
+      origins: options.origins,
+      sendq: options.sendq,
+      headerTimeoutMs: options.headerTimeoutMs,
+      log: options.log,
+      serve: (open) => {
+        this.#open.delete(stream);
+        this.#host.serve(open);
       },
-    );
-  }, { once: true });
-  return response;
+      release: () => {
+        this.#open.delete(stream);
+        this.#host.release(remote);
+      },
+    });
+  }
 }

@@ -20,21 +20,50 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "x-frame-options": "DENY",
 };
 
-function plain(status: number, text: string, extra: Record<string, string> = {}): Response {
-  return new Response(`${text}\n`, {
+/** What the page needs to know of a request. */
+export interface PageRequest {
+  method: string;
+  /** The URL path, without the query. */
+  path: string;
+  /** The `If-None-Match` header, when there is one. */
+  ifNoneMatch: string | null;
+}
+
+/** A response to send; `bodyLength` is what `Content-Length` says (a HEAD has no body). */
+export interface PageResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | null;
+  bodyLength: number | undefined;
+}
+
+const encoder = new TextEncoder();
+/** Each asset's body as bytes, encoded once. */
+const encoded = new Map<string, Uint8Array>();
+
+/** A short text/plain answer (errors, refusals) with the security headers. */
+export function plainResponse(
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+): PageResponse {
+  const body = encoder.encode(`${text}\n`);
+  return {
     status,
     headers: { "content-type": "text/plain; charset=utf-8", ...SECURITY_HEADERS, ...extra },
-  });
+    body,
+    bodyLength: body.length,
+  };
 }
 
 /** Answers a non-WebSocket request: GET/HEAD of the page's files, 304s, 404 and 405. */
-export function pageResponse(req: Request): Response {
+export function pageResponse(req: PageRequest): PageResponse {
   if (req.method !== "GET" && req.method !== "HEAD") {
-    return plain(405, "Method not allowed", { allow: "GET, HEAD" });
+    return plainResponse(405, "Method not allowed", { allow: "GET, HEAD" });
   }
-  const path = new URL(req.url).pathname;
-  const asset = WEB_ASSETS[path === "/index.html" ? "/" : path];
-  if (!asset) return plain(404, "Not found");
+  const key = req.path === "/index.html" ? "/" : req.path;
+  const asset = WEB_ASSETS[key];
+  if (!asset) return plainResponse(404, "Not found");
   const headers = {
     "content-type": asset.type,
     etag: asset.etag,
@@ -42,8 +71,15 @@ export function pageResponse(req: Request): Response {
     "cache-control": "no-cache",
     ...SECURITY_HEADERS,
   };
-  if (req.headers.get("if-none-match") === asset.etag) {
-    return new Response(null, { status: 304, headers });
+  if (req.ifNoneMatch === asset.etag) {
+    return { status: 304, headers, body: null, bodyLength: undefined };
   }
-  return new Response(req.method === "HEAD" ? null : asset.body, { headers });
+  let body = encoded.get(key);
+  if (!body) encoded.set(key, body = encoder.encode(asset.body));
+  return {
+    status: 200,
+    headers,
+    body: req.method === "HEAD" ? null : body,
+    bodyLength: body.length,
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * A `ClientConnection` over a WebSocket (IRCv3 `websocket`): each message is one IRC line without
  * CR/LF, in text frames (`text.ircv3.net`, invalid UTF-8 replaced) or binary frames
- * (`binary.ircv3.net`). The same line limits as TCP apply (417 beyond them), and the socket's
- * `bufferedAmount` is the send queue held against the sendq limit.
+ * (`binary.ircv3.net`). Frames are read with `FrameReader`, so a message is capped at
+ * `MAX_MESSAGE_BYTES` before it is buffered, and the same line limits as TCP apply inside it (417
+ * beyond them). Frames go out through an `Outbox`, with the same sendq as TCP.
  *
  * @module
  */
@@ -13,37 +14,40 @@ import {
   exceedsLimits,
   type LineHandler,
 } from "../protocol/lines.ts";
+import type { ByteStream } from "./byte_stream.ts";
 import { type ClientConnection, formatPeer } from "./connection.ts";
-import type { OutboxEvents } from "./outbox.ts";
+import { concat, Outbox, type OutboxEvents } from "./outbox.ts";
+import {
+  CLOSE,
+  closePayload,
+  encodeFrame,
+  type FrameEvent,
+  FrameReader,
+  OPCODE,
+} from "./websocket_frames.ts";
 import { splitLines, type WebSocketMode } from "./websocket_protocol.ts";
-
-/** What the connection uses of a WebSocket: Deno's, or a test double. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  readonly bufferedAmount: number;
-  binaryType: BinaryType;
-  send(data: string | Uint8Array): void;
-  close(code?: number, reason?: string): void;
-  addEventListener(type: string, listener: (event: Event) => void): void;
-}
 
 /** How one WebSocket connection behaves. */
 export interface WebSocketConnectionOptions {
   mode: WebSocketMode;
   /** Served over TLS (wss:). */
   secure: boolean;
-  /** Bytes the socket may hold unsent before the client is cut off. */
+  /** Bytes queued unsent before the client is cut off. */
   sendq: number;
 }
 
-const OPEN = 1;
-/** How often `close` looks whether the socket has sent what it holds. */
-const DRAIN_POLL_MS = 20;
-/** How long `close` waits for the peer's close frame after sending ours. */
-const CLOSE_WAIT_MS = 1000;
+/** Like StreamConnection's: small while idle, bigger once a read fills it. */
+const READ_BUFFER_START = 512;
+const READ_BUFFER_BUSY = 4096;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder(); // not fatal: invalid UTF-8 becomes U+FFFD
+
+/** Whether every byte is ASCII (then the bytes are valid UTF-8 as they are). */
+function ascii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return false;
+  return true;
+}
 
 /** One accepted WebSocket client. */
 export class WebSocketConnection implements ClientConnection {
@@ -52,170 +56,138 @@ export class WebSocketConnection implements ClientConnection {
   readonly secure: boolean;
   /** A browser page speaks IRC from the first frame: no plain-text door here. */
   readonly canBePlainText = false;
-  readonly #socket: WebSocketLike;
+  readonly #stream: ByteStream;
   readonly #mode: WebSocketMode;
-  readonly #sendq: number;
-  readonly #events: OutboxEvents;
-  #handler: LineHandler | undefined;
-  /** Messages that arrived before `readLines`. */
-  #early: (string | ArrayBuffer)[] = [];
-  #finishing = false;
-  #closing = false;
-  /** Lines queued in this task, sent together at its end (like the TCP outbox). */
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
-  /** `beforeWrite` said no: the pending lines wait for `resume`. */
-  #held = false;
-  #ended: string | undefined;
-  #resolveEnded!: (reason: string) => void;
-  readonly #endedPromise: Promise<string>;
+  readonly #outbox: Outbox;
+  /** Bytes received with the handshake, after its head: the first frames. */
+  #early: Uint8Array;
+  /** Our close frame is queued: nothing more is sent. */
+  #closeSent = false;
+  #closed = false;
 
   constructor(
-    socket: WebSocketLike,
-    remote: Deno.NetAddr,
+    stream: ByteStream,
     options: WebSocketConnectionOptions,
     events: OutboxEvents,
+    early: Uint8Array = new Uint8Array(0),
   ) {
-    this.#socket = socket;
-    this.hostname = remote.hostname;
-    this.peer = formatPeer(remote);
+    this.#stream = stream;
+    this.hostname = stream.remoteAddr.hostname;
+    this.peer = formatPeer(stream.remoteAddr);
     this.secure = options.secure;
     this.#mode = options.mode;
-    this.#sendq = options.sendq;
-    this.#events = events;
-    this.#endedPromise = new Promise((resolve) => this.#resolveEnded = resolve);
-    socket.binaryType = "arraybuffer";
-    socket.addEventListener("message", (e) => this.#onMessage((e as MessageEvent).data));
-    socket.addEventListener("close", () => this.#end("Connection closed"));
-    socket.addEventListener("error", (e) => {
-      const message = (e as ErrorEvent).message;
-      this.#end(message ? `Read error: ${message}` : "Connection closed");
-    });
+    this.#early = early;
+    stream.setNoDelay?.(true);
+    this.#outbox = new Outbox(stream, options.sendq, events);
   }
 
-  readLines(handler: LineHandler): Promise<string> {
-    this.#handler = handler;
+  async readLines(handler: LineHandler): Promise<string> {
+    const reader = new FrameReader();
+    let ended: string | undefined;
+    const emit = (event: FrameEvent) => {
+      switch (event.kind) {
+        case "message":
+          if (!this.#closeSent) this.#lines(event.data, handler);
+          break;
+        case "ping":
+          if (!this.#closeSent) this.#outbox.push(encodeFrame(OPCODE.pong, event.data));
+          break;
+        case "pong":
+          break;
+        case "close":
+          this.#sendClose(event.code ?? CLOSE.normal);
+          ended = "Connection closed";
+          break;
+        case "error":
+          this.#sendClose(event.code, event.reason);
+          ended = `WebSocket error: ${event.reason}`;
+          break;
+      }
+    };
     const early = this.#early;
-    this.#early = [];
-    for (const data of early) this.#onMessage(data);
-    return this.#endedPromise;
+    this.#early = new Uint8Array(0);
+    if (!reader.push(early, emit)) return ended!;
+    let buf = new Uint8Array(READ_BUFFER_START);
+    try {
+      for (;;) {
+        if (this.#closed) return "Connection closed";
+        const n = await this.#stream.read(buf);
+        if (n === null) return "Connection closed";
+        if (!reader.push(buf.subarray(0, n), emit)) return ended!;
+        if (n === buf.length && buf.length < READ_BUFFER_BUSY) {
+          buf = new Uint8Array(READ_BUFFER_BUSY);
+        }
+      }
+    } catch (err) {
+      if (this.#closed) return "Connection closed";
+      return `Read error: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** One message: lines for the session, each held to the IRC line limits. */
+  #lines(data: Uint8Array, handler: LineHandler): void {
+    for (const line of splitLines(data)) {
+      if (exceedsLimits(line, CLIENT_LINE_LIMITS)) handler.tooLong();
+      else handler.line(decodeLine(line));
+      if (this.#closed || this.#closeSent) return;
+    }
   }
 
   send(bytes: Uint8Array): void {
-    if (this.#finishing) return;
-    if (this.#socket.bufferedAmount + this.#pendingBytes + bytes.length > this.#sendq) {
-      this.#finishing = true;
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      this.#events.overflow();
-      return;
-    }
-    this.#queue(bytes);
+    if (this.#closeSent) return;
+    const frames = this.#frames(bytes);
+    if (frames.length > 0) this.#outbox.push(frames);
   }
 
-  /** Polls `bufferedAmount`, as `close` does: a WebSocket tells nobody when it has sent. */
   drained(below: number): Promise<void> | undefined {
-    const waiting = () =>
-      !this.#finishing && this.#socket.readyState === OPEN &&
-      this.#socket.bufferedAmount + this.#pendingBytes > below;
-    if (!waiting()) return undefined;
-    return (async () => {
-      while (waiting()) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-    })();
-  }
-
-  finish(last: Uint8Array): void {
-    if (this.#closing) return;
-    this.#finishing = true;
-    this.#queue(last);
-  }
-
-  #queue(bytes: Uint8Array): void {
-    // binary frames hand out the bytes themselves: take them as they are now
-    this.#pending.push(this.#mode === "binary" ? bytes.slice() : bytes);
-    this.#pendingBytes += bytes.length;
-    if (this.#pending.length === 1 && !this.#held) queueMicrotask(() => this.#flush());
+    return this.#outbox.pendingBytes <= below ? undefined : this.#outbox.drained(below);
   }
 
   resume(first?: Uint8Array): void {
-    if (!this.#held) return;
-    this.#held = false;
-    if (first) {
-      this.#pending.unshift(first);
-      this.#pendingBytes += first.length;
-    }
-    if (this.#pending.length > 0) queueMicrotask(() => this.#flush());
+    this.#outbox.resume(first && this.#frames(first));
   }
 
-  #flush(): void {
-    if (this.#held || this.#pending.length === 0) return;
-    if (this.#events.beforeWrite?.() === false) {
-      this.#held = true;
-      return;
-    }
-    const pending = this.#pending;
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    for (const bytes of pending) this.#write(bytes);
+  finish(last: Uint8Array): void {
+    if (this.#closeSent) return;
+    this.#closeSent = true;
+    this.#outbox.finish(
+      concat([this.#frames(last), encodeFrame(OPCODE.close, closePayload(CLOSE.normal))]),
+    );
   }
 
   async close(flushMs: number): Promise<void> {
-    if (this.#closing) return;
-    this.#flush();
-    this.#closing = true;
-    this.#finishing = true;
-    const deadline = Date.now() + flushMs;
-    while (
-      this.#socket.readyState === OPEN && this.#socket.bufferedAmount > 0 &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-    }
-    try {
-      this.#socket.close(1000);
-    } catch { /* already closed */ }
-    // The close event ends `readLines`; a peer that never answers must not hold us up.
+    if (this.#closed) return;
+    this.#sendClose(CLOSE.normal);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      this.#endedPromise,
-      new Promise((r) => timer = setTimeout(r, CLOSE_WAIT_MS)),
+      this.#outbox.drained(),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, flushMs)),
     ]);
     clearTimeout(timer);
-    this.#end("Connection closed");
-  }
-
-  #write(bytes: Uint8Array): void {
-    if (this.#socket.readyState !== OPEN) return;
+    this.#closed = true;
+    this.#outbox.stop();
     try {
-      for (const line of splitLines(bytes)) {
-        // Outgoing bytes may be shared with other recipients: binary frames get their own copy.
-        this.#socket.send(this.#mode === "binary" ? line.slice() : decoder.decode(line));
-      }
-    } catch (err) {
-      this.#finishing = true;
-      this.#events.error(err);
-    }
+      this.#stream.close();
+    } catch { /* closed by the peer */ }
   }
 
-  #onMessage(data: unknown): void {
-    if (this.#ended !== undefined) return;
-    if (typeof data !== "string" && !(data instanceof ArrayBuffer)) return;
-    const handler = this.#handler;
-    if (!handler) {
-      this.#early.push(data);
-      return;
-    }
-    const bytes = typeof data === "string" ? encoder.encode(data) : new Uint8Array(data);
-    for (const line of splitLines(bytes)) {
-      if (exceedsLimits(line, CLIENT_LINE_LIMITS)) handler.tooLong();
-      else handler.line(decodeLine(line));
-      if (this.#ended !== undefined) return;
-    }
+  /** Queues our close frame once; nothing is sent after it. */
+  #sendClose(code: number, reason = ""): void {
+    if (this.#closeSent) return;
+    this.#closeSent = true;
+    this.#outbox.finish(encodeFrame(OPCODE.close, closePayload(code, reason)));
   }
 
-  #end(reason: string): void {
-    if (this.#ended !== undefined) return;
-    this.#ended = reason;
-    this.#resolveEnded(reason);
+  /** CRLF-terminated lines as one buffer of frames, one line each, in this connection's type. */
+  #frames(bytes: Uint8Array): Uint8Array {
+    const binary = this.#mode === "binary";
+    const frames = splitLines(bytes).map((line) =>
+      encodeFrame(
+        binary ? OPCODE.binary : OPCODE.text,
+        // text frames must be UTF-8: what is not gets U+FFFD
+        binary || ascii(line) ? line : encoder.encode(decoder.decode(line)),
+      )
+    );
+    return frames.length === 1 ? frames[0] : concat(frames);
   }
 }

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { TestClient } from "../helpers/irc_client.ts";
 import { ChatProcess } from "../helpers/process.ts";
+import { HAS_PROC, openFds } from "../helpers/proc_stats.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { makeCertificates, opensslMissingReason } from "../helpers/tls_certs.ts";
 
 const missing = await opensslMissingReason();
@@ -164,6 +166,121 @@ Deno.test({
         assert.match(lines[0], pattern);
       }
     } finally {
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "serve: 200 stalled TLS handshakes from one IP are closed and hold no descriptors" +
+    missing,
+  ignore: missing !== "" || !HAS_PROC,
+  async fn() {
+    const certs = await makeCertificates();
+    const server = ChatProcess.start([
+      "serve",
+      "--port=0",
+      "--tls-port=0",
+      `--tls-cert=${certs.certFile}`,
+      `--tls-key=${certs.keyFile}`,
+      "--exempt=none", // 127.0.0.1 is limited like anyone: 16 at a time
+      "--connection-throttle=0",
+      "--tls-handshake-timeout=1",
+    ]);
+    const conns: Deno.TcpConn[] = [];
+    const clients: TestClient[] = [];
+    try {
+      const port = Number(TLS_LINE.exec(await server.waitFor(TLS_LINE))![1]);
+      const pid = server.child.pid;
+      // a first client, so that everything the process opens lazily (signal handling, caches)
+      // is open before counting
+      const warmup = await TestClient.connectTls(port, [certs.caPem]);
+      await warmup.registerAs("warmup");
+      await warmup.send("QUIT");
+      await warmup.closed();
+      await server.waitFor(/disconnected \(warmup\)/);
+      const before = openFds(pid);
+      const ended: Promise<boolean>[] = [];
+      for (let i = 0; i < 200; i++) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        conns.push(conn);
+        // never a ClientHello: wait for the server to close
+        ended.push(conn.read(new Uint8Array(16)).then((n) => n === null, () => true));
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const closed = await Promise.race([
+        Promise.all(ended),
+        new Promise<"late">((r) => timer = setTimeout(() => r("late"), 8000)),
+      ]);
+      clearTimeout(timer);
+      assert.notEqual(closed, "late", "the server closed all 200 within the deadline");
+      await waitUntil(() => openFds(pid) <= before, `back to ${before} descriptors`, 5000);
+      const fine = await TestClient.connectTls(port, [certs.caPem]);
+      clients.push(fine);
+      await fine.registerAs("afterwards");
+    } finally {
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      for (const c of clients) await c.close();
+      server.kill();
+      await server.finish();
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "serve: with few file descriptors, stalled TLS handshakes do not stop the server " +
+    "accepting" + missing,
+  ignore: missing !== "" || Deno.build.os === "windows",
+  async fn() {
+    const certs = await makeCertificates();
+    // 64 descriptors: about 40 left for connections; 150 from loopback (no per-IP limit)
+    const server = ChatProcess.start(
+      [
+        "serve",
+        "--port=0",
+        "--tls-port=0",
+        `--tls-cert=${certs.certFile}`,
+        `--tls-key=${certs.keyFile}`,
+        "--tls-handshake-timeout=1",
+      ],
+      {},
+      64,
+    );
+    const conns: Deno.TcpConn[] = [];
+    const clients: TestClient[] = [];
+    try {
+      const port = Number(TLS_LINE.exec(await server.waitFor(TLS_LINE))![1]);
+      const ended: Promise<boolean>[] = [];
+      for (let i = 0; i < 150; i++) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        conns.push(conn);
+        ended.push(conn.read(new Uint8Array(16)).then((n) => n === null, () => true));
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const closed = await Promise.race([
+        Promise.all(ended),
+        new Promise<"late">((r) => timer = setTimeout(() => r("late"), 10_000)),
+      ]);
+      clearTimeout(timer);
+      assert.notEqual(closed, "late", "the server accepted and closed all 150");
+      await server.waitFor(/TLS accept failed: Too many open files/);
+      const fine = await TestClient.connectTls(port, [certs.caPem]);
+      clients.push(fine);
+      await fine.registerAs("afterwards");
+    } finally {
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      for (const c of clients) await c.close();
+      server.kill();
+      await server.finish();
       await Deno.remove(certs.dir, { recursive: true });
     }
   },

@@ -23,10 +23,30 @@ export class ChatProcess {
     this.#stderrDone = this.#follow();
   }
 
-  /** Starts `deno run main.ts ...args`. */
-  static start(args: string[], env: Record<string, string> = {}): ChatProcess {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", MAIN, ...args],
+  /**
+   * Starts `deno run main.ts ...args`; with `fdLimit`, under that limit of open files (`ulimit
+   * -n`, through sh: the process is still deno itself).
+   */
+  static start(
+    args: string[],
+    env: Record<string, string> = {},
+    fdLimit?: number,
+  ): ChatProcess {
+    const deno = [
+      Deno.execPath(),
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      MAIN,
+      ...args,
+    ];
+    const [command, ...rest] = fdLimit === undefined
+      ? deno
+      : ["sh", "-c", `ulimit -n ${fdLimit} && exec "$@"`, "sh", ...deno];
+    const child = new Deno.Command(command, {
+      args: rest,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -90,7 +110,7 @@ export class ChatProcess {
   async finish(
     timeoutMs = DEADLINE_MS * 2,
   ): Promise<{ code: number; stdout: string; stderr: string }> {
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => this.kill("SIGKILL"), timeoutMs);
     const [status, out] = await Promise.all([
       this.child.status,
       new Response(this.child.stdout).text(),

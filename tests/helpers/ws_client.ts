@@ -173,3 +173,157 @@ export class WsTestClient {
     await this.closed().catch(() => {});
   }
 }
+
+/** A frame the server sent. */
+export interface ServerFrame {
+  opcode: number;
+  payload: Uint8Array;
+}
+
+/**
+ * A WebSocket client on a raw TCP socket, for what a browser never sends: bad versions, unmasked
+ * or oversized frames. It writes the handshake and the frames it is given as they are, and reads
+ * the server's answer, frames and end of stream with deadlines.
+ */
+export class RawWsClient {
+  readonly conn: Deno.TcpConn;
+  #buf = new Uint8Array(0);
+  #eof = false;
+
+  private constructor(conn: Deno.TcpConn) {
+    this.conn = conn;
+  }
+
+  /**
+   * Connects and sends an upgrade request with `fields` added (or replacing the defaults); returns
+   * the client and the response's status line and lower-cased fields.
+   */
+  static async handshake(
+    port: number,
+    fields: Record<string, string> = {},
+  ): Promise<{ client: RawWsClient; status: string; fields: Record<string, string> }> {
+    const client = new RawWsClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+    const all: Record<string, string> = {
+      Host: `127.0.0.1:${port}`,
+      Upgrade: "websocket",
+      Connection: "Upgrade",
+      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "Sec-WebSocket-Version": "13",
+      "Sec-WebSocket-Protocol": "text.ircv3.net",
+      ...fields,
+    };
+    const head = Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    await client.write(new TextEncoder().encode(`GET / HTTP/1.1\r\n${head}\r\n`));
+    const text = await client.#readHead();
+    const [status, ...lines] = text.split("\r\n");
+    const got: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(":");
+      got[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    return { client, status, fields: got };
+  }
+
+  /** Writes bytes as they are; false when the server has closed the connection. */
+  async write(bytes: Uint8Array): Promise<boolean> {
+    try {
+      while (bytes.length > 0) bytes = bytes.subarray(await this.conn.write(bytes));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reads more bytes before the deadline; false at the end of the stream (or a reset). */
+  async #fill(deadline: number): Promise<boolean> {
+    if (this.#eof) return false;
+    const chunk = new Uint8Array(16 * 1024);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const n = await Promise.race([
+      this.conn.read(chunk).catch(() => null),
+      new Promise<"late">((r) => timer = setTimeout(() => r("late"), deadline - Date.now())),
+    ]);
+    clearTimeout(timer);
+    if (n === "late") throw new Error("the server neither answered nor closed in time");
+    if (n === null) {
+      this.#eof = true;
+      return false;
+    }
+    const next = new Uint8Array(this.#buf.length + n);
+    next.set(this.#buf);
+    next.set(chunk.subarray(0, n), this.#buf.length);
+    this.#buf = next;
+    return true;
+  }
+
+  async #readHead(): Promise<string> {
+    const deadline = Date.now() + DEADLINE_MS;
+    for (;;) {
+      const text = new TextDecoder().decode(this.#buf);
+      const end = text.indexOf("\r\n\r\n");
+      if (end !== -1) {
+        this.#buf = this.#buf.subarray(new TextEncoder().encode(text.slice(0, end + 4)).length);
+        return text.slice(0, end);
+      }
+      if (!await this.#fill(deadline)) return text;
+    }
+  }
+
+  /** The next frame the server sends, or undefined when the stream ends first. */
+  async readFrame(timeoutMs = DEADLINE_MS): Promise<ServerFrame | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const b = this.#buf;
+      if (b.length >= 2) {
+        const code = b[1] & 0x7f;
+        const at = code === 126 ? 4 : code === 127 ? 10 : 2;
+        if (b.length >= at) {
+          const view = new DataView(b.buffer, b.byteOffset);
+          const length = code === 126
+            ? view.getUint16(2)
+            : code === 127
+            ? Number(view.getBigUint64(2))
+            : code;
+          if (b.length >= at + length) {
+            this.#buf = b.subarray(at + length);
+            return { opcode: b[0] & 0x0f, payload: b.slice(at, at + length) };
+          }
+        }
+      }
+      if (!await this.#fill(deadline)) return undefined;
+    }
+  }
+
+  /**
+   * Reads until the server's close frame and the end of the stream; returns the close code and
+   * the data frames before it.
+   */
+  async expectClose(timeoutMs = DEADLINE_MS): Promise<{ code: number; before: ServerFrame[] }> {
+    const deadline = Date.now() + timeoutMs;
+    const before: ServerFrame[] = [];
+    for (;;) {
+      const frame = await this.readFrame(deadline - Date.now());
+      if (!frame) throw new Error("the stream ended without a close frame");
+      if (frame.opcode !== 0x8) {
+        before.push(frame);
+        continue;
+      }
+      const code = frame.payload.length >= 2 ? (frame.payload[0] << 8) | frame.payload[1] : 1005;
+      await this.expectEnd(deadline - Date.now());
+      return { code, before };
+    }
+  }
+
+  /** Waits for the end of the stream, ignoring what comes before it. */
+  async expectEnd(timeoutMs = DEADLINE_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    this.#buf = new Uint8Array(0);
+    while (await this.#fill(deadline)) this.#buf = new Uint8Array(0);
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch { /* closed */ }
+  }
+}

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../server/log.ts";
 import { ReloadableTlsListener } from "../../server/tls_listener.ts";
+import type { TlsStream } from "../../server/tls_stream.ts";
 import { TestClient } from "../helpers/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 import { makeCertificates, opensslMissingReason } from "../helpers/tls_certs.ts";
@@ -101,14 +102,15 @@ Deno.test({
     const live = { certFile: `${dir}/live.pem`, keyFile: `${dir}/live.key` };
     await Deno.copyFile(first.certFile, live.certFile);
     await Deno.copyFile(first.keyFile, live.keyFile);
-    const accepted: Deno.TlsConn[] = [];
+    const accepted: TlsStream[] = [];
     const listener = await ReloadableTlsListener.open("127.0.0.1", 0, live, {
+      admit: () => true,
       accepted: (conn) => {
         accepted.push(conn);
         echo(conn);
       },
       acceptFailed: (err) => silentLogger.error(String(err)),
-    });
+    }, 10_000);
     const port = listener.addr.port;
     const opened: Deno.TlsConn[] = [];
     const connect = async (caPem: string) => {
@@ -148,7 +150,7 @@ Deno.test({
 });
 
 /** Echoes what it reads until the connection ends. */
-async function echo(conn: Deno.TlsConn): Promise<void> {
+async function echo(conn: TlsStream): Promise<void> {
   const buf = new Uint8Array(1024);
   try {
     for (;;) {
@@ -170,3 +172,107 @@ async function roundTrip(conn: Deno.TlsConn, text: string): Promise<string> {
   }
   return got;
 }
+
+/**
+ * Opens `count` TCP connections to `port` that never send a byte; resolves with, for each, the
+ * milliseconds from its connect until the server closed it (Infinity: still open at the deadline).
+ */
+async function silentConnections(
+  port: number,
+  count: number,
+  deadlineMs: number,
+): Promise<number[]> {
+  const closed: Promise<number>[] = [];
+  const conns: Deno.TcpConn[] = [];
+  for (let i = 0; i < count; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conns.push(conn);
+    const start = performance.now();
+    closed.push((async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), deadlineMs));
+      const buf = new Uint8Array(64);
+      for (;;) {
+        const n = await Promise.race([conn.read(buf).catch(() => null), late]);
+        if (n === "late") return Infinity;
+        if (n === null) {
+          clearTimeout(timer);
+          return performance.now() - start;
+        }
+      }
+    })());
+  }
+  try {
+    return await Promise.all(closed);
+  } finally {
+    for (const c of conns) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+  }
+}
+
+Deno.test({
+  name: "TLS: 200 silent connections from one IP: the refused closed at once, the rest at the " +
+    "handshake timeout" + missing,
+  ignore: missing !== "",
+  async fn() {
+    const certs = await makeCertificates();
+    const handshakeMs = 600;
+    const server = await testServer({
+      tls: { certFile: certs.certFile, keyFile: certs.keyFile },
+      tlsPort: 0,
+      exempt: [], // 127.0.0.1 is limited like anyone
+      limits: { maxConnectionsPerIp: 16, throttleBurst: 0, tlsHandshakeTimeoutMs: handshakeMs },
+    });
+    const port = server.tlsAddr!.port;
+    const clients: TestClient[] = [];
+    try {
+      const times = await silentConnections(port, 200, handshakeMs + 5000);
+      const prompt = times.filter((t) => t < handshakeMs / 2).length;
+      const atTimeout = times.filter((t) => t >= handshakeMs / 2 && t < Infinity).length;
+      assert.equal(times.filter((t) => t === Infinity).length, 0, "every connection was closed");
+      assert.ok(prompt >= 184, `${prompt} of the 184 refused connections were closed at once`);
+      assert.ok(atTimeout >= 1 && atTimeout <= 16, `${atTimeout} closed at the timeout`);
+      // nothing is held: a real client gets in
+      const fine = await TestClient.connectTls(port, [certs.caPem]);
+      clients.push(fine);
+      await fine.registerAs("afterwards");
+      // a completed handshake is not timed out: still there well past the timeout
+      await new Promise((r) => setTimeout(r, handshakeMs * 2));
+      await fine.send("PING :still");
+      assert.deepEqual((await fine.expect("PONG")).params.at(-1), "still");
+    } finally {
+      for (const c of clients) await c.close();
+      await server.shutdown();
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "TLS and plain: connections refused by the throttle are closed at once" + missing,
+  ignore: missing !== "",
+  async fn() {
+    const certs = await makeCertificates();
+    const server = await testServer({
+      tls: { certFile: certs.certFile, keyFile: certs.keyFile },
+      tlsPort: 0,
+      exempt: [],
+      limits: { throttleBurst: 2, throttleRatePerMinute: 1 },
+    });
+    try {
+      // two are let in (and say nothing: the handshake timeout is 10 s), then the throttle
+      const tls = await silentConnections(server.tlsAddr!.port, 5, 2000);
+      assert.deepEqual(tls.map((t) => t < 1000), [false, false, true, true, true]);
+      const plain = await TestClient.connect(server.addr.port);
+      const refusal = await plain.expect("ERROR");
+      assert.match(refusal.params[0], /Connecting too fast/);
+      await plain.closed();
+    } finally {
+      await server.shutdown();
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+});
