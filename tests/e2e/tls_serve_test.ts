@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { TestClient } from "../helpers/irc_client.ts";
 import { ChatProcess } from "../helpers/process.ts";
 import { HAS_PROC, openFds } from "../helpers/proc_stats.ts";
+import { silentConnections } from "../helpers/silent_connections.ts";
 import { waitUntil } from "../helpers/wait.ts";
 import { makeCertificates, opensslMissingReason } from "../helpers/tls_certs.ts";
 
@@ -187,7 +188,6 @@ Deno.test({
       "--connection-throttle=0",
       "--tls-handshake-timeout=1",
     ]);
-    const conns: Deno.TcpConn[] = [];
     const clients: TestClient[] = [];
     try {
       const port = Number(TLS_LINE.exec(await server.waitFor(TLS_LINE))![1]);
@@ -200,30 +200,16 @@ Deno.test({
       await warmup.closed();
       await server.waitFor(/disconnected \(warmup\)/);
       const before = openFds(pid);
-      const ended: Promise<boolean>[] = [];
-      for (let i = 0; i < 200; i++) {
-        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-        conns.push(conn);
-        // never a ClientHello: wait for the server to close
-        ended.push(conn.read(new Uint8Array(16)).then((n) => n === null, () => true));
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const closed = await Promise.race([
-        Promise.all(ended),
-        new Promise<"late">((r) => timer = setTimeout(() => r("late"), 8000)),
-      ]);
-      clearTimeout(timer);
-      assert.notEqual(closed, "late", "the server closed all 200 within the deadline");
+      const closedAfter = await silentConnections(port, 200, 8000);
+      assert.ok(
+        closedAfter.every(Number.isFinite),
+        "the server closed all 200 within the deadline",
+      );
       await waitUntil(() => openFds(pid) <= before, `back to ${before} descriptors`, 5000);
       const fine = await TestClient.connectTls(port, [certs.caPem]);
       clients.push(fine);
       await fine.registerAs("afterwards");
     } finally {
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
       for (const c of clients) await c.close();
       server.kill();
       await server.finish();
@@ -251,33 +237,16 @@ Deno.test({
       {},
       64,
     );
-    const conns: Deno.TcpConn[] = [];
     const clients: TestClient[] = [];
     try {
       const port = Number(TLS_LINE.exec(await server.waitFor(TLS_LINE))![1]);
-      const ended: Promise<boolean>[] = [];
-      for (let i = 0; i < 150; i++) {
-        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-        conns.push(conn);
-        ended.push(conn.read(new Uint8Array(16)).then((n) => n === null, () => true));
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const closed = await Promise.race([
-        Promise.all(ended),
-        new Promise<"late">((r) => timer = setTimeout(() => r("late"), 10_000)),
-      ]);
-      clearTimeout(timer);
-      assert.notEqual(closed, "late", "the server accepted and closed all 150");
+      const closedAfter = await silentConnections(port, 150, 10_000);
+      assert.ok(closedAfter.every(Number.isFinite), "the server accepted and closed all 150");
       await server.waitFor(/TLS accept failed: Too many open files/);
       const fine = await TestClient.connectTls(port, [certs.caPem]);
       clients.push(fine);
       await fine.registerAs("afterwards");
     } finally {
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
       for (const c of clients) await c.close();
       server.kill();
       await server.finish();

@@ -11,6 +11,7 @@ import { ReloadableTlsListener } from "../../server/tls_listener.ts";
 import type { TlsStream } from "../../server/tls_stream.ts";
 import { TestClient } from "../helpers/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
+import { silentConnections } from "../helpers/silent_connections.ts";
 import { makeCertificates, opensslMissingReason } from "../helpers/tls_certs.ts";
 import { waitUntil } from "../helpers/wait.ts";
 
@@ -171,46 +172,6 @@ async function roundTrip(conn: Deno.TlsConn, text: string): Promise<string> {
     got += new TextDecoder().decode(buf.subarray(0, n));
   }
   return got;
-}
-
-/**
- * Opens `count` TCP connections to `port` that never send a byte; resolves with, for each, the
- * milliseconds from its connect until the server closed it (Infinity: still open at the deadline).
- */
-async function silentConnections(
-  port: number,
-  count: number,
-  deadlineMs: number,
-): Promise<number[]> {
-  const closed: Promise<number>[] = [];
-  const conns: Deno.TcpConn[] = [];
-  for (let i = 0; i < count; i++) {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    conns.push(conn);
-    const start = performance.now();
-    closed.push((async () => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), deadlineMs));
-      const buf = new Uint8Array(64);
-      for (;;) {
-        const n = await Promise.race([conn.read(buf).catch(() => null), late]);
-        if (n === "late") return Infinity;
-        if (n === null) {
-          clearTimeout(timer);
-          return performance.now() - start;
-        }
-      }
-    })());
-  }
-  try {
-    return await Promise.all(closed);
-  } finally {
-    for (const c of conns) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-  }
 }
 
 Deno.test({

@@ -7,44 +7,11 @@
 import assert from "node:assert/strict";
 import { MAX_HEAD_BYTES } from "../../server/http_request.ts";
 import { testServer } from "../helpers/server.ts";
+import { closeAll, untilClosed } from "../helpers/silent_connections.ts";
 import { waitUntil } from "../helpers/wait.ts";
 import { WsTestClient } from "../helpers/ws_client.ts";
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-/**
- * Reads everything until the server closes the connection (or the deadline): the text received
- * and the milliseconds it took, Infinity when it was still open.
- */
-async function untilClosed(
-  conn: Deno.TcpConn,
-  deadlineMs: number,
-): Promise<{ text: string; ms: number }> {
-  const start = performance.now();
-  let text = "";
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), deadlineMs));
-  const buf = new Uint8Array(64 * 1024);
-  try {
-    for (;;) {
-      const n = await Promise.race([conn.read(buf).catch(() => null), late]);
-      if (n === "late") return { text, ms: Infinity };
-      if (n === null) return { text, ms: performance.now() - start };
-      text += dec.decode(buf.subarray(0, n));
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function closeAll(conns: Deno.TcpConn[]): void {
-  for (const c of conns) {
-    try {
-      c.close();
-    } catch { /* closed */ }
-  }
-}
 
 Deno.test("web port: 300 half-sent requests from one IP: the excess refused at once, the rest closed at the header timeout", async () => {
   const headerMs = 700;
