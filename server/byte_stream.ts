@@ -54,3 +54,31 @@ export async function writeAll(
 export function sendAndClose(stream: ByteStream, bytes: Uint8Array, timeoutMs: number): void {
   writeAll(stream, bytes, timeoutMs).finally(() => closeQuietly(stream));
 }
+
+/** How long to wait before accepting again after a failed accept (EMFILE and friends). */
+const ACCEPT_RETRY_MS = 100;
+
+/**
+ * Accepts connections until the listener closes. A failed accept (out of file descriptors, …)
+ * is reported and retried shortly, so the clients already served carry on; once `stopped()`
+ * says so, a failure ends the loop.
+ */
+export async function acceptLoop(
+  listener: Deno.TcpListener,
+  accepted: (conn: Deno.TcpConn) => void,
+  failed: (err: unknown) => void,
+  stopped: () => boolean,
+): Promise<void> {
+  for (;;) {
+    let conn: Deno.TcpConn;
+    try {
+      conn = await listener.accept();
+    } catch (err) {
+      if (stopped()) return;
+      failed(err);
+      await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
+      continue;
+    }
+    accepted(conn);
+  }
+}

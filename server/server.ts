@@ -11,7 +11,7 @@ import type { CommandTable } from "./command_table.ts";
 import { COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Hub } from "./hub.ts";
-import { sendAndClose } from "./byte_stream.ts";
+import { acceptLoop, sendAndClose } from "./byte_stream.ts";
 import { type ConnectionOpener, formatPeer, StreamConnection } from "./connection.ts";
 import { ExtraListeners } from "./extra_listeners.ts";
 import { LocalHub } from "./local_hub.ts";
@@ -161,19 +161,12 @@ class Server implements SessionHost, RunningServer {
 
   async acceptLoop(): Promise<void> {
     if (!this.#listener) return;
-    for (;;) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (err) {
-        if (this.#stopping) return;
-        // EMFILE and friends: say so and keep serving the clients we have.
-        this.info.log.error(`accept failed: ${err instanceof Error ? err.message : err}`);
-        await new Promise((r) => setTimeout(r, 100));
-        continue;
-      }
-      this.acceptStream(conn);
-    }
+    await acceptLoop(
+      this.#listener,
+      (conn) => this.acceptStream(conn),
+      (err) => this.info.log.error(`accept failed: ${err instanceof Error ? err.message : err}`),
+      () => this.#stopping !== undefined,
+    );
   }
 
   /** Serves an accepted plain TCP connection, or refuses it with an ERROR line. */

@@ -10,6 +10,7 @@
 
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { TlsFiles } from "./config.ts";
+import { acceptLoop } from "./byte_stream.ts";
 import { TlsStream } from "./tls_stream.ts";
 
 /** The PEM text of a certificate chain and its key. */
@@ -51,9 +52,6 @@ export async function loadTlsMaterial(files: TlsFiles, hostname: string): Promis
   }
   return { cert, key };
 }
-
-/** How long to wait before accepting again after a failed accept (EMFILE and friends). */
-const ACCEPT_RETRY_MS = 100;
 
 /** Where accepted connections and accept failures go. */
 export interface TlsListenerEvents {
@@ -104,7 +102,15 @@ export class ReloadableTlsListener {
     const context = createSecureContext(await loadTlsMaterial(files, hostname));
     const tcp = Deno.listen({ hostname, port, transport: "tcp" });
     const listener = new ReloadableTlsListener(hostname, files, context, tcp);
-    listener.#acceptLoop(events, handshakeTimeoutMs);
+    acceptLoop(
+      tcp,
+      (conn) => {
+        if (listener.#closed || !events.admit(conn.remoteAddr)) conn.close();
+        else events.accepted(new TlsStream(conn, listener.#context, handshakeTimeoutMs));
+      },
+      events.acceptFailed,
+      () => listener.#closed,
+    );
     return listener;
   }
 
@@ -133,24 +139,5 @@ export class ReloadableTlsListener {
     try {
       this.#listener.close();
     } catch { /* already closed */ }
-  }
-
-  async #acceptLoop(events: TlsListenerEvents, handshakeTimeoutMs: number): Promise<void> {
-    for (;;) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (err) {
-        if (this.#closed) return;
-        events.acceptFailed(err);
-        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
-        continue;
-      }
-      if (this.#closed || !events.admit(conn.remoteAddr)) {
-        conn.close();
-        continue;
-      }
-      events.accepted(new TlsStream(conn, this.#context, handshakeTimeoutMs));
-    }
   }
 }

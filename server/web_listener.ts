@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type ByteStream, closeQuietly, sendAndClose } from "./byte_stream.ts";
+import { acceptLoop, type ByteStream, closeQuietly, sendAndClose } from "./byte_stream.ts";
 import type { TlsFiles } from "./config.ts";
 import type { ConnectionOpener } from "./connection.ts";
 import { serializeResponse } from "./http_request.ts";
@@ -22,8 +22,6 @@ import { plainResponse } from "./web_page.ts";
 
 /** How long a refused plain HTTP connection may take to receive its refusal. */
 const REFUSAL_WRITE_MS = 1000;
-/** How long to wait before accepting again after a failed accept (EMFILE and friends). */
-const ACCEPT_RETRY_MS = 100;
 
 /** What the web port is told to do. */
 export interface WebListenerOptions {
@@ -78,7 +76,12 @@ export class WebListener {
       }, options.tlsHandshakeTimeoutMs);
     } else {
       web.#tcp = Deno.listen({ hostname: options.hostname, port: options.port });
-      web.#acceptLoop(web.#tcp);
+      acceptLoop(
+        web.#tcp,
+        (conn) => web.#accept(conn),
+        (err) => options.log.error(`web accept failed: ${(err as Error).message}`),
+        () => web.#stopped,
+      );
     }
     return web;
   }
@@ -111,21 +114,6 @@ export class WebListener {
   close(): void {
     this.stopAccepting();
     for (const stream of this.#open) closeQuietly(stream);
-  }
-
-  async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
-    for (;;) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch (err) {
-        if (this.#stopped) return;
-        this.#options.log.error(`web accept failed: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
-        continue;
-      }
-      this.#accept(conn);
-    }
   }
 
   /** The per-IP limits' verdict on a new connection: a refusal, or undefined when admitted. */
