@@ -29,8 +29,8 @@ export function sendBatch(
   params: string[],
   messages: Outgoing[],
 ): void | Promise<void> {
-  const { user, server } = ctx;
-  if (!user.caps.has("batch")) return sendLong(ctx, messages);
+  const { server } = ctx;
+  if (!ctx.has("batch")) return sendLong(ctx, messages);
   const id = newBatchId();
   return sendLong(ctx, [
     new Outgoing(msg("BATCH", [`+${id}`, type, ...params], server.name)),

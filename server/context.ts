@@ -1,6 +1,6 @@
 /**
- * The context a command handler runs in: who sent the command, the hub, the server facts, and
- * the ways to answer.
+ * The context a command handler runs in: who sent the command and over which of its sessions,
+ * the hub, the server facts, and the ways to answer (replies go to that session only).
  *
  * @module
  */
@@ -9,19 +9,23 @@ import { type Message, msg } from "../protocol/message.ts";
 import type { Hub } from "./hub.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { ServerInfo } from "./server_info.ts";
+import type { Session } from "./state/session.ts";
 import type { User } from "./state/user.ts";
 import type { Stores } from "./store/stores.ts";
 
 /** Everything a handler needs; one per connection, reused for each command. */
 export class Context {
   readonly user: User;
+  /** The connection the command came from: its caps, registration and SASL exchange. */
+  readonly session: Session;
   readonly hub: Hub;
   readonly server: ServerInfo;
   /** History, accounts and registered channels. */
   readonly stores: Stores;
 
-  constructor(user: User, hub: Hub, server: ServerInfo, stores: Stores) {
+  constructor(user: User, session: Session, hub: Hub, server: ServerInfo, stores: Stores) {
     this.user = user;
+    this.session = session;
     this.hub = hub;
     this.server = server;
     this.stores = stores;
@@ -29,7 +33,7 @@ export class Context {
 
   /** Sends a numeric: `:server NNN nick params…` (`*` before the client has a nick). */
   reply(numeric: string, ...params: string[]): void {
-    this.user.send(this.numeric(numeric, ...params));
+    this.answer(this.numeric(numeric, ...params));
   }
 
   /** The numeric `reply` sends, for a reply sent in parts (long_reply.ts). */
@@ -39,12 +43,27 @@ export class Context {
 
   /** Sends a message with the server as source (NOTICE, PONG, CAP…). */
   sendFromServer(command: string, params: string[]): void {
-    this.user.send(new Outgoing(msg(command, params, this.server.name)));
+    this.answer(new Outgoing(msg(command, params, this.server.name)));
   }
 
   /** Sends any message to this client. */
   send(message: Message, time?: number): void {
-    this.user.send(new Outgoing(message, time));
+    this.answer(new Outgoing(message, time));
+  }
+
+  /** Sends a message to the session the command came from. */
+  answer(out: Outgoing): void {
+    this.user.sendTo(this.session, out);
+  }
+
+  /** Queues lines already in this session's form; false when it needs messages (see `Sink`). */
+  answerBytes(bytes: Uint8Array): boolean {
+    return this.user.sendBytesTo(this.session, bytes);
+  }
+
+  /** Whether the session the command came from negotiated `cap`. */
+  has(cap: string): boolean {
+    return this.session.caps.has(cap);
   }
 
   /** Sends an IRCv3 standard reply: `FAIL <command> <code> [context…] :<description>`. */
@@ -59,6 +78,6 @@ export class Context {
 
   /** Ends this client's connection with an ERROR line; it quits with `reason`. */
   disconnect(reason: string): void {
-    this.user.sink.terminate(reason);
+    this.session.sink.terminate(reason);
   }
 }

@@ -39,5 +39,5 @@ export function notStoredNotice(
 /** Sends the context's user that NOTICE, if it is due. */
 export function warnNotStored(ctx: Context): void {
   const notice = notStoredNotice(ctx.user, ctx.stores.history, ctx.server.name);
-  if (notice) ctx.user.send(notice);
+  if (notice) ctx.answer(notice);
 }

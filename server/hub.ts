@@ -15,6 +15,7 @@ import { N } from "../protocol/numerics.ts";
 import type { ModeChange } from "./channel_modes.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { Channel } from "./state/channel.ts";
+import type { CapFilter } from "./state/session.ts";
 import type { User } from "./state/user.ts";
 
 /** A nick's past identity, for WHOWAS. */
@@ -42,27 +43,23 @@ export interface NetworkStats {
   localUsers?: number;
 }
 
-/** Delivery options: skip one user, or only reach users with a capability. */
-export interface DeliveryFilter {
+/**
+ * Delivery options: skip one user, only reach sessions with (or without) a capability, or only
+ * channel members with some status.
+ */
+export interface DeliveryFilter extends CapFilter {
   except?: User;
-  /** Only users who negotiated this capability. */
-  cap?: string;
-  /** Only users who did not negotiate this capability. */
-  withoutCap?: string;
   /** Only channel members with one of these status bits (STATUSMSG `@#chan`). */
   status?: number;
 }
 
 /**
- * True when `filter` lets `user` get a delivery (status bits aside: they need the channel). One
- * definition for the local hub and the cluster's replica, so both deliver to the same users.
+ * Delivers `out` to the sessions of `user` that `filter` lets through (status bits aside: they
+ * need the channel). One definition for the local hub and the cluster's replica, so both
+ * deliver to the same sessions.
  */
-export function passes(user: User, filter: DeliveryFilter | undefined): boolean {
-  if (!filter) return true;
-  if (user === filter.except) return false;
-  if (filter.cap !== undefined && !user.caps.has(filter.cap)) return false;
-  if (filter.withoutCap !== undefined && user.caps.has(filter.withoutCap)) return false;
-  return true;
+export function deliver(user: User, out: Outgoing, filter: DeliveryFilter | undefined): void {
+  if (filter?.except !== user) user.send(out, filter);
 }
 
 /** The 901 a user gets when the account they are logged in to is dropped. */
@@ -131,7 +128,8 @@ export interface Hub {
 
   /** Delivers to every member of a channel (the hot path of chat). */
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void;
-  toUser(user: User, out: Outgoing): void;
+  /** Delivers to a user's sessions (those with `filter`'s capability). */
+  toUser(user: User, out: Outgoing, filter?: CapFilter): void;
   /** Delivers once to every user sharing at least one channel with `user`. */
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void;
   /** Delivers to every registered user with a user mode (WALLOPS to `+w`). */

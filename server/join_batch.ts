@@ -13,7 +13,7 @@
 
 import { concat } from "./outbox.ts";
 import type { Outgoing } from "./outgoing.ts";
-import type { Channel } from "./state/channel.ts";
+import type { Channel, HeldJoins } from "./state/channel.ts";
 import type { User } from "./state/user.ts";
 
 /** Channels with fewer members announce each join at once (no batching, no delay). */
@@ -38,7 +38,7 @@ interface Join {
 const batches = new Map<Channel, JoinBatch>();
 
 /** One channel's held announcements. */
-class JoinBatch {
+class JoinBatch implements HeldJoins {
   readonly #channel: Channel;
   /** Members before the first held join: they get every announcement. */
   readonly #before: number;
@@ -50,6 +50,7 @@ class JoinBatch {
     this.#before = before;
     const ms = Math.min(BATCH_MAX_MS, Math.max(BATCH_MIN_MS, before / MEMBERS_PER_MS));
     this.#timer = setTimeout(() => this.flush(), ms);
+    channel.heldJoins = this;
   }
 
   get last(): User {
@@ -60,15 +61,15 @@ class JoinBatch {
     this.#joins.push(join);
   }
 
-  /** True when `user` has announcements waiting here. */
-  holdsFor(user: User): boolean {
-    return user !== this.last && this.#channel.members.has(user);
+  settleFor(user: User): void {
+    if (user !== this.last && this.#channel.members.has(user)) this.flush();
   }
 
   /** Writes the announcements out: each member gets those after it joined, as one run. */
   flush(): void {
     clearTimeout(this.#timer);
     batches.delete(this.#channel);
+    this.#channel.heldJoins = undefined;
     const joins = this.#joins;
     const runs: (Run | undefined)[] = new Array(16);
     let i = 0;
@@ -77,15 +78,17 @@ class JoinBatch {
       const from = i < this.#before ? 0 : i - this.#before + 1;
       i++;
       if (from >= joins.length) continue;
-      const extended = member.caps.has("extended-join");
-      const sink = member.sink;
-      if (sink.sendBytes) {
-        const key = member.variant * 2 + (extended ? 1 : 0);
-        const run = runs[key] ??= new Run(joins, member.variant, extended);
-        if (sink.sendBytes(run.from(from))) continue;
-      }
-      for (let k = from; k < joins.length; k++) {
-        sink.send(extended ? joins[k].extended : joins[k].plain);
+      for (const session of member.sessions) {
+        const extended = session.caps.has("extended-join");
+        const sink = session.sink;
+        if (sink.sendBytes) {
+          const key = session.variant * 2 + (extended ? 1 : 0);
+          const run = runs[key] ??= new Run(joins, session.variant, extended);
+          if (sink.sendBytes(run.from(from))) continue;
+        }
+        for (let k = from; k < joins.length; k++) {
+          sink.send(extended ? joins[k].extended : joins[k].plain);
+        }
       }
     }
   }
@@ -129,27 +132,20 @@ export function announceJoin(
   let batch = batches.get(channel);
   if (!batch) {
     if (channel.members.size < BATCH_MIN_MEMBERS) {
-      for (const member of channel.members.keys()) {
-        member.send(member.caps.has("extended-join") ? extended : plain);
-      }
+      for (const member of channel.members.keys()) sendJoin(member, plain, extended);
       return;
     }
     batch = new JoinBatch(channel, channel.members.size - 1);
     batches.set(channel, batch);
   }
   batch.add({ user, plain, extended });
-  user.send(user.caps.has("extended-join") ? extended : plain);
+  sendJoin(user, plain, extended);
 }
 
-/** Writes out every held announcement that `user` is waiting for: call before sending it more. */
-export function settle(user: User): void {
-  if (batches.size === 0) return;
-  for (const batch of [...batches.values()]) if (batch.holdsFor(user)) batch.flush();
-}
-
-/** True while some announcement is held (for a cheap check before `settle`). */
-export function holding(): boolean {
-  return batches.size !== 0;
+/** A JOIN to each of a user's sessions, in the form it asked for (`extended-join`). */
+export function sendJoin(user: User, plain: Outgoing, extended: Outgoing): void {
+  user.send(plain, { withoutCap: "extended-join" });
+  user.send(extended, { cap: "extended-join" });
 }
 
 /** Writes out the channel's held announcements: call before anyone leaves it. */

@@ -10,15 +10,16 @@ import { foldCase } from "../protocol/casemap.ts";
 import { msg } from "../protocol/message.ts";
 import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_modes.ts";
 import {
+  deliver,
   type DeliveryFilter,
   droppedAccountLogout,
   type Hub,
   type NetworkStats,
-  passes,
   type WhowasEntry,
 } from "./hub.ts";
 import { Outgoing } from "./outgoing.ts";
 import { Channel, OP } from "./state/channel.ts";
+import type { CapFilter } from "./state/session.ts";
 import {
   channelFromRegistration,
   type ChannelRegistry,
@@ -300,16 +301,16 @@ export class LocalHub implements Hub {
     const status = filter.status;
     if (status === undefined) {
       // keys(), not entries(): an entry is an array allocated per member, per message
-      for (const member of channel.members.keys()) if (passes(member, filter)) member.send(out);
+      for (const member of channel.members.keys()) deliver(member, out, filter);
       return;
     }
     for (const [member, bits] of channel.members) {
-      if ((bits & status) !== 0 && passes(member, filter)) member.send(out);
+      if ((bits & status) !== 0) deliver(member, out, filter);
     }
   }
 
-  toUser(user: User, out: Outgoing): void {
-    user.send(out);
+  toUser(user: User, out: Outgoing, filter?: CapFilter): void {
+    user.send(out, filter);
   }
 
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
@@ -319,10 +320,10 @@ export class LocalHub implements Hub {
       for (const member of channel.members.keys()) {
         if (seen.has(member)) continue;
         seen.add(member);
-        if (passes(member, filter)) member.send(out);
+        deliver(member, out, filter);
       }
     }
-    if (!seen.has(user) && passes(user, filter)) user.send(out);
+    if (!seen.has(user)) deliver(user, out, filter);
   }
 
   toUsersWithMode(mode: string, out: Outgoing): void {

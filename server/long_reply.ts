@@ -11,7 +11,6 @@
 
 import type { Context } from "./context.ts";
 import type { Outgoing } from "./outgoing.ts";
-import type { User } from "./state/user.ts";
 
 /** A reply of at most this many bytes goes out at once, like any other. */
 export const SMALL_REPLY_BYTES = 4096;
@@ -26,13 +25,13 @@ export function partBytes(sendq: number): number {
 
 /** Paces one long reply: asks for room before each part. */
 export class Pacer {
-  readonly #user: User;
+  readonly #ctx: Context;
   readonly #part: number;
   /** Bytes sent since the queue was last seen short; full at first: the first part asks too. */
   #sent: number;
 
   constructor(ctx: Context) {
-    this.#user = ctx.user;
+    this.#ctx = ctx;
     this.#part = partBytes(ctx.server.limits.sendqBytes);
     this.#sent = this.#part;
   }
@@ -47,7 +46,7 @@ export class Pacer {
       return true;
     }
     this.#sent = bytes;
-    return this.#user.drained(this.#part);
+    return this.#ctx.session.drained(this.#part);
   }
 }
 
@@ -57,32 +56,32 @@ export class Pacer {
  * `lines` may be lazy (LIST walks the channels as it goes).
  */
 export function sendLong(ctx: Context, lines: Iterable<Outgoing>): void | Promise<void> {
-  const { user } = ctx;
+  const { variant } = ctx.session;
   const rest = lines[Symbol.iterator]();
   const head: Outgoing[] = [];
   let size = 0;
   for (let next = rest.next(); !next.done; next = rest.next()) {
     head.push(next.value);
-    size += next.value.bytes(user.variant).length;
-    if (size > SMALL_REPLY_BYTES) return inParts(user, new Pacer(ctx), chain(head, rest));
+    size += next.value.bytes(variant).length;
+    if (size > SMALL_REPLY_BYTES) return inParts(ctx, new Pacer(ctx), chain(head, rest));
   }
-  for (const out of head) user.send(out);
+  for (const out of head) ctx.answer(out);
 }
 
 /** Sends the lines while there is room; waits (and goes on) when there is not. */
-function inParts(user: User, pacer: Pacer, lines: Iterator<Outgoing>): void | Promise<void> {
+function inParts(ctx: Context, pacer: Pacer, lines: Iterator<Outgoing>): void | Promise<void> {
   for (let next = lines.next(); !next.done; next = lines.next()) {
     const out = next.value;
-    const room = pacer.room(out.bytes(user.variant).length);
+    const room = pacer.room(out.bytes(ctx.session.variant).length);
     if (room === false) return;
     if (room !== true) {
       return room.then((ok) => {
         if (!ok) return;
-        user.send(out);
-        return inParts(user, pacer, lines);
+        ctx.answer(out);
+        return inParts(ctx, pacer, lines);
       });
     }
-    user.send(out);
+    ctx.answer(out);
   }
 }
 
@@ -92,17 +91,17 @@ function* chain<T>(head: T[], rest: Iterator<T>): Generator<T> {
 }
 
 /**
- * Sends lines already in the client's form (`User.sendBytes`), cut at line ends into parts that
+ * Sends lines already in the client's form (`Context.answerBytes`), cut at line ends into parts that
  * each ask for room. False, with nothing sent, when the client needs messages instead (plain
  * text, a labeled reply): that cannot change while a command runs, so only the first part can be
  * refused. A promise when it has to wait.
  */
 export function sendBlock(ctx: Context, block: Uint8Array): boolean | Promise<boolean> {
-  return blockFrom(ctx.user, new Pacer(ctx), partBytes(ctx.server.limits.sendqBytes), block, 0);
+  return blockFrom(ctx, new Pacer(ctx), partBytes(ctx.server.limits.sendqBytes), block, 0);
 }
 
 function blockFrom(
-  user: User,
+  ctx: Context,
   pacer: Pacer,
   size: number,
   block: Uint8Array,
@@ -115,11 +114,11 @@ function blockFrom(
     if (room !== true) {
       return room.then((ok) => {
         if (!ok) return true;
-        if (!user.sendBytes(block.subarray(start, end))) return false;
-        return blockFrom(user, pacer, size, block, end);
+        if (!ctx.answerBytes(block.subarray(start, end))) return false;
+        return blockFrom(ctx, pacer, size, block, end);
       });
     }
-    if (!user.sendBytes(block.subarray(start, end))) return false;
+    if (!ctx.answerBytes(block.subarray(start, end))) return false;
     start = end;
   }
   return true;

@@ -17,7 +17,7 @@ import { ExtraListeners } from "./extra_listeners.ts";
 import { LocalHub } from "./local_hub.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createServerInfo, type ServerInfo } from "./server_info.ts";
-import { Session, type SessionHost } from "./session.ts";
+import { SessionDriver, type SessionHost } from "./session_driver.ts";
 import { DatabaseOpenError } from "./store/sqlite_failure.ts";
 import { openSqliteStores, type Stores } from "./store/stores.ts";
 import { startCluster } from "./cluster/start.ts";
@@ -71,7 +71,7 @@ class Server implements SessionHost, RunningServer {
   readonly #listener: Deno.TcpListener | undefined;
   /** TLS and web listeners, set once they are open. */
   extra: ExtraListeners | undefined;
-  readonly #sessions = new Set<Session>();
+  readonly #sessions = new Set<SessionDriver>();
   readonly #admission: Admission;
   #ticks = 0;
   readonly #tick: ReturnType<typeof setInterval>;
@@ -155,7 +155,7 @@ class Server implements SessionHost, RunningServer {
     return this.#sessions.size;
   }
 
-  ended(session: Session): void {
+  ended(session: SessionDriver): void {
     if (this.#sessions.delete(session)) this.#admission.release(session.connection.hostname);
   }
 
@@ -201,7 +201,7 @@ class Server implements SessionHost, RunningServer {
 
   /** Starts a session on an admitted connection (one that became a session too late is ended). */
   serve(open: ConnectionOpener): void {
-    const session = new Session(open, this);
+    const session = new SessionDriver(open, this);
     this.#sessions.add(session);
     if (this.#stopping) {
       // a WebSocket handshake that finished after shutdown began

@@ -33,7 +33,8 @@ import type { Logger } from "../log.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import { channelFromRegistration } from "../store/accounts.ts";
-import type { Sink, User } from "../state/user.ts";
+import type { CapFilter, Sink } from "../state/session.ts";
+import type { User } from "../state/user.ts";
 import { newChannelHistoryKey } from "../store/conversations.ts";
 import type { StoredMessage } from "../store/history.ts";
 import {
@@ -554,15 +555,16 @@ export class ClusterHub implements Hub {
     this.#publish(channelTopic(channel.folded), wire, out, sender);
   }
 
-  toUser(user: User, out: Outgoing): void {
+  toUser(user: User, out: Outgoing, filter?: CapFilter): void {
     const uid = this.#uidOf(user);
     if (!uid) {
-      user.send(out);
+      user.send(out, filter);
       return;
     }
     const sender = this.#localSender(out);
     const wire = this.#wire(out, sender);
     wire.to = uid;
+    if (filter?.cap !== undefined) wire.cap = filter.cap;
     this.#publish(inboxTopic(this.replica.nodeOf(user) ?? this.node), wire, out, sender);
   }
 
@@ -607,12 +609,14 @@ export class ClusterHub implements Hub {
     uid = `${this.node}/${user.id}`;
     this.#uidOfLocal.set(user, uid);
     this.#locals.set(uid, user);
-    const gate = new EchoGate(user.sink, (out) => {
+    // a local user has the one session it registered on
+    const session = user.sessions[0];
+    const gate = new EchoGate(session.sink, (out) => {
       const id = out.tags?.msgid;
       const echo = id === undefined ? undefined : this.#echoes.get(id);
       if (echo) echo.swallowed = true;
     });
-    user.sink = gate;
+    session.sink = gate;
     this.#gates.set(user, gate);
     return uid;
   }
@@ -685,7 +689,9 @@ export class ClusterHub implements Hub {
     const stored = records?.shift();
     if (records?.length === 0) this.pendingHistory.delete(id);
     // only a sender with echo-message gets its message back: hold that echo until Redis answers
-    const gate = sender?.caps.has("echo-message") ? this.#gates.get(sender) : undefined;
+    const gate = sender?.sessions[0]?.caps.has("echo-message")
+      ? this.#gates.get(sender)
+      : undefined;
     if (gate && id) {
       this.#echoes.set(id, { user: sender!, out, swallowed: false });
       gate.expect(out);
@@ -766,7 +772,7 @@ export class ClusterHub implements Hub {
 
   #onDelivery(topic: string, d: Delivery, streamId = ""): void {
     if (d.t === "kill") {
-      this.#locals.get(d.to)?.sink.terminate(d.r);
+      this.#locals.get(d.to)?.disconnect(d.r);
       return;
     }
     if (streamId && d.to === undefined) this.#lastSeen.set(topic, streamId);

@@ -13,10 +13,12 @@
 import { foldCase } from "../../protocol/casemap.ts";
 import { msg } from "../../protocol/message.ts";
 import { applyModeChange, formatModeChanges } from "../channel_modes.ts";
-import { type DeliveryFilter, type NetworkStats, passes, type WhowasEntry } from "../hub.ts";
+import { deliver, type DeliveryFilter, type NetworkStats, type WhowasEntry } from "../hub.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
-import { type Sink, User } from "../state/user.ts";
+import type { Sink } from "../state/session.ts";
+import { User } from "../state/user.ts";
+import { sendJoin } from "../join_batch.ts";
 import type { Account, RegisteredChannel } from "../store/accounts.ts";
 import {
   type AppliedMode,
@@ -238,9 +240,8 @@ export class Replica {
     out.fanOut();
     const status = filter?.status;
     for (const member of members) {
-      if (!passes(member, filter)) continue;
       if (status !== undefined && ((channel.members.get(member) ?? 0) & status) === 0) continue;
-      member.send(out);
+      deliver(member, out, filter);
     }
   }
 
@@ -254,10 +255,10 @@ export class Replica {
       for (const member of members) {
         if (seen.has(member)) continue;
         seen.add(member);
-        if (passes(member, filter)) member.send(out);
+        deliver(member, out, filter);
       }
     }
-    if (!seen.has(user) && this.#local.has(user) && passes(user, filter)) user.send(out);
+    if (!seen.has(user) && this.#local.has(user)) deliver(user, out, filter);
   }
 
   /**
@@ -265,11 +266,10 @@ export class Replica {
    * local members (without the sender, unless `echoTo` is the sender awaiting its echo).
    */
   deliver(m: WireMessage, out: Outgoing, channelFolded: string | undefined, echoTo?: User): void {
+    const wants = m.cap === undefined ? undefined : { cap: m.cap };
     if (m.to !== undefined) {
       const user = this.#users.get(m.to);
-      if (user && this.#local.has(user) && (m.cap === undefined || user.caps.has(m.cap))) {
-        user.send(out);
-      }
+      if (user && this.#local.has(user)) user.send(out, wants);
       return;
     }
     if (channelFolded === undefined) return;
@@ -285,13 +285,12 @@ export class Replica {
     for (const member of members) {
       if (member === sender && member !== echoTo) continue;
       if (member === echoTo) echoed = true;
-      if (m.cap !== undefined && !member.caps.has(m.cap)) continue;
       if (
         m.st !== undefined && member !== echoTo && ((channel.members.get(member) ?? 0) & m.st) === 0
       ) {
         continue;
       }
-      member.send(out);
+      member.send(out, wants);
     }
     if (echoTo && !echoed) echoTo.send(out);
   }
@@ -446,7 +445,8 @@ export class Replica {
     }
     if (rec.node === this.self) return; // a local user we no longer have (quit meanwhile)
     const user = new User(nextRemoteId--, rec.hostname, this.#remoteSink(rec.id), rec.signon);
-    user.registration = undefined;
+    user.registered = true;
+    user.sessions[0].registration = undefined;
     fillUser(user, rec);
     this.#addUser(user, rec.id, rec.node);
     this.nodes.add(rec.node);
@@ -500,9 +500,7 @@ export class Replica {
       msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
       time,
     ).fanOut();
-    for (const member of this.#localMembers.get(folded) ?? []) {
-      member.send(member.caps.has("extended-join") ? extended : plain);
-    }
+    for (const member of this.#localMembers.get(folded) ?? []) sendJoin(member, plain, extended);
   }
 
   #mode(folded: string, by: string, time: number, changes: AppliedMode[]): void {
@@ -697,7 +695,7 @@ function fillUser(user: User, rec: UserRecord): void {
   setModes(user, rec.modes);
   user.away = rec.away;
   user.account = rec.account;
-  user.secure = rec.secure;
+  for (const session of user.sessions) session.secure = rec.secure;
 }
 
 function setModes(user: User, modes: string): void {

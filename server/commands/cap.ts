@@ -12,15 +12,15 @@ import type { Context } from "../context.ts";
 import { completeRegistration } from "./registration.ts";
 
 function hold(ctx: Context): void {
-  if (ctx.user.registration) ctx.user.registration.capHold = true;
+  if (ctx.session.registration) ctx.session.registration.capHold = true;
 }
 
 function ls(ctx: Context, version: number): void {
-  const { user } = ctx;
+  const { user, session } = ctx;
   hold(ctx);
-  user.capVersion = Math.max(user.capVersion, version);
+  session.capVersion = Math.max(session.capVersion, version);
   // CAP LS 302 implies cap-notify (IRCv3 capability negotiation).
-  if (version >= 302) user.setCap("cap-notify", true);
+  if (version >= 302) session.setCap("cap-notify", true);
   const chunks = capLsChunks(version);
   chunks.forEach((chunk, i) => {
     const more = version >= 302 && i < chunks.length - 1;
@@ -38,7 +38,7 @@ function req(ctx: Context, wanted: string): void {
     ctx.sendFromServer("CAP", [user.nick, "NAK", wanted]);
     return;
   }
-  for (const c of changes) user.setCap(c.name, c.on);
+  for (const c of changes) ctx.session.setCap(c.name, c.on);
   ctx.sendFromServer("CAP", [user.nick, "ACK", wanted]);
 }
 
@@ -53,11 +53,11 @@ export const capCommands: Record<string, CommandSpec> = {
         case "LS":
           return ls(ctx, Number(arg) || 301);
         case "LIST":
-          return ctx.sendFromServer("CAP", [user.nick, "LIST", [...user.caps].join(" ")]);
+          return ctx.sendFromServer("CAP", [user.nick, "LIST", [...ctx.session.caps].join(" ")]);
         case "REQ":
           return req(ctx, arg ?? "");
         case "END":
-          if (user.registration) user.registration.capHold = false;
+          if (ctx.session.registration) ctx.session.registration.capHold = false;
           return completeRegistration(ctx);
         default:
           ctx.reply(N.ERR_INVALIDCAPCMD, sub, "Invalid CAP command");

@@ -47,7 +47,7 @@ function sendHistory(
   target: string,
   messages: StoredMessage[],
 ): void | Promise<void> {
-  const withTime = !ctx.user.caps.has("server-time");
+  const withTime = !ctx.has("server-time");
   return sendBatch(
     ctx,
     "chathistory",
@@ -65,9 +65,9 @@ function sendHistory(
  * notices, with the time written into each line for clients that would show arrival time.
  */
 export function replayOnJoin(ctx: Context, channel: Channel): void | Promise<void> {
-  const { user, server, stores } = ctx;
+  const { server, stores } = ctx;
   const lines = server.history.replayLines;
-  if (lines <= 0 || user.caps.has("draft/chathistory")) return;
+  if (lines <= 0 || ctx.has("draft/chathistory")) return;
   return whenReady(
     stores.history.latest(channel.historyKey, "*", lines),
     (messages) => replay(ctx, channel, messages),
@@ -77,11 +77,11 @@ export function replayOnJoin(ctx: Context, channel: Channel): void | Promise<voi
 function replay(ctx: Context, channel: Channel, messages: StoredMessage[]): void | Promise<void> {
   const { user, server } = ctx;
   if (messages.length === 0) return;
-  if (user.caps.has("batch") && user.caps.has("server-time")) {
+  if (ctx.has("batch") && ctx.has("server-time")) {
     return sendHistory(ctx, channel.name, messages);
   }
   const notice = (text: string) => new Outgoing(msg("NOTICE", [user.nick, text], server.name));
-  const stamp = !user.plainText && !user.caps.has("server-time");
+  const stamp = !ctx.session.plainText && !ctx.has("server-time");
   return sendLong(ctx, [
     notice(`*** History of ${channel.name}: the last ${messages.length} messages`),
     ...messages.map((m) =>

@@ -32,8 +32,8 @@ export function sendTopic(ctx: Context, channel: Channel): void {
  */
 export function sendNames(ctx: Context, channel: Channel): void | Promise<void> {
   const { user } = ctx;
-  const multi = user.caps.has("multi-prefix");
-  const userhost = user.caps.has("userhost-in-names");
+  const multi = ctx.has("multi-prefix");
+  const userhost = ctx.has("userhost-in-names");
   const isMember = channel.has(user);
   const symbol = channel.modes.has("s") ? "@" : "=";
   const line = (text: string) => ctx.numeric(N.RPL_NAMREPLY, symbol, channel.name, text);
@@ -43,8 +43,8 @@ export function sendNames(ctx: Context, channel: Channel): void | Promise<void> 
     const texts = [...names.lines]; // the cache grows in place as members join
     const lines = () => [...texts.map(line), end()];
     const block = namesBlock(ctx, symbol, channel, names);
-    const sent = block.length > SMALL_REPLY_BYTES ? sendBlock(ctx, block) : user.sendBytes(block);
-    const then = (sent: boolean) => sent ? user.send(end()) : sendLong(ctx, lines());
+    const sent = block.length > SMALL_REPLY_BYTES ? sendBlock(ctx, block) : ctx.answerBytes(block);
+    const then = (sent: boolean) => sent ? ctx.answer(end()) : sendLong(ctx, lines());
     return sent instanceof Promise ? sent.then(then) : then(sent);
   }
   const texts: string[] = [];

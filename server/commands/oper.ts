@@ -60,7 +60,7 @@ export const operCommands: Record<string, CommandSpec> = {
       }
       ctx.server.log.info(`KILL ${target.nick} by ${ctx.user.nick}: ${reason}`);
       target.send(new Outgoing(msg("KILL", [target.nick, reason], ctx.user.source)));
-      target.sink.terminate(`Killed (${ctx.user.nick} (${reason}))`);
+      target.disconnect(`Killed (${ctx.user.nick} (${reason}))`);
     },
   },
   WALLOPS: {

@@ -22,7 +22,7 @@ import { privateCopies } from "../history_access.ts";
 /** Client-only tags (`+name`) a `message-tags` client attached, plus a fresh msgid. */
 function relayTags(ctx: Context, message: Message, time: number): Tags {
   const tags: Tags = { msgid: nextMsgid(time) };
-  if (message.tags && ctx.user.caps.has("message-tags")) {
+  if (message.tags && ctx.has("message-tags")) {
     for (const key in message.tags) if (key[0] === "+") tags[key] = message.tags[key];
   }
   return tags;
@@ -88,7 +88,7 @@ function deliver(
   }
   const now = Date.now();
   if (command === "PRIVMSG") user.lastMessage = now;
-  const echo = user.caps.has("echo-message");
+  const echo = ctx.has("echo-message");
   const stored = !isTagmsg;
   let serviceCall: Promise<void> | undefined;
   for (const target of list) {
@@ -141,12 +141,12 @@ function deliver(
           remember(ctx, out, copy.conversation, copy.label);
         }
       }
-      if (!onlyTagged || recipient.caps.has(onlyTagged)) hub.toUser(recipient, out);
+      hub.toUser(recipient, out, onlyTagged ? { cap: onlyTagged } : undefined);
       if (command === "PRIVMSG" && recipient.away !== undefined) {
         ctx.reply(N.RPL_AWAY, recipient.nick, recipient.away);
       }
     }
-    if (echo && (!onlyTagged || user.caps.has(onlyTagged))) user.send(out);
+    if (echo && (!onlyTagged || ctx.has(onlyTagged))) ctx.answer(out);
     if (server.logMessages && !isTagmsg) {
       server.log.info(`${command} ${user.nick} -> ${target}: ${out.message.params[1]}`);
     }

@@ -29,7 +29,7 @@ function cleanUsername(raw: string, max: number): string {
  */
 export function completeRegistration(ctx: Context): void | Promise<void> {
   const { user, server } = ctx;
-  const reg = user.registration;
+  const reg = ctx.session.registration;
   if (!reg || user.nick === "*" || !reg.gotUser || reg.capHold) return;
   if (!server.password) return welcome(ctx);
   const given = reg.pass;
@@ -44,7 +44,8 @@ export function completeRegistration(ctx: Context): void | Promise<void> {
 
 function welcome(ctx: Context): void {
   const { user, server } = ctx;
-  user.registration = undefined;
+  ctx.session.registration = undefined;
+  user.registered = true;
   ctx.hub.register(user);
   ctx.reply(N.RPL_WELCOME, `Welcome to the ${server.network} IRC Network ${user.source}`);
   ctx.reply(N.RPL_YOURHOST, `Your host is ${server.name}, running version ${server.version}`);
@@ -108,7 +109,7 @@ export const registrationCommands: Record<string, CommandSpec> = {
     minParams: 1,
     beforeRegistration: true,
     handler(ctx, [password]) {
-      const reg = ctx.user.registration;
+      const reg = ctx.session.registration;
       if (!reg) {
         ctx.reply(N.ERR_ALREADYREGISTERED, "You may not reregister");
         return;
@@ -122,7 +123,7 @@ export const registrationCommands: Record<string, CommandSpec> = {
     beforeRegistration: true,
     handler(ctx, [username, , , realname]) {
       const { user, server } = ctx;
-      const reg = user.registration;
+      const reg = ctx.session.registration;
       if (!reg) {
         ctx.reply(N.ERR_ALREADYREGISTERED, "You may not reregister");
         return;

@@ -22,7 +22,7 @@ export function isLoopback(hostname: string): boolean {
 }
 
 function fail(ctx: Context, text = "SASL authentication failed"): void {
-  ctx.user.sasl = undefined;
+  ctx.session.sasl = undefined;
   ctx.reply(N.ERR_SASLFAIL, text);
 }
 
@@ -43,7 +43,7 @@ export function decodePlain(base64: string): { authcid: string; password: string
 }
 
 async function finish(ctx: Context, payload: string): Promise<void> {
-  ctx.user.sasl = undefined;
+  ctx.session.sasl = undefined;
   const creds = decodePlain(payload);
   if (!creds) return fail(ctx);
   const result = await checkPassword(ctx, creds.authcid, creds.password);
@@ -60,13 +60,13 @@ export const saslCommands: Record<string, CommandSpec> = {
     minParams: 1,
     beforeRegistration: true,
     handler(ctx, [arg]) {
-      const { user } = ctx;
+      const { user, session } = ctx;
       if (arg === "*") {
-        user.sasl = undefined;
+        session.sasl = undefined;
         ctx.reply(N.ERR_SASLABORTED, "SASL authentication aborted");
         return;
       }
-      if (!user.sasl) {
+      if (!session.sasl) {
         if (user.account !== undefined) {
           ctx.reply(N.ERR_SASLALREADY, "You have already authenticated using SASL");
           return;
@@ -75,21 +75,21 @@ export const saslCommands: Record<string, CommandSpec> = {
           ctx.reply(N.RPL_SASLMECHS, "PLAIN", "are available SASL mechanisms");
           return fail(ctx);
         }
-        if (!user.secure && !isLoopback(user.hostname)) {
+        if (!session.secure && !isLoopback(user.hostname)) {
           return fail(ctx, "SASL PLAIN needs a TLS connection");
         }
-        user.sasl = { mechanism: "PLAIN", buffer: "" };
+        session.sasl = { mechanism: "PLAIN", buffer: "" };
         ctx.sendFromServer("AUTHENTICATE", ["+"]);
         return;
       }
-      if (arg !== "+") user.sasl.buffer += arg;
-      if (user.sasl.buffer.length > MAX_PAYLOAD) {
-        user.sasl = undefined;
+      if (arg !== "+") session.sasl.buffer += arg;
+      if (session.sasl.buffer.length > MAX_PAYLOAD) {
+        session.sasl = undefined;
         ctx.reply(N.ERR_SASLTOOLONG, "SASL message too long");
         return;
       }
       if (arg.length === CHUNK) return; // more chunks follow
-      return finish(ctx, user.sasl.buffer);
+      return finish(ctx, session.sasl.buffer);
     },
   },
 };

@@ -22,7 +22,7 @@ function sharesChannel(a: User, b: User): boolean {
 function whoLine(ctx: Context, target: User, channel: Channel | undefined): Outgoing {
   let flags = target.away === undefined ? "H" : "G";
   if (target.isOper) flags += "*";
-  if (channel) flags += channel.prefix(target, ctx.user.caps.has("multi-prefix"));
+  if (channel) flags += channel.prefix(target, ctx.has("multi-prefix"));
   return ctx.numeric(
     N.RPL_WHOREPLY,
     channel?.name ?? "*",

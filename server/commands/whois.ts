@@ -16,7 +16,7 @@ function whois(ctx: Context, nick: string): void {
     ctx.reply(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list");
     return;
   }
-  const multi = user.caps.has("multi-prefix");
+  const multi = ctx.has("multi-prefix");
   ctx.reply(N.RPL_WHOISUSER, target.nick, target.username, target.hostname, "*", target.realname);
   const channels = [...target.channels.values()]
     .filter((c) => c.visibleTo(user))

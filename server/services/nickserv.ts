@@ -98,7 +98,7 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
         if (result === "wrong") return say("Wrong password.");
         if (result === "unavailable") return say(UNAVAILABLE);
       }
-      target.sink.terminate(`Ghosted by ${user.nick}`);
+      target.disconnect(`Ghosted by ${user.nick}`);
       return say(`${nick} has been disconnected.`);
     }
     case "DROP": {

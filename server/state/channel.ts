@@ -82,6 +82,23 @@ export class Members extends Map<User, number> {
 }
 
 /** One channel's state. */
+/**
+ * JOIN announcements of a big channel, held for a moment by the delivery layer (join_batch.ts):
+ * before anything else reaches a member, what it waits for there is written out.
+ */
+export interface HeldJoins {
+  /** Writes out the announcements `user` waits for here, if any. */
+  settleFor(user: User): void;
+}
+
+/** Channels holding announcements now: a cheap check before every delivery. */
+let channelsHolding = 0;
+
+/** True while some channel holds JOIN announcements (see `Channel.heldJoins`). */
+export function joinsHeld(): boolean {
+  return channelsHolding !== 0;
+}
+
 export class Channel {
   readonly name: string;
   readonly folded: string;
@@ -103,12 +120,23 @@ export class Channel {
    * when the channel is created, kept by its registration.
    */
   historyKey: string;
+  #heldJoins: HeldJoins | undefined;
 
   constructor(name: string, now = Date.now()) {
     this.name = name;
     this.folded = foldCase(name);
     this.created = now;
     this.historyKey = this.folded;
+  }
+
+  /** Announcements held for the members right now (join_batch.ts). */
+  get heldJoins(): HeldJoins | undefined {
+    return this.#heldJoins;
+  }
+
+  set heldJoins(held: HeldJoins | undefined) {
+    channelsHolding += (held ? 1 : 0) - (this.#heldJoins ? 1 : 0);
+    this.#heldJoins = held;
   }
 
   has(user: User): boolean {

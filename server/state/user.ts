@@ -1,47 +1,20 @@
 /**
- * A user on the network: identity, modes, channels and negotiated capabilities.
+ * A user on the network: identity, modes and channels, and the sessions (connections) attached
+ * to it. What is delivered to a user goes to each of its sessions, in each one's form
+ * (session.ts); today a user has one, later zero (always-on) or several (devices).
  *
- * Pure state. What reaches the user's connection goes through its `Sink`, so the same object
- * serves an IRC socket, a plain-text socket, a test, or (later) a user on another node.
+ * Pure state. What reaches a connection goes through its session's `Sink`, so the same object
+ * serves an IRC socket, a plain-text socket, a test, or a user on another node.
  *
  * @module
  */
 
-import { holding, settle } from "../join_batch.ts";
 import type { Outgoing } from "../outgoing.ts";
-import type { Channel } from "./channel.ts";
+import { type Channel, joinsHeld } from "./channel.ts";
+import { type CapFilter, Session, type Sink } from "./session.ts";
 import { foldCase } from "../../protocol/casemap.ts";
-import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "../outgoing.ts";
 
-/** Where messages for a user go, and how its connection is ended. */
-export interface Sink {
-  /** Queues a message; never blocks and never throws. */
-  send(out: Outgoing): void;
-  /**
-   * Queues lines already in this client's form (tag variant); false when the client needs each
-   * message (the plain-text door, a labeled-response capture).
-   */
-  sendBytes?(bytes: Uint8Array): boolean;
-  /** Ends the connection: the user quits with `reason` and receives an ERROR line. */
-  terminate(reason: string): void;
-  /**
-   * True when at most `below` bytes wait to be sent to this client, false when its connection has
-   * ended, else a promise of either once the queue is down to that. Long replies ask between
-   * parts, so they never overflow the sendq (long_reply.ts). Absent when the sink keeps no queue.
-   */
-  drained?(below: number): boolean | Promise<boolean>;
-}
-
-/** Progress of connection registration (NICK, USER, CAP, PASS) before the welcome. */
-export interface Registration {
-  gotUser: boolean;
-  /** CAP LS or REQ was sent and CAP END has not: registration waits. */
-  capHold: boolean;
-  /** The last PASS given; checked once, when registration completes (a hash is costly). */
-  pass: string | undefined;
-}
-
-/** One user, local or (later) remote. */
+/** One user, local or remote. */
 export class User {
   readonly id: number;
   nick = "*";
@@ -52,47 +25,42 @@ export class User {
   /** User modes: `i` invisible, `o` operator, `w` wallops. */
   readonly modes = new Set<string>();
   away: string | undefined;
-  /** Capabilities negotiated with CAP REQ. */
-  readonly caps = new Set<string>();
-  /** Variant bits for `Outgoing.bytes`, derived from `caps`. */
-  variant = 0;
-  /** CAP LS version (301 or 302) if the client sent CAP LS. */
-  capVersion = 0;
   /** Channels joined, by folded name. */
   readonly channels = new Map<string, Channel>();
-  /** Undefined once the user is registered (has received 001). */
-  registration: Registration | undefined = { gotUser: false, capHold: false, pass: undefined };
-  /** Came in through the plain-text door (netcat): sees rendered lines, not IRC. */
-  plainText = false;
-  /** Connected over TLS (WHOIS 671). */
-  secure = false;
+  /** On the network: the welcome burst was sent (to its first session). */
+  registered = false;
+  /** Its attached connections. */
+  readonly sessions: Session[] = [];
   /** The account the user is logged in to (display case), if any. */
   account: string | undefined;
   /** When a user holding someone else's registered nick gets renamed, unless they log in. */
   nickDeadline: number | undefined;
-  /** A SASL exchange in progress: the mechanism and the base64 received so far. */
-  sasl: { mechanism: string; buffer: string } | undefined;
   readonly signon: number;
   /** Last time the user sent a message (WHOIS idle). */
   lastMessage: number;
-  sink: Sink;
 
-  constructor(id: number, hostname: string, sink: Sink, now = Date.now()) {
+  /** With a `sink`, the user starts with one session writing to it. */
+  constructor(id: number, hostname: string, sink?: Sink, now = Date.now()) {
     this.id = id;
     this.hostname = hostname;
-    this.sink = sink;
     this.signon = now;
     this.lastMessage = now;
+    if (sink) this.sessions.push(new Session(sink));
   }
 
-  /** True once the welcome burst was sent. */
-  get registered(): boolean {
-    return this.registration === undefined;
+  /** Attaches a connection's session: what the user is sent reaches it from now on. */
+  attach(session: Session): void {
+    this.sessions.push(session);
   }
 
   /** `nick!user@host`, the source of the user's messages. */
   get source(): string {
     return `${this.nick}!${this.username}@${this.hostname}`;
+  }
+
+  /** Every session came over TLS (WHOIS 671). */
+  get secure(): boolean {
+    return this.sessions.length > 0 && this.sessions.every((s) => s.secure);
   }
 
   /** Sets nick and its folded form together. */
@@ -102,37 +70,44 @@ export class User {
     for (const channel of this.channels.values()) channel.members.names = undefined;
   }
 
-  /** Records a capability change and recomputes the tag variant. */
-  setCap(name: string, on: boolean): void {
-    if (on) this.caps.add(name);
-    else this.caps.delete(name);
-    this.variant = (this.caps.has("server-time") ? WANTS_TIME : 0) |
-      (this.caps.has("message-tags") ? WANTS_TAGS : 0) |
-      (this.caps.has("account-tag") ? WANTS_ACCOUNT : 0);
+  /**
+   * Delivers one message to each session `filter` lets through, after any JOINs held for this
+   * user, so that nobody sees a reply before the joins that came first.
+   */
+  send(out: Outgoing, filter?: CapFilter): void {
+    if (joinsHeld()) this.#settle();
+    for (const session of this.sessions) {
+      if (session.accepts(filter)) session.sink.send(out);
+    }
   }
 
-  /** Delivers one message to this user's connection, after any JOINs held for it. */
-  send(out: Outgoing): void {
-    if (holding()) settle(this);
-    this.sink.send(out);
+  /** Delivers one message to one of this user's sessions (a reply to what it asked). */
+  sendTo(session: Session, out: Outgoing): void {
+    if (joinsHeld()) this.#settle();
+    session.sink.send(out);
   }
 
   /**
-   * Queues lines already formatted for this user (after any JOINs held for it); false, and
+   * Queues lines already formatted for `session` (after any JOINs held for this user); false, and
    * nothing sent, when the sink needs messages instead (plain text, a labeled reply being built).
    */
-  sendBytes(bytes: Uint8Array): boolean {
-    if (!this.sink.sendBytes) return false;
-    if (holding()) settle(this);
-    return this.sink.sendBytes(bytes);
+  sendBytesTo(session: Session, bytes: Uint8Array): boolean {
+    if (!session.sink.sendBytes) return false;
+    if (joinsHeld()) this.#settle();
+    return session.sink.sendBytes(bytes);
   }
 
-  /** See `Sink.drained`; true for a sink without a queue. */
-  drained(below: number): boolean | Promise<boolean> {
-    return this.sink.drained?.(below) ?? true;
+  /** Ends every session: the user quits with `reason` (KILL, GHOST, a cluster's verdict). */
+  disconnect(reason: string): void {
+    for (const session of [...this.sessions]) session.sink.terminate(reason);
   }
 
   get isOper(): boolean {
     return this.modes.has("o");
+  }
+
+  /** Writes out the JOIN announcements held for this user in its channels. */
+  #settle(): void {
+    for (const channel of this.channels.values()) channel.heldJoins?.settleFor(this);
   }
 }

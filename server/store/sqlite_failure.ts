@@ -3,7 +3,7 @@
  * code, only SQLite's message (`code` is always `ERR_SQLITE_ERROR`), so the message decides.
  *
  * Every such error is the database's fault, never the client's: a handler that meets one answers
- * "try again later" and keeps the connection (see session.ts), and the history writer keeps its
+ * "try again later" and keeps the connection (see session_driver.ts), and the history writer keeps its
  * rows and retries (see history.ts).
  *
  * @module

@@ -15,7 +15,8 @@ import { LocalHub } from "../../server/local_hub.ts";
 import { silentLogger } from "../../server/log.ts";
 import type { Outgoing } from "../../server/outgoing.ts";
 import { createServerInfo, type ServerInfo } from "../../server/server_info.ts";
-import { type Sink, User } from "../../server/state/user.ts";
+import type { Session, Sink } from "../../server/state/session.ts";
+import { User } from "../../server/state/user.ts";
 import { openSqliteStores, type Stores } from "../../server/store/stores.ts";
 
 const decoder = new TextDecoder();
@@ -23,6 +24,8 @@ const decoder = new TextDecoder();
 /** A user whose output is kept as lines. */
 export class RecordedUser implements Sink {
   readonly user: User;
+  /** The user's one session, whose sink this is. */
+  readonly session: Session;
   readonly ctx: Context;
   /** Lines sent to this user since the last `take()`. */
   lines: string[] = [];
@@ -30,11 +33,12 @@ export class RecordedUser implements Sink {
 
   constructor(id: number, hub: LocalHub, info: ServerInfo, stores: Stores) {
     this.user = new User(id, `10.0.0.${id}`, this);
-    this.ctx = new Context(this.user, hub, info, stores);
+    this.session = this.user.sessions[0];
+    this.ctx = new Context(this.user, this.session, hub, info, stores);
   }
 
   send(out: Outgoing): void {
-    this.lines.push(out.line(this.user.variant));
+    this.lines.push(out.line(this.session.variant));
   }
 
   /** Lines the server formats itself (NAMES, held JOINs) are recorded like the others. */

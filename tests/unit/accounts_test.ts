@@ -18,14 +18,14 @@ Deno.test("SASL PLAIN: success logs in (900, 903), failure is 904, abort 906, tw
   const h = await Harness.create();
   await h.stores.accounts.create("alice", "correct horse");
   const u = h.connect();
-  u.user.secure = true;
+  u.session.secure = true;
   assert.deepEqual(await u.run("AUTHENTICATE PLAIN"), [":chat.local AUTHENTICATE +"]);
   assert.deepEqual(commands(await u.run(`AUTHENTICATE ${b64("\0alice\0wrong")}`)), ["904"]);
   assert.deepEqual(commands(await sasl(u, "alice", "correct horse")), ["900", "903"]);
   assert.equal(u.user.account, "alice");
   assert.deepEqual(commands(await u.run("AUTHENTICATE PLAIN")), ["907"]);
   const v = h.connect();
-  v.user.secure = true;
+  v.session.secure = true;
   await v.run("AUTHENTICATE PLAIN");
   assert.deepEqual(commands(await v.run("AUTHENTICATE *")), ["906"]);
   assert.deepEqual(commands(await v.run("AUTHENTICATE SCRAM-SHA-256")), ["908", "904"]);
@@ -54,7 +54,7 @@ Deno.test("SASL PLAIN payloads: authzid must be empty or the same; bad base64 fa
 function from(h: Harness, ip: string): RecordedUser {
   const u = h.connect();
   u.user.hostname = ip;
-  u.user.secure = true;
+  u.session.secure = true;
   return u;
 }
 
@@ -62,7 +62,7 @@ function from(h: Harness, ip: string): RecordedUser {
 async function userFrom(h: Harness, nick: string, ip: string): Promise<RecordedUser> {
   const u = await h.user(nick);
   u.user.hostname = ip;
-  u.user.secure = true;
+  u.session.secure = true;
   return u;
 }
 
@@ -241,7 +241,7 @@ Deno.test("a registered nick taken without its account: notice, then renamed aft
   assert.ok(thief.take().some((l) => / NICK :?Guest\d{5}$/.test(l)));
   // the owner logging in during the grace keeps the nick
   const owner = h.connect();
-  owner.user.secure = true;
+  owner.session.secure = true;
   await owner.run("NICK frank");
   await owner.run("USER f 0 * :F");
   await owner.run("NS IDENTIFY password1");
@@ -382,7 +382,7 @@ Deno.test("an unreachable account store is a clear reply, never a crash", async 
     /FAIL REGISTER TEMPORARILY_UNAVAILABLE jade/,
   );
   assert.match((await u.run("NS IDENTIFY jade longenough")).join(), /unavailable right now/);
-  u.user.secure = true;
+  u.session.secure = true;
   assert.match((await sasl(u, "jade", "longenough")).join(), / 904 jade :Accounts are unavailable/);
   assert.equal(u.terminated, undefined);
 });

@@ -12,7 +12,8 @@ import { parseRedisUrl, reconnectDelay } from "../../server/cluster/redis_client
 import { isValidNodeId } from "../../server/cluster/start.ts";
 import { msg } from "../../protocol/message.ts";
 import { Outgoing } from "../../server/outgoing.ts";
-import { type Sink, User } from "../../server/state/user.ts";
+import type { Sink } from "../../server/state/session.ts";
+import { User } from "../../server/state/user.ts";
 
 class Recorder implements Sink {
   lines: string[] = [];
@@ -42,7 +43,7 @@ function local(r: Replica, id: number, nick: string): { user: User; out: Recorde
   const user = new User(id, "10.0.0.1", out);
   user.setNick(nick);
   user.username = `~${nick}`;
-  user.registration = undefined;
+  user.registered = true;
   r.addLocal(user, `a/${id}`);
   return { user, out };
 }
@@ -189,7 +190,7 @@ Deno.test("replica: a lost node's users QUIT 'node lost' and free their nicks", 
 Deno.test("replica: nick, mode, topic, kick and attribute events", () => {
   const r = replica();
   const alice = local(r, 1, "alice");
-  alice.user.setCap("away-notify", true);
+  alice.user.sessions[0].setCap("away-notify", true);
   r.apply(ev({ t: "intro", u: record("b/1", "bob") }));
   r.apply(ev({ t: "join", u: "a/1", c: "#x", st: 1, ch: settings("#x"), tm: 1 }));
   r.apply(ev({ t: "join", u: "b/1", c: "#x", st: 0, ch: settings("#x"), tm: 2 }));

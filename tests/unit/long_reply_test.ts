@@ -5,7 +5,8 @@ import { COMMANDS } from "../../server/commands/index.ts";
 import { Context } from "../../server/context.ts";
 import { partBytes, SMALL_REPLY_BYTES } from "../../server/long_reply.ts";
 import type { Outgoing } from "../../server/outgoing.ts";
-import { type Sink, User } from "../../server/state/user.ts";
+import type { Sink } from "../../server/state/session.ts";
+import { User } from "../../server/state/user.ts";
 import { Harness } from "../helpers/harness.ts";
 
 const SENDQ = 16 * 1024;
@@ -28,7 +29,7 @@ class QueuedClient implements Sink {
 
   constructor(h: Harness) {
     this.user = new User(1000, "10.9.9.9", this);
-    this.ctx = new Context(this.user, h.hub, h.info, h.stores);
+    this.ctx = new Context(this.user, this.user.sessions[0], h.hub, h.info, h.stores);
   }
 
   async run(line: string): Promise<void> {
@@ -42,7 +43,8 @@ class QueuedClient implements Sink {
   }
 
   send(out: Outgoing): void {
-    this.#queue(out.bytes(this.user.variant).length, out.line(this.user.variant));
+    const { variant } = this.user.sessions[0];
+    this.#queue(out.bytes(variant).length, out.line(variant));
   }
 
   sendBytes(bytes: Uint8Array): boolean {

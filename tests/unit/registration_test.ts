@@ -110,7 +110,7 @@ Deno.test("CAP LS 302 / REQ / LIST / END holds registration until END", async ()
   assert.deepEqual(await u.run("CAP REQ :-echo-message"), [
     ":chat.local CAP eve ACK :-echo-message",
   ]);
-  assert.ok(!u.user.caps.has("echo-message"));
+  assert.ok(!u.session.caps.has("echo-message"));
   assert.deepEqual(commands(await u.run("CAP FOO")), ["410"]);
 });
 

@@ -1,7 +1,8 @@
 /**
  * One client connection from accept to close: tells IRC clients from plain-text users, runs
  * their lines through the command table in order, keeps the ping and registration clocks, and
- * ends the connection exactly once.
+ * ends the connection exactly once. It is the sink of the connection's `Session` (state/session.ts),
+ * attached to the `User` it registers as.
  *
  * @module
  */
@@ -21,7 +22,8 @@ import type { Outgoing } from "./outgoing.ts";
 import { PlainTextView } from "./plaintext.ts";
 import { terminalSafe } from "../protocol/terminal_text.ts";
 import type { ServerInfo } from "./server_info.ts";
-import { type Sink, User } from "./state/user.ts";
+import { Session, type Sink } from "./state/session.ts";
+import { User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
 import type { Stores } from "./store/stores.ts";
 import { TokenBucket } from "./token_bucket.ts";
@@ -41,7 +43,7 @@ export interface SessionHost {
   readonly commands: CommandTable;
   readonly stores: Stores;
   /** Called once when the session has ended. */
-  ended(session: Session): void;
+  ended(driver: SessionDriver): void;
 }
 
 let nextUserId = 1;
@@ -50,9 +52,10 @@ let nextUserId = 1;
  * One connected client. It is its own line handler and outbox listener (methods rather than
  * closures: a few hundred bytes less per idle connection).
  */
-export class Session implements Sink, LineHandler, OutboxEvents {
+export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   readonly connection: ClientConnection;
   readonly user: User;
+  readonly session: Session;
   readonly #host: SessionHost;
   readonly #ctx: Context;
   #mode: "unknown" | "irc" | "plain" = "unknown";
@@ -75,9 +78,10 @@ export class Session implements Sink, LineHandler, OutboxEvents {
   constructor(open: ConnectionOpener, host: SessionHost) {
     this.#host = host;
     this.connection = open(this);
-    this.user = new User(nextUserId++, this.connection.hostname, this);
-    this.user.secure = this.connection.secure;
-    this.#ctx = new Context(this.user, host.hub, host.info, host.stores);
+    this.session = new Session(this, this.connection.secure);
+    this.user = new User(nextUserId++, this.connection.hostname);
+    this.user.attach(this.session);
+    this.#ctx = new Context(this.user, this.session, host.hub, host.info, host.stores);
     const limits = host.info.limits;
     if (host.info.floodControl) {
       this.#flood = new TokenBucket(limits.floodBurst, limits.floodRatePerSecond, Date.now());
@@ -111,14 +115,14 @@ export class Session implements Sink, LineHandler, OutboxEvents {
    * is given up it goes, after a NOTICE that messages are not being stored.
    */
   beforeWrite(): boolean {
-    if (!this.user.caps.has("echo-message")) return true;
+    if (!this.session.caps.has("echo-message")) return true;
     const stored = this.#host.stores.history.flush();
     // false: given up; echoes of what was sent since follow the sender's NOTICE (privmsg.ts)
     if (typeof stored === "boolean") return true;
     stored.then((ok) => {
       const { stores, info } = this.#host;
       const notice = ok ? undefined : notStoredNotice(this.user, stores.history, info.name);
-      this.connection.resume(notice?.bytes(this.user.variant).slice());
+      this.connection.resume(notice?.bytes(this.session.variant).slice());
     });
     return false;
   }
@@ -143,7 +147,7 @@ export class Session implements Sink, LineHandler, OutboxEvents {
   /** Queues a message in the form this client reads (labels and batches already on it). */
   #deliver(out: Outgoing): void {
     if (this.#mode !== "plain") {
-      this.connection.send(out.bytes(this.user.variant));
+      this.connection.send(out.bytes(this.session.variant));
       return;
     }
     for (const line of this.#plain!.render(out.message, out.time, this.user)) {
@@ -293,12 +297,12 @@ export class Session implements Sink, LineHandler, OutboxEvents {
       const message = parseMessage(line);
       if (!message) return;
       const label = message.tags?.label;
-      if (label === undefined || !this.user.caps.has("labeled-response")) {
+      if (label === undefined || !this.session.caps.has("labeled-response")) {
         const result = dispatch(this.#host.commands, this.#ctx, message);
         if (result) return result.catch((err) => this.#crash(err, message.command));
         return;
       }
-      const batches = this.user.caps.has("batch");
+      const batches = this.session.caps.has("batch");
       this.#labeled = new LabeledReply(label, batches, this.#host.info.name);
       const result = dispatch(this.#host.commands, this.#ctx, message);
       if (!result) return this.#answerLabeled();
@@ -320,7 +324,7 @@ export class Session implements Sink, LineHandler, OutboxEvents {
 
   #openPlainDoor(): void {
     this.#mode = "plain";
-    this.user.plainText = true;
+    this.session.plainText = true;
     this.#plain = new PlainTextView();
     for (const line of this.#plain.greeting(this.#host.info.name)) {
       this.connection.send(encoder.encode(line + "\r\n"));

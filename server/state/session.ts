@@ -1,0 +1,99 @@
+/**
+ * One connection's side of a user: the capabilities it negotiated and the form its output takes,
+ * its registration and SASL exchange, whether it came over TLS or through the plain-text door,
+ * and the sink its lines go to. A `User` (user.ts) is the network identity and has zero or more
+ * of these; what is delivered to the user goes to each, in each one's own form.
+ *
+ * Pure state, like user.ts: the socket behind a sink is server/session_driver.ts, or a test.
+ *
+ * @module
+ */
+
+import type { Outgoing } from "../outgoing.ts";
+import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "../outgoing.ts";
+
+/** Where messages for a session go, and how its connection is ended. */
+export interface Sink {
+  /** Queues a message; never blocks and never throws. */
+  send(out: Outgoing): void;
+  /**
+   * Queues lines already in this client's form (tag variant); false when the client needs each
+   * message (the plain-text door, a labeled-response capture).
+   */
+  sendBytes?(bytes: Uint8Array): boolean;
+  /** Ends the connection: the user quits with `reason` and receives an ERROR line. */
+  terminate(reason: string): void;
+  /**
+   * True when at most `below` bytes wait to be sent to this client, false when its connection has
+   * ended, else a promise of either once the queue is down to that. Long replies ask between
+   * parts, so they never overflow the sendq (long_reply.ts). Absent when the sink keeps no queue.
+   */
+  drained?(below: number): boolean | Promise<boolean>;
+}
+
+/** Progress of connection registration (NICK, USER, CAP, PASS) before the welcome. */
+export interface Registration {
+  gotUser: boolean;
+  /** CAP LS or REQ was sent and CAP END has not: registration waits. */
+  capHold: boolean;
+  /** The last PASS given; checked once, when registration completes (a hash is costly). */
+  pass: string | undefined;
+}
+
+/** Which sessions a delivery is for, by the capabilities they negotiated. */
+export interface CapFilter {
+  /** Only sessions that negotiated this capability. */
+  cap?: string;
+  /** Only sessions that did not negotiate this capability. */
+  withoutCap?: string;
+}
+
+/** One attached connection of a user, local or (in a cluster) on another node. */
+export class Session {
+  /** Capabilities negotiated with CAP REQ. */
+  readonly caps = new Set<string>();
+  /** Variant bits for `Outgoing.bytes`, derived from `caps`. */
+  variant = 0;
+  /** CAP LS version (301 or 302) if the client sent CAP LS. */
+  capVersion = 0;
+  /** Undefined once this connection is registered (has received 001). */
+  registration: Registration | undefined = { gotUser: false, capHold: false, pass: undefined };
+  /** Came in through the plain-text door (netcat): sees rendered lines, not IRC. */
+  plainText = false;
+  /** Connected over TLS (WHOIS 671). */
+  secure: boolean;
+  /** A SASL exchange in progress: the mechanism and the base64 received so far. */
+  sasl: { mechanism: string; buffer: string } | undefined;
+  sink: Sink;
+
+  constructor(sink: Sink, secure = false) {
+    this.sink = sink;
+    this.secure = secure;
+  }
+
+  /** True once the welcome burst was sent on this connection. */
+  get registered(): boolean {
+    return this.registration === undefined;
+  }
+
+  /** Records a capability change and recomputes the tag variant. */
+  setCap(name: string, on: boolean): void {
+    if (on) this.caps.add(name);
+    else this.caps.delete(name);
+    this.variant = (this.caps.has("server-time") ? WANTS_TIME : 0) |
+      (this.caps.has("message-tags") ? WANTS_TAGS : 0) |
+      (this.caps.has("account-tag") ? WANTS_ACCOUNT : 0);
+  }
+
+  /** Whether a delivery with `filter` is for this session. */
+  accepts(filter: CapFilter | undefined): boolean {
+    if (!filter) return true;
+    if (filter.cap !== undefined && !this.caps.has(filter.cap)) return false;
+    return filter.withoutCap === undefined || !this.caps.has(filter.withoutCap);
+  }
+
+  /** See `Sink.drained`; true for a sink without a queue. */
+  drained(below: number): boolean | Promise<boolean> {
+    return this.sink.drained?.(below) ?? true;
+  }
+}
