@@ -15,7 +15,8 @@ import { N } from "../protocol/numerics.ts";
 import type { ModeChange } from "./channel_modes.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { Channel } from "./state/channel.ts";
-import type { CapFilter } from "./state/session.ts";
+import type { CapFilter, Session } from "./state/session.ts";
+import type { StoredMessage } from "./store/history.ts";
 import type { User } from "./state/user.ts";
 
 /** A nick's past identity, for WHOWAS. */
@@ -66,6 +67,34 @@ export function deliver(user: User, out: Outgoing, filter: DeliveryFilter | unde
 export function droppedAccountLogout(user: User, account: string, serverName: string): Outgoing {
   const text = `You are now logged out: account ${account} was dropped`;
   return new Outgoing(msg(N.RPL_LOGGEDOUT, [user.nick, user.source, text], serverName));
+}
+
+/** A message filed in a conversation's history, with the label its owner sees it under. */
+export interface HistoryCopy {
+  conversation: string;
+  message: StoredMessage;
+  /** For a private conversation: the other party's name (TARGETS); absent for a channel. */
+  label?: string;
+}
+
+/**
+ * A user's PRIVMSG, NOTICE or TAGMSG on its way: stored, fanned out and echoed by the hub as one
+ * operation, so that each hub keeps its own guarantees (the single process stores before it
+ * echoes; a cluster stores with the publication and echoes once Redis has both).
+ */
+export interface Relay {
+  from: User;
+  /** The session it came from, which gets the echo. */
+  session: Session;
+  out: Outgoing;
+  /** A channel (with the status bits a `@#chan` message addresses), or one user. */
+  to: { channel: Channel; status?: number } | { user: User };
+  /** Only sessions with this capability receive it (TAGMSG: `message-tags`). */
+  cap?: string;
+  /** Where it is filed: none for TAGMSG and status messages, one or two for private ones. */
+  history: HistoryCopy[];
+  /** The sending session asked for its own messages back (`echo-message`). */
+  echo: boolean;
 }
 
 /** Network-wide state and delivery, as seen by command handlers. */
@@ -126,10 +155,13 @@ export interface Hub {
    */
   accountDropped(account: string): void;
 
-  /** Delivers to every member of a channel (the hot path of chat). */
-  toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void;
-  /** Delivers to a user's sessions (those with `filter`'s capability). */
-  toUser(user: User, out: Outgoing, filter?: CapFilter): void;
+  /**
+   * Relays a user's message: files its history copies, delivers it to the channel's members or
+   * the user (never back to the sender but as an echo), and echoes it to the sending session
+   * when asked, after it is stored. While the store cannot keep it, the sender is told (once per
+   * outage) before the echo.
+   */
+  relay(r: Relay): void;
   /** Delivers once to every user sharing at least one channel with `user`. */
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void;
   /** Delivers to every registered user with a user mode (WALLOPS to `+w`). */

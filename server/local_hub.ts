@@ -15,11 +15,12 @@ import {
   droppedAccountLogout,
   type Hub,
   type NetworkStats,
+  type Relay,
   type WhowasEntry,
 } from "./hub.ts";
+import { notStoredNotice } from "./history_warning.ts";
 import { Outgoing } from "./outgoing.ts";
 import { Channel, OP } from "./state/channel.ts";
-import type { CapFilter } from "./state/session.ts";
 import {
   channelFromRegistration,
   type ChannelRegistry,
@@ -292,6 +293,25 @@ export class LocalHub implements Hub {
     }
   }
 
+  relay(r: Relay): void {
+    const history = this.#history;
+    if (history && r.history.length > 0) {
+      for (const copy of r.history) history.append(copy.conversation, copy.message, copy.label);
+      // before the echo: the sender learns first that it is not kept (once per outage)
+      const notice = notStoredNotice(r.from, history, this.#serverName);
+      if (notice) r.from.sendTo(r.session, notice);
+    }
+    const filter = r.cap === undefined ? undefined : { cap: r.cap };
+    if ("channel" in r.to) {
+      const { channel, status } = r.to;
+      this.toChannel(channel, r.out, { except: r.from, cap: r.cap, status });
+    } else {
+      r.to.user.send(r.out, filter);
+    }
+    if (r.echo && r.session.accepts(filter)) r.from.sendTo(r.session, r.out);
+  }
+
+  /** Delivers to every member of a channel (the hot path of chat). */
   toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
     out.fanOut();
     if (!filter) {
@@ -307,10 +327,6 @@ export class LocalHub implements Hub {
     for (const [member, bits] of channel.members) {
       if ((bits & status) !== 0) deliver(member, out, filter);
     }
-  }
-
-  toUser(user: User, out: Outgoing, filter?: CapFilter): void {
-    user.send(out, filter);
   }
 
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {

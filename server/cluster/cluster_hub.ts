@@ -25,18 +25,19 @@ import type { ModeChange } from "../channel_modes.ts";
 import {
   type DeliveryFilter,
   droppedAccountLogout,
+  type HistoryCopy,
   type Hub,
   type NetworkStats,
+  type Relay,
   type WhowasEntry,
 } from "../hub.ts";
 import type { Logger } from "../log.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import { channelFromRegistration } from "../store/accounts.ts";
-import type { CapFilter, Sink } from "../state/session.ts";
+import type { Session, Sink } from "../state/session.ts";
 import type { User } from "../state/user.ts";
 import { newChannelHistoryKey } from "../store/conversations.ts";
-import type { StoredMessage } from "../store/history.ts";
 import {
   type AppliedMode,
   type ClusterEvent,
@@ -72,9 +73,6 @@ export interface ClusterHubOptions {
   log: Logger;
 }
 
-/** A message to store: its conversation, the message, and its TARGETS label. */
-export type HistoryRecord = [string, StoredMessage, string | undefined];
-
 /** The result of an op: Redis's answer, or dropped. */
 export type OpResult = { ok: true; value: unknown } | { ok: false };
 
@@ -84,11 +82,11 @@ interface Waiter {
   resolve: () => void;
 }
 
-/** The echo a sender is owed once its message is back from Redis. */
+/** The echo a sending session is owed once its message is back from Redis. */
 interface Echo {
   user: User;
+  session: Session;
   out: Outgoing;
-  swallowed: boolean;
 }
 
 const CHANNEL_TOPIC_PREFIX = `${PREFIX}c:`;
@@ -98,40 +96,6 @@ const MAX_BUFFER = 200_000;
 const CATCH_UP = 1000;
 /** msgids remembered to drop a message delivered twice (a retry after an outage). */
 const RECENT_IDS = 16_384;
-
-/** A sink in front of a local user's session that can hold back the echo of a message. */
-class EchoGate implements Sink {
-  readonly inner: Sink;
-  readonly #onSwallow: (out: Outgoing) => void;
-  #expected: Set<Outgoing> | undefined;
-
-  constructor(inner: Sink, onSwallow: (out: Outgoing) => void) {
-    this.inner = inner;
-    this.#onSwallow = onSwallow;
-  }
-
-  /** The handler is about to echo `out` in this task: hold it back. */
-  expect(out: Outgoing): void {
-    (this.#expected ??= new Set()).add(out);
-    queueMicrotask(() => this.#expected?.delete(out));
-  }
-
-  send(out: Outgoing): void {
-    if (this.#expected?.delete(out)) {
-      this.#onSwallow(out);
-      return;
-    }
-    this.inner.send(out);
-  }
-
-  terminate(reason: string): void {
-    this.inner.terminate(reason);
-  }
-
-  drained(below: number): boolean | Promise<boolean> {
-    return this.inner.drained?.(below) ?? true;
-  }
-}
 
 /** An insertion-ordered set of the last `max` ids. */
 class RecentIds {
@@ -213,7 +177,6 @@ export class ClusterHub implements Hub {
   readonly #uidOfLocal = new Map<User, string>();
   /** Registering local users by folded nick. */
   readonly #pending = new Map<string, User>();
-  readonly #gates = new Map<User, EchoGate>();
   readonly #quitting = new Set<User>();
   readonly #quitReasons = new Map<string, string>();
   readonly #echoes = new Map<string, Echo>();
@@ -227,11 +190,6 @@ export class ClusterHub implements Hub {
   #downSince = 0;
   readonly #joining = new Map<string, number>();
   #waiters: Waiter[] = [];
-  /**
-   * History records handed over by the history store, by msgid: the first is stored by the
-   * message's publication, the others (a private message's second copy) by `storeLeftovers`.
-   */
-  readonly pendingHistory = new Map<string, HistoryRecord[]>();
   readonly #timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(options: ClusterHubOptions) {
@@ -381,7 +339,6 @@ export class ClusterHub implements Hub {
     this.#quitting.add(user);
     this.#locals.delete(uid);
     this.#uidOfLocal.delete(user);
-    this.#gates.delete(user);
     if (this.#pending.get(user.folded) === user) this.#pending.delete(user.folded);
     this.#quitReasons.set(uid, reason);
     this.#op("quit", [uid, reason]).then(() => this.#quitReasons.delete(uid));
@@ -547,25 +504,41 @@ export class ClusterHub implements Hub {
 
   // --- delivery --------------------------------------------------------------------------
 
-  toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
-    const sender = filter?.except ?? this.#localSender(out);
-    const wire = this.#wire(out, sender);
-    if (filter?.cap !== undefined) wire.cap = filter.cap;
-    if (filter?.status !== undefined) wire.st = filter.status;
-    this.#publish(channelTopic(channel.folded), wire, out, sender);
+  /**
+   * Publishes through the `msg` script with the first history copy (stored before it is
+   * published), the others stored by the same queue right after; the echo waits for Redis.
+   */
+  relay(r: Relay): void {
+    const filter = r.cap === undefined ? undefined : { cap: r.cap };
+    const echo = r.echo && r.session.accepts(filter)
+      ? { user: r.from, session: r.session, out: r.out }
+      : undefined;
+    const wire = this.#wire(r.out, r.from);
+    if (r.cap !== undefined) wire.cap = r.cap;
+    let topic: string;
+    if ("channel" in r.to) {
+      if (r.to.status !== undefined) wire.st = r.to.status;
+      topic = channelTopic(r.to.channel.folded);
+    } else {
+      const uid = this.#uidOf(r.to.user);
+      if (!uid) {
+        // not on the network: a user of this node still registering
+        for (const copy of r.history) this.store(copy);
+        r.to.user.send(r.out, filter);
+        if (echo) r.from.sendTo(r.session, r.out);
+        return;
+      }
+      wire.to = uid;
+      topic = inboxTopic(this.replica.nodeOf(r.to.user) ?? this.node);
+    }
+    const [first, ...rest] = r.history;
+    this.#publish(topic, wire, r.from, first, echo);
+    for (const copy of rest) this.store(copy);
   }
 
-  toUser(user: User, out: Outgoing, filter?: CapFilter): void {
-    const uid = this.#uidOf(user);
-    if (!uid) {
-      user.send(out, filter);
-      return;
-    }
-    const sender = this.#localSender(out);
-    const wire = this.#wire(out, sender);
-    wire.to = uid;
-    if (filter?.cap !== undefined) wire.cap = filter.cap;
-    this.#publish(inboxTopic(this.replica.nodeOf(user) ?? this.node), wire, out, sender);
+  /** Stores a history copy without publishing anything. */
+  store(copy: HistoryCopy): void {
+    this.#op("msg", ["", "", ...this.#historyArgs(copy)]);
   }
 
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
@@ -609,29 +582,11 @@ export class ClusterHub implements Hub {
     uid = `${this.node}/${user.id}`;
     this.#uidOfLocal.set(user, uid);
     this.#locals.set(uid, user);
-    // a local user has the one session it registered on
-    const session = user.sessions[0];
-    const gate = new EchoGate(session.sink, (out) => {
-      const id = out.tags?.msgid;
-      const echo = id === undefined ? undefined : this.#echoes.get(id);
-      if (echo) echo.swallowed = true;
-    });
-    session.sink = gate;
-    this.#gates.set(user, gate);
     return uid;
   }
 
   #uidOf(user: User): string | undefined {
     return this.#uidOfLocal.get(user) ?? this.replica.uidOf(user);
-  }
-
-  /** The local user who sent a message, from its source's nick. */
-  #localSender(out: Outgoing): User | undefined {
-    const source = out.message.source;
-    if (!source) return undefined;
-    const bang = source.indexOf("!");
-    const user = this.replica.userByNick(foldCase(bang === -1 ? source : source.slice(0, bang)));
-    return user && this.#uidOfLocal.has(user) ? user : undefined;
   }
 
   #uset(user: User, kind: "away" | "setname" | "account" | "umode", value?: string): void {
@@ -682,20 +637,17 @@ export class ClusterHub implements Hub {
     return wire;
   }
 
-  /** Publishes a message through the `msg` script, with its history record if it has one. */
-  #publish(topic: string, wire: WireMessage, out: Outgoing, sender: User | undefined): void {
+  /** Publishes a message through the `msg` script, with its history copy if it has one. */
+  #publish(
+    topic: string,
+    wire: WireMessage,
+    sender: User,
+    stored: HistoryCopy | undefined,
+    echo: Echo | undefined,
+  ): void {
     const id = wire.id;
-    const records = id ? this.pendingHistory.get(id) : undefined;
-    const stored = records?.shift();
-    if (records?.length === 0) this.pendingHistory.delete(id);
-    // only a sender with echo-message gets its message back: hold that echo until Redis answers
-    const gate = sender?.sessions[0]?.caps.has("echo-message")
-      ? this.#gates.get(sender)
-      : undefined;
-    if (gate && id) {
-      this.#echoes.set(id, { user: sender!, out, swallowed: false });
-      gate.expect(out);
-    }
+    // the echo is given once Redis answers: the message is stored and published by then
+    if (echo && id) this.#echoes.set(id, echo);
     const target = wire.p[0] ?? "";
     this.#op("msg", [topic, JSON.stringify(wire), ...this.#historyArgs(stored)], () => {
       this.#echoes.delete(id);
@@ -718,10 +670,10 @@ export class ClusterHub implements Hub {
     });
   }
 
-  /** The `msg` script's arguments after the payload: the history record, or empty. */
-  #historyArgs(stored: HistoryRecord | undefined): (string | number)[] {
+  /** The `msg` script's arguments after the payload: the history copy, or empty. */
+  #historyArgs(stored: HistoryCopy | undefined): (string | number)[] {
     if (!stored) return ["", "", 0, "", "", "", "", "", "", 0, ""];
-    const [conversation, m, label] = stored;
+    const { conversation, message: m, label } = stored;
     return [
       conversation,
       m.msgid,
@@ -735,14 +687,6 @@ export class ClusterHub implements Hub {
       this.#o.maxPerConversation,
       label ?? m.target,
     ];
-  }
-
-  /** Stores history records no message took (flushed at the end of the task). */
-  storeLeftovers(): void {
-    for (const [id, records] of this.pendingHistory) {
-      this.pendingHistory.delete(id);
-      for (const stored of records) this.#op("msg", ["", "", ...this.#historyArgs(stored)]);
-    }
   }
 
   /**
@@ -759,15 +703,15 @@ export class ClusterHub implements Hub {
       return;
     }
     const echo = id ? this.#takeEcho(id) : undefined;
-    echo?.user.send(echo.out);
+    echo?.user.sendTo(echo.session, echo.out);
   }
 
-  /** The echo owed for a msgid, if the handler's echo was held back (and the user is still here). */
+  /** The echo owed for a msgid, if its sender is still here. */
   #takeEcho(id: string): Echo | undefined {
     const echo = this.#echoes.get(id);
     if (!echo) return undefined;
     this.#echoes.delete(id);
-    return echo.swallowed && !this.#quitting.has(echo.user) ? echo : undefined;
+    return this.#quitting.has(echo.user) ? undefined : echo;
   }
 
   #onDelivery(topic: string, d: Delivery, streamId = ""): void {
@@ -786,7 +730,7 @@ export class ClusterHub implements Hub {
       ? topic.slice(CHANNEL_TOPIC_PREFIX.length)
       : undefined;
     const echo = d.to === undefined && d.id ? this.#takeEcho(d.id) : undefined;
-    this.replica.deliver(d, out, folded, echo?.user);
+    this.replica.deliver(d, out, folded, echo);
   }
 
   /** Publishes a payload without storing it (kills, lines for a remote user). */

@@ -16,7 +16,7 @@ import { applyModeChange, formatModeChanges } from "../channel_modes.ts";
 import { deliver, type DeliveryFilter, type NetworkStats, type WhowasEntry } from "../hub.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
-import type { Sink } from "../state/session.ts";
+import type { Session, Sink } from "../state/session.ts";
 import { User } from "../state/user.ts";
 import { sendJoin } from "../join_batch.ts";
 import type { Account, RegisteredChannel } from "../store/accounts.ts";
@@ -263,9 +263,14 @@ export class Replica {
 
   /**
    * Delivers a published message to this node's recipients: the inbox user, or the channel's
-   * local members (without the sender, unless `echoTo` is the sender awaiting its echo).
+   * local members (without the sender, unless `echo` names the sender's session awaiting it).
    */
-  deliver(m: WireMessage, out: Outgoing, channelFolded: string | undefined, echoTo?: User): void {
+  deliver(
+    m: WireMessage,
+    out: Outgoing,
+    channelFolded: string | undefined,
+    echo?: { user: User; session: Session },
+  ): void {
     const wants = m.cap === undefined ? undefined : { cap: m.cap };
     if (m.to !== undefined) {
       const user = this.#users.get(m.to);
@@ -276,23 +281,23 @@ export class Replica {
     const channel = this.#channels.get(channelFolded);
     const members = this.#localMembers.get(channelFolded);
     if (!channel || !members) {
-      echoTo?.send(out);
+      echo?.user.sendTo(echo.session, out);
       return;
     }
     out.fanOut();
     const sender = this.#users.get(m.u);
     let echoed = false;
     for (const member of members) {
-      if (member === sender && member !== echoTo) continue;
-      if (member === echoTo) echoed = true;
-      if (
-        m.st !== undefined && member !== echoTo && ((channel.members.get(member) ?? 0) & m.st) === 0
-      ) {
+      if (member === echo?.user) {
+        echoed = true;
+        echo.user.sendTo(echo.session, out);
         continue;
       }
+      if (member === sender) continue;
+      if (m.st !== undefined && ((channel.members.get(member) ?? 0) & m.st) === 0) continue;
       member.send(out, wants);
     }
-    if (echoTo && !echoed) echoTo.send(out);
+    if (echo && !echoed) echo.user.sendTo(echo.session, out);
   }
 
   // --- events ----------------------------------------------------------------------------

@@ -78,7 +78,6 @@ export class RedisHistory implements HistoryStore {
   readonly #hub: ClusterHub;
   readonly #link: RedisLink;
   readonly #log: Logger;
-  #scheduled = false;
 
   constructor(hub: ClusterHub, link: RedisLink, log: Logger) {
     this.#hub = hub;
@@ -86,17 +85,12 @@ export class RedisHistory implements HistoryStore {
     this.#log = log;
   }
 
-  /** Hands the record to the hub: the message's own publication stores it (see module doc). */
+  /**
+   * Stores a message that no publication carries; a relayed message is stored by its own
+   * publication instead (`ClusterHub.relay`, see module doc).
+   */
   append(conversation: string, message: StoredMessage, label?: string): void {
-    const records = this.#hub.pendingHistory.get(message.msgid);
-    if (records) records.push([conversation, message, label]);
-    else this.#hub.pendingHistory.set(message.msgid, [[conversation, message, label]]);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
-      this.#hub.storeLeftovers();
-    });
+    this.#hub.store({ conversation, message, label });
   }
 
   /** Echoes come back from Redis after their message is stored: nothing to wait for here. */
@@ -408,7 +402,6 @@ export function clusterStores(hub: ClusterHub, link: RedisLink, log: Logger): St
     channels: accounts,
     // a PONG waits until Redis has answered everything queued before it (dropped ops were told)
     durable: () => {
-      hub.storeLeftovers();
       const drained = hub.drained();
       return drained ? drained.then(() => true) : true;
     },

@@ -12,12 +12,12 @@ import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { Outgoing } from "../outgoing.ts";
-import { warnNotStored } from "../history_warning.ts";
 import { isServiceNick } from "../login.ts";
 import { nextMsgid } from "../msgid.ts";
 import { runService } from "../services/index.ts";
 import { OP, VOICE } from "../state/channel.ts";
 import { privateCopies } from "../history_access.ts";
+import type { StoredMessage } from "../store/history.ts";
 
 /** Client-only tags (`+name`) a `message-tags` client attached, plus a fresh msgid. */
 function relayTags(ctx: Context, message: Message, time: number): Tags {
@@ -38,13 +38,12 @@ function statusTarget(target: string): { status?: number; name: string } {
 }
 
 /**
- * Stores a delivered PRIVMSG/NOTICE (before it is sent: see store/history.ts). The text is the
- * Outgoing's, shortened to fit the line, so a replay shows exactly what was relayed. While the
- * store cannot keep it, the sender is told (once per outage), before their echo.
+ * A relayed PRIVMSG/NOTICE as history keeps it. The text is the Outgoing's, shortened to fit the
+ * line, so a replay shows exactly what was relayed.
  */
-function remember(ctx: Context, out: Outgoing, conversation: string, label?: string): void {
+function stored(out: Outgoing): StoredMessage {
   const m = out.message;
-  ctx.stores.history.append(conversation, {
+  return {
     msgid: out.tags!.msgid,
     time: out.time!,
     target: m.params[0],
@@ -53,8 +52,7 @@ function remember(ctx: Context, out: Outgoing, conversation: string, label?: str
     command: m.command as "PRIVMSG" | "NOTICE",
     text: m.params[1],
     tags: clientTags(out.tags!),
-  }, label);
-  if (ctx.stores.history.outageEpisode !== 0) warnNotStored(ctx);
+  };
 }
 
 function clientTags(tags: Tags): Tags | undefined {
@@ -88,8 +86,13 @@ function deliver(
   }
   const now = Date.now();
   if (command === "PRIVMSG") user.lastMessage = now;
-  const echo = ctx.has("echo-message");
-  const stored = !isTagmsg;
+  const kept = !isTagmsg;
+  const relay = {
+    from: user,
+    session: ctx.session,
+    cap: isTagmsg ? "message-tags" : undefined,
+    echo: ctx.has("echo-message"),
+  };
   let serviceCall: Promise<void> | undefined;
   for (const target of list) {
     if (isServiceNick(target)) {
@@ -102,7 +105,6 @@ function deliver(
       relayTags(ctx, message, now),
       user.account,
     );
-    const onlyTagged = isTagmsg ? "message-tags" : undefined;
     const { status, name } = statusTarget(target);
     if (isChannelName(name)) {
       const channel = hub.findChannel(name);
@@ -126,27 +128,27 @@ function deliver(
         continue;
       }
       // status messages (@#chan) are for ops only: never replayed to everyone
-      if (stored && status === undefined) {
-        remember(ctx, out, channel.historyKey);
-      }
-      hub.toChannel(channel, out, { except: user, cap: onlyTagged, status });
+      const history = kept && status === undefined
+        ? [{ conversation: channel.historyKey, message: stored(out) }]
+        : [];
+      hub.relay({ ...relay, out, to: { channel, status }, history });
     } else {
       const recipient = hub.findUser(target);
       if (!recipient || !recipient.registered) {
         if (!quiet) ctx.reply(N.ERR_NOSUCHNICK, target, "No such nick/channel");
         continue;
       }
-      if (stored) {
-        for (const copy of privateCopies(user, recipient, ctx.stores.accounts)) {
-          remember(ctx, out, copy.conversation, copy.label);
-        }
-      }
-      hub.toUser(recipient, out, onlyTagged ? { cap: onlyTagged } : undefined);
       if (command === "PRIVMSG" && recipient.away !== undefined) {
         ctx.reply(N.RPL_AWAY, recipient.nick, recipient.away);
       }
+      const copies = kept ? privateCopies(user, recipient, ctx.stores.accounts) : [];
+      const history = copies.map(({ conversation, label }) => ({
+        conversation,
+        message: stored(out),
+        label,
+      }));
+      hub.relay({ ...relay, out, to: { user: recipient }, history });
     }
-    if (echo && (!onlyTagged || ctx.has(onlyTagged))) ctx.answer(out);
     if (server.logMessages && !isTagmsg) {
       server.log.info(`${command} ${user.nick} -> ${target}: ${out.message.params[1]}`);
     }

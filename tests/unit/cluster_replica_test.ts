@@ -137,7 +137,7 @@ Deno.test("replica: joins, messages and parts reach local members once, in event
     fromAlice,
     new Outgoing(msg("PRIVMSG", ["#x", "echo"], "alice!~alice@h")),
     "#x",
-    alice.user,
+    { user: alice.user, session: alice.user.sessions[0] },
   );
   assert.deepEqual(alice.out.take(), [":alice!~alice@h PRIVMSG #x :echo"]);
   assert.deepEqual(carol.out.take(), [":alice!~alice@h PRIVMSG #x :echo"]);
