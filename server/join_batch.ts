@@ -12,7 +12,8 @@
  */
 
 import { concat } from "./outbox.ts";
-import type { Outgoing } from "./outgoing.ts";
+import { msg } from "../protocol/message.ts";
+import { Outgoing } from "./outgoing.ts";
 import type { Channel, HeldJoins } from "./state/channel.ts";
 import type { User } from "./state/user.ts";
 
@@ -140,6 +141,20 @@ export function announceJoin(
   }
   batch.add({ user, plain, extended });
   sendJoin(user, plain, extended);
+}
+
+/** The two forms of a JOIN: plain, and with account and realname (`extended-join`). */
+export function joinLines(
+  channel: Channel,
+  user: User,
+  time: number,
+): { plain: Outgoing; extended: Outgoing } {
+  const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time).fanOut();
+  const extended = new Outgoing(
+    msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
+    time,
+  ).fanOut();
+  return { plain, extended };
 }
 
 /** A JOIN to each of a user's sessions, in the form it asked for (`extended-join`). */

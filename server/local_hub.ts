@@ -5,7 +5,8 @@
  * @module
  */
 
-import { announceJoin, flushChannel } from "./join_batch.ts";
+import { announceJoin, flushChannel, joinLines } from "./join_batch.ts";
+import { Whowas } from "./network/whowas.ts";
 import { foldCase } from "../protocol/casemap.ts";
 import { msg } from "../protocol/message.ts";
 import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_modes.ts";
@@ -30,14 +31,11 @@ import type { User } from "./state/user.ts";
 import { historyEndsWithChannel, newChannelHistoryKey } from "./store/conversations.ts";
 import type { HistoryStore } from "./store/history.ts";
 
-const WHOWAS_PER_NICK = 5;
-const WHOWAS_NICKS = 1000;
-
 /** In-process implementation of `Hub`. */
 export class LocalHub implements Hub {
   readonly #nicks = new Map<string, User>();
   readonly #channels = new Map<string, Channel>();
-  readonly #whowas = new Map<string, WhowasEntry[]>();
+  readonly #whowas = new Whowas();
   #registered = 0;
   #maxUsers = 0;
   /** Registered users with +i, and with +o. */
@@ -106,7 +104,7 @@ export class LocalHub implements Hub {
   }
 
   whowas(nick: string): readonly WhowasEntry[] {
-    return this.#whowas.get(foldCase(nick)) ?? [];
+    return this.#whowas.lookup(nick);
   }
 
   claimNick(user: User, nick: string): Promise<boolean> {
@@ -132,9 +130,9 @@ export class LocalHub implements Hub {
 
   changeNick(user: User, nick: string): Promise<boolean> {
     const out = new Outgoing(msg("NICK", [nick], user.source), this.#now());
-    const old = this.#snapshot(user);
+    const old = Whowas.snapshot(user, this.#now());
     if (!this.#takeNick(user, nick)) return Promise.resolve(false);
-    this.#remember(old);
+    this.#whowas.remember(old);
     user.send(out);
     this.toNeighbours(user, out, { except: user });
     return Promise.resolve(true);
@@ -150,7 +148,7 @@ export class LocalHub implements Hub {
       this.#registered--;
       if (user.modes.has("i")) this.#invisible--;
       if (user.modes.has("o")) this.#opers--;
-      this.#remember(this.#snapshot(user));
+      this.#whowas.remember(Whowas.snapshot(user, this.#now()));
     }
   }
 
@@ -169,11 +167,7 @@ export class LocalHub implements Hub {
     channel.invited.delete(user.folded);
     user.channels.set(folded, channel);
     const time = this.#now();
-    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time).fanOut();
-    const extended = new Outgoing(
-      msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
-      time,
-    ).fanOut();
+    const { plain, extended } = joinLines(channel, user, time);
     announceJoin(channel, user, plain, extended);
     return Promise.resolve(channel);
   }
@@ -386,22 +380,5 @@ export class LocalHub implements Hub {
   #end(channel: Channel): void {
     if (this.#channels.get(channel.folded) === channel) this.#channels.delete(channel.folded);
     if (historyEndsWithChannel(channel)) this.#history?.forget(channel.historyKey);
-  }
-
-  #snapshot(user: User): WhowasEntry {
-    const { nick, username, hostname, realname } = user;
-    return { nick, username, hostname, realname, at: this.#now() };
-  }
-
-  #remember(entry: WhowasEntry): void {
-    const key = foldCase(entry.nick);
-    const list = this.#whowas.get(key) ?? [];
-    list.unshift(entry);
-    if (list.length > WHOWAS_PER_NICK) list.length = WHOWAS_PER_NICK;
-    this.#whowas.delete(key); // re-insert so the map stays ordered oldest to newest
-    this.#whowas.set(key, list);
-    if (this.#whowas.size > WHOWAS_NICKS) {
-      this.#whowas.delete(this.#whowas.keys().next().value!);
-    }
   }
 }

@@ -18,7 +18,8 @@ import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import type { Session, Sink } from "../state/session.ts";
 import { User } from "../state/user.ts";
-import { sendJoin } from "../join_batch.ts";
+import { joinLines, sendJoin } from "../join_batch.ts";
+import { Whowas } from "../network/whowas.ts";
 import type { Account, RegisteredChannel } from "../store/accounts.ts";
 import {
   type AppliedMode,
@@ -28,9 +29,6 @@ import {
   type UserRecord,
   type WireMessage,
 } from "./events.ts";
-
-const WHOWAS_PER_NICK = 5;
-const WHOWAS_NICKS = 1000;
 
 /** The whole network as Redis holds it at one sequence number. */
 export interface Snapshot {
@@ -72,7 +70,7 @@ export class Replica {
   readonly #local = new Set<User>();
   /** Channel (folded) → its members on this node: the hot path of delivery. */
   readonly #localMembers = new Map<string, Set<User>>();
-  readonly #whowas = new Map<string, WhowasEntry[]>();
+  readonly #whowas = new Whowas();
   /** Node id → the users it owns. */
   readonly #nodeOf = new Map<User, string>();
   /** Live nodes. */
@@ -147,7 +145,7 @@ export class Replica {
   }
 
   whowas(nick: string): readonly WhowasEntry[] {
-    return this.#whowas.get(foldCase(nick)) ?? [];
+    return this.#whowas.lookup(nick);
   }
 
   /** LUSERS counts; `unknown` (registering connections) is the hub's to add. */
@@ -313,7 +311,7 @@ export class Replica {
         const user = this.#users.get(e.u);
         if (!user || user.nick === e.nick) return;
         const out = new Outgoing(msg("NICK", [e.nick], user.source), e.tm);
-        this.#remember(this.#snapshot(user, now));
+        this.#whowas.remember(Whowas.snapshot(user, now));
         if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
         user.setNick(e.nick);
         this.#nicks.set(user.folded, user);
@@ -477,7 +475,7 @@ export class Replica {
     this.#nodeOf.delete(user);
     this.#local.delete(user);
     if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
-    this.#remember(this.#snapshot(user, now));
+    this.#whowas.remember(Whowas.snapshot(user, now));
   }
 
   #join(uid: string, folded: string, status: number, settings: ChannelSettings, time: number) {
@@ -500,11 +498,7 @@ export class Replica {
       if (!set) this.#localMembers.set(folded, set = new Set());
       set.add(user);
     }
-    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time).fanOut();
-    const extended = new Outgoing(
-      msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
-      time,
-    ).fanOut();
+    const { plain, extended } = joinLines(channel, user, time);
     for (const member of this.#localMembers.get(folded) ?? []) sendJoin(member, plain, extended);
   }
 
@@ -561,21 +555,6 @@ export class Replica {
       created: channel.created,
       historyKey: channel.historyKey,
     });
-  }
-
-  #snapshot(user: User, at: number): WhowasEntry {
-    const { nick, username, hostname, realname } = user;
-    return { nick, username, hostname, realname, at };
-  }
-
-  #remember(entry: WhowasEntry): void {
-    const key = foldCase(entry.nick);
-    const list = this.#whowas.get(key) ?? [];
-    list.unshift(entry);
-    if (list.length > WHOWAS_PER_NICK) list.length = WHOWAS_PER_NICK;
-    this.#whowas.delete(key);
-    this.#whowas.set(key, list);
-    if (this.#whowas.size > WHOWAS_NICKS) this.#whowas.delete(this.#whowas.keys().next().value!);
   }
 
   // --- resynchronization -----------------------------------------------------------------
