@@ -5,7 +5,8 @@
  * messages stored (TARGETS next to the whole-table scan it replaced). Loopback only, bounded counts.
  */
 
-import { DELETE_STEP_MS, SqliteHistory } from "../server/store/sqlite_history.ts";
+import { DELETE_STEP_MS } from "../server/store/history_deletion.ts";
+import { SqliteHistory } from "../server/store/sqlite_history.ts";
 import { ownerId, privateKey } from "../server/store/conversations.ts";
 import { openDatabase } from "../server/store/database.ts";
 import { TestClient } from "../tests/helpers/irc_client.ts";

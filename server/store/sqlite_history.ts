@@ -17,17 +17,19 @@
  * echoes and PONGs. A row the database rejects for its own sake (a constraint) is dropped and
  * logged rather than retried forever.
  *
- * Checkpoints run off the main thread (checkpointer.ts).
+ * Reads are history_queries.ts, deletions history_deletion.ts, checkpoints (off the main thread)
+ * checkpointer.ts.
  *
  * @module
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Logger, silentLogger } from "../log.ts";
-import { msgidTime } from "../msgid.ts";
 import { Checkpointer } from "./checkpointer.ts";
+import { DELETE_WEIGHT, HistoryDeletion } from "./history_deletion.ts";
+import { HistoryQueries } from "./history_queries.ts";
 import { ownerOf } from "./conversations.ts";
-import { DEFAULT_OUTAGE_LIMITS, Outage, type OutageLimits, RETRY_MAX_MS } from "./outage.ts";
+import { DEFAULT_OUTAGE_LIMITS, Outage, type OutageLimits } from "./outage.ts";
 import { classifySqliteFailure, describeError } from "./sqlite_failure.ts";
 import type {
   Awaitable,
@@ -39,52 +41,12 @@ import type {
   TargetScope,
 } from "./history.ts";
 
-interface Row {
-  id: number;
-  msgid: string;
-  time: number;
-  conversation: string;
-  target: string;
-  source: string;
-  account: string | null;
-  command: string;
-  text: string;
-  tags: string | null;
-}
-
-/** A position in the (time, id) order messages are kept in. */
-interface Position {
-  time: number;
-  id: number;
-}
-
-const COLUMNS = "id, msgid, time, conversation, target, source, account, command, text, tags";
-const START: Position = { time: -Infinity, id: -Infinity };
-const END: Position = { time: Infinity, id: Infinity };
-
 /** The queue is committed this often, or at this many messages, whichever comes first. */
 const FLUSH_MS = 10;
 const FLUSH_ROWS = 2048;
 
-/** Conversations remembered as empty, at most. */
-const EMPTY_KEPT = 10_000;
-
 /** Rows per multi-row INSERT statement. */
 const INSERT_ROWS = 16;
-
-/** How long one `maintain` step may delete for: a few ms of the event loop. */
-export const DELETE_STEP_MS = 3;
-/** Rows deleted per statement inside a step. */
-const DELETE_CHUNK_ROWS = 32;
-/**
- * A deleted row counts as this many inserted ones toward a checkpoint: deletions touch pages all
- * over the file, and a checkpoint's cost is the pages it copies (50,000 scattered deletions made
- * a 380 ms checkpoint; 2,000 make one of a few ms).
- */
-const DELETE_WEIGHT = 25;
-
-/** Private conversations TARGETS looks into, at most (each one index seek). */
-const TARGET_CANDIDATES = 2000;
 
 type SqlValue = string | number | null;
 
@@ -104,25 +66,6 @@ function valuesBytes(values: SqlValue[], from = 0, to = values.length): number {
   return bytes;
 }
 
-/** SQLite has no infinities for integer ids: clamp to the widest safe values. */
-function sqlId(id: number): number {
-  return id === Infinity ? Number.MAX_SAFE_INTEGER : id === -Infinity ? -1 : id;
-}
-
-function toMessage(r: Row): StoredMessage {
-  const m: StoredMessage = {
-    msgid: r.msgid,
-    time: r.time,
-    target: r.target,
-    source: r.source,
-    command: r.command as StoredMessage["command"],
-    text: r.text,
-  };
-  if (r.account !== null) m.account = r.account;
-  if (r.tags !== null) m.tags = JSON.parse(r.tags);
-  return m;
-}
-
 /** How a history store is run; tests shorten the limits. */
 export interface SqliteHistoryOptions {
   log?: Logger;
@@ -140,36 +83,22 @@ export class SqliteHistory implements HistoryStore {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
-  /** `maintain` found the database locked: it waits until then (performance.now()). */
-  #maintainAfter = 0;
   /**
    * Queued rows, ROW_VALUES values each, end to end: what waits for the commit is only the
    * values, not an array and a message object per message (fewer survivors for the GC).
    */
   #pending: SqlValue[] = [];
   #scheduled = false;
-  /**
-   * Conversations found to have no messages at all, until one is appended: joining a channel
-   * nobody spoke in (every join in a join storm replays history) then needs no query.
-   */
-  readonly #empty = new Set<string>();
   /** Inserts one row, and INSERT_ROWS rows at a time (fewer calls into SQLite). */
   readonly #insert: StatementSync;
   readonly #insertMany: StatementSync;
-  readonly #byMsgid: StatementSync;
-  readonly #rangeAsc: StatementSync;
-  readonly #rangeDesc: StatementSync;
-  readonly #latestIn: StatementSync;
   readonly #privateUpsert: StatementSync;
-  readonly #privateOfOwner: StatementSync;
-  readonly #allOfOwner: StatementSync;
-  readonly #deleteSome: StatementSync;
-  readonly #deleteSummary: StatementSync;
   /** Private conversations appended to since the last commit: owner, label, latest time. */
   #privateSeen = new Map<string, [string, string, number]>();
-  #pruning: Promise<number> | undefined;
-  /** Conversations to delete, a bounded step at a time (`maintain`). */
-  readonly #doomed = new Set<string>();
+  /** The read side (history_queries.ts). */
+  readonly #queries: HistoryQueries;
+  /** Deletions: forgotten conversations, the start-up sweep, retention (history_deletion.ts). */
+  readonly #deletion: HistoryDeletion;
   /** Undefined for `:memory:`: there is no WAL to checkpoint. */
   readonly #checkpoints: Checkpointer | undefined;
 
@@ -194,37 +123,17 @@ export class SqliteHistory implements HistoryStore {
     const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
     this.#insert = db.prepare(insert + row);
     this.#insertMany = db.prepare(insert + Array(INSERT_ROWS).fill(row).join(", "));
-    // msgids carry their time (see msgid.ts): the conversation index finds them
-    this.#byMsgid = db.prepare(
-      `SELECT id, time FROM messages WHERE conversation = ? AND time = ? AND msgid = ?`,
-    );
-    // Messages strictly between two (time, id) positions.
-    const range = `SELECT ${COLUMNS} FROM messages WHERE conversation = ?
-      AND (time > ? OR (time = ? AND id > ?)) AND (time < ? OR (time = ? AND id < ?))`;
-    this.#rangeAsc = db.prepare(`${range} ORDER BY time ASC, id ASC LIMIT ?`);
-    this.#rangeDesc = db.prepare(`${range} ORDER BY time DESC, id DESC LIMIT ?`);
-    // one index seek per conversation: TARGETS never scans messages
-    this.#latestIn = db.prepare(
-      `SELECT time FROM messages WHERE conversation = ? AND time > ? AND time < ?
-       ORDER BY time DESC LIMIT 1`,
-    );
     this.#privateUpsert = db.prepare(
       `INSERT INTO private_conversations (conversation, owner, target, latest) VALUES (?, ?, ?, ?)
        ON CONFLICT (conversation) DO UPDATE SET target = excluded.target,
          latest = MAX(latest, excluded.latest)`,
     );
-    this.#privateOfOwner = db.prepare(
-      `SELECT conversation, target, latest FROM private_conversations
-       WHERE owner = ? AND latest > ? ORDER BY latest DESC LIMIT ?`,
-    );
-    this.#allOfOwner = db.prepare(
-      `SELECT conversation FROM private_conversations WHERE owner = ?`,
-    );
-    this.#deleteSome = db.prepare(
-      `DELETE FROM messages WHERE id IN
-         (SELECT id FROM messages WHERE conversation = ? LIMIT ?)`,
-    );
-    this.#deleteSummary = db.prepare(`DELETE FROM private_conversations WHERE conversation = ?`);
+    this.#queries = new HistoryQueries(db);
+    this.#deletion = new HistoryDeletion(db, {
+      flush: () => this.flush(),
+      deleted: (rows) => this.#committed(rows * DELETE_WEIGHT),
+      unavailable: () => this.#outage !== undefined,
+    });
   }
 
   get outageEpisode(): number {
@@ -233,7 +142,7 @@ export class SqliteHistory implements HistoryStore {
 
   append(conversation: string, m: StoredMessage, label?: string): void {
     if (this.#closed) return;
-    this.#empty.delete(conversation);
+    this.#queries.written(conversation);
     const owner = ownerOf(conversation);
     if (owner !== undefined) {
       this.#privateSeen.set(conversation, [owner, label ?? m.target, m.time]);
@@ -449,262 +358,62 @@ export class SqliteHistory implements HistoryStore {
     await this.#checkpoints?.close();
   }
 
-  /**
-   * Where a reference points, as a bound that excludes it. A msgid is the message itself; a
-   * timestamp sits between messages, and `side` says whether messages at exactly that time count
-   * as after it ("after": bound above them) or before it ("before": bound below them).
-   */
-  #bound(conversation: string, ref: MessageRef, side: "after" | "before"): Position | undefined {
-    if (ref === "*") return END;
-    if ("time" in ref) return { time: ref.time, id: side === "after" ? Infinity : -Infinity };
-    const time = msgidTime(ref.msgid);
-    if (time === undefined) return undefined;
-    const row = this.#byMsgid.get(conversation, time, ref.msgid) as Position | undefined;
-    return row && { time: row.time, id: row.id };
-  }
-
-  /** Messages strictly between `lo` and `hi`: the oldest `limit`, or the newest `limit`. */
-  #range(
-    conversation: string,
-    lo: Position,
-    hi: Position,
-    limit: number,
-    take: "oldest" | "newest",
-  ): StoredMessage[] {
-    if (limit <= 0) return [];
-    const stmt = take === "oldest" ? this.#rangeAsc : this.#rangeDesc;
-    const rows = stmt.all(
-      conversation,
-      lo.time,
-      lo.time,
-      sqlId(lo.id),
-      hi.time,
-      hi.time,
-      sqlId(hi.id),
-      limit,
-    ) as unknown as Row[];
-    const messages = rows.map(toMessage);
-    return take === "newest" ? messages.reverse() : messages;
-  }
-
   latest(conversation: string, after: MessageRef, limit: number): StoredMessage[] {
-    if (after === "*" && this.#empty.has(conversation)) return [];
+    if (!this.#queries.mayHave(conversation, after)) return [];
     this.flush();
-    const lo = after === "*" ? START : this.#bound(conversation, after, "after");
-    const found = lo ? this.#range(conversation, lo, END, limit, "newest") : [];
-    if (after === "*" && found.length === 0 && limit > 0) {
-      if (this.#empty.size >= EMPTY_KEPT) this.#empty.clear(); // channels made up by the thousand
-      this.#empty.add(conversation);
-    }
-    return found;
+    return this.#queries.latest(conversation, after, limit);
   }
 
   before(conversation: string, ref: MessageRef, limit: number): StoredMessage[] {
     this.flush();
-    const hi = this.#bound(conversation, ref, "before");
-    return hi ? this.#range(conversation, START, hi, limit, "newest") : [];
+    return this.#queries.before(conversation, ref, limit);
   }
 
   after(conversation: string, ref: MessageRef, limit: number): StoredMessage[] {
     this.flush();
-    const lo = this.#bound(conversation, ref, "after");
-    return lo ? this.#range(conversation, lo, END, limit, "oldest") : [];
+    return this.#queries.after(conversation, ref, limit);
   }
 
   around(conversation: string, ref: MessageRef, limit: number): StoredMessage[] {
     this.flush();
-    const at = this.#bound(conversation, ref, "before");
-    if (!at) return [];
-    const before = this.#range(conversation, START, at, Math.floor(limit / 2), "newest");
-    // from the reference on, the referenced message itself included
-    const from = { time: at.time, id: at.id === -Infinity ? -Infinity : at.id - 1 };
-    return [...before, ...this.#range(conversation, from, END, limit - before.length, "oldest")];
+    return this.#queries.around(conversation, ref, limit);
   }
 
   between(conversation: string, from: MessageRef, to: MessageRef, limit: number): StoredMessage[] {
     this.flush();
-    const a = this.#bound(conversation, from, "after");
-    const b = this.#bound(conversation, to, "before");
-    if (!a || !b) return [];
-    if (a.time < b.time || (a.time === b.time && a.id < b.id)) {
-      return this.#range(conversation, a, b, limit, "oldest");
-    }
-    // `from` is the later one: the `limit` messages just before it, down to `to`
-    const hi = this.#bound(conversation, from, "before")!;
-    const lo = this.#bound(conversation, to, "after")!;
-    return this.#range(conversation, lo, hi, limit, "newest");
+    return this.#queries.between(conversation, from, to, limit);
   }
 
   targets(scope: TargetScope, from: number, to: number, limit: number): ConversationSummary[] {
     this.flush();
-    const [lo, hi] = from <= to ? [from, to] : [to, from];
-    const found: ConversationSummary[] = [];
-    const latestIn = (conversation: string, target: string) => {
-      const row = this.#latestIn.get(conversation, lo, hi) as { time: number } | undefined;
-      if (row) found.push({ conversation, latest: row.time, target });
-    };
-    for (const { key, name } of scope.channels) latestIn(key, name);
-    if (scope.owner !== undefined) {
-      const rows = this.#privateOfOwner.all(scope.owner, lo, TARGET_CANDIDATES) as {
-        conversation: string;
-        target: string;
-        latest: number;
-      }[];
-      for (const r of rows) {
-        if (r.latest < hi) {
-          found.push({ conversation: r.conversation, latest: r.latest, target: r.target });
-        } else latestIn(r.conversation, r.target);
-      }
-    }
-    found.sort((a, b) => b.latest - a.latest);
-    return found.slice(0, limit);
+    return this.#queries.targets(scope, from, to, limit);
   }
 
   forget(conversation: string): void {
-    this.#doomed.add(conversation);
+    this.#deletion.forget(conversation);
   }
 
   forgetOwner(owner: string): void {
-    this.flush();
-    const rows = this.#allOfOwner.all(owner) as { conversation: string }[];
-    for (const { conversation } of rows) this.#doomed.add(conversation);
+    this.#deletion.forgetOwner(owner);
   }
 
-  /**
-   * Deletes conversations a life, an account or the start-up sweep left behind, in small chunks
-   * for at most `budgetMs` (the server's clock calls this); returns how many messages it deleted.
-   * A conversation's rows are spread over the file, so a row costs up to ~60 µs to delete.
-   */
-  maintain(budgetMs = DELETE_STEP_MS): number {
-    // during an outage the queued rows are stored first, and the deletions follow them
-    if (this.#doomed.size === 0 || this.#outage !== undefined) return 0;
-    if (performance.now() < this.#maintainAfter) return 0;
-    try {
-      return this.#deleteDoomed(budgetMs);
-    } catch (err) {
-      if (classifySqliteFailure(err) !== "unavailable") throw err;
-      this.#maintainAfter = performance.now() + RETRY_MAX_MS; // another process holds the lock
-      return 0;
-    }
-  }
-
-  #deleteDoomed(budgetMs: number): number {
-    const started = performance.now();
-    let deleted = 0;
-    this.flush(); // a conversation's last queued rows go with it
-    for (const conversation of this.#doomed) {
-      for (;;) {
-        const n = Number(this.#deleteSome.run(conversation, DELETE_CHUNK_ROWS).changes);
-        deleted += n;
-        if (n < DELETE_CHUNK_ROWS) break;
-        if (performance.now() - started >= budgetMs) {
-          this.#committed(deleted * DELETE_WEIGHT);
-          return deleted;
-        }
-      }
-      this.#deleteSummary.run(conversation);
-      this.#doomed.delete(conversation);
-      if (performance.now() - started >= budgetMs) break;
-    }
-    this.#committed(deleted * DELETE_WEIGHT);
-    return deleted;
+  /** See `HistoryDeletion.maintain`. */
+  maintain(budgetMs?: number): number {
+    return this.#deletion.maintain(budgetMs);
   }
 
   /** True while deletions wait for `maintain`. */
   get maintaining(): boolean {
-    return this.#doomed.size > 0;
+    return this.#deletion.maintaining;
   }
 
-  /**
-   * Queues for deletion every conversation `keep` says no longer has an owner: lives of channels
-   * that ended with the last process, private copies of dropped accounts. Walks the distinct
-   * conversations one index seek at a time.
-   */
+  /** See `HistoryDeletion.sweep`. */
   sweep(keep: (conversation: string) => boolean): number {
-    this.flush();
-    const next = this.#db.prepare(
-      `SELECT conversation FROM messages WHERE conversation > ? ORDER BY conversation LIMIT 1`,
-    );
-    let doomed = 0;
-    for (let at = "";;) {
-      const row = next.get(at) as { conversation: string } | undefined;
-      if (!row) break;
-      at = row.conversation;
-      if (!keep(at)) {
-        this.#doomed.add(at);
-        doomed++;
-      }
-    }
-    const summaries = this.#db.prepare(`SELECT conversation FROM private_conversations`).all() as {
-      conversation: string;
-    }[];
-    for (const { conversation } of summaries) {
-      if (!keep(conversation)) this.#doomed.add(conversation);
-    }
-    return doomed;
+    return this.#deletion.sweep(keep);
   }
 
-  /**
-   * Applies the retention policy in slices of at most DELETE_STEP_MS, yielding the event loop
-   * between them (a pass over a million messages never holds it for long); one pass at a time.
-   */
   prune(policy: RetentionPolicy, now = Date.now()): Promise<number> {
-    this.#pruning ??= this.#prune(policy, now).finally(() => this.#pruning = undefined);
-    return this.#pruning;
-  }
-
-  async #prune(policy: RetentionPolicy, now: number): Promise<number> {
-    this.flush();
-    let deleted = 0;
-    let slice = performance.now();
-    const pause = async () => {
-      if (performance.now() - slice < DELETE_STEP_MS) return;
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      slice = performance.now();
-    };
-    /** Runs a chunked DELETE until it deletes less than a chunk. */
-    const drain = async (chunk: () => number) => {
-      for (;;) {
-        const n = chunk();
-        deleted += n;
-        this.#committed(n * DELETE_WEIGHT);
-        if (n < DELETE_CHUNK_ROWS) return;
-        await pause();
-      }
-    };
-    if (policy.maxAgeMs > 0) {
-      const older = this.#db.prepare(
-        `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE time < ? LIMIT ?)`,
-      );
-      await drain(() => Number(older.run(now - policy.maxAgeMs, DELETE_CHUNK_ROWS).changes));
-    }
-    if (policy.maxPerConversation > 0) {
-      const next = this.#db.prepare(
-        `SELECT conversation FROM messages WHERE conversation > ? ORDER BY conversation LIMIT 1`,
-      );
-      // the newest message that goes: the first one past the limit, newest first
-      const edge = this.#db.prepare(
-        `SELECT time, id FROM messages WHERE conversation = ? ORDER BY time DESC, id DESC
-         LIMIT 1 OFFSET ?`,
-      );
-      const trim = this.#db.prepare(
-        `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE conversation = ?
-         AND (time < ? OR (time = ? AND id <= ?)) LIMIT ?)`,
-      );
-      for (let at = "";;) {
-        const row = next.get(at) as { conversation: string } | undefined;
-        if (!row) break;
-        at = row.conversation;
-        const last = edge.get(at, policy.maxPerConversation) as Position | undefined;
-        if (last) {
-          await drain(() =>
-            Number(trim.run(at, last.time, last.time, last.id, DELETE_CHUNK_ROWS).changes)
-          );
-        }
-        await pause();
-      }
-    }
-    return deleted;
+    return this.#deletion.prune(policy, now);
   }
 
   count(): number {
