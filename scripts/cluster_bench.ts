@@ -17,8 +17,8 @@
 
 import { parseArgs } from "node:util";
 import { LineFramer, SERVER_LINE_LIMITS } from "../protocol/lines.ts";
-import { ChatProcess } from "../tests/helpers/process.ts";
-import { TestRedis } from "../tests/helpers/redis.ts";
+import { ChatProcess } from "./support/process.ts";
+import { TestRedis } from "./support/redis.ts";
 
 const encoder = new TextEncoder();
 const nowMs = () => performance.timeOrigin + performance.now();

@@ -8,8 +8,8 @@
 import { DELETE_STEP_MS, SqliteHistory } from "../server/store/sqlite_history.ts";
 import { ownerId, privateKey } from "../server/store/conversations.ts";
 import { openDatabase } from "../server/store/database.ts";
-import { TestClient } from "../tests/helpers/irc_client.ts";
-import { ChatProcess } from "../tests/helpers/process.ts";
+import { TestClient } from "./support/irc_client.ts";
+import { ChatProcess } from "./support/process.ts";
 
 const STORE_MESSAGES = 100_000;
 const SERVER_MESSAGES = 20_000;

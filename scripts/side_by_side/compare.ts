@@ -6,8 +6,8 @@
  * @module
  */
 
-import { formatMs, formatRate } from "./report.ts";
-import type { BenchResult } from "./result.ts";
+import { formatMs, formatRate } from "../../bench/report.ts";
+import type { BenchResult } from "../../bench/result.ts";
 import { type Focus, type Scenario, SERVER_LABELS, type ServerName } from "./scenarios.ts";
 
 /** One bench run of one server in one scenario, or why there is no result. */
