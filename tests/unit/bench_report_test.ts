@@ -3,7 +3,6 @@ import { renderChart } from "../../scripts/side_by_side/chart.ts";
 import {
   cellOf,
   markdownTable,
-  median,
   METRICS,
   ratio,
   ratioTable,
@@ -17,6 +16,7 @@ import type { ShardCounts } from "../../bench/recorder.ts";
 import { formatReport } from "../../bench/report.ts";
 import { type BenchResult, buildResult, generatorPhase } from "../../bench/result.ts";
 import { SCENARIOS } from "../../scripts/side_by_side/scenarios.ts";
+import { median } from "../../scripts/support/median.ts";
 
 function counts(o: Partial<ShardCounts> = {}): ShardCounts {
   const lat = new Histogram(), join = new Histogram();
