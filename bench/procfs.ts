@@ -1,7 +1,8 @@
 /**
  * Resident memory and CPU time of a process (and of each of its threads) from Linux's /proc:
- * how the bench measures the server under test and itself. Parsing is pure; the readers return
- * undefined where /proc is missing (another OS, a process that has exited).
+ * how the bench measures the server under test and itself, and the one /proc reader the dev
+ * scripts and tests use too. Parsing is pure; the readers return undefined where /proc is missing
+ * (another OS, a process that has exited).
  *
  * @module
  */

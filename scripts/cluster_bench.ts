@@ -17,18 +17,17 @@
 
 import { parseArgs } from "node:util";
 import { LineFramer, SERVER_LINE_LIMITS } from "../protocol/lines.ts";
-import { ChatProcess } from "../tests/helpers/process.ts";
-import { TestRedis } from "../tests/helpers/redis.ts";
+import { exactPercentile } from "../bench/histogram.ts";
+import { readCpuSeconds } from "../bench/procfs.ts";
+import { median } from "./support/median.ts";
+import { ChatProcess } from "./support/process.ts";
+import { TestRedis } from "./support/redis.ts";
 
 const encoder = new TextEncoder();
 const nowMs = () => performance.timeOrigin + performance.now();
 
-/** CPU seconds (user + system) of a process, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+/** CPU seconds (user + system) of a process; NaN once it is gone, so a figure shows as NaN. */
+const cpuSeconds = (pid: number): number => readCpuSeconds(pid) ?? NaN;
 
 /** One connection: lines in, lines out. */
 class Client {
@@ -177,9 +176,6 @@ async function runLoad(
     const seconds = (nowMs() - start) / 1000;
     const chatCpu = pids.chat.map(cpuSeconds).reduce((a, b, i) => a + b - cpu0[i], 0);
     const redisCpu = pids.redis ? cpuSeconds(pids.redis) - redis0 : 0;
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
     return {
       config,
       deliveries,
@@ -187,8 +183,8 @@ async function runLoad(
       duplicates,
       outOfOrder,
       seconds,
-      p50: pct(0.5),
-      p99: pct(0.99),
+      p50: exactPercentile(latencies, 50),
+      p99: exactPercentile(latencies, 99),
       chatCpu,
       redisCpu,
     };
@@ -277,11 +273,6 @@ async function cluster(nodes: number, load: Load): Promise<Figures> {
   }
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 /** The comparison as a Markdown table (medians over the runs). */
 function report(runs: Figures[][], load: Load): string {
   const published = load.senders * load.messages;
@@ -295,7 +286,7 @@ function report(runs: Figures[][], load: Load): string {
     "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const figures of runs) {
-    const m = (f: (x: Figures) => number) => median(figures.map(f));
+    const m = (f: (x: Figures) => number) => median(figures.map(f)) ?? NaN;
     const deliveries = m((x) => x.deliveries);
     const redisCpu = m((x) => x.redisCpu);
     lines.push(

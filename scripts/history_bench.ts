@@ -9,8 +9,9 @@ import { DELETE_STEP_MS } from "../server/store/history_deletion.ts";
 import { SqliteHistory } from "../server/store/sqlite_history.ts";
 import { ownerId, privateKey } from "../server/store/conversations.ts";
 import { openDatabase } from "../server/store/database.ts";
-import { TestClient } from "../tests/helpers/irc_client.ts";
-import { ChatProcess } from "../tests/helpers/process.ts";
+import { TestClient } from "./support/irc_client.ts";
+import { median } from "./support/median.ts";
+import { ChatProcess } from "./support/process.ts";
 
 const STORE_MESSAGES = 100_000;
 const SERVER_MESSAGES = 20_000;
@@ -108,11 +109,9 @@ try {
         run();
         ms.push(performance.now() - started);
       }
-      ms.sort((a, b) => a - b);
-      console.log(
-        `${what}: median ${ms[ms.length >> 1].toFixed(2)} ms, max ${ms.at(-1)!.toFixed(2)} ms`,
-      );
-      return ms[ms.length >> 1];
+      const mid = median(ms)!;
+      console.log(`${what}: median ${mid.toFixed(2)} ms, max ${Math.max(...ms).toFixed(2)} ms`);
+      return mid;
     };
     console.log(
       `queries with ${n} messages stored (${BIG.channels} channels, ${owners.length} ` +
@@ -213,10 +212,9 @@ try {
       await reader.expect((m) => m.command === "BATCH" && m.params[0] === `-${id}`, 30_000);
       times.push(performance.now() - t0);
     }
-    times.sort((a, b) => a - b);
     console.log(
-      `CHATHISTORY LATEST ${REPLAY_LINES} lines: median ${times[2].toFixed(1)} ms ` +
-        `(min ${times[0].toFixed(1)}, max ${times[4].toFixed(1)})`,
+      `CHATHISTORY LATEST ${REPLAY_LINES} lines: median ${median(times)!.toFixed(1)} ms ` +
+        `(min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`,
     );
     await sender.close();
     await reader.close();

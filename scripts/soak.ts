@@ -8,6 +8,8 @@
  */
 
 import { parseArgs } from "node:util";
+import { exactPercentile } from "../bench/histogram.ts";
+import { readRssKiB } from "../bench/procfs.ts";
 import { LineFramer, SERVER_LINE_LIMITS } from "../protocol/lines.ts";
 
 const { values } = parseArgs({
@@ -70,7 +72,7 @@ async function serverPort(): Promise<number> {
 }
 
 function rssKiB(): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${server.pid}/status`))![1]);
+  return readRssKiB(server.pid) ?? NaN;
 }
 
 interface SoakClient {
@@ -126,9 +128,8 @@ async function connect(port: number, i: number): Promise<SoakClient> {
   return c;
 }
 
-function pct(sorted: number[], p: number): string {
-  if (sorted.length === 0) return "-";
-  return sorted[Math.min(sorted.length - 1, Math.floor(p / 100 * sorted.length))].toFixed(1);
+function pct(values: number[], p: number): string {
+  return values.length === 0 ? "-" : exactPercentile(values, p).toFixed(1);
 }
 
 const clients: SoakClient[] = [];
@@ -152,15 +153,14 @@ try {
     }
   }, 1000 / RATE);
   const report = () => {
-    const sorted = latencies.sort((a, b) => a - b);
     const rss = rssKiB();
     samples.push(rss);
     const elapsed = ((performance.now() - started) / 1000).toFixed(0).padStart(9);
     console.log(
       `${elapsed}  ${String(rss).padStart(7)}  ${String(delivered).padStart(9)}  ${
         String(lost).padStart(4)
-      }  ${String(reordered).padStart(9)}  ${pct(sorted, 50).padStart(6)}  ${
-        pct(sorted, 99).padStart(6)
+      }  ${String(reordered).padStart(9)}  ${pct(latencies, 50).padStart(6)}  ${
+        pct(latencies, 99).padStart(6)
       }`,
     );
     latencies = [];

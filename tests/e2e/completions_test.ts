@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { bashComplete, fishComplete, hasShell, zshComplete } from "../helpers/shells.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 
 async function script(shell: string): Promise<{ path: string; text: string }> {
   const { code, stdout, stderr } = await ChatProcess.start(["completions", shell]).finish();

@@ -11,8 +11,8 @@ import { nextMsgid } from "../../server/msgid.ts";
 import { openDatabase } from "../../server/store/database.ts";
 import { SqliteHistory } from "../../server/store/sqlite_history.ts";
 import { DatabaseLock } from "../helpers/db_lock.ts";
-import { TestClient } from "../helpers/irc_client.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 
 /** Texts of the channel messages stored in the database file, in order. */
 function storedTexts(path: string, channel: string): string[] {

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { TestClient } from "../helpers/irc_client.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 import { waitUntil } from "../helpers/wait.ts";
 
 const CAPS = ["batch", "server-time", "message-tags", "draft/chathistory"];

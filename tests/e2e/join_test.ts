@@ -3,10 +3,10 @@
  * variables, one-line errors, password, and reconnecting after the server process restarts.
  */
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { JoinProcess, runJoin } from "../helpers/join_process.ts";
-import { freePort } from "../helpers/peers.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { freePort } from "../../scripts/support/peers.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 import { testServer } from "../helpers/server.ts";
 
 Deno.test("main.ts join: echo 'deploy done' | chat join … delivers exactly that line", async () => {

@@ -3,9 +3,9 @@
  * an untrusted one is refused unless --insecure (which warns); `--sasl` logs in to an account.
  */
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { runJoin } from "../helpers/join_process.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 import { makeCertificates, opensslMissingReason } from "../helpers/tls_certs.ts";
 
 const missing = await opensslMissingReason();

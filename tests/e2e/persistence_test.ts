@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { parseMessage } from "../../protocol/message.ts";
-import { TestClient } from "../helpers/irc_client.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 
 const MODERN = ["batch", "server-time", "message-tags", "draft/chathistory", "sasl"];
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 
 Deno.test("main.ts serve: IRC and plain-text users chat, logs show connects, SIGTERM exits 0", async () => {
   const motd = await Deno.makeTempFile();

@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 import { HAS_PROC, openFds } from "../helpers/proc_stats.ts";
 import { silentConnections } from "../helpers/silent_connections.ts";
 import { waitUntil } from "../helpers/wait.ts";

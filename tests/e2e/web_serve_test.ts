@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { encodeFrame, OPCODE } from "../../server/websocket_frames.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 import { HAS_PROC, residentBytes } from "../helpers/proc_stats.ts";
 import { RawWsClient, WsTestClient } from "../helpers/ws_client.ts";
 

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { VERSION } from "../../version.ts";
-import { DEADLINE_MS, TestClient } from "./irc_client.ts";
+import { DEADLINE_MS, TestClient } from "../../scripts/support/irc_client.ts";
 
 /** How to start the artifact: the program and the arguments before chat's own. */
 export interface Artifact {

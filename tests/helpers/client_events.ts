@@ -6,7 +6,7 @@
  */
 
 import type { ChatEvent } from "../../client/events.ts";
-import { DEADLINE_MS } from "./irc_client.ts";
+import { DEADLINE_MS } from "../../scripts/support/irc_client.ts";
 
 /** Events in arrival order, and a way to wait for one. */
 export class EventLog {

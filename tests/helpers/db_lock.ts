@@ -7,7 +7,7 @@
  * @module
  */
 
-import { DEADLINE_MS } from "./irc_client.ts";
+import { DEADLINE_MS } from "../../scripts/support/irc_client.ts";
 
 const HOLDER = `
 import { DatabaseSync } from "node:sqlite";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DEADLINE_MS } from "./irc_client.ts";
+import { DEADLINE_MS } from "../../scripts/support/irc_client.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { readRssKiB } from "../../bench/procfs.ts";
+
 /** Whether /proc can be read here (Linux). */
 export const HAS_PROC = Deno.build.os === "linux";
 
@@ -17,8 +19,7 @@ export function openFds(pid: number): number {
 
 /** The resident set size of `pid`, in bytes. */
 export function residentBytes(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(kb[1]) * 1024;
+  const kib = readRssKiB(pid);
+  if (kib === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return kib * 1024;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { DEADLINE_MS } from "./irc_client.ts";
+import { DEADLINE_MS } from "../../scripts/support/irc_client.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { DEADLINE_MS } from "./irc_client.ts";
+import { DEADLINE_MS } from "../../scripts/support/irc_client.ts";
 
 /** Whether `shell` is on PATH. */
 export async function hasShell(shell: string): Promise<boolean> {

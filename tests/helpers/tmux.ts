@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DEADLINE_MS } from "./irc_client.ts";
+import { DEADLINE_MS } from "../../scripts/support/irc_client.ts";
 
 async function tmux(...args: string[]): Promise<string> {
   const out = await new Deno.Command("tmux", { args, stdout: "piped", stderr: "piped" }).output();

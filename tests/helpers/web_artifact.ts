@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { WEB_ASSETS } from "../../web/assets.ts";
 import type { Artifact } from "./artifact.ts";
-import { DEADLINE_MS } from "./irc_client.ts";
+import { DEADLINE_MS } from "../../scripts/support/irc_client.ts";
 import { WsTestClient } from "./ws_client.ts";
 
 const WEB_LINE = /serving the web page on (http:\/\/\S+)/;

@@ -6,7 +6,7 @@
  */
 
 import { type Message, parseMessage } from "../../protocol/message.ts";
-import { DEADLINE_MS, type Matcher } from "./irc_client.ts";
+import { DEADLINE_MS, type Matcher } from "../../scripts/support/irc_client.ts";
 
 /** One received message and its frame type. */
 export interface Received {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { scryptRuns } from "../../server/credentials.ts";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 
 const b64 = (s: string) => btoa(s);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { runBench } from "../../bench/coordinator.ts";
 import { DEFAULT_OPTIONS } from "../../bench/options.ts";
 import type { BenchResult } from "../../bench/result.ts";
-import { startRelay } from "../../bench/servers.ts";
+import { startRelay } from "../../scripts/side_by_side/servers.ts";
 import { testServer } from "../helpers/server.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { CAPABILITIES } from "../../server/capabilities.ts";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 
 type Scenario = (port: number, caps: string[]) => Promise<boolean>;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 
 const text = (c: string, body: string) => (m: { command: string; params: string[] }) =>

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { connectTo, type IrcConnection } from "../../client/connection.ts";
 import type { Message } from "../../protocol/message.ts";
-import { freePort } from "../helpers/peers.ts";
+import { freePort } from "../../scripts/support/peers.ts";
 
 /** Accepts one connection and collects its lines. */
 function peer() {

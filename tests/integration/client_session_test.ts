@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { runPipe } from "../../client/pipe.ts";
 import { ChatSession, type SessionConfig } from "../../client/session.ts";
 import { EventLog } from "../helpers/client_events.ts";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 
 function config(port: number, nick: string, channels = ["#lobby"]): SessionConfig {

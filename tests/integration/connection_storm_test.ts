@@ -4,7 +4,7 @@
  * no leaked sessions, nicks, channel members or per-IP counts.
  */
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 import { waitUntil } from "../helpers/wait.ts";
 

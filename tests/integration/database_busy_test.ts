@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteStores } from "../../server/store/stores.ts";
 import { DatabaseLock } from "../helpers/db_lock.ts";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 
 const TRY_LATER = (l: string) => l.includes("database is unavailable right now; try again later");

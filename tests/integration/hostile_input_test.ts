@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { hostileLine, prng } from "../helpers/hostile.ts";
-import { TestClient } from "../helpers/irc_client.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 import { RawClient, type RawLine } from "../helpers/raw_client.ts";
 
 const SEED = Number(Deno.env.get("HOSTILE_SEED") ?? 20261124);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseMessage } from "../../protocol/message.ts";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 
 Deno.test("labeled-response: one reply labeled, none is ACK, several are one batch, nesting kept", async () => {

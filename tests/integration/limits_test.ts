@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../../server/log.ts";
 import { COMMANDS } from "../../server/commands/index.ts";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 import { waitUntil } from "../helpers/wait.ts";
 

@@ -4,8 +4,8 @@
  * the same client reads normally.
  */
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 
 const RECEIVERS = 8;
 const SENDERS = 2;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 
 Deno.test("a client that does not finish registering is dropped", async () => {

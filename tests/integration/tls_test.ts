@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { silentLogger } from "../../server/log.ts";
 import { ReloadableTlsListener } from "../../server/tls_listener.ts";
 import type { TlsStream } from "../../server/tls_stream.ts";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 import { silentConnections } from "../helpers/silent_connections.ts";
 import { makeCertificates, opensslMissingReason } from "../helpers/tls_certs.ts";

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { RunningServer } from "../../server/server.ts";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 import { makeCertificates, opensslMissingReason } from "../helpers/tls_certs.ts";
 import { waitUntil } from "../helpers/wait.ts";

@@ -1,12 +1,17 @@
 /**
  * `chat bench` against the peer servers `deno task bench` compares with (Debian's ngIRCd and
- * InspIRCd, configured by `tests/helpers/peers.ts`): a tiny scenario must be delivered in full,
+ * InspIRCd, configured by `scripts/support/peers.ts`): a tiny scenario must be delivered in full,
  * and the server's memory and CPU must be sampled from /proc.
  */
 import assert from "node:assert/strict";
 import { runBench } from "../../bench/coordinator.ts";
 import { DEFAULT_OPTIONS } from "../../bench/options.ts";
-import { hasProgram, type PeerServer, startInspircd, startNgircd } from "../helpers/peers.ts";
+import {
+  hasProgram,
+  type PeerServer,
+  startInspircd,
+  startNgircd,
+} from "../../scripts/support/peers.ts";
 
 async function tinyBench(peer: PeerServer, joinConcurrency: number) {
   return await runBench({

@@ -4,9 +4,9 @@
  * and private messages both ways, nick collision, QUIT at EOF.
  */
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { JoinProcess } from "../helpers/join_process.ts";
-import { hasProgram, type PeerServer, startNgircd } from "../helpers/peers.ts";
+import { hasProgram, type PeerServer, startNgircd } from "../../scripts/support/peers.ts";
 
 Deno.test({
   name: "chat join (pipe mode) talks to another client through ngIRCd",

@@ -5,8 +5,8 @@
  * delivered, and that /help, tab completion, history, window keys and Ctrl-C work.
  */
 import assert from "node:assert/strict";
-import { DEADLINE_MS, TestClient } from "../helpers/irc_client.ts";
-import { hasProgram } from "../helpers/peers.ts";
+import { DEADLINE_MS, TestClient } from "../../scripts/support/irc_client.ts";
+import { hasProgram } from "../../scripts/support/peers.ts";
 import { testServer } from "../helpers/server.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;

@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { type Message, parseMessage } from "../../protocol/message.ts";
-import { TestClient } from "../helpers/irc_client.ts";
-import { ChatProcess } from "../helpers/process.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
+import { ChatProcess } from "../../scripts/support/process.ts";
 import { RawClient, type RawLine } from "../helpers/raw_client.ts";
-import { HAVE_REDIS, TestRedis } from "../helpers/redis.ts";
+import { HAVE_REDIS, TestRedis } from "../../scripts/support/redis.ts";
 
 const ignore = !HAVE_REDIS;
 const why = ignore ? " [IGNORED: redis-server is not installed]" : "";

@@ -3,7 +3,7 @@
  * channel and talks with one of our clients.
  */
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 import { TmuxSession } from "../helpers/tmux.ts";
 

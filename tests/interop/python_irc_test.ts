@@ -3,7 +3,7 @@
  * chat: registration, nick collision, channel and private messages, NAMES, QUIT.
  */
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 
 const BOT = new URL("./peers/python_irc_bot.py", import.meta.url).pathname;

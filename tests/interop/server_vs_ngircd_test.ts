@@ -4,8 +4,8 @@
  * nobody here wrote.
  */
 import assert from "node:assert/strict";
-import { TestClient } from "../helpers/irc_client.ts";
-import { type PeerServer, startNgircd } from "../helpers/peers.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
+import { type PeerServer, startNgircd } from "../../scripts/support/peers.ts";
 import { testServer } from "../helpers/server.ts";
 
 /** [what is checked, lines the probe sends]; `other` created #d (op, +nt) first. */

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { CAPABILITIES } from "../../server/capabilities.ts";
 import type { RunningServer } from "../../server/server.ts";
-import { TestClient } from "../helpers/irc_client.ts";
+import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -12,7 +12,7 @@ import {
   SCENARIOS,
   selectScenarios,
   selectServers,
-} from "../../bench/scenarios.ts";
+} from "../../scripts/side_by_side/scenarios.ts";
 
 const opts = (o: Partial<BenchOptions>): BenchOptions => ({ ...DEFAULT_OPTIONS, ...o });
 

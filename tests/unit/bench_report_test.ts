@@ -1,22 +1,22 @@
 import assert from "node:assert/strict";
-import { renderChart } from "../../bench/chart.ts";
+import { renderChart } from "../../scripts/side_by_side/chart.ts";
 import {
   cellOf,
   markdownTable,
-  median,
   METRICS,
   ratio,
   ratioTable,
   type RunRecord,
-} from "../../bench/compare.ts";
+} from "../../scripts/side_by_side/compare.ts";
 import { Histogram } from "../../bench/histogram.ts";
-import { parseCpuModel, parseLoad, parseMemGiB } from "../../bench/machine.ts";
-import { keptNotes, renderBenchmarks } from "../../bench/markdown.ts";
+import { parseCpuModel, parseLoad, parseMemGiB } from "../../scripts/side_by_side/machine.ts";
+import { keptNotes, renderBenchmarks } from "../../scripts/side_by_side/markdown.ts";
 import { DEFAULT_OPTIONS } from "../../bench/options.ts";
 import type { ShardCounts } from "../../bench/recorder.ts";
 import { formatReport } from "../../bench/report.ts";
 import { type BenchResult, buildResult, generatorPhase } from "../../bench/result.ts";
-import { SCENARIOS } from "../../bench/scenarios.ts";
+import { SCENARIOS } from "../../scripts/side_by_side/scenarios.ts";
+import { median } from "../../scripts/support/median.ts";
 
 function counts(o: Partial<ShardCounts> = {}): ShardCounts {
   const lat = new Histogram(), join = new Histogram();

@@ -10,15 +10,15 @@
  * @module
  */
 
-import { compareCluster, DEFAULT_CLUSTER_LOAD } from "../scripts/cluster_bench.ts";
-import { V8_FLAGS } from "../scripts/compile.ts";
+import { compareCluster, DEFAULT_CLUSTER_LOAD } from "../cluster_bench.ts";
+import { V8_FLAGS } from "../compile.ts";
 import { parseArgs } from "node:util";
 import { renderChart } from "./chart.ts";
 import { markdownTable, ratioTable, type RunRecord } from "./compare.ts";
 import { describeMachine } from "./machine.ts";
 import { failureNotes, keptNotes, renderBenchmarks } from "./markdown.ts";
-import { formatMs, formatRate } from "./report.ts";
-import type { BenchResult } from "./result.ts";
+import { formatMs, formatRate } from "../../bench/report.ts";
+import type { BenchResult } from "../../bench/result.ts";
 import {
   connectConcurrency,
   DEFAULT_PROCS,
@@ -32,15 +32,16 @@ import {
   type ServerName,
 } from "./scenarios.ts";
 import { available, chatBenchFlags, type ChatBenchSetup, startServer } from "./servers.ts";
-import type { PeerServer } from "../tests/helpers/peers.ts";
+import type { PeerServer } from "../support/peers.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const MAIN = `${ROOT}/main.ts`;
 const USAGE = `usage: deno task bench [options]
   --quick               scenarios at a tenth of their size; writes nothing unless --out
   --scenarios A,B,...   scenarios to run (default: A,B,C,D,E)
   --servers a,b         servers: chat, ngircd, inspircd, relay (default: all installed);
-                        relay is bench/reference_relay.ts, the ceiling of a Deno server
+                        relay is scripts/side_by_side/reference_relay.ts, the ceiling of a
+                        Deno server
   --repeat N            runs per scenario and server; the table shows medians (default 1)
   --procs N             generator shards per bench run (default: 1 in E, 2 elsewhere)
   --shard-kind K        process or thread (default process)
@@ -422,7 +423,8 @@ async function main(): Promise<void> {
     const settings = [
       `Load generator: \`chat bench\` with ${
         o.procs ??
-          `${DEFAULT_PROCS} (1 in the join storm E: see generatorProcs in bench/scenarios.ts)`
+          `${DEFAULT_PROCS} (1 in the join storm E: see generatorProcs in ` +
+            "scripts/side_by_side/scenarios.ts)"
       } shard ${o.shardKind}(es) per run, ` +
       `${o.window} messages in flight per sender (PING/PONG-acknowledged), 64-byte messages, ` +
       `clients connecting and registering ${connectConcurrency("chat")} at a time for chat, ` +
@@ -434,15 +436,15 @@ async function main(): Promise<void> {
         chat.freshDb ? " --db <fresh temporary file>" : ""
       }\`` +
       (o.chatV8Flags ? ` with \`--v8-flags=${o.chatV8Flags}\`` : "") + ".",
-      "Deno relay (`bench/reference_relay.ts`, with chat's V8 flags): not a server but a " +
-      "ceiling, the least a Deno program does to relay: 001, JOIN answered to the joiner " +
-      "alone (so not run in the join storm E), PONG, PRIVMSG fanned out over `node:net` " +
-      "sockets with one write per client per 1 ms tick; no parsing beyond the command, no " +
-      "state beyond channel membership, no history.",
+      "Deno relay (`scripts/side_by_side/reference_relay.ts`, with chat's V8 flags): not a " +
+      "server but a ceiling, the least a Deno program does to relay: 001, JOIN answered to " +
+      "the joiner alone (so not run in the join storm E), PONG, PRIVMSG fanned out over " +
+      "`node:net` sockets with one write per client per 1 ms tick; no parsing beyond the " +
+      "command, no state beyond channel membership, no history.",
       "ngIRCd: `MaxPenaltyTime = 0`, `MaxConnectionsIP = 0`, `MaxJoins = 0`; InspIRCd: a " +
       "`<connect>` class for 127.0.0.0/8 with per-IP limits, `threshold`, `commandrate`, " +
       "`softsendq`, `hardsendq` and `recvq` far above the load, no modules beyond the core " +
-      "(configs in `tests/helpers/peers.ts`).",
+      "(configs in `scripts/support/peers.ts`).",
       "Every server is started fresh for every scenario. " +
       (o.warmup && !o.quick
         ? "B, C and D are preceded by an unmeasured warm-up run at a tenth of the size on the " +

@@ -14,10 +14,10 @@ import {
   startNgircd,
   stopProcess,
   waitForPort,
-} from "../tests/helpers/peers.ts";
+} from "../support/peers.ts";
 import type { ServerName } from "./scenarios.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const RELAY = new URL("./reference_relay.ts", import.meta.url).pathname;
 
 /** How chat is started. */

@@ -12,7 +12,7 @@
  * per CPU-second over many small channels than the same relay on `Deno.Conn`), and everything
  * queued for a client sent as one write on a shared 1 ms tick.
  *
- * Usage: `deno run --allow-net bench/reference_relay.ts PORT`
+ * Usage: `deno run --allow-net scripts/side_by_side/reference_relay.ts PORT`
  *
  * @module
  */

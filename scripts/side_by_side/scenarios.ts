@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { BenchOptions } from "./options.ts";
+import type { BenchOptions } from "../../bench/options.ts";
 
 /**
- * Servers `deno task bench` compares; `relay` is the reference relay (bench/reference_relay.ts):
- * the ceiling of a Deno server, not a peer.
+ * Servers `deno task bench` compares; `relay` is the reference relay
+ * (scripts/side_by_side/reference_relay.ts): the ceiling of a Deno server, not a peer.
  */
 export const SERVERS = ["chat", "ngircd", "inspircd", "relay"] as const;
 /** One of `SERVERS`. */

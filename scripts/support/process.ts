@@ -1,6 +1,6 @@
 /**
  * Runs the real `main.ts` as a subprocess and follows its stderr line by line, for end-to-end
- * tests.
+ * tests and the dev scripts that measure a running server.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * A minimal IRC client for tests: real TCP, our own framer and parser, and `expect` that waits
- * for a matching message with a deadline (never a sleep).
+ * A minimal IRC client for tests and dev scripts: real TCP, our own framer and parser, and
+ * `expect` that waits for a matching message with a deadline (never a sleep).
  *
  * @module
  */

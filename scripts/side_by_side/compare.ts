@@ -6,8 +6,9 @@
  * @module
  */
 
-import { formatMs, formatRate } from "./report.ts";
-import type { BenchResult } from "./result.ts";
+import { formatMs, formatRate } from "../../bench/report.ts";
+import type { BenchResult } from "../../bench/result.ts";
+import { median } from "../support/median.ts";
 import { type Focus, type Scenario, SERVER_LABELS, type ServerName } from "./scenarios.ts";
 
 /** One bench run of one server in one scenario, or why there is no result. */
@@ -100,14 +101,6 @@ export interface Cell {
   value?: number;
   /** Set when a run failed or lost, reordered or dropped something. */
   failure?: string;
-}
-
-/** Median of numbers (undefined for none). */
-export function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Short reason a run failed, for a table cell. */

@@ -8,7 +8,7 @@
 
 import { failureOf, markdownTable, type RunRecord, type Table } from "./compare.ts";
 import type { Machine } from "./machine.ts";
-import { formatMs, formatRate } from "./report.ts";
+import { formatMs, formatRate } from "../../bench/report.ts";
 import { type Scenario, SERVER_LABELS, type ServerName } from "./scenarios.ts";
 
 /** Everything BENCHMARKS.md is made from. */
@@ -115,7 +115,8 @@ export function renderBenchmarks(d: BenchmarksDoc): string {
     "# Benchmarks",
     "",
     `Latest run: ${d.date}, \`${d.command}\`. This file and \`${d.chartFile}\` are written by`,
-    "`deno task bench` (`bench/run_all.ts`); `chat bench --help` describes the load generator.",
+    "`deno task bench` (`scripts/side_by_side/run_all.ts`); `chat bench --help` describes the",
+    "load generator.",
     "",
     "## Machine",
     "",
