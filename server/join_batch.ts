@@ -11,7 +11,7 @@
  * @module
  */
 
-import { concat } from "./outbox.ts";
+import { concat } from "../util/bytes.ts";
 import type { Outgoing } from "./outgoing.ts";
 import type { Channel, HeldJoins } from "./state/channel.ts";
 import type { User } from "./state/user.ts";

@@ -52,6 +52,7 @@ import { type Op, OpQueue } from "./op_queue.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
 import { Replica, type Snapshot } from "./replica.ts";
 import { channelTopic, EVENTS_CHANNEL, inboxTopic, PREFIX, type ScriptName } from "./scripts.ts";
+import { errorMessage } from "../../util/error_message.ts";
 
 /** How a node takes part in the cluster. */
 export interface ClusterHubOptions {
@@ -851,7 +852,7 @@ export class ClusterHub implements Hub {
         this.#onDelivery(topic, decodeDelivery(text.slice(cut + 1)), text.slice(0, cut));
       }
     } catch (err) {
-      this.#log.error(`cluster: bad payload on ${topic}: ${(err as Error).message}`);
+      this.#log.error(`cluster: bad payload on ${topic}: ${errorMessage(err)}`);
     }
   }
 
@@ -926,7 +927,7 @@ export class ClusterHub implements Hub {
         void this.#resync();
       }
     } catch (err) {
-      if (!isConnectionError(err)) this.#log.error(`cluster: lease: ${(err as Error).message}`);
+      if (!isConnectionError(err)) this.#log.error(`cluster: lease: ${errorMessage(err)}`);
     }
   }
 
@@ -936,7 +937,7 @@ export class ClusterHub implements Hub {
       const reaped = await this.#link.script("reap", ["node lost"]) as string[];
       for (const node of reaped) this.#log.warn(`cluster: node ${node} lost (lease expired)`);
     } catch (err) {
-      if (!isConnectionError(err)) this.#log.error(`cluster: reaper: ${(err as Error).message}`);
+      if (!isConnectionError(err)) this.#log.error(`cluster: reaper: ${errorMessage(err)}`);
     }
   }
 
@@ -962,7 +963,7 @@ export class ClusterHub implements Hub {
         } catch (err) {
           this.#live = false;
           this.#queue.pause();
-          this.#log.warn(`cluster: resynchronization failed: ${(err as Error).message}`);
+          this.#log.warn(`cluster: resynchronization failed: ${errorMessage(err)}`);
           if (!this.#link.up || this.#closing || ++attempts > 20) return;
           this.#again = true;
           await new Promise((r) => setTimeout(r, 250));
