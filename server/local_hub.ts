@@ -130,7 +130,7 @@ export class LocalHub implements Hub {
   }
 
   changeNick(user: User, nick: string): Promise<boolean> {
-    const out = new Outgoing(msg("NICK", [nick], user.source), this.#now());
+    const out = new Outgoing(msg("NICK", [nick], user.source), { time: this.#now() });
     const old = this.#snapshot(user);
     if (!this.#takeNick(user, nick)) return Promise.resolve(false);
     this.#remember(old);
@@ -141,7 +141,7 @@ export class LocalHub implements Hub {
 
   quit(user: User, reason: string): void {
     if (this.#nicks.get(user.folded) !== user) return;
-    const out = new Outgoing(msg("QUIT", [reason], user.source), this.#now());
+    const out = new Outgoing(msg("QUIT", [reason], user.source), { time: this.#now() });
     this.toNeighbours(user, out, { except: user });
     for (const channel of user.channels.values()) this.#removeMember(channel, user);
     this.#nicks.delete(user.folded);
@@ -168,10 +168,10 @@ export class LocalHub implements Hub {
     channel.invited.delete(user.folded);
     user.channels.set(folded, channel);
     const time = this.#now();
-    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time).fanOut();
+    const plain = new Outgoing(msg("JOIN", [channel.name], user.source), { time }).fanOut();
     const extended = new Outgoing(
       msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
-      time,
+      { time },
     ).fanOut();
     announceJoin(channel, user, plain, extended);
     return Promise.resolve(channel);
@@ -179,15 +179,14 @@ export class LocalHub implements Hub {
 
   part(user: User, channel: Channel, reason: string | undefined): void {
     const params = reason === undefined ? [channel.name] : [channel.name, reason];
-    this.toChannel(channel, new Outgoing(msg("PART", params, user.source), this.#now()));
+    this.toChannel(channel, new Outgoing(msg("PART", params, user.source), { time: this.#now() }));
     this.#removeMember(channel, user);
   }
 
   kick(by: User, channel: Channel, target: User, reason: string): void {
-    const out = new Outgoing(
-      msg("KICK", [channel.name, target.nick, reason], by.source),
-      this.#now(),
-    );
+    const out = new Outgoing(msg("KICK", [channel.name, target.nick, reason], by.source), {
+      time: this.#now(),
+    });
     this.toChannel(channel, out);
     this.#removeMember(channel, target);
   }
@@ -195,7 +194,10 @@ export class LocalHub implements Hub {
   setTopic(by: User, channel: Channel, text: string): void {
     const now = this.#now();
     channel.topic = text === "" ? undefined : { text, setBy: by.source, setAt: now };
-    this.toChannel(channel, new Outgoing(msg("TOPIC", [channel.name, text], by.source), now));
+    this.toChannel(
+      channel,
+      new Outgoing(msg("TOPIC", [channel.name, text], by.source), { time: now }),
+    );
     this.#persist(channel);
   }
 
@@ -208,7 +210,7 @@ export class LocalHub implements Hub {
     });
     if (applied.length > 0) {
       const params = [channel.name, ...formatModeChanges(applied)];
-      this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), now));
+      this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), { time: now }));
       this.#persist(channel);
     }
     return Promise.resolve();
@@ -216,7 +218,9 @@ export class LocalHub implements Hub {
 
   invite(by: User, channel: Channel, target: User, admits: boolean): void {
     if (admits) channel.invited.add(target.folded);
-    const out = new Outgoing(msg("INVITE", [target.nick, channel.name], by.source), this.#now());
+    const out = new Outgoing(msg("INVITE", [target.nick, channel.name], by.source), {
+      time: this.#now(),
+    });
     target.send(out);
     this.toChannel(channel, out, { except: by, cap: "invite-notify" });
   }
@@ -224,13 +228,13 @@ export class LocalHub implements Hub {
   setAway(user: User, message: string | undefined): void {
     user.away = message;
     const params = message === undefined ? [] : [message];
-    const out = new Outgoing(msg("AWAY", params, user.source), this.#now());
+    const out = new Outgoing(msg("AWAY", params, user.source), { time: this.#now() });
     this.toNeighbours(user, out, { except: user, cap: "away-notify" });
   }
 
   setRealname(user: User, realname: string): void {
     user.realname = realname;
-    const out = new Outgoing(msg("SETNAME", [realname], user.source), this.#now());
+    const out = new Outgoing(msg("SETNAME", [realname], user.source), { time: this.#now() });
     this.toNeighbours(user, out, { cap: "setname" });
   }
 
@@ -255,7 +259,7 @@ export class LocalHub implements Hub {
 
   setAccount(user: User, account: string | undefined): void {
     user.account = account;
-    const out = new Outgoing(msg("ACCOUNT", [account ?? "*"], user.source), this.#now());
+    const out = new Outgoing(msg("ACCOUNT", [account ?? "*"], user.source), { time: this.#now() });
     this.toNeighbours(user, out, { except: user, cap: "account-notify" });
   }
 

@@ -452,7 +452,8 @@ export class ClusterHub implements Hub {
     // out of the channel at once, so a quick JOIN again works; the PART line comes from Redis
     this.replica.dropLocalMembership(user, channel);
     const params = reason === undefined ? [channel.name] : [channel.name, reason];
-    const line = () => user.send(new Outgoing(msg("PART", params, user.source), Date.now()));
+    const line = () =>
+      user.send(new Outgoing(msg("PART", params, user.source), { time: Date.now() }));
     this.#op(
       "part",
       [uid, channel.folded, reason ?? "", reason === undefined ? "0" : "1", this.node, Date.now()],
@@ -1127,5 +1128,9 @@ export class ClusterHub implements Hub {
 
 /** The `Outgoing` of a published message. */
 function outgoingOf(d: WireMessage): Outgoing {
-  return new Outgoing(msg(d.cmd, d.p, d.src || undefined), d.tm, d.tg, d.a);
+  return new Outgoing(msg(d.cmd, d.p, d.src || undefined), {
+    time: d.tm,
+    tags: d.tg,
+    account: d.a,
+  });
 }
