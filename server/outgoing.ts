@@ -11,13 +11,7 @@
 import { fitMessage } from "../protocol/line_fit.ts";
 import { type Message, serializeMessage, type Tags } from "../protocol/message.ts";
 import { LineSlab } from "./line_slab.ts";
-
-/** Variant bit: the recipient negotiated `server-time`. */
-export const WANTS_TIME = 1;
-/** Variant bit: the recipient negotiated `message-tags` (msgid and client-only tags). */
-export const WANTS_TAGS = 2;
-/** Variant bit: the recipient negotiated `account-tag`. */
-export const WANTS_ACCOUNT = 4;
+import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "./state/tag_variant.ts";
 
 /** Lines for one recipient. */
 const direct = new LineSlab();

@@ -22,7 +22,8 @@ import {
   type Tags,
 } from "../../protocol/message.ts";
 import { terminalSafe } from "../../protocol/terminal_text.ts";
-import { Outgoing, WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "../../server/outgoing.ts";
+import { Outgoing } from "../../server/outgoing.ts";
+import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "../../server/state/tag_variant.ts";
 import { PlainTextView } from "../../server/plaintext.ts";
 import { User } from "../../server/state/user.ts";
 
