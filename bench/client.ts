@@ -7,6 +7,8 @@
  * @module
  */
 
+import { concat } from "../util/bytes.ts";
+import { errorMessage } from "../util/error_message.ts";
 import { clockUs, Recorder } from "./recorder.ts";
 import {
   classify,
@@ -138,7 +140,7 @@ export class BenchClient {
       } catch { /* not fatal */ }
       this.send(registrationBytes(this.nick));
       this.#readLoop(conn);
-    }, (err) => this.fail(`connect: ${errorText(err)}`));
+    }, (err) => this.fail(`connect: ${errorMessage(err)}`));
     return done;
   }
 
@@ -199,7 +201,7 @@ export class BenchClient {
         for (let off = 0; off < buf.length;) off += await conn.write(buf.subarray(off));
       }
     } catch (err) {
-      this.#ended(`write: ${errorText(err)}`);
+      this.#ended(`write: ${errorMessage(err)}`);
     } finally {
       this.#writing = false;
     }
@@ -219,7 +221,7 @@ export class BenchClient {
         this.#splitter.push(buf.subarray(0, n), onLine);
       }
     } catch (err) {
-      reason = `read: ${errorText(err)}`;
+      reason = `read: ${errorMessage(err)}`;
     }
     const early = this.#lastEarlyLine ? ` after "${this.#lastEarlyLine.slice(0, 80)}"` : "";
     this.#ended(this.#lastError || (this.state === "registering" ? reason + early : reason));
@@ -320,20 +322,4 @@ export class BenchClient {
     else rec.outOfOrder++;
     rec.delivery(t.timeUs);
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -11,6 +11,7 @@ import { runBench } from "../bench/coordinator.ts";
 import { runShardProcess } from "../bench/link.ts";
 import { type BenchOptions, DEFAULT_OPTIONS, validateOptions } from "../bench/options.ts";
 import { formatReport } from "../bench/report.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** A whole number ≥ 0. */
 function parseCount(value: string): number {
@@ -149,7 +150,7 @@ export function benchCommand() {
         console.log(opts.json ? JSON.stringify(result, null, 2) : formatReport(result));
         if (result.outcome !== "ok") Deno.exitCode = 1;
       } catch (err) {
-        command.error(`error: ${err instanceof Error ? err.message : err}`);
+        command.error(`error: ${errorMessage(err)}`);
       } finally {
         Deno.removeSignalListener("SIGINT", onSignal);
       }

@@ -14,6 +14,7 @@ import { useColor } from "../client/format.ts";
 import { readLines, runPipe } from "../client/pipe.ts";
 import type { SessionConfig } from "../client/session.ts";
 import { runTerminal } from "../client/terminal.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** Where `chat join` connects when no server is given. */
 export const DEFAULT_SERVER = "127.0.0.1:6667";
@@ -156,7 +157,7 @@ export function joinCommand() {
       try {
         address = parseServer(given, opts.tls ? 6697 : 6667);
       } catch (err) {
-        command.error(`error: server '${given}' is invalid. ${(err as Error).message}`);
+        command.error(`error: server '${given}' is invalid. ${errorMessage(err)}`);
       }
       if ((opts.insecure || opts.caFile) && !opts.tls) {
         command.error("error: --insecure and --ca-file need --tls.");
@@ -166,7 +167,7 @@ export function joinCommand() {
         try {
           caCerts = [await Deno.readTextFile(opts.caFile)];
         } catch (err) {
-          command.error(`error: cannot read CA file ${opts.caFile}: ${(err as Error).message}`);
+          command.error(`error: cannot read CA file ${opts.caFile}: ${errorMessage(err)}`);
         }
       }
       if (opts.insecure) {

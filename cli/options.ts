@@ -12,6 +12,7 @@ import { isValidNodeId } from "../server/cluster/start.ts";
 import { normalizeOrigin } from "../server/web_origin.ts";
 import { DEFAULT_LIMITS } from "../server/config.ts";
 import { isValidChannelName } from "../protocol/names.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** A TCP port, 0 (any free port) to 65535. */
 export function parsePort(value: string): number {
@@ -35,7 +36,7 @@ export function parseClusterUrl(value: string): string {
   try {
     parseRedisUrl(value);
   } catch (err) {
-    throw new InvalidArgumentError(`${(err as Error).message}.`);
+    throw new InvalidArgumentError(`${errorMessage(err)}.`);
   }
   return value;
 }

@@ -35,6 +35,7 @@ import {
   parseSeconds,
   parseServerName,
 } from "./options.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 const seconds = (ms: number) => String(ms / 1000);
 const DAY = 24 * 3600 * 1000;
@@ -256,7 +257,7 @@ export function serveCommand() {
         try {
           motd = (await Deno.readTextFile(opts.motd)).replace(/\r?\n$/, "").split(/\r?\n/);
         } catch (err) {
-          command.error(`error: cannot read MOTD file ${opts.motd}: ${(err as Error).message}`);
+          command.error(`error: cannot read MOTD file ${opts.motd}: ${errorMessage(err)}`);
         }
       }
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
@@ -334,7 +335,7 @@ export function serveCommand() {
                   err instanceof Deno.errors.PermissionDenied &&
                     String(err.message).includes("bind")
               ? `error: cannot listen on ${config.host}:${config.port}: ${err.message}`
-              : `error: cannot start: ${err.message}`,
+              : `error: cannot start: ${errorMessage(err)}`,
           )
       );
       const stop = () => {

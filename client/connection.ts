@@ -10,7 +10,9 @@
 import * as nodeTls from "node:tls";
 import { LineFramer, SERVER_LINE_LIMITS } from "../protocol/lines.ts";
 import { type Message, parseMessage, serializeMessage } from "../protocol/message.ts";
-import { DEFAULT_PACING, type PacingPolicy, TokenBucket } from "./pacer.ts";
+import { DEFAULT_PACING, pacingBucket, type PacingPolicy } from "./pacer.ts";
+import type { TokenBucket } from "../util/token_bucket.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** Where to connect. */
 export interface ServerAddress {
@@ -60,7 +62,7 @@ export function formatAddress(addr: ServerAddress): string {
 /** Explains a failed `Deno.connect` in one line, without a stack trace. */
 export function describeConnectError(err: unknown, addr: ServerAddress): ConnectError {
   const where = formatAddress(addr);
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = errorMessage(err);
   if (err instanceof Deno.errors.ConnectionRefused) {
     return { kind: "refused", message: `cannot connect to ${where}: connection refused` };
   }
@@ -247,7 +249,7 @@ export class IrcConnection {
     this.#conn = conn;
     this.#onMessage = options.onMessage;
     this.#onTooLong = options.onTooLong;
-    this.#bucket = new TokenBucket(options.pacing ?? DEFAULT_PACING, Date.now());
+    this.#bucket = pacingBucket(options.pacing ?? DEFAULT_PACING, Date.now());
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     this.#reading = this.#read();
   }
@@ -285,7 +287,7 @@ export class IrcConnection {
       }
     } catch (err) {
       if (this.isClosed) return;
-      reason = err instanceof Error ? err.message.replace(/\s*\(os error \d+\)$/, "") : String(err);
+      reason = errorMessage(err).replace(/\s*\(os error \d+\)$/, "");
     }
     this.close(reason);
   }
@@ -324,7 +326,7 @@ export class IrcConnection {
     while (this.#queue.length > 0) {
       const head = this.#queue[0];
       if (head.paced) {
-        const wait = this.#bucket.delay(Date.now());
+        const wait = this.#bucket.take(Date.now());
         if (wait > 0) {
           if (batch.length === 0) {
             this.#pacingTimer = setTimeout(() => {
@@ -335,7 +337,6 @@ export class IrcConnection {
           }
           break;
         }
-        this.#bucket.take(Date.now());
       }
       batch.push(head.line);
       this.#queue.shift();
@@ -356,7 +357,7 @@ export class IrcConnection {
       let off = 0;
       while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
     } catch (err) {
-      this.close(err instanceof Error ? err.message : String(err));
+      this.close(errorMessage(err));
     }
   }
 

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { TokenBucket } from "../util/token_bucket.ts";
+
 /** Pacing parameters. */
 export interface PacingPolicy {
   /** Lines that may go out back to back. */
@@ -21,33 +23,7 @@ export interface PacingPolicy {
  */
 export const DEFAULT_PACING: PacingPolicy = { burst: 5, intervalMs: 1000 };
 
-/** A token bucket over an injectable clock. */
-export class TokenBucket {
-  readonly #policy: PacingPolicy;
-  #tokens: number;
-  #updated: number;
-
-  constructor(policy: PacingPolicy, now: number) {
-    this.#policy = policy;
-    this.#tokens = policy.burst;
-    this.#updated = now;
-  }
-
-  #refill(now: number): void {
-    const earned = (now - this.#updated) / this.#policy.intervalMs;
-    this.#tokens = Math.min(this.#policy.burst, this.#tokens + earned);
-    this.#updated = now;
-  }
-
-  /** Milliseconds until one line may be sent (0: now). */
-  delay(now: number): number {
-    this.#refill(now);
-    return this.#tokens >= 1 ? 0 : Math.ceil((1 - this.#tokens) * this.#policy.intervalMs);
-  }
-
-  /** Spends one token; call only when `delay` returned 0. */
-  take(now: number): void {
-    this.#refill(now);
-    this.#tokens -= 1;
-  }
+/** The bucket that paces lines by `policy`, full at `now`. */
+export function pacingBucket(policy: PacingPolicy, now: number): TokenBucket {
+  return new TokenBucket(policy.burst, 1000 / policy.intervalMs, now);
 }

@@ -12,7 +12,7 @@ import { ctcp, parseCtcp } from "../protocol/ctcp.ts";
 import { SERVER_LINE_LIMITS } from "../protocol/lines.ts";
 import { type Message, msg, parseSource } from "../protocol/message.ts";
 import { VERSION } from "../version.ts";
-import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff.ts";
+import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "../util/backoff.ts";
 import {
   type ConnectError,
   connectTo,

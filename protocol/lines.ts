@@ -8,6 +8,8 @@
  * @module
  */
 
+import { concat } from "../util/bytes.ts";
+
 /** Length limits of one line, in bytes. */
 export interface LineLimits {
   /** The tag section including `@` and the space after it (IRCv3: 4096 from clients). */
@@ -73,7 +75,7 @@ export class LineFramer {
       } else {
         let bytes = chunk.subarray(start, nl);
         if (this.#pending) {
-          bytes = concat(this.#pending, bytes);
+          bytes = concat([this.#pending, bytes]);
           this.#pending = undefined;
         }
         this.#emit(bytes, handler);
@@ -88,7 +90,7 @@ export class LineFramer {
       handler.tooLong();
       return;
     }
-    this.#pending = this.#pending ? concat(this.#pending, rest) : rest.slice();
+    this.#pending = this.#pending ? concat([this.#pending, rest]) : rest.slice();
   }
 
   #emit(bytes: Uint8Array, handler: LineHandler): void {
@@ -122,11 +124,4 @@ export function exceedsLimits(bytes: Uint8Array, limits: LineLimits): boolean {
     if (bodyStart > limits.maxTagBytes) return true;
   }
   return bytes.length - bodyStart > limits.maxBodyBytes;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -17,6 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { errorMessage } from "../util/error_message.ts";
 
 /** Every platform a release ships for (`deno compile --target`). */
 export const TARGETS = [
@@ -141,7 +142,7 @@ async function main(args: string[]): Promise<number> {
       },
     });
   } catch (err) {
-    console.error(`error: ${(err as Error).message}`);
+    console.error(`error: ${errorMessage(err)}`);
     usage();
   }
   const { all, target, out, help } = parsed.values;

@@ -7,7 +7,7 @@
  */
 
 import { type Cidr, cidrContains, parseIp } from "./cidr.ts";
-import { TokenBucket } from "./token_bucket.ts";
+import { TokenBucket } from "../util/token_bucket.ts";
 
 /** The admission rules. */
 export interface AdmissionLimits {

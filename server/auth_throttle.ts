@@ -19,7 +19,7 @@
 
 import { foldCase } from "../protocol/casemap.ts";
 import { type Cidr, cidrContains, parseIp } from "./cidr.ts";
-import { TokenBucket } from "./token_bucket.ts";
+import { TokenBucket } from "../util/token_bucket.ts";
 
 /** The budgets; the defaults are above, tests may shrink them. */
 export interface AuthRules {

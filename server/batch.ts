@@ -41,10 +41,9 @@ export function sendBatch(
 
 /** A stored message as it is sent again: original source, time, msgid, tags and account. */
 export function replayed(m: StoredMessage): Outgoing {
-  return new Outgoing(
-    msg(m.command, [m.target, m.text], m.source),
-    m.time,
-    { msgid: m.msgid, ...m.tags },
-    m.account,
-  );
+  return new Outgoing(msg(m.command, [m.target, m.text], m.source), {
+    time: m.time,
+    tags: { msgid: m.msgid, ...m.tags },
+    account: m.account,
+  });
 }

@@ -9,6 +9,7 @@
 import { CLIENT_LINE_LIMITS, LineFramer, type LineHandler } from "../protocol/lines.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /**
  * The read buffer starts small, because most connections are idle and each one holds its
@@ -95,7 +96,7 @@ export class StreamConnection implements ClientConnection {
       }
     } catch (err) {
       if (this.#closed) return "Connection closed";
-      return `Read error: ${err instanceof Error ? err.message : String(err)}`;
+      return `Read error: ${errorMessage(err)}`;
     }
   }
 

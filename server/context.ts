@@ -48,7 +48,7 @@ export class Context {
 
   /** Sends any message to this client. */
   send(message: Message, time?: number): void {
-    this.answer(new Outgoing(message, time));
+    this.answer(new Outgoing(message, { time }));
   }
 
   /** Sends a message to the session the command came from. */

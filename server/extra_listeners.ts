@@ -12,14 +12,11 @@ import type { Logger } from "./log.ts";
 import { ReloadableTlsListener, TlsSetupError } from "./tls_listener.ts";
 import type { TlsStream } from "./tls_stream.ts";
 import { type ListenerHost, WebListener } from "./web_listener.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** A listener could not start; the message says which, where and why (one line for the CLI). */
 export class ListenerSetupError extends Error {
   override name = "ListenerSetupError";
-}
-
-function reason(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The optional listeners of one server. */
@@ -54,11 +51,11 @@ export class ExtraListeners {
           admit: (remote) => host.admit(remote) === undefined,
           accepted: (conn: TlsStream) =>
             host.serve((events) => new StreamConnection(conn, sendq, events, true)),
-          acceptFailed: (err) => log.error(`TLS accept failed: ${reason(err)}`),
+          acceptFailed: (err) => log.error(`TLS accept failed: ${errorMessage(err)}`),
         }, config.limits.tlsHandshakeTimeoutMs).catch((err) => {
           if (err instanceof TlsSetupError) throw err;
           throw new ListenerSetupError(
-            `cannot listen for TLS on ${config.host}:${config.tlsPort}: ${reason(err)}`,
+            `cannot listen for TLS on ${config.host}:${config.tlsPort}: ${errorMessage(err)}`,
           );
         });
       }
@@ -76,7 +73,7 @@ export class ExtraListeners {
         }, host).catch((err) => {
           if (err instanceof TlsSetupError) throw err;
           throw new ListenerSetupError(
-            `cannot serve the web page on ${config.host}:${config.webPort}: ${reason(err)}`,
+            `cannot serve the web page on ${config.host}:${config.webPort}: ${errorMessage(err)}`,
           );
         });
       }
@@ -116,7 +113,7 @@ export class ExtraListeners {
       } catch (err) {
         ok = false;
         this.#log.error(
-          `${what}: certificate reload failed, still using the old one: ${reason(err)}`,
+          `${what}: certificate reload failed, still using the old one: ${errorMessage(err)}`,
         );
       }
     }

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { concat } from "./outbox.ts";
+import { concat } from "../util/bytes.ts";
 import { msg } from "../protocol/message.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { Channel, HeldJoins } from "./state/channel.ts";
@@ -149,10 +149,10 @@ export function joinLines(
   user: User,
   time: number,
 ): { plain: Outgoing; extended: Outgoing } {
-  const plain = new Outgoing(msg("JOIN", [channel.name], user.source), time).fanOut();
+  const plain = new Outgoing(msg("JOIN", [channel.name], user.source), { time }).fanOut();
   const extended = new Outgoing(
     msg("JOIN", [channel.name, user.account ?? "*", user.realname], user.source),
-    time,
+    { time },
   ).fanOut();
   return { plain, extended };
 }

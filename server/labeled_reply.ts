@@ -81,6 +81,6 @@ export class LabeledReply {
 
   #line([command, ...params]: string[], labeled: boolean): Outgoing {
     const tags = labeled ? { label: this.#label } : undefined;
-    return new Outgoing(msg(command, params, this.#server), undefined, undefined, undefined, tags);
+    return new Outgoing(msg(command, params, this.#server), { always: tags });
   }
 }

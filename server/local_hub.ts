@@ -129,7 +129,7 @@ export class LocalHub implements Hub {
   }
 
   changeNick(user: User, nick: string): Promise<boolean> {
-    const out = new Outgoing(msg("NICK", [nick], user.source), this.#now());
+    const out = new Outgoing(msg("NICK", [nick], user.source), { time: this.#now() });
     const old = Whowas.snapshot(user, this.#now());
     if (!this.#takeNick(user, nick)) return Promise.resolve(false);
     this.#whowas.remember(old);
@@ -140,7 +140,7 @@ export class LocalHub implements Hub {
 
   quit(user: User, reason: string): void {
     if (this.#nicks.get(user.folded) !== user) return;
-    const out = new Outgoing(msg("QUIT", [reason], user.source), this.#now());
+    const out = new Outgoing(msg("QUIT", [reason], user.source), { time: this.#now() });
     this.toNeighbours(user, out, { except: user });
     for (const channel of user.channels.values()) this.#removeMember(channel, user);
     this.#nicks.delete(user.folded);
@@ -174,15 +174,14 @@ export class LocalHub implements Hub {
 
   part(user: User, channel: Channel, reason: string | undefined): void {
     const params = reason === undefined ? [channel.name] : [channel.name, reason];
-    this.toChannel(channel, new Outgoing(msg("PART", params, user.source), this.#now()));
+    this.toChannel(channel, new Outgoing(msg("PART", params, user.source), { time: this.#now() }));
     this.#removeMember(channel, user);
   }
 
   kick(by: User, channel: Channel, target: User, reason: string): void {
-    const out = new Outgoing(
-      msg("KICK", [channel.name, target.nick, reason], by.source),
-      this.#now(),
-    );
+    const out = new Outgoing(msg("KICK", [channel.name, target.nick, reason], by.source), {
+      time: this.#now(),
+    });
     this.toChannel(channel, out);
     this.#removeMember(channel, target);
   }
@@ -190,7 +189,10 @@ export class LocalHub implements Hub {
   setTopic(by: User, channel: Channel, text: string): void {
     const now = this.#now();
     channel.topic = text === "" ? undefined : { text, setBy: by.source, setAt: now };
-    this.toChannel(channel, new Outgoing(msg("TOPIC", [channel.name, text], by.source), now));
+    this.toChannel(
+      channel,
+      new Outgoing(msg("TOPIC", [channel.name, text], by.source), { time: now }),
+    );
     this.#persist(channel);
   }
 
@@ -203,7 +205,7 @@ export class LocalHub implements Hub {
     });
     if (applied.length > 0) {
       const params = [channel.name, ...formatModeChanges(applied)];
-      this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), now));
+      this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), { time: now }));
       this.#persist(channel);
     }
     return Promise.resolve();
@@ -211,7 +213,9 @@ export class LocalHub implements Hub {
 
   invite(by: User, channel: Channel, target: User, admits: boolean): void {
     if (admits) channel.invited.add(target.folded);
-    const out = new Outgoing(msg("INVITE", [target.nick, channel.name], by.source), this.#now());
+    const out = new Outgoing(msg("INVITE", [target.nick, channel.name], by.source), {
+      time: this.#now(),
+    });
     target.send(out);
     this.toChannel(channel, out, { except: by, cap: "invite-notify" });
   }
@@ -219,13 +223,13 @@ export class LocalHub implements Hub {
   setAway(user: User, message: string | undefined): void {
     user.away = message;
     const params = message === undefined ? [] : [message];
-    const out = new Outgoing(msg("AWAY", params, user.source), this.#now());
+    const out = new Outgoing(msg("AWAY", params, user.source), { time: this.#now() });
     this.toNeighbours(user, out, { except: user, cap: "away-notify" });
   }
 
   setRealname(user: User, realname: string): void {
     user.realname = realname;
-    const out = new Outgoing(msg("SETNAME", [realname], user.source), this.#now());
+    const out = new Outgoing(msg("SETNAME", [realname], user.source), { time: this.#now() });
     this.toNeighbours(user, out, { cap: "setname" });
   }
 
@@ -250,7 +254,7 @@ export class LocalHub implements Hub {
 
   setAccount(user: User, account: string | undefined): void {
     user.account = account;
-    const out = new Outgoing(msg("ACCOUNT", [account ?? "*"], user.source), this.#now());
+    const out = new Outgoing(msg("ACCOUNT", [account ?? "*"], user.source), { time: this.#now() });
     this.toNeighbours(user, out, { except: user, cap: "account-notify" });
   }
 

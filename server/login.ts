@@ -15,6 +15,7 @@ import { Outgoing } from "./outgoing.ts";
 import type { ServerInfo } from "./server_info.ts";
 import type { User } from "./state/user.ts";
 import type { AccountStore } from "./store/accounts.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** Nicks of the built-in services; nobody else may use them. */
 export const SERVICE_NICKS: readonly string[] = ["NickServ", "ChanServ"];
@@ -73,7 +74,7 @@ export async function registerAccount(ctx: Context, password: string): Promise<R
   try {
     result = await ctx.stores.accounts.create(user.nick, password);
   } catch (err) {
-    ctx.server.log.error(`accounts: cannot register ${user.nick}: ${(err as Error).message}`);
+    ctx.server.log.error(`accounts: cannot register ${user.nick}: ${errorMessage(err)}`);
     return "unavailable"; // the store (Redis in a cluster) is unreachable: say so, do not crash
   }
   if (result === "exists") return "exists";
@@ -102,7 +103,7 @@ export async function checkSecret<T>(
   try {
     found = await verify();
   } catch (err) {
-    ctx.server.log.error(`accounts: cannot check ${subject}: ${(err as Error).message}`);
+    ctx.server.log.error(`accounts: cannot check ${subject}: ${errorMessage(err)}`);
     return "unavailable";
   }
   if (found !== undefined) {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { concat } from "../util/bytes.ts";
+
 /** The one thing the outbox needs from a socket. */
 export interface ByteWriter {
   /** Writes some prefix of `p` and resolves with its length (like `Deno.Conn.write`). */
@@ -296,22 +298,6 @@ export class Outbox {
     }
     for (const resolve of ready) resolve();
   }
-}
-
-/**
- * The chunks copied end to end into one new buffer, or into the start of `into` (which must be big
- * enough; the view returned is as long as the chunks).
- */
-export function concat(chunks: Uint8Array[], into?: Uint8Array): Uint8Array {
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const out = into ? into.subarray(0, size) : new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /**

@@ -11,20 +11,14 @@
 import { fitMessage } from "../protocol/line_fit.ts";
 import { type Message, serializeMessage, type Tags } from "../protocol/message.ts";
 import { LineSlab } from "./line_slab.ts";
-
-/** Variant bit: the recipient negotiated `server-time`. */
-export const WANTS_TIME = 1;
-/** Variant bit: the recipient negotiated `message-tags` (msgid and client-only tags). */
-export const WANTS_TAGS = 2;
-/** Variant bit: the recipient negotiated `account-tag`. */
-export const WANTS_ACCOUNT = 4;
+import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "./state/tag_variant.ts";
 
 /** Lines for one recipient. */
 const direct = new LineSlab();
 /** Lines for many recipients, one slab per variant, so that each variant's lines stay adjacent. */
 const fannedOut: (LineSlab | undefined)[] = new Array(8);
 
-/** What an `Outgoing` carries besides the message; all optional. */
+/** What an `Outgoing` carries besides the message; all optional, named at each call site. */
 export interface OutgoingExtras {
   /** Milliseconds since the epoch; sent as `time=` to `server-time` clients. */
   time?: number;
@@ -52,19 +46,21 @@ export class Outgoing {
   readonly #bytes: (Uint8Array | undefined)[] = new Array(8);
   #many = false;
 
-  constructor(message: Message, time?: number, tags?: Tags, account?: string, always?: Tags) {
+  constructor(message: Message, extras: OutgoingExtras = {}) {
     this.message = fitMessage(message);
-    this.time = time;
-    this.tags = tags;
-    this.account = account;
-    this.always = always;
+    this.time = extras.time;
+    this.tags = extras.tags;
+    this.account = extras.account;
+    this.always = extras.always;
   }
 
   /** The same message with more tags for every recipient (labels, batches). */
   with(always: Tags): Outgoing {
-    return new Outgoing(this.message, this.time, this.tags, this.account, {
-      ...this.always,
-      ...always,
+    return new Outgoing(this.message, {
+      time: this.time,
+      tags: this.tags,
+      account: this.account,
+      always: { ...this.always, ...always },
     });
   }
 

@@ -22,6 +22,7 @@ import { DatabaseOpenError } from "./store/sqlite_failure.ts";
 import { openSqliteStores, type Stores } from "./store/stores.ts";
 import { startCluster } from "./cluster/start.ts";
 import { foldCase } from "../protocol/casemap.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** The server clock: the plain-text door opens within this much after its delay. */
 const TICK_MS = 250;
@@ -114,7 +115,7 @@ class Server implements SessionHost, RunningServer {
     try {
       this.stores.history.maintain?.();
     } catch (err) {
-      this.info.log.error(`history: deleting failed: ${(err as Error).message}`);
+      this.info.log.error(`history: deleting failed: ${errorMessage(err)}`);
     }
   }
 
@@ -125,7 +126,7 @@ class Server implements SessionHost, RunningServer {
       if (deleted > 0) this.info.log.info(`history: pruned ${deleted} messages`);
     };
     const failed = (err: unknown) =>
-      this.info.log.error(`history pruning failed: ${(err as Error).message}`);
+      this.info.log.error(`history pruning failed: ${errorMessage(err)}`);
     try {
       const deleted = this.stores.history.prune({ maxAgeMs, maxPerConversation: maxPerTarget });
       if (deleted instanceof Promise) deleted.then(report, failed);
@@ -164,7 +165,7 @@ class Server implements SessionHost, RunningServer {
     await acceptLoop(
       this.#listener,
       (conn) => this.acceptStream(conn),
-      (err) => this.info.log.error(`accept failed: ${err instanceof Error ? err.message : err}`),
+      (err) => this.info.log.error(`accept failed: ${errorMessage(err)}`),
       () => this.#stopping !== undefined,
     );
   }
@@ -274,7 +275,7 @@ export async function startServer(
         });
     } catch (err) {
       if (err instanceof DatabaseOpenError) throw err; // it says what is wrong, in one line
-      throw new Error(`cannot open database ${config.db}: ${(err as Error).message}`);
+      throw new Error(`cannot open database ${config.db}: ${errorMessage(err)}`);
     }
   }
   let listener: Deno.TcpListener | undefined;

@@ -26,7 +26,8 @@ import { Session, type Sink } from "./state/session.ts";
 import { User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
 import type { Stores } from "./store/stores.ts";
-import { TokenBucket } from "./token_bucket.ts";
+import { TokenBucket } from "../util/token_bucket.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** How long a closing connection may take to flush its last lines. */
 const CLOSE_FLUSH_MS = 2000;
@@ -361,7 +362,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       // the database failed (locked by another process, an I/O error), not this client
       this.#host.info.log.warn(
         `${this.connection.peer} (${this.user.nick}): ${what}: the database failed: ` +
-          (err as Error).message,
+          errorMessage(err),
       );
       this.#ctx.notice("*** The server's database is unavailable right now; try again later");
       return;

@@ -12,6 +12,7 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { TlsFiles } from "./config.ts";
 import { acceptLoop } from "./byte_stream.ts";
 import { TlsStream } from "./tls_stream.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** The PEM text of a certificate chain and its key. */
 export interface TlsMaterial {
@@ -24,10 +25,6 @@ export class TlsSetupError extends Error {
   override name = "TlsSetupError";
 }
 
-function reason(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Reads a certificate and key and checks that they work together. `createSecureContext` takes
  * a mismatched or garbled pair without a word under Deno, while `Deno.listenTls` parses and
@@ -38,7 +35,7 @@ export async function loadTlsMaterial(files: TlsFiles, hostname: string): Promis
     try {
       return await Deno.readTextFile(path);
     } catch (err) {
-      throw new TlsSetupError(`cannot read TLS ${what} ${path}: ${reason(err)}`);
+      throw new TlsSetupError(`cannot read TLS ${what} ${path}: ${errorMessage(err)}`);
     }
   };
   const cert = await read(files.certFile, "certificate");
@@ -47,7 +44,9 @@ export async function loadTlsMaterial(files: TlsFiles, hostname: string): Promis
     Deno.listenTls({ hostname, port: 0, cert, key }).close();
   } catch (err) {
     throw new TlsSetupError(
-      `cannot use TLS certificate ${files.certFile} with key ${files.keyFile}: ${reason(err)}`,
+      `cannot use TLS certificate ${files.certFile} with key ${files.keyFile}: ${
+        errorMessage(err)
+      }`,
     );
   }
   return { cert, key };

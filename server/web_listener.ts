@@ -19,6 +19,7 @@ import type { Logger } from "./log.ts";
 import { ReloadableTlsListener } from "./tls_listener.ts";
 import { serveWebConnection } from "./web_connection.ts";
 import { plainResponse } from "./web_page.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** How long a refused plain HTTP connection may take to receive its refusal. */
 const REFUSAL_WRITE_MS = 1000;
@@ -71,15 +72,14 @@ export class WebListener {
         // refused before the handshake: closed at once, without a word
         admit: (remote) => web.#admit(remote) === undefined,
         accepted: (conn) => web.#serve(conn),
-        acceptFailed: (err) =>
-          options.log.error(`web TLS accept failed: ${(err as Error).message}`),
+        acceptFailed: (err) => options.log.error(`web TLS accept failed: ${errorMessage(err)}`),
       }, options.tlsHandshakeTimeoutMs);
     } else {
       web.#tcp = Deno.listen({ hostname: options.hostname, port: options.port });
       acceptLoop(
         web.#tcp,
         (conn) => web.#accept(conn),
-        (err) => options.log.error(`web accept failed: ${(err as Error).message}`),
+        (err) => options.log.error(`web accept failed: ${errorMessage(err)}`),
         () => web.#stopped,
       );
     }

@@ -14,9 +14,10 @@ import {
   exceedsLimits,
   type LineHandler,
 } from "../protocol/lines.ts";
+import { concat } from "../util/bytes.ts";
 import type { ByteStream } from "./byte_stream.ts";
 import { type ClientConnection, formatPeer } from "./connection.ts";
-import { concat, Outbox, type OutboxEvents } from "./outbox.ts";
+import { Outbox, type OutboxEvents } from "./outbox.ts";
 import {
   CLOSE,
   closePayload,
@@ -26,6 +27,7 @@ import {
   OPCODE,
 } from "./websocket_frames.ts";
 import { splitLines, type WebSocketMode } from "./websocket_protocol.ts";
+import { errorMessage } from "../util/error_message.ts";
 
 /** How one WebSocket connection behaves. */
 export interface WebSocketConnectionOptions {
@@ -120,7 +122,7 @@ export class WebSocketConnection implements ClientConnection {
       }
     } catch (err) {
       if (this.#closed) return "Connection closed";
-      return `Read error: ${err instanceof Error ? err.message : String(err)}`;
+      return `Read error: ${errorMessage(err)}`;
     }
   }
 

@@ -33,6 +33,7 @@ import {
 } from "./scenarios.ts";
 import { available, chatBenchFlags, type ChatBenchSetup, startServer } from "./servers.ts";
 import type { PeerServer } from "../support/peers.ts";
+import { errorMessage } from "../../util/error_message.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const MAIN = `${ROOT}/main.ts`;
@@ -254,7 +255,7 @@ async function runOne(
   try {
     peer = await startServer(server, { v8Flags: o.chatV8Flags, ...chat });
   } catch (err) {
-    console.error(`${server} did not start: ${(err as Error).message}`);
+    console.error(`${server} did not start: ${errorMessage(err)}`);
     return { scenario: sc.id, server, error: "server did not start" };
   }
   live.add(peer);
@@ -363,7 +364,7 @@ async function main(): Promise<void> {
   try {
     o = parseOptions(Deno.args);
   } catch (err) {
-    console.error(`error: ${(err as Error).message}\n${USAGE}`);
+    console.error(`error: ${errorMessage(err)}\n${USAGE}`);
     Deno.exit(2);
   }
   const maxClients = Math.max(...o.scenarios.map((s) => s.load.clients));

@@ -53,6 +53,7 @@ import { type Op, OpQueue } from "./op_queue.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
 import { Replica, type Snapshot } from "./replica.ts";
 import { channelTopic, EVENTS_CHANNEL, inboxTopic, PREFIX, type ScriptName } from "./scripts.ts";
+import { errorMessage } from "../../util/error_message.ts";
 
 /** How a node takes part in the cluster. */
 export interface ClusterHubOptions {
@@ -408,7 +409,8 @@ export class ClusterHub implements Hub {
     // out of the channel at once, so a quick JOIN again works; the PART line comes from Redis
     this.replica.dropLocalMembership(user, channel);
     const params = reason === undefined ? [channel.name] : [channel.name, reason];
-    const line = () => user.send(new Outgoing(msg("PART", params, user.source), Date.now()));
+    const line = () =>
+      user.send(new Outgoing(msg("PART", params, user.source), { time: Date.now() }));
     this.#op(
       "part",
       [uid, channel.folded, reason ?? "", reason === undefined ? "0" : "1", this.node, Date.now()],
@@ -795,7 +797,7 @@ export class ClusterHub implements Hub {
         this.#onDelivery(topic, decodeDelivery(text.slice(cut + 1)), text.slice(0, cut));
       }
     } catch (err) {
-      this.#log.error(`cluster: bad payload on ${topic}: ${(err as Error).message}`);
+      this.#log.error(`cluster: bad payload on ${topic}: ${errorMessage(err)}`);
     }
   }
 
@@ -870,7 +872,7 @@ export class ClusterHub implements Hub {
         void this.#resync();
       }
     } catch (err) {
-      if (!isConnectionError(err)) this.#log.error(`cluster: lease: ${(err as Error).message}`);
+      if (!isConnectionError(err)) this.#log.error(`cluster: lease: ${errorMessage(err)}`);
     }
   }
 
@@ -880,7 +882,7 @@ export class ClusterHub implements Hub {
       const reaped = await this.#link.script("reap", ["node lost"]) as string[];
       for (const node of reaped) this.#log.warn(`cluster: node ${node} lost (lease expired)`);
     } catch (err) {
-      if (!isConnectionError(err)) this.#log.error(`cluster: reaper: ${(err as Error).message}`);
+      if (!isConnectionError(err)) this.#log.error(`cluster: reaper: ${errorMessage(err)}`);
     }
   }
 
@@ -906,7 +908,7 @@ export class ClusterHub implements Hub {
         } catch (err) {
           this.#live = false;
           this.#queue.pause();
-          this.#log.warn(`cluster: resynchronization failed: ${(err as Error).message}`);
+          this.#log.warn(`cluster: resynchronization failed: ${errorMessage(err)}`);
           if (!this.#link.up || this.#closing || ++attempts > 20) return;
           this.#again = true;
           await new Promise((r) => setTimeout(r, 250));
@@ -1070,5 +1072,9 @@ export class ClusterHub implements Hub {
 
 /** The `Outgoing` of a published message. */
 function outgoingOf(d: WireMessage): Outgoing {
-  return new Outgoing(msg(d.cmd, d.p, d.src || undefined), d.tm, d.tg, d.a);
+  return new Outgoing(msg(d.cmd, d.p, d.src || undefined), {
+    time: d.tm,
+    tags: d.tg,
+    account: d.a,
+  });
 }

@@ -8,6 +8,7 @@
 
 import type { Tags } from "../../protocol/message.ts";
 import type { Ban, Topic } from "../state/channel.ts";
+import { errorMessage } from "../../util/error_message.ts";
 
 /** A user as every node knows it (the owner node is the only writer). */
 export interface UserRecord {
@@ -176,7 +177,7 @@ export function decodeEvent(text: string): ClusterEvent {
   try {
     e = JSON.parse(text);
   } catch (err) {
-    throw new DecodeError(`not JSON: ${(err as Error).message}`);
+    throw new DecodeError(`not JSON: ${errorMessage(err)}`);
   }
   if (typeof e !== "object" || e === null || typeof e.t !== "string" || typeof e.s !== "number") {
     throw new DecodeError(`not an event: ${text.slice(0, 80)}`);
@@ -224,7 +225,7 @@ export function decodeDelivery(text: string): Delivery {
   try {
     d = JSON.parse(text);
   } catch (err) {
-    throw new DecodeError(`not JSON: ${(err as Error).message}`);
+    throw new DecodeError(`not JSON: ${errorMessage(err)}`);
   }
   if (typeof d !== "object" || d === null || (d.t !== "msg" && d.t !== "kill")) {
     throw new DecodeError(`not a delivery: ${text.slice(0, 80)}`);

@@ -10,6 +10,7 @@
  */
 
 import type { ScriptName } from "./scripts.ts";
+import { errorMessage } from "../../util/error_message.ts";
 
 /** One change for Redis. */
 export interface Op {
@@ -148,7 +149,7 @@ export class OpQueue {
           this.#onConnectionError();
           return;
         }
-        if (this.#remove(op)) op.dropped(err instanceof Error ? err.message : String(err));
+        if (this.#remove(op)) op.dropped(errorMessage(err));
       },
     );
   }

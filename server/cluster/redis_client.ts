@@ -9,8 +9,10 @@
  */
 
 import { Redis, type RedisOptions } from "ioredis";
+import { backoffDelay, type BackoffPolicy } from "../../util/backoff.ts";
 import type { Logger } from "../log.ts";
 import { type ScriptName, SCRIPTS } from "./scripts.ts";
+import { errorMessage } from "../../util/error_message.ts";
 
 /** Where Redis is: `redis://[user:password@]host:port[/db]`. */
 export interface RedisTarget {
@@ -56,10 +58,12 @@ export function parseRedisUrl(text: string): RedisTarget {
   };
 }
 
-/** Backoff before reconnection attempt `n` (1-based): 100 ms doubling to 5 s, ±20%. */
+/** 100 ms doubling to 5 s, ±20%: Redis is usually back within seconds, and nodes spread out. */
+const REDIS_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 5000, jitter: 0.2, jitterLater: 0.2 };
+
+/** Backoff before reconnection attempt `n` (1-based, as ioredis counts). */
 export function reconnectDelay(n: number, random = Math.random): number {
-  const base = Math.min(100 * 2 ** Math.min(n - 1, 10), 5000);
-  return Math.round(base * (0.8 + 0.4 * random()));
+  return backoffDelay(n - 1, REDIS_BACKOFF, random());
 }
 
 /** What the link reports to its owner. */
@@ -74,7 +78,7 @@ export interface LinkEvents {
 
 /** True when an error means "the connection is gone" rather than "the command failed". */
 export function isConnectionError(err: unknown): boolean {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   return /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|socket|closed|write after end|LOADING/i
     .test(text);
 }
@@ -152,7 +156,7 @@ export class RedisLink {
       this.close();
       if (err instanceof RedisUnavailableError) throw err;
       throw new RedisUnavailableError(
-        `cannot reach Redis at ${this.#where}: ${(err as Error).message}`,
+        `cannot reach Redis at ${this.#where}: ${errorMessage(err)}`,
       );
     } finally {
       clearTimeout(timer);

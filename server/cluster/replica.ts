@@ -310,7 +310,7 @@ export class Replica {
       case "nick": {
         const user = this.#users.get(e.u);
         if (!user || user.nick === e.nick) return;
-        const out = new Outgoing(msg("NICK", [e.nick], user.source), e.tm);
+        const out = new Outgoing(msg("NICK", [e.nick], user.source), { time: e.tm });
         this.#whowas.remember(Whowas.snapshot(user, now));
         if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
         user.setNick(e.nick);
@@ -333,7 +333,7 @@ export class Replica {
         if (!user || !channel) return;
         this.#parting.delete(`${e.u} ${e.c}`);
         const params = e.r === undefined ? [channel.name] : [channel.name, e.r];
-        const out = new Outgoing(msg("PART", params, user.source), e.tm);
+        const out = new Outgoing(msg("PART", params, user.source), { time: e.tm });
         this.toLocalMembers(channel, out);
         // a local user whose membership was dropped at once (PART) still sees their PART
         if (!channel.has(user) && this.#local.has(user)) user.send(out);
@@ -345,7 +345,9 @@ export class Replica {
         const target = this.#users.get(e.u);
         const channel = this.#channels.get(e.c);
         if (!target || !channel) return;
-        const out = new Outgoing(msg("KICK", [channel.name, target.nick, e.r], e.by), e.tm);
+        const out = new Outgoing(msg("KICK", [channel.name, target.nick, e.r], e.by), {
+          time: e.tm,
+        });
         this.toLocalMembers(channel, out);
         if (!channel.has(target) && this.#local.has(target)) target.send(out);
         this.#removeMember(channel, target);
@@ -356,7 +358,10 @@ export class Replica {
         if (!channel) return;
         channel.topic = e.topic;
         const text = e.topic?.text ?? "";
-        this.toLocalMembers(channel, new Outgoing(msg("TOPIC", [channel.name, text], e.by), e.tm));
+        this.toLocalMembers(
+          channel,
+          new Outgoing(msg("TOPIC", [channel.name, text], e.by), { time: e.tm }),
+        );
         this.#persist(channel);
         return;
       }
@@ -367,7 +372,7 @@ export class Replica {
         const target = this.#users.get(e.u);
         if (!channel || !target) return;
         if (e.ad === true) channel.invited.add(target.folded);
-        const out = new Outgoing(msg("INVITE", [target.nick, channel.name], e.by), e.tm);
+        const out = new Outgoing(msg("INVITE", [target.nick, channel.name], e.by), { time: e.tm });
         if (this.#local.has(target)) target.send(out);
         const by = this.#users.get(e.byu);
         this.toLocalMembers(channel, out, { except: by, cap: "invite-notify" });
@@ -417,19 +422,19 @@ export class Replica {
       case "away": {
         if (!owner) user.away = e.v;
         const params = e.v === undefined ? [] : [e.v];
-        const out = new Outgoing(msg("AWAY", params, user.source), this.#now());
+        const out = new Outgoing(msg("AWAY", params, user.source), { time: this.#now() });
         this.toLocalNeighbours(user, out, { except: user, cap: "away-notify" });
         return;
       }
       case "setname": {
         if (!owner) user.realname = e.v;
-        const out = new Outgoing(msg("SETNAME", [e.v], user.source), this.#now());
+        const out = new Outgoing(msg("SETNAME", [e.v], user.source), { time: this.#now() });
         this.toLocalNeighbours(user, out, { cap: "setname" });
         return;
       }
       case "account": {
         if (!owner) user.account = e.v;
-        const out = new Outgoing(msg("ACCOUNT", [e.v ?? "*"], user.source), this.#now());
+        const out = new Outgoing(msg("ACCOUNT", [e.v ?? "*"], user.source), { time: this.#now() });
         this.toLocalNeighbours(user, out, { except: user, cap: "account-notify" });
         return;
       }
@@ -467,7 +472,7 @@ export class Replica {
   #quit(uid: string, reason: string, now: number): void {
     const user = this.#users.get(uid);
     if (!user) return;
-    const out = new Outgoing(msg("QUIT", [reason], user.source), now);
+    const out = new Outgoing(msg("QUIT", [reason], user.source), { time: now });
     this.toLocalNeighbours(user, out, { except: user });
     for (const channel of [...user.channels.values()]) this.#removeMember(channel, user);
     this.#users.delete(uid);
@@ -515,7 +520,7 @@ export class Replica {
     });
     if (applied.length === 0) return;
     const params = [channel.name, ...formatModeChanges(applied)];
-    this.toLocalMembers(channel, new Outgoing(msg("MODE", params, by), time));
+    this.toLocalMembers(channel, new Outgoing(msg("MODE", params, by), { time }));
     this.#persist(channel);
   }
 

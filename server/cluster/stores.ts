@@ -39,6 +39,7 @@ import { ownerOf } from "../store/conversations.ts";
 import type { ClusterHub } from "./cluster_hub.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
 import { PREFIX } from "./scripts.ts";
+import { errorMessage } from "../../util/error_message.ts";
 
 const MAX_SEQ = "18446744073709551615";
 /** Private conversations TARGETS looks into, at most. */
@@ -237,7 +238,7 @@ export class RedisHistory implements HistoryStore {
         if (gone.length > 0) await cmd.hdel(index, ...gone);
       }
     } catch (err) {
-      this.#log.warn(`history: pruning in Redis failed: ${(err as Error).message}`);
+      this.#log.warn(`history: pruning in Redis failed: ${errorMessage(err)}`);
     }
     return deleted;
   }
@@ -255,7 +256,7 @@ export class RedisHistory implements HistoryStore {
     try {
       return await run();
     } catch (err) {
-      const why = isConnectionError(err) ? "Redis is unavailable" : (err as Error).message;
+      const why = isConnectionError(err) ? "Redis is unavailable" : errorMessage(err);
       this.#log.warn(`history: query failed: ${why}`);
       return empty;
     }
@@ -355,7 +356,7 @@ export class RedisAccounts implements AccountStore, ChannelRegistry {
         stored = { salt: Buffer.from(s.salt, "base64"), hash: Buffer.from(s.hash, "base64") };
       }
     } catch (err) {
-      this.#log.warn(`accounts: cannot check ${name}: ${(err as Error).message}`);
+      this.#log.warn(`accounts: cannot check ${name}: ${errorMessage(err)}`);
     }
     // hash even for unknown names, so timing does not tell which accounts exist
     const ok = await verifySecret(stored, password);
@@ -383,12 +384,12 @@ export class RedisAccounts implements AccountStore, ChannelRegistry {
 
   save(channel: RegisteredChannel): void {
     this.#link.cmd.hset(`${PREFIX}reg`, foldCase(channel.name), JSON.stringify(channel))
-      .catch((err) => this.#log.warn(`registry: ${err.message}`));
+      .catch((err) => this.#log.warn(`registry: ${errorMessage(err)}`));
   }
 
   dropChannel(name: string): void {
     this.#link.cmd.hdel(`${PREFIX}reg`, foldCase(name))
-      .catch((err) => this.#log.warn(`registry: ${err.message}`));
+      .catch((err) => this.#log.warn(`registry: ${errorMessage(err)}`));
   }
 }
 

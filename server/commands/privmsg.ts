@@ -99,12 +99,11 @@ function deliver(
       if (command === "PRIVMSG") serviceCall = runService(ctx, target, text);
       continue;
     }
-    const out = new Outgoing(
-      msg(command, isTagmsg ? [target] : [target, text], user.source),
-      now,
-      relayTags(ctx, message, now),
-      user.account,
-    );
+    const out = new Outgoing(msg(command, isTagmsg ? [target] : [target, text], user.source), {
+      time: now,
+      tags: relayTags(ctx, message, now),
+      account: user.account,
+    });
     const { status, name } = statusTarget(target);
     if (isChannelName(name)) {
       const channel = hub.findChannel(name);

@@ -19,6 +19,7 @@ import {
   serviceNotice,
   TOO_MANY_ATTEMPTS,
 } from "../login.ts";
+import { errorMessage } from "../../util/error_message.ts";
 
 const UNAVAILABLE = "Accounts are unavailable right now; try again later.";
 
@@ -112,7 +113,7 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       try {
         await stores.accounts.dropAccount(name);
       } catch (err) {
-        ctx.server.log.error(`accounts: cannot drop ${name}: ${(err as Error).message}`);
+        ctx.server.log.error(`accounts: cannot drop ${name}: ${errorMessage(err)}`);
         return say(UNAVAILABLE);
       }
       // its private history goes with it: a new account of that name is someone else

@@ -10,7 +10,7 @@
  */
 
 import type { Outgoing } from "../outgoing.ts";
-import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "../outgoing.ts";
+import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "./tag_variant.ts";
 
 /** Where messages for a session go, and how its connection is ended. */
 export interface Sink {

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { errorMessage } from "../../util/error_message.ts";
+
 /**
  * How a failed write is handled: `unavailable` (locked by another process, I/O error, disk full,
  * read-only, damaged): nothing is wrong with the rows, so they are kept and tried again later;
@@ -27,12 +29,12 @@ export function isSqliteError(err: unknown): boolean {
 
 /** Classifies an error from a write; anything not recognized as a bad row is retried. */
 export function classifySqliteFailure(err: unknown): SqliteFailure {
-  return isSqliteError(err) && BAD_ROW.test((err as Error).message) ? "bad-row" : "unavailable";
+  return isSqliteError(err) && BAD_ROW.test(errorMessage(err)) ? "bad-row" : "unavailable";
 }
 
 /** The message of an error, for one log line. */
 export function describeError(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
+  return errorMessage(err).replace(/\s+/g, " ");
 }
 
 /** Why the database file cannot be used; the message is the whole story, for one CLI line. */
@@ -51,7 +53,7 @@ export class DatabaseOpenError extends Error {
 
 /** What an error met while opening and checking a database file means. */
 export function openProblem(err: unknown): DatabaseProblem {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (/not a database/i.test(message)) return "not-a-database";
   if (/malformed|corrupt/i.test(message)) return "damaged";
   if (/locked|busy/i.test(message)) return "locked";

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { compileArgs, executableName, ROOT } from "../../scripts/compile.ts";
 import { type Artifact, assertServesChat, assertVersion } from "../helpers/artifact.ts";
 import { assertServesWebPage } from "../helpers/web_artifact.ts";
+import { errorMessage } from "../../util/error_message.ts";
 
 const DENORT_URL =
   `https://dl.deno.land/release/v${Deno.version.deno}/denort-${Deno.build.target}.zip`;
@@ -33,7 +34,7 @@ async function denortAvailability(): Promise<{ ok: boolean; why: string }> {
   } catch (err) {
     return {
       ok: false,
-      why: `no DENORT_BIN, no cached denort, dl.deno.land unresolvable: ${(err as Error).message}`,
+      why: `no DENORT_BIN, no cached denort, dl.deno.land unresolvable: ${errorMessage(err)}`,
     };
   }
   try {
@@ -45,7 +46,7 @@ async function denortAvailability(): Promise<{ ok: boolean; why: string }> {
   } catch (err) {
     return {
       ok: false,
-      why: `no DENORT_BIN, no cached denort, ${DENORT_URL}: ${(err as Error).message}`,
+      why: `no DENORT_BIN, no cached denort, ${DENORT_URL}: ${errorMessage(err)}`,
     };
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Admission } from "../../server/admission.ts";
 import { cidrContains, parseCidr, parseIp } from "../../server/cidr.ts";
-import { TokenBucket } from "../../server/token_bucket.ts";
+import { TokenBucket } from "../../util/token_bucket.ts";
 
 Deno.test("token bucket: a burst, then a steady rate, with the wait time", () => {
   const b = new TokenBucket(3, 2, 0);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { backoffDelay, DEFAULT_BACKOFF } from "../../client/backoff.ts";
-import { TokenBucket } from "../../client/pacer.ts";
+import { backoffDelay, DEFAULT_BACKOFF } from "../../util/backoff.ts";
+import { pacingBucket } from "../../client/pacer.ts";
 
 Deno.test("backoff: 1 s doubling to 60 s without jitter", () => {
   const noJitter = { ...DEFAULT_BACKOFF, jitter: 0 };
@@ -20,7 +20,7 @@ Deno.test("backoff: jitter only shortens, by at most 20%", () => {
 });
 
 Deno.test("pacing: a burst goes at once, then one line per interval", () => {
-  const bucket = new TokenBucket({ burst: 3, intervalMs: 500 }, 0);
+  const bucket = pacingBucket({ burst: 3, intervalMs: 500 }, 0);
   for (let i = 0; i < 3; i++) {
     assert.equal(bucket.delay(0), 0);
     bucket.take(0);

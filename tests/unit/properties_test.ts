@@ -22,7 +22,8 @@ import {
   type Tags,
 } from "../../protocol/message.ts";
 import { terminalSafe } from "../../protocol/terminal_text.ts";
-import { Outgoing, WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "../../server/outgoing.ts";
+import { Outgoing } from "../../server/outgoing.ts";
+import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "../../server/state/tag_variant.ts";
 import { PlainTextView } from "../../server/plaintext.ts";
 import { User } from "../../server/state/user.ts";
 
@@ -313,7 +314,7 @@ Deno.test("property: Outgoing.bytes is exactly one well-formed line for any mess
   });
   fc.assert(
     fc.property(anyMessage, extras, fc.nat(7), (m, x, variant) => {
-      const bytes = new Outgoing(m, x.time, x.tags, x.account, x.always).bytes(variant);
+      const bytes = new Outgoing(m, x).bytes(variant);
       const line = strictDecoder.decode(bytes);
       assert.ok(line.endsWith("\r\n"));
       assert.ok(!LINE_BREAKERS.test(line.slice(0, -2)), JSON.stringify(line));
@@ -328,7 +329,11 @@ Deno.test("property: every relayed line fits 512 bytes, its text a prefix of wha
   const all = WANTS_TIME | WANTS_TAGS | WANTS_ACCOUNT;
   fc.assert(
     fc.property(relayed, (m) => {
-      const out = new Outgoing(m, Date.now(), { msgid: "x", "+reply": "y" }, "acct");
+      const out = new Outgoing(m, {
+        time: Date.now(),
+        tags: { msgid: "x", "+reply": "y" },
+        account: "acct",
+      });
       for (const variant of [0, all]) {
         const bytes = out.bytes(variant);
         const start = bytes[0] === 64 ? bytes.indexOf(32) + 1 : 0;

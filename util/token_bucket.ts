@@ -1,7 +1,8 @@
 /**
- * A token bucket: a burst of `capacity` events, then `ratePerSecond` steadily. Flood control
- * ("fakelag") delays a client's commands with it, the connection throttle counts new
- * connections per IP with it, and the auth throttle password checks and registrations.
+ * A token bucket: a burst of `capacity` events, then `ratePerSecond` steadily. The server's flood
+ * control ("fakelag") delays a client's commands with it, the connection throttle counts new
+ * connections per IP with it, the auth throttle password checks and registrations; the terminal
+ * client paces what its user sends with it (client/pacer.ts).
  *
  * @module
  */
@@ -26,14 +27,17 @@ export class TokenBucket {
     this.#last = now;
   }
 
+  /** The milliseconds until a token will be there (0: now), taking none: for a caller that waits. */
+  delay(now: number): number {
+    this.#refill(now);
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.ratePerSecond) * 1000);
+  }
+
   /** Takes a token if one is there: returns 0; otherwise the milliseconds until one will be. */
   take(now: number): number {
-    this.#refill(now);
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.#tokens) / this.ratePerSecond) * 1000);
+    const wait = this.delay(now);
+    if (wait === 0) this.#tokens -= 1;
+    return wait;
   }
 
   /** Gives back a token taken for something that turned out to cost nothing. */
