@@ -319,7 +319,9 @@ export class LocalHub implements Hub {
     const status = filter.status;
     if (status === undefined) {
       // keys(), not entries(): an entry is an array allocated per member, per message
-      for (const member of channel.members.keys()) deliver(member, out, filter);
+      const { except } = filter;
+      const caps = filter.cap === undefined && filter.withoutCap === undefined ? undefined : filter;
+      for (const member of channel.members.keys()) if (member !== except) member.send(out, caps);
       return;
     }
     for (const [member, bits] of channel.members) {
