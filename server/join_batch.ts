@@ -36,34 +36,49 @@ interface Join {
   extended: Outgoing;
 }
 
+/**
+ * Who hears a channel's JOINs here, in join order: all its members in the single process, a
+ * node's local members in a cluster. Members only leave after `flushChannel`.
+ */
+export interface Audience {
+  readonly size: number;
+  has(user: User): boolean;
+  keys(): Iterable<User>;
+}
+
 const batches = new Map<Channel, JoinBatch>();
 
 /** One channel's held announcements. */
 class JoinBatch implements HeldJoins {
   readonly #channel: Channel;
+  readonly #audience: Audience;
   /** Members before the first held join: they get every announcement. */
   readonly #before: number;
   readonly #joins: Join[] = [];
+  /** For each joiner added to the audience since, in order: the index of its own join. */
+  readonly #ownJoin: number[] = [];
+  /** The last join's user, when it is in the audience (it waits for nothing). */
+  #lastJoiner: User | undefined;
   readonly #timer: ReturnType<typeof setTimeout>;
 
-  constructor(channel: Channel, before: number) {
+  constructor(channel: Channel, audience: Audience, before: number) {
     this.#channel = channel;
+    this.#audience = audience;
     this.#before = before;
     const ms = Math.min(BATCH_MAX_MS, Math.max(BATCH_MIN_MS, before / MEMBERS_PER_MS));
     this.#timer = setTimeout(() => this.flush(), ms);
     channel.heldJoins = this;
   }
 
-  get last(): User {
-    return this.#joins[this.#joins.length - 1].user;
-  }
-
-  add(join: Join): void {
+  /** Holds a join; `heard`: its user is in the audience (appended to it). */
+  add(join: Join, heard: boolean): void {
+    if (heard) this.#ownJoin.push(this.#joins.length);
+    this.#lastJoiner = heard ? join.user : undefined;
     this.#joins.push(join);
   }
 
   settleFor(user: User): void {
-    if (user !== this.last && this.#channel.members.has(user)) this.flush();
+    if (user !== this.#lastJoiner && this.#audience.has(user)) this.flush();
   }
 
   /** Writes the announcements out: each member gets those after it joined, as one run. */
@@ -74,9 +89,10 @@ class JoinBatch implements HeldJoins {
     const joins = this.#joins;
     const runs: (Run | undefined)[] = new Array(16);
     let i = 0;
-    for (const member of this.#channel.members.keys()) {
-      // members are kept in join order: the first `before` were there already, then the joiners
-      const from = i < this.#before ? 0 : i - this.#before + 1;
+    for (const member of this.#audience.keys()) {
+      // the audience is in join order: the first `before` were there already, then the joiners,
+      // who get the joins after their own
+      const from = i < this.#before ? 0 : this.#ownJoin[i - this.#before] + 1;
       i++;
       if (from >= joins.length) continue;
       for (const session of member.sessions) {
@@ -121,26 +137,29 @@ class Run {
 }
 
 /**
- * Announces `user`'s join to `channel`'s members (the user already is one). Small channels hear
- * it at once; in a big one it is held briefly, and the joiner gets its own JOIN right away.
+ * Announces `user`'s join to the channel's `audience` (which the user joined already if it hears
+ * it here). A small audience hears it at once; a big one's is held briefly, and the joiner gets
+ * its own JOIN right away.
  */
 export function announceJoin(
   channel: Channel,
+  audience: Audience,
   user: User,
   plain: Outgoing,
   extended: Outgoing,
 ): void {
+  const heard = audience.has(user);
   let batch = batches.get(channel);
   if (!batch) {
-    if (channel.members.size < BATCH_MIN_MEMBERS) {
-      for (const member of channel.members.keys()) sendJoin(member, plain, extended);
+    if (audience.size < BATCH_MIN_MEMBERS) {
+      for (const member of audience.keys()) sendJoin(member, plain, extended);
       return;
     }
-    batch = new JoinBatch(channel, channel.members.size - 1);
+    batch = new JoinBatch(channel, audience, audience.size - (heard ? 1 : 0));
     batches.set(channel, batch);
   }
-  batch.add({ user, plain, extended });
-  sendJoin(user, plain, extended);
+  batch.add({ user, plain, extended }, heard);
+  if (heard) sendJoin(user, plain, extended);
 }
 
 /** The two forms of a JOIN: plain, and with account and realname (`extended-join`). */
@@ -158,7 +177,7 @@ export function joinLines(
 }
 
 /** A JOIN to each of a user's sessions, in the form it asked for (`extended-join`). */
-export function sendJoin(user: User, plain: Outgoing, extended: Outgoing): void {
+function sendJoin(user: User, plain: Outgoing, extended: Outgoing): void {
   user.send(plain, { withoutCap: "extended-join" });
   user.send(extended, { cap: "extended-join" });
 }

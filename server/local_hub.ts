@@ -168,7 +168,7 @@ export class LocalHub implements Hub {
     user.channels.set(folded, channel);
     const time = this.#now();
     const { plain, extended } = joinLines(channel, user, time);
-    announceJoin(channel, user, plain, extended);
+    announceJoin(channel, channel.members, user, plain, extended);
     return Promise.resolve(channel);
   }
 

@@ -18,7 +18,7 @@ import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import type { Session, Sink } from "../state/session.ts";
 import { User } from "../state/user.ts";
-import { joinLines, sendJoin } from "../join_batch.ts";
+import { announceJoin, flushChannel, joinLines } from "../join_batch.ts";
 import { Whowas } from "../network/whowas.ts";
 import type { Account, RegisteredChannel } from "../store/accounts.ts";
 import {
@@ -217,6 +217,7 @@ export class Replica {
    */
   dropLocalMembership(user: User, channel: Channel): void {
     this.#parting.add(`${this.#uid.get(user)} ${channel.folded}`);
+    flushChannel(channel); // held JOINs go out in join order: nobody may leave first
     channel.members.delete(user);
     user.channels.delete(channel.folded);
     const set = this.#localMembers.get(channel.folded);
@@ -503,8 +504,10 @@ export class Replica {
       if (!set) this.#localMembers.set(folded, set = new Set());
       set.add(user);
     }
+    const audience = this.#localMembers.get(folded);
+    if (!audience) return; // nobody here hears it
     const { plain, extended } = joinLines(channel, user, time);
-    for (const member of this.#localMembers.get(folded) ?? []) sendJoin(member, plain, extended);
+    announceJoin(channel, audience, user, plain, extended);
   }
 
   #mode(folded: string, by: string, time: number, changes: AppliedMode[]): void {
@@ -539,6 +542,7 @@ export class Replica {
   }
 
   #removeMember(channel: Channel, user: User): void {
+    flushChannel(channel); // held JOINs go out in join order: nobody may leave first
     channel.members.delete(user);
     user.channels.delete(channel.folded);
     const set = this.#localMembers.get(channel.folded);

@@ -12,6 +12,7 @@ import { parseRedisUrl, reconnectDelay } from "../../server/cluster/redis_client
 import { isValidNodeId } from "../../server/cluster/start.ts";
 import { msg } from "../../protocol/message.ts";
 import { Outgoing } from "../../server/outgoing.ts";
+import { BATCH_MIN_MEMBERS, flushChannel } from "../../server/join_batch.ts";
 import type { Sink } from "../../server/state/session.ts";
 import { User } from "../../server/state/user.ts";
 
@@ -350,4 +351,43 @@ Deno.test("cluster options: redis:// addresses and the reconnection backoff", ()
   assert.equal(reconnectDelay(40, () => 0.5), 5000, "capped");
   assert.ok(reconnectDelay(3, () => 0) >= 320 && reconnectDelay(3, () => 1) <= 480, "±20%");
   assert.ok(isValidNodeId("web-1_a") && !isValidNodeId("a/b") && !isValidNodeId(""));
+});
+
+Deno.test("replica: JOINs into a big channel are batched for local members, in order, before anything else", () => {
+  const r = replica();
+  const members = Array.from({ length: BATCH_MIN_MEMBERS }, (_, i) => local(r, i + 1, `m${i}`));
+  for (const [i, m] of members.entries()) {
+    r.apply(ev({ t: "join", u: `a/${m.user.id}`, c: "#big", st: 0, ch: settings("#big"), tm: i }));
+  }
+  flushChannel(r.channel("#big")!); // the last of them made the channel big enough to hold JOINs
+  for (const m of members) m.out.take();
+  const late = local(r, 500, "late");
+  forwarded.length = 0;
+  r.apply(ev({ t: "intro", u: record("b/1", "bob") }));
+  r.apply(ev({ t: "intro", u: record("b/2", "carol") }));
+  r.apply(ev({ t: "join", u: "b/1", c: "#big", st: 0, ch: settings("#big"), tm: 100 }));
+  r.apply(ev({ t: "join", u: "a/500", c: "#big", st: 0, ch: settings("#big"), tm: 101 }));
+  r.apply(ev({ t: "join", u: "b/2", c: "#big", st: 0, ch: settings("#big"), tm: 102 }));
+  const joins = (lines: string[]) =>
+    lines.filter((l) => l.includes(" JOIN ")).map((l) => l.slice(1, l.indexOf("!")));
+  // held: the old members have heard nothing yet; the local joiner has its own JOIN at once
+  assert.deepEqual(members[0].out.lines, []);
+  assert.deepEqual(joins(late.out.take()), ["late"]);
+  assert.deepEqual(forwarded, [], "nothing announced to users of other nodes");
+
+  const msg1 = {
+    t: "msg" as const,
+    id: "j1",
+    cmd: "PRIVMSG",
+    p: ["#big", "hi"],
+    src: "carol!~carol@h",
+    u: "b/2",
+  };
+  r.deliver(msg1, new Outgoing(msg("PRIVMSG", ["#big", "hi"], "carol!~carol@h")), "#big");
+  const old = members[0].out.take();
+  assert.deepEqual(joins(old), ["bob", "late", "carol"], "every JOIN once, in event order");
+  assert.match(old.at(-1)!, / PRIVMSG #big :hi$/, "the JOINs first");
+  // the batch went out to everyone at once: the late joiner gets the joins after its own
+  assert.deepEqual(joins(late.out.take()), ["carol"]);
+  assert.deepEqual(joins(members[BATCH_MIN_MEMBERS - 1].out.take()), ["bob", "late", "carol"]);
 });
