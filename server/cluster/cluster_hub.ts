@@ -35,7 +35,6 @@ import type { Logger } from "../log.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import { channelFromRegistration } from "../store/accounts.ts";
-import type { Session, Sink } from "../state/session.ts";
 import type { User } from "../state/user.ts";
 import { newChannelHistoryKey } from "../store/conversations.ts";
 import {
@@ -44,7 +43,6 @@ import {
   decodeDelivery,
   decodeEvent,
   decodeSettings,
-  type Delivery,
   normalizeUser,
   type UserRecord,
   type WireMessage,
@@ -52,7 +50,15 @@ import {
 import { type Op, OpQueue } from "./op_queue.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
 import { Replica, type Snapshot } from "./replica.ts";
-import { channelTopic, EVENTS_CHANNEL, inboxTopic, PREFIX, type ScriptName } from "./scripts.ts";
+import {
+  CHANNEL_TOPIC_PREFIX,
+  channelTopic,
+  EVENTS_CHANNEL,
+  inboxTopic,
+  PREFIX,
+  type ScriptName,
+} from "./scripts.ts";
+import { ClusterMessages, type OpResult } from "./cluster_messages.ts";
 import { errorMessage } from "../../util/error_message.ts";
 
 /** How a node takes part in the cluster. */
@@ -74,48 +80,16 @@ export interface ClusterHubOptions {
   log: Logger;
 }
 
-/** The result of an op: Redis's answer, or dropped. */
-export type OpResult = { ok: true; value: unknown } | { ok: false };
-
 /** Someone waiting for an event to be applied. */
 interface Waiter {
   seq: number;
   resolve: () => void;
 }
 
-/** The echo a sending session is owed once its message is back from Redis. */
-interface Echo {
-  user: User;
-  session: Session;
-  out: Outgoing;
-}
-
-const CHANNEL_TOPIC_PREFIX = `${PREFIX}c:`;
 /** Events and messages kept while resynchronizing, at most. */
 const MAX_BUFFER = 200_000;
 /** Stored messages read back per channel after an outage, at most. */
 const CATCH_UP = 1000;
-/** msgids remembered to drop a message delivered twice (a retry after an outage). */
-const RECENT_IDS = 16_384;
-
-/** An insertion-ordered set of the last `max` ids. */
-class RecentIds {
-  readonly #ids = new Set<string>();
-  readonly #max: number;
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  has(id: string): boolean {
-    return this.#ids.has(id);
-  }
-
-  add(id: string): void {
-    this.#ids.add(id);
-    if (this.#ids.size > this.#max) this.#ids.delete(this.#ids.values().next().value!);
-  }
-}
 
 /** Parses the `snapshot` script's answer. */
 export function parseSnapshot(raw: unknown): Snapshot {
@@ -180,13 +154,9 @@ export class ClusterHub implements Hub {
   readonly #pending = new Map<string, User>();
   readonly #quitting = new Set<User>();
   readonly #quitReasons = new Map<string, string>();
-  readonly #echoes = new Map<string, Echo>();
-  /** Our messages Redis accepted that our channel subscription has not brought back yet. */
-  readonly #awaitingReturn = new Map<string, { topic: string; wire: WireMessage }>();
-  readonly #recent = new RecentIds(RECENT_IDS);
   readonly #subscribed = new Set<string>();
-  /** Channel topic → stream id of the last stored message delivered from it (catch-up). */
-  readonly #lastSeen = new Map<string, string>();
+  /** Publishing, echoes, and delivering what subscriptions bring (cluster_messages.ts). */
+  readonly #messages: ClusterMessages;
   /** When the link was lost (catch-up reads the streams from a little before). */
   #downSince = 0;
   readonly #joining = new Map<string, number>();
@@ -200,7 +170,18 @@ export class ClusterHub implements Hub {
     this.replica = new Replica({
       self: options.node,
       serverName: options.serverName,
-      remoteSink: (uid) => this.#remoteSink(uid),
+      remoteSink: (uid) => this.#messages.remoteSink(uid),
+    });
+    this.#messages = new ClusterMessages({
+      node: options.node,
+      replica: this.replica,
+      maxPerConversation: options.maxPerConversation,
+      op: (name, args, onDrop) => this.#op(name, args, onDrop),
+      uidOf: (user) => this.#uidOf(user),
+      localUser: (uid) => this.#locals.get(uid),
+      isQuitting: (user) => this.#quitting.has(user),
+      isSubscribed: (topic) => this.#subscribed.has(topic),
+      notice: (user, text) => this.#notice(user, text),
     });
     this.#queue = new OpQueue((op) => this.#link.script(op.name, op.args), {
       holdMs: options.holdMs,
@@ -506,41 +487,13 @@ export class ClusterHub implements Hub {
 
   // --- delivery --------------------------------------------------------------------------
 
-  /**
-   * Publishes through the `msg` script with the first history copy (stored before it is
-   * published), the others stored by the same queue right after; the echo waits for Redis.
-   */
   relay(r: Relay): void {
-    const filter = r.cap === undefined ? undefined : { cap: r.cap };
-    const echo = r.echo && r.session.accepts(filter)
-      ? { user: r.from, session: r.session, out: r.out }
-      : undefined;
-    const wire = this.#wire(r.out, r.from);
-    if (r.cap !== undefined) wire.cap = r.cap;
-    let topic: string;
-    if ("channel" in r.to) {
-      if (r.to.status !== undefined) wire.st = r.to.status;
-      topic = channelTopic(r.to.channel.folded);
-    } else {
-      const uid = this.#uidOf(r.to.user);
-      if (!uid) {
-        // not on the network: a user of this node still registering
-        for (const copy of r.history) this.store(copy);
-        r.to.user.send(r.out, filter);
-        if (echo) r.from.sendTo(r.session, r.out);
-        return;
-      }
-      wire.to = uid;
-      topic = inboxTopic(this.replica.nodeOf(r.to.user) ?? this.node);
-    }
-    const [first, ...rest] = r.history;
-    this.#publish(topic, wire, r.from, first, echo);
-    for (const copy of rest) this.store(copy);
+    this.#messages.relay(r);
   }
 
   /** Stores a history copy without publishing anything. */
   store(copy: HistoryCopy): void {
-    this.#op("msg", ["", "", ...this.#historyArgs(copy)]);
+    this.#messages.store(copy);
   }
 
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
@@ -606,140 +559,6 @@ export class ClusterHub implements Hub {
     this.#notice(user, `*** Could not ${what}: the network is unavailable`);
   }
 
-  #remoteSink(uid: string): Sink {
-    return {
-      send: (out) => {
-        const wire = this.#wire(out, undefined);
-        wire.to = uid;
-        wire.id = "";
-        this.#raw(inboxTopic(uid.slice(0, uid.indexOf("/"))), JSON.stringify(wire));
-      },
-      terminate: (reason) => {
-        const kill: Delivery = { t: "kill", to: uid, r: reason };
-        this.#raw(inboxTopic(uid.slice(0, uid.indexOf("/"))), JSON.stringify(kill));
-      },
-    };
-  }
-
-  // --- internals: messages ---------------------------------------------------------------
-
-  #wire(out: Outgoing, sender: User | undefined): WireMessage {
-    const m = out.message;
-    const wire: WireMessage = {
-      t: "msg",
-      id: out.tags?.msgid ?? "",
-      cmd: m.command,
-      p: m.params,
-      src: m.source ?? "",
-      u: sender ? this.#uidOf(sender) ?? "" : "",
-    };
-    if (out.time !== undefined) wire.tm = out.time;
-    if (out.tags !== undefined) wire.tg = out.tags;
-    if (out.account !== undefined) wire.a = out.account;
-    return wire;
-  }
-
-  /** Publishes a message through the `msg` script, with its history copy if it has one. */
-  #publish(
-    topic: string,
-    wire: WireMessage,
-    sender: User,
-    stored: HistoryCopy | undefined,
-    echo: Echo | undefined,
-  ): void {
-    const id = wire.id;
-    // the echo is given once Redis answers: the message is stored and published by then
-    if (echo && id) this.#echoes.set(id, echo);
-    const target = wire.p[0] ?? "";
-    this.#op("msg", [topic, JSON.stringify(wire), ...this.#historyArgs(stored)], () => {
-      this.#echoes.delete(id);
-      if (sender && wire.cmd !== "TAGMSG") {
-        this.#notice(
-          sender,
-          `*** Your message to ${target} could not be delivered: the network is unavailable`,
-        );
-      }
-    }).then((r) => {
-      if (!r.ok) return;
-      const [status, receivers] = r.value as [number, number];
-      this.#accepted(topic, wire, status);
-      if (status === 1 && receivers === 0 && wire.to !== undefined && sender) {
-        this.#notice(
-          sender,
-          `*** Your message to ${target} could not be delivered: their server is unavailable`,
-        );
-      }
-    });
-  }
-
-  /** The `msg` script's arguments after the payload: the history copy, or empty. */
-  #historyArgs(stored: HistoryCopy | undefined): (string | number)[] {
-    if (!stored) return ["", "", 0, "", "", "", "", "", "", 0, ""];
-    const { conversation, message: m, label } = stored;
-    return [
-      conversation,
-      m.msgid,
-      m.time,
-      m.target,
-      m.source,
-      m.account ?? "",
-      m.command,
-      m.text,
-      m.tags ? JSON.stringify(m.tags) : "",
-      this.#o.maxPerConversation,
-      label ?? m.target,
-    ];
-  }
-
-  /**
-   * Redis ran the `msg` script (1: published now, 0: already done before an outage). The echo is
-   * given here unless our channel subscription will bring the message back; what an outage kept
-   * from coming back is delivered here.
-   */
-  #accepted(topic: string, wire: WireMessage, result: number): void {
-    const id = wire.id;
-    const viaSubscription = wire.to === undefined && this.#subscribed.has(topic);
-    if (result === 0 && id && !this.#recent.has(id)) this.#onDelivery(topic, wire);
-    if (viaSubscription && result === 1) {
-      if (id && !this.#recent.has(id)) this.#awaitingReturn.set(id, { topic, wire });
-      return;
-    }
-    const echo = id ? this.#takeEcho(id) : undefined;
-    echo?.user.sendTo(echo.session, echo.out);
-  }
-
-  /** The echo owed for a msgid, if its sender is still here. */
-  #takeEcho(id: string): Echo | undefined {
-    const echo = this.#echoes.get(id);
-    if (!echo) return undefined;
-    this.#echoes.delete(id);
-    return this.#quitting.has(echo.user) ? undefined : echo;
-  }
-
-  #onDelivery(topic: string, d: Delivery, streamId = ""): void {
-    if (d.t === "kill") {
-      this.#locals.get(d.to)?.disconnect(d.r);
-      return;
-    }
-    if (streamId && d.to === undefined) this.#lastSeen.set(topic, streamId);
-    if (d.id) {
-      if (this.#recent.has(d.id)) return;
-      this.#recent.add(d.id);
-      this.#awaitingReturn.delete(d.id);
-    }
-    const out = outgoingOf(d);
-    const folded = topic.startsWith(CHANNEL_TOPIC_PREFIX)
-      ? topic.slice(CHANNEL_TOPIC_PREFIX.length)
-      : undefined;
-    const echo = d.to === undefined && d.id ? this.#takeEcho(d.id) : undefined;
-    this.replica.deliver(d, out, folded, echo);
-  }
-
-  /** Publishes a payload without storing it (kills, lines for a remote user). */
-  #raw(topic: string, payload: string): void {
-    this.#op("msg", [topic, payload, ...this.#historyArgs(undefined)]);
-  }
-
   // --- internals: ops, events, subscriptions ---------------------------------------------
 
   #op(name: ScriptName, args: (string | number)[], onDrop?: () => void): Promise<OpResult> {
@@ -794,7 +613,7 @@ export class ClusterHub implements Hub {
         this.#apply(e);
       } else {
         const cut = text.indexOf("\n");
-        this.#onDelivery(topic, decodeDelivery(text.slice(cut + 1)), text.slice(0, cut));
+        this.#messages.deliver(topic, decodeDelivery(text.slice(cut + 1)), text.slice(0, cut));
       }
     } catch (err) {
       this.#log.error(`cluster: bad payload on ${topic}: ${errorMessage(err)}`);
@@ -963,14 +782,11 @@ export class ClusterHub implements Hub {
     const buffered = this.#buffer;
     this.#buffer = [];
     this.#live = true;
-    for (const [topic, wire, id] of missed) this.#onDelivery(topic, wire, id);
+    for (const [topic, wire, id] of missed) this.#messages.deliver(topic, wire, id);
     for (const b of buffered) this.#dispatch(b.topic, b.text);
     this.#downSince = 0;
     this.#wake(true);
-    for (const [id, { topic, wire }] of [...this.#awaitingReturn]) {
-      this.#awaitingReturn.delete(id);
-      if (!this.#recent.has(id)) this.#onDelivery(topic, wire);
-    }
+    this.#messages.deliverAwaited();
     for (const t of [...this.#subscribed]) {
       if (t.startsWith(CHANNEL_TOPIC_PREFIX)) {
         this.#syncSubscription(t.slice(CHANNEL_TOPIC_PREFIX.length));
@@ -997,7 +813,7 @@ export class ClusterHub implements Hub {
     const missed: [string, WireMessage, string][] = [];
     for (const [folded] of this.#channelsWithLocalMembers()) {
       const topic = channelTopic(folded);
-      const last = this.#lastSeen.get(topic);
+      const last = this.#messages.lastSeen(topic);
       const from = last ? `(${last}` : `${this.#downSince - 5000}-0`;
       const key = this.replica.channel(folded)?.historyKey ?? folded;
       const entries = await this.#link.cmd.xrange(
@@ -1071,10 +887,3 @@ export class ClusterHub implements Hub {
 }
 
 /** The `Outgoing` of a published message. */
-function outgoingOf(d: WireMessage): Outgoing {
-  return new Outgoing(msg(d.cmd, d.p, d.src || undefined), {
-    time: d.tm,
-    tags: d.tg,
-    account: d.a,
-  });
-}

@@ -21,8 +21,10 @@
 export const PREFIX = "chat:";
 /** The pub/sub channel of state events. */
 export const EVENTS_CHANNEL = `${PREFIX}events`;
+/** What every channel's pub/sub channel starts with. */
+export const CHANNEL_TOPIC_PREFIX = `${PREFIX}c:`;
 /** The pub/sub channel of a channel's messages. */
-export const channelTopic = (folded: string): string => `${PREFIX}c:${folded}`;
+export const channelTopic = (folded: string): string => `${CHANNEL_TOPIC_PREFIX}${folded}`;
 /** The pub/sub channel of a node's private messages and requests. */
 export const inboxTopic = (node: string): string => `${PREFIX}n:${node}`;
 

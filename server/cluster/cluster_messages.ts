@@ -1,0 +1,274 @@
+/**
+ * A cluster node's message path: a user's message published through the `msg` script with its
+ * history copy (stored before anyone receives it), the sender's echo given once Redis answers,
+ * and what arrives from subscriptions delivered once (retries after an outage are dropped by
+ * msgid). The hub (cluster_hub.ts) owns the link, the op queue and the subscriptions.
+ *
+ * @module
+ */
+
+import { msg } from "../../protocol/message.ts";
+import type { HistoryCopy, Relay } from "../hub.ts";
+import { Outgoing } from "../outgoing.ts";
+import type { Session, Sink } from "../state/session.ts";
+import type { User } from "../state/user.ts";
+import type { Delivery, WireMessage } from "./events.ts";
+import type { Replica } from "./replica.ts";
+import { CHANNEL_TOPIC_PREFIX, channelTopic, inboxTopic, type ScriptName } from "./scripts.ts";
+
+/** The result of an op: Redis's answer, or dropped. */
+export type OpResult = { ok: true; value: unknown } | { ok: false };
+
+/** The echo a sending session is owed once its message is back from Redis. */
+interface Echo {
+  user: User;
+  session: Session;
+  out: Outgoing;
+}
+
+/** msgids remembered to drop a message delivered twice (a retry after an outage). */
+const RECENT_IDS = 16_384;
+
+/** An insertion-ordered set of the last `max` ids. */
+class RecentIds {
+  readonly #ids = new Set<string>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  has(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
+  add(id: string): void {
+    this.#ids.add(id);
+    if (this.#ids.size > this.#max) this.#ids.delete(this.#ids.values().next().value!);
+  }
+}
+
+/** What the message path needs from its node's hub. */
+export interface MessageHost {
+  readonly node: string;
+  readonly replica: Replica;
+  /** History kept per conversation (0: no limit). */
+  readonly maxPerConversation: number;
+  /** Queues a script run; `onDrop` when it is given up (Redis away past the hold). */
+  op(name: ScriptName, args: (string | number)[], onDrop?: () => void): Promise<OpResult>;
+  uidOf(user: User): string | undefined;
+  /** A user of this node by cluster id. */
+  localUser(uid: string): User | undefined;
+  /** The user is leaving: nothing more is said to them. */
+  isQuitting(user: User): boolean;
+  /** This node is subscribed to the topic (its messages come back through it). */
+  isSubscribed(topic: string): boolean;
+  notice(user: User, text: string): void;
+}
+
+/** The message path of one node. */
+export class ClusterMessages {
+  readonly #host: MessageHost;
+  readonly #echoes = new Map<string, Echo>();
+  /** Our messages Redis accepted that our channel subscription has not brought back yet. */
+  readonly #awaitingReturn = new Map<string, { topic: string; wire: WireMessage }>();
+  readonly #recent = new RecentIds(RECENT_IDS);
+  /** Channel topic → stream id of the last stored message delivered from it (catch-up). */
+  readonly #lastSeen = new Map<string, string>();
+
+  constructor(host: MessageHost) {
+    this.#host = host;
+  }
+
+  /** Stream id of the last stored message delivered from a channel topic (catch-up reads on). */
+  lastSeen(topic: string): string | undefined {
+    return this.#lastSeen.get(topic);
+  }
+
+  /** After a resynchronization: our accepted messages that never came back are delivered now. */
+  deliverAwaited(): void {
+    for (const [id, { topic, wire }] of [...this.#awaitingReturn]) {
+      this.#awaitingReturn.delete(id);
+      if (!this.#recent.has(id)) this.deliver(topic, wire);
+    }
+  }
+
+  /**
+   * Publishes through the `msg` script with the first history copy (stored before it is
+   * published), the others stored by the same queue right after; the echo waits for Redis.
+   */
+  relay(r: Relay): void {
+    const filter = r.cap === undefined ? undefined : { cap: r.cap };
+    const echo = r.echo && r.session.accepts(filter)
+      ? { user: r.from, session: r.session, out: r.out }
+      : undefined;
+    const wire = this.#wire(r.out, r.from);
+    if (r.cap !== undefined) wire.cap = r.cap;
+    let topic: string;
+    if ("channel" in r.to) {
+      if (r.to.status !== undefined) wire.st = r.to.status;
+      topic = channelTopic(r.to.channel.folded);
+    } else {
+      const uid = this.#host.uidOf(r.to.user);
+      if (!uid) {
+        // not on the network: a user of this node still registering
+        for (const copy of r.history) this.store(copy);
+        r.to.user.send(r.out, filter);
+        if (echo) r.from.sendTo(r.session, r.out);
+        return;
+      }
+      wire.to = uid;
+      topic = inboxTopic(this.#host.replica.nodeOf(r.to.user) ?? this.#host.node);
+    }
+    const [first, ...rest] = r.history;
+    this.#publish(topic, wire, r.from, first, echo);
+    for (const copy of rest) this.store(copy);
+  }
+
+  /** Stores a history copy without publishing anything. */
+  store(copy: HistoryCopy): void {
+    this.#host.op("msg", ["", "", ...this.#historyArgs(copy)]);
+  }
+
+  /** The sink of a user on another node: its lines go to that node's inbox. */
+  remoteSink(uid: string): Sink {
+    return {
+      send: (out) => {
+        const wire = this.#wire(out, undefined);
+        wire.to = uid;
+        wire.id = "";
+        this.#raw(inboxTopic(uid.slice(0, uid.indexOf("/"))), JSON.stringify(wire));
+      },
+      terminate: (reason) => {
+        const kill: Delivery = { t: "kill", to: uid, r: reason };
+        this.#raw(inboxTopic(uid.slice(0, uid.indexOf("/"))), JSON.stringify(kill));
+      },
+    };
+  }
+
+  #wire(out: Outgoing, sender: User | undefined): WireMessage {
+    const m = out.message;
+    const wire: WireMessage = {
+      t: "msg",
+      id: out.tags?.msgid ?? "",
+      cmd: m.command,
+      p: m.params,
+      src: m.source ?? "",
+      u: sender ? this.#host.uidOf(sender) ?? "" : "",
+    };
+    if (out.time !== undefined) wire.tm = out.time;
+    if (out.tags !== undefined) wire.tg = out.tags;
+    if (out.account !== undefined) wire.a = out.account;
+    return wire;
+  }
+
+  /** Publishes a message through the `msg` script, with its history copy if it has one. */
+  #publish(
+    topic: string,
+    wire: WireMessage,
+    sender: User,
+    stored: HistoryCopy | undefined,
+    echo: Echo | undefined,
+  ): void {
+    const id = wire.id;
+    // the echo is given once Redis answers: the message is stored and published by then
+    if (echo && id) this.#echoes.set(id, echo);
+    const target = wire.p[0] ?? "";
+    this.#host.op("msg", [topic, JSON.stringify(wire), ...this.#historyArgs(stored)], () => {
+      this.#echoes.delete(id);
+      if (sender && wire.cmd !== "TAGMSG") {
+        this.#host.notice(
+          sender,
+          `*** Your message to ${target} could not be delivered: the network is unavailable`,
+        );
+      }
+    }).then((r) => {
+      if (!r.ok) return;
+      const [status, receivers] = r.value as [number, number];
+      this.#accepted(topic, wire, status);
+      if (status === 1 && receivers === 0 && wire.to !== undefined && sender) {
+        this.#host.notice(
+          sender,
+          `*** Your message to ${target} could not be delivered: their server is unavailable`,
+        );
+      }
+    });
+  }
+
+  /** The `msg` script's arguments after the payload: the history copy, or empty. */
+  #historyArgs(stored: HistoryCopy | undefined): (string | number)[] {
+    if (!stored) return ["", "", 0, "", "", "", "", "", "", 0, ""];
+    const { conversation, message: m, label } = stored;
+    return [
+      conversation,
+      m.msgid,
+      m.time,
+      m.target,
+      m.source,
+      m.account ?? "",
+      m.command,
+      m.text,
+      m.tags ? JSON.stringify(m.tags) : "",
+      this.#host.maxPerConversation,
+      label ?? m.target,
+    ];
+  }
+
+  /**
+   * Redis ran the `msg` script (1: published now, 0: already done before an outage). The echo is
+   * given here unless our channel subscription will bring the message back; what an outage kept
+   * from coming back is delivered here.
+   */
+  #accepted(topic: string, wire: WireMessage, result: number): void {
+    const id = wire.id;
+    const viaSubscription = wire.to === undefined && this.#host.isSubscribed(topic);
+    if (result === 0 && id && !this.#recent.has(id)) this.deliver(topic, wire);
+    if (viaSubscription && result === 1) {
+      if (id && !this.#recent.has(id)) this.#awaitingReturn.set(id, { topic, wire });
+      return;
+    }
+    const echo = id ? this.#takeEcho(id) : undefined;
+    echo?.user.sendTo(echo.session, echo.out);
+  }
+
+  /** The echo owed for a msgid, if its sender is still here. */
+  #takeEcho(id: string): Echo | undefined {
+    const echo = this.#echoes.get(id);
+    if (!echo) return undefined;
+    this.#echoes.delete(id);
+    return this.#host.isQuitting(echo.user) ? undefined : echo;
+  }
+
+  /** A payload from a subscription (or an answer): delivered here once, whatever the retries. */
+  deliver(topic: string, d: Delivery, streamId = ""): void {
+    if (d.t === "kill") {
+      this.#host.localUser(d.to)?.disconnect(d.r);
+      return;
+    }
+    if (streamId && d.to === undefined) this.#lastSeen.set(topic, streamId);
+    if (d.id) {
+      if (this.#recent.has(d.id)) return;
+      this.#recent.add(d.id);
+      this.#awaitingReturn.delete(d.id);
+    }
+    const out = outgoingOf(d);
+    const folded = topic.startsWith(CHANNEL_TOPIC_PREFIX)
+      ? topic.slice(CHANNEL_TOPIC_PREFIX.length)
+      : undefined;
+    const echo = d.to === undefined && d.id ? this.#takeEcho(d.id) : undefined;
+    this.#host.replica.deliver(d, out, folded, echo);
+  }
+
+  /** Publishes a payload without storing it (kills, lines for a remote user). */
+  #raw(topic: string, payload: string): void {
+    this.#host.op("msg", [topic, payload, ...this.#historyArgs(undefined)]);
+  }
+}
+
+function outgoingOf(d: WireMessage): Outgoing {
+  return new Outgoing(msg(d.cmd, d.p, d.src || undefined), {
+    time: d.tm,
+    tags: d.tg,
+    account: d.a,
+  });
+}
