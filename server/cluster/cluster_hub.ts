@@ -37,19 +37,10 @@ import { Channel } from "../state/channel.ts";
 import { channelFromRegistration } from "../store/accounts.ts";
 import type { User } from "../state/user.ts";
 import { newChannelHistoryKey } from "../store/conversations.ts";
-import {
-  type AppliedMode,
-  type ClusterEvent,
-  decodeDelivery,
-  decodeEvent,
-  decodeSettings,
-  normalizeUser,
-  type UserRecord,
-  type WireMessage,
-} from "./events.ts";
+import { type AppliedMode, type ClusterEvent, decodeDelivery, decodeEvent } from "./events.ts";
 import { type Op, OpQueue } from "./op_queue.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
-import { Replica, type Snapshot } from "./replica.ts";
+import { Replica } from "./replica.ts";
 import {
   CHANNEL_TOPIC_PREFIX,
   channelTopic,
@@ -59,6 +50,7 @@ import {
   type ScriptName,
 } from "./scripts.ts";
 import { ClusterMessages, type OpResult } from "./cluster_messages.ts";
+import { parseSnapshot, readMissed, reassert, type ReassertHost } from "./resync.ts";
 import { errorMessage } from "../../util/error_message.ts";
 
 /** How a node takes part in the cluster. */
@@ -88,48 +80,6 @@ interface Waiter {
 
 /** Events and messages kept while resynchronizing, at most. */
 const MAX_BUFFER = 200_000;
-/** Stored messages read back per channel after an outage, at most. */
-const CATCH_UP = 1000;
-
-/** Parses the `snapshot` script's answer. */
-export function parseSnapshot(raw: unknown): Snapshot {
-  const [seq, users, chans, nodes, reg, acct] = raw as [
-    string,
-    string[],
-    [string, string, string[]][],
-    string[],
-    string[],
-    string[],
-  ];
-  return {
-    seq: Number(seq),
-    users: users.map((u) => normalizeUser(JSON.parse(u) as UserRecord)).filter((u) => u.r),
-    channels: chans.map(([folded, settings, flat]) => {
-      const members = new Map<string, number>();
-      for (let i = 0; i + 1 < flat.length; i += 2) members.set(flat[i], Number(flat[i + 1]));
-      return { folded, settings: decodeSettings(settings), members };
-    }),
-    nodes,
-    registry: reg.map((r) => {
-      const c = JSON.parse(r);
-      return {
-        name: c.name,
-        founder: c.founder,
-        topic: c.topic ?? undefined,
-        modes: c.modes ?? "",
-        key: c.key ?? undefined,
-        limit: c.limit ?? undefined,
-        bans: Array.isArray(c.bans) ? c.bans : [],
-        created: c.created,
-        historyKey: c.hk ?? undefined,
-      };
-    }),
-    accounts: acct.map((a) => {
-      const { name, created } = JSON.parse(a);
-      return { name, created };
-    }),
-  };
-}
 
 /** The cluster implementation of `Hub`. */
 export class ClusterHub implements Hub {
@@ -676,6 +626,17 @@ export class ClusterHub implements Hub {
 
   // --- internals: liveness and resynchronization -----------------------------------------
 
+  #reassertHost(): ReassertHost {
+    return {
+      link: this.#link,
+      replica: this.replica,
+      node: this.node,
+      serverName: this.#o.serverName,
+      unclaimed: (user) => this.#pending.delete(user.folded),
+      notice: (user, text) => this.#notice(user, text),
+    };
+  }
+
   #down(): void {
     if (this.#live || this.#downSince === 0) this.#downSince = Date.now();
     this.#live = false;
@@ -761,7 +722,7 @@ export class ClusterHub implements Hub {
       }
     }
     for (const [uid, user] of [...this.#locals]) {
-      if (!present.has(uid)) await this.#reassert(uid, user);
+      if (!present.has(uid)) await reassert(this.#reassertHost(), uid, user);
     }
     // users who left while Redis was away: their QUIT lines here too
     for (const user of [...this.replica.localUsers()]) {
@@ -778,7 +739,12 @@ export class ClusterHub implements Hub {
     }
     const changes = this.replica.resync(snap);
     // 4. what arrived meanwhile, newer than the snapshot
-    const missed = await this.#readMissed();
+    const missed = await readMissed(
+      link,
+      this.replica,
+      (topic) => this.#messages.lastSeen(topic),
+      this.#downSince,
+    );
     const buffered = this.#buffer;
     this.#buffer = [];
     this.#live = true;
@@ -801,88 +767,6 @@ export class ClusterHub implements Hub {
         `${snap.channels.length} channels, ${snap.nodes.length} nodes, ${changes.length} changes, ` +
         `${buffered.length} buffered, ${this.#queue.size} queued (${Date.now() - started} ms)`,
     );
-  }
-
-  /**
-   * The stored messages of our channels published while this node was not listening: read from
-   * the channels' streams (what was delivered already is skipped by msgid). Status messages and
-   * TAGMSG are not stored and cannot be caught up.
-   */
-  async #readMissed(): Promise<[string, WireMessage, string][]> {
-    if (this.#downSince === 0) return [];
-    const missed: [string, WireMessage, string][] = [];
-    for (const [folded] of this.#channelsWithLocalMembers()) {
-      const topic = channelTopic(folded);
-      const last = this.#messages.lastSeen(topic);
-      const from = last ? `(${last}` : `${this.#downSince - 5000}-0`;
-      const key = this.replica.channel(folded)?.historyKey ?? folded;
-      const entries = await this.#link.cmd.xrange(
-        `${PREFIX}h:${key}`,
-        from,
-        "+",
-        "COUNT",
-        CATCH_UP,
-      ) as [string, string[]][];
-      for (const [id, fields] of entries) {
-        const f: Record<string, string> = {};
-        for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-        const sender = this.replica.userByNick(foldCase(f.source.split("!")[0]));
-        const wire: WireMessage = {
-          t: "msg",
-          id: f.msgid,
-          cmd: f.command,
-          p: [f.target, f.text],
-          src: f.source,
-          tm: Number(f.time),
-          tg: { msgid: f.msgid, ...(f.tags ? JSON.parse(f.tags) : {}) },
-          u: sender ? this.#uidOf(sender) ?? "" : "",
-        };
-        if (f.account) wire.a = f.account;
-        missed.push([topic, wire, id]);
-      }
-    }
-    return missed;
-  }
-
-  #channelsWithLocalMembers(): Map<string, true> {
-    const found = new Map<string, true>();
-    for (const user of this.replica.localUsers()) {
-      for (const folded of user.channels.keys()) found.set(folded, true);
-    }
-    return found;
-  }
-
-  /** Introduces a local user again after Redis lost it (restart, or this node was reaped). */
-  async #reassert(uid: string, user: User): Promise<void> {
-    if (!user.registered) {
-      const record = this.replica.recordOf(user, uid, this.#o.serverName);
-      const ok = await this.#link.script(
-        "claim",
-        [uid, this.node, user.nick, user.folded, JSON.stringify(record)],
-      );
-      if (ok !== 1) {
-        this.#pending.delete(user.folded);
-        this.#notice(user, `*** Your nick ${user.nick} was taken while the network was away`);
-      }
-      return;
-    }
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const record = this.replica.recordOf(user, uid, this.#o.serverName);
-      const channels = [...user.channels.values()].map((c) => ({
-        c: c.folded,
-        st: c.members.get(user) ?? 0,
-        ch: this.replica.settingsOf(c),
-      }));
-      const r = await this.#link.script(
-        "ensure",
-        [uid, JSON.stringify(record), JSON.stringify(channels), this.node, Date.now()],
-      );
-      if (r !== 0) return;
-      // someone took the nick while this node was away: this user becomes a guest
-      const guest = `Guest${Math.floor(10000 + Math.random() * 90000)}`;
-      this.replica.apply({ s: 0, n: this.node, t: "nick", u: uid, nick: guest, tm: Date.now() });
-      this.#notice(user, `*** Your nick was taken while the network was away; you are ${guest}`);
-    }
   }
 }
 
