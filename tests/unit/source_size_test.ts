@@ -13,7 +13,10 @@ import { ROOT, sourceFiles } from "../helpers/module_graph.ts";
 /** The most lines a hand-written source file may have. */
 const MAX_LINES = 500;
 
-/** Generated, so exempt: `web/assets.ts` is written by `deno task web:assets` (scripts/web_assets.ts). */
+/**
+ * Generated, so exempt: `web/assets.ts` is written by `deno task web:assets`
+ * (scripts/web_assets.ts) from the page's files.
+ */
 const GENERATED = new Set(["web/assets.ts"]);
 
 /** The lines of a text as `wc -l` counts them, plus an unterminated last one. */
