@@ -14,7 +14,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { importsOf, moduleGraph, ROOT } from "../helpers/module_graph.ts";
+import { importsOf, launchesOf, moduleGraph, ROOT } from "../helpers/module_graph.ts";
 
 const graph = moduleGraph();
 
@@ -45,6 +45,20 @@ Deno.test("imports: the parser sees the statements deno fmt writes", () => {
     { to: "server/h.ts", typeOnly: true },
     { to: "server/side_effect.ts", typeOnly: false },
   ]);
+});
+
+Deno.test("imports: dynamic imports and launched entries count only in code", () => {
+  const source = [
+    'const lazy = await import("./lazy.ts");',
+    'const worker = new Worker(new URL("../bench/shard_worker.ts", import.meta.url).href);',
+    'const web = new URL("../web/", import.meta.url);',
+    '// await import("./commented.ts");',
+    ' * `new URL("./doc.ts", import.meta.url)` in a doc comment',
+    `const text = "see import('./quoted.ts')";`,
+    'run(import.meta.url); // then import("./trailing.ts")',
+  ].join("\n");
+  assert.deepEqual(importsOf("server/x.ts", source), [{ to: "server/lazy.ts", typeOnly: false }]);
+  assert.deepEqual(launchesOf("server/x.ts", source), ["bench/shard_worker.ts"]);
 });
 
 Deno.test("imports: every relative import names a file that exists", () => {
