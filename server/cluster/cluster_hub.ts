@@ -46,6 +46,7 @@ import { Replica } from "./replica.ts";
 import type { ScriptName } from "./scripts.ts";
 import { ClusterMessages, type OpResult } from "./cluster_messages.ts";
 import { NodeLink } from "./node_link.ts";
+import { recordOf } from "./records.ts";
 import { reassert, type ReassertHost } from "./resync.ts";
 
 /** How a node takes part in the cluster. */
@@ -175,7 +176,7 @@ export class ClusterHub implements Hub {
   async claimNick(user: User, nick: string): Promise<boolean> {
     const uid = this.#adopt(user);
     const folded = foldCase(nick);
-    const record = { ...this.replica.recordOf(user, uid, this.#o.serverName), nick, folded };
+    const record = { ...recordOf(user, uid, this.node, this.#o.serverName), nick, folded };
     const r = await this.#net.op(
       "claim",
       [uid, this.node, nick, folded, JSON.stringify(record)],
@@ -197,7 +198,7 @@ export class ClusterHub implements Hub {
     if (!uid || this.#quitting.has(user)) return;
     if (this.#pending.get(user.folded) === user) this.#pending.delete(user.folded);
     this.replica.addLocal(user, uid);
-    const record = this.replica.recordOf(user, uid, this.#o.serverName);
+    const record = recordOf(user, uid, this.node, this.#o.serverName);
     this.#net.op("intro", [uid, JSON.stringify(record)]).then((r) => {
       if (r.ok && r.value === 0) void this.#net.resync(); // our claim was lost meanwhile
     });

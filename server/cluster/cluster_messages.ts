@@ -256,7 +256,7 @@ export class ClusterMessages {
       ? topic.slice(CHANNEL_TOPIC_PREFIX.length)
       : undefined;
     const echo = d.to === undefined && d.id ? this.#takeEcho(d.id) : undefined;
-    this.#host.replica.deliver(d, out, folded, echo);
+    deliverWire(this.#host.replica, d, out, folded, echo);
   }
 
   /** Publishes a payload without storing it (kills, lines for a remote user). */
@@ -271,4 +271,44 @@ function outgoingOf(d: WireMessage): Outgoing {
     tags: d.tg,
     account: d.a,
   });
+}
+
+/**
+ * Delivers a published message to this node's recipients: the inbox user, or the channel's
+ * local members (without the sender, unless `echo` names the sender's session awaiting it).
+ */
+export function deliverWire(
+  replica: Replica,
+  m: WireMessage,
+  out: Outgoing,
+  channelFolded: string | undefined,
+  echo?: { user: User; session: Session },
+): void {
+  const wants = m.cap === undefined ? undefined : { cap: m.cap };
+  if (m.to !== undefined) {
+    const user = replica.byUid(m.to);
+    if (user && replica.isLocal(user)) user.send(out, wants);
+    return;
+  }
+  if (channelFolded === undefined) return;
+  const channel = replica.channel(channelFolded);
+  const members = replica.localMembers(channelFolded);
+  if (!channel || !members) {
+    echo?.user.sendTo(echo.session, out);
+    return;
+  }
+  out.fanOut();
+  const sender = replica.byUid(m.u);
+  let echoed = false;
+  for (const member of members) {
+    if (member === echo?.user) {
+      echoed = true;
+      echo.user.sendTo(echo.session, out);
+      continue;
+    }
+    if (member === sender) continue;
+    if (m.st !== undefined && ((channel.members.get(member) ?? 0) & m.st) === 0) continue;
+    member.send(out, wants);
+  }
+  if (echo && !echoed) echo.user.sendTo(echo.session, out);
 }

@@ -15,7 +15,7 @@ import { type ClusterEvent, decodeDelivery, decodeEvent } from "./events.ts";
 import { type Op, OpQueue } from "./op_queue.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
 import type { Replica } from "./replica.ts";
-import { parseSnapshot, readMissed } from "./resync.ts";
+import { parseSnapshot, readMissed, resyncReplica } from "./resync.ts";
 import {
   CHANNEL_TOPIC_PREFIX,
   channelTopic,
@@ -385,7 +385,7 @@ export class NodeLink {
     if (this.#overflowed) {
       throw new RedisUnavailableError("too many messages arrived while resynchronizing");
     }
-    const changes = this.#host.replica.resync(snap);
+    const changes = resyncReplica(this.#host.replica, snap, Date.now(), this.#host.serverName);
     // 4. what arrived meanwhile, newer than the snapshot
     const missed = await readMissed(
       link,

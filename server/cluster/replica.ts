@@ -16,10 +16,11 @@ import { applyModeChange, formatModeChanges } from "../channel_modes.ts";
 import { deliver, type DeliveryFilter, type NetworkStats, type WhowasEntry } from "../hub.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
-import type { Session, Sink } from "../state/session.ts";
+import type { Sink } from "../state/session.ts";
 import { User } from "../state/user.ts";
 import { announceJoin, flushChannel, joinLines } from "../join_batch.ts";
 import { Whowas } from "../network/whowas.ts";
+import { fillUser, setModes } from "./records.ts";
 import type { Account, RegisteredChannel } from "../store/accounts.ts";
 import {
   type AppliedMode,
@@ -27,20 +28,7 @@ import {
   type ClusterEvent,
   USER_ATTRIBUTE_EVENTS,
   type UserRecord,
-  type WireMessage,
 } from "./events.ts";
-
-/** The whole network as Redis holds it at one sequence number. */
-export interface Snapshot {
-  seq: number;
-  /** Registered users of every node. */
-  users: UserRecord[];
-  channels: { folded: string; settings: ChannelSettings; members: Map<string, number> }[];
-  /** Live nodes. */
-  nodes: string[];
-  accounts: Account[];
-  registry: RegisteredChannel[];
-}
 
 /** What the replica needs from its surroundings. */
 export interface ReplicaOptions {
@@ -167,42 +155,6 @@ export class Replica {
     };
   }
 
-  /** A user's record as its node publishes it. */
-  recordOf(user: User, uid: string, serverName: string): UserRecord {
-    return {
-      id: uid,
-      node: this.self,
-      nick: user.nick,
-      folded: user.folded,
-      username: user.username,
-      hostname: user.hostname,
-      realname: user.realname,
-      modes: [...user.modes].sort().join(""),
-      away: user.away,
-      account: user.account,
-      signon: user.signon,
-      secure: user.secure,
-      server: serverName,
-      r: user.registered,
-    };
-  }
-
-  /** A channel's settings as published (ensuring a channel again after Redis lost it). */
-  settingsOf(channel: Channel): ChannelSettings {
-    return {
-      name: channel.name,
-      created: channel.created,
-      topic: channel.topic,
-      modes: [...channel.modes].sort().join(""),
-      key: channel.key,
-      limit: channel.limit,
-      bans: [...channel.bans],
-      invited: [...channel.invited],
-      founder: channel.founder,
-      hk: channel.historyKey,
-    };
-  }
-
   // --- this node's users -----------------------------------------------------------------
 
   /** Adds a user of this node who just registered (before its intro event comes back). */
@@ -258,45 +210,6 @@ export class Replica {
       }
     }
     if (!seen.has(user) && this.#local.has(user)) deliver(user, out, filter);
-  }
-
-  /**
-   * Delivers a published message to this node's recipients: the inbox user, or the channel's
-   * local members (without the sender, unless `echo` names the sender's session awaiting it).
-   */
-  deliver(
-    m: WireMessage,
-    out: Outgoing,
-    channelFolded: string | undefined,
-    echo?: { user: User; session: Session },
-  ): void {
-    const wants = m.cap === undefined ? undefined : { cap: m.cap };
-    if (m.to !== undefined) {
-      const user = this.#users.get(m.to);
-      if (user && this.#local.has(user)) user.send(out, wants);
-      return;
-    }
-    if (channelFolded === undefined) return;
-    const channel = this.#channels.get(channelFolded);
-    const members = this.#localMembers.get(channelFolded);
-    if (!channel || !members) {
-      echo?.user.sendTo(echo.session, out);
-      return;
-    }
-    out.fanOut();
-    const sender = this.#users.get(m.u);
-    let echoed = false;
-    for (const member of members) {
-      if (member === echo?.user) {
-        echoed = true;
-        echo.user.sendTo(echo.session, out);
-        continue;
-      }
-      if (member === sender) continue;
-      if (m.st !== undefined && ((channel.members.get(member) ?? 0) & m.st) === 0) continue;
-      member.send(out, wants);
-    }
-    if (echo && !echoed) echo.user.sendTo(echo.session, out);
   }
 
   // --- events ----------------------------------------------------------------------------
@@ -405,6 +318,16 @@ export class Replica {
       default:
         if (USER_ATTRIBUTE_EVENTS.has(e.t)) return this.#attribute(e);
     }
+  }
+
+  /** A PART of this local user is on its way (its event has not come back yet). */
+  isParting(uid: string, folded: string): boolean {
+    return this.#parting.has(`${uid} ${folded}`);
+  }
+
+  /** Forgets a channel Redis no longer has (resynchronization, after its members' PARTs). */
+  dropChannel(folded: string): void {
+    this.#channels.delete(folded);
   }
 
   /** Replaces a channel's settings without telling anyone (resynchronization). */
@@ -565,154 +488,4 @@ export class Replica {
       historyKey: channel.historyKey,
     });
   }
-
-  // --- resynchronization -----------------------------------------------------------------
-
-  /**
-   * Brings the replica to the snapshot's state after events were missed (start-up, Redis
-   * outage), applying made-up events so this node's users see what changed: QUIT, NICK, JOIN,
-   * PART, TOPIC and MODE lines. Users of this node keep their own attributes (this node wrote
-   * them). Returns the events applied.
-   */
-  resync(snap: Snapshot): ClusterEvent[] {
-    const applied: ClusterEvent[] = [];
-    const now = this.#now();
-    const run = (e: ClusterEvent) => {
-      this.apply(e);
-      applied.push(e);
-    };
-    const n = this.self;
-    this.nodes.clear();
-    this.nodes.add(this.self);
-    for (const node of snap.nodes) this.nodes.add(node);
-    // users: gone, new, changed
-    const records = new Map(snap.users.map((u) => [u.id, u]));
-    for (const [uid, user] of [...this.#users]) {
-      if (this.#local.has(user) || records.has(uid)) continue;
-      const node = this.#nodeOf.get(user) ?? "";
-      run({
-        s: 0,
-        n,
-        t: "quit",
-        u: uid,
-        r: this.nodes.has(node) ? "Connection lost" : "node lost",
-      });
-    }
-    for (const rec of snap.users) {
-      const user = this.#users.get(rec.id);
-      if (!user) {
-        if (rec.node !== this.self) run({ s: 0, n, t: "intro", u: rec });
-        continue;
-      }
-      if (this.#local.has(user)) continue;
-      if (user.nick !== rec.nick) run({ s: 0, n, t: "nick", u: rec.id, nick: rec.nick, tm: now });
-      if (user.away !== rec.away) run({ s: 0, n, t: "away", u: rec.id, v: rec.away });
-      if (user.realname !== rec.realname) {
-        run({ s: 0, n, t: "setname", u: rec.id, v: rec.realname });
-      }
-      if (user.account !== rec.account) run({ s: 0, n, t: "account", u: rec.id, v: rec.account });
-      if ([...user.modes].sort().join("") !== rec.modes) {
-        run({ s: 0, n, t: "umode", u: rec.id, v: rec.modes });
-      }
-    }
-    // channels: gone, new, changed
-    const wanted = new Map(snap.channels.map((c) => [c.folded, c]));
-    for (const [folded, channel] of [...this.#channels]) {
-      if (wanted.has(folded)) continue;
-      for (const member of [...channel.members.keys()]) {
-        run({ s: 0, n, t: "part", u: this.#uid.get(member)!, c: folded, tm: now });
-      }
-      this.#channels.delete(folded);
-    }
-    for (const c of snap.channels) {
-      const channel = this.#channels.get(c.folded);
-      if (channel) {
-        const s = c.settings;
-        if ((channel.topic?.text ?? "") !== (s.topic?.text ?? "")) {
-          run({
-            s: 0,
-            n,
-            t: "topic",
-            c: c.folded,
-            topic: s.topic,
-            by: s.topic?.setBy ?? this.#serverName,
-            tm: now,
-          });
-        }
-        const modes = settingsModeChanges(this.settingsOf(channel), s);
-        if (modes.length > 0) {
-          run({ s: 0, n, t: "mode", c: c.folded, by: this.#serverName, tm: now, ch: modes });
-        }
-        this.#setSettings(channel, s);
-        for (const member of [...channel.members.keys()]) {
-          const uid = this.#uid.get(member)!;
-          if (!c.members.has(uid)) run({ s: 0, n, t: "part", u: uid, c: c.folded, tm: now });
-        }
-      }
-      const statusChanges: AppliedMode[] = [];
-      for (const [uid, bits] of c.members) {
-        const user = this.#users.get(uid);
-        if (!user) continue;
-        const current = this.#channels.get(c.folded);
-        if (this.#parting.has(`${uid} ${c.folded}`)) continue; // its PART is on the way
-        if (!current?.has(user)) {
-          run({ s: 0, n, t: "join", u: uid, c: c.folded, st: bits, ch: c.settings, tm: now });
-          continue;
-        }
-        const had = current.members.get(user) ?? 0;
-        for (const [bit, m] of [[1, "o"], [2, "v"]] as const) {
-          if ((had & bit) !== (bits & bit)) {
-            statusChanges.push({ a: (bits & bit) !== 0, m, p: user.nick, u: uid });
-          }
-        }
-      }
-      if (statusChanges.length > 0) {
-        run({ s: 0, n, t: "mode", c: c.folded, by: this.#serverName, tm: now, ch: statusChanges });
-      }
-    }
-    this.accounts.clear();
-    for (const a of snap.accounts) this.accounts.set(foldCase(a.name), a);
-    this.registry.clear();
-    for (const r of snap.registry) this.registry.set(foldCase(r.name), r);
-    this.appliedSeq = snap.seq;
-    return applied;
-  }
-}
-
-/** Sets a user's fields from its record (remote users). */
-function fillUser(user: User, rec: UserRecord): void {
-  user.setNick(rec.nick);
-  user.username = rec.username;
-  user.hostname = rec.hostname;
-  user.realname = rec.realname;
-  setModes(user, rec.modes);
-  user.away = rec.away;
-  user.account = rec.account;
-  for (const session of user.sessions) session.secure = rec.secure;
-}
-
-function setModes(user: User, modes: string): void {
-  user.modes.clear();
-  for (const m of modes) user.modes.add(m);
-}
-
-/** The flag, key, limit and ban changes that turn settings `a` into `b`. */
-export function settingsModeChanges(a: ChannelSettings, b: ChannelSettings): AppliedMode[] {
-  const changes: AppliedMode[] = [];
-  for (const m of a.modes) if (!b.modes.includes(m)) changes.push({ a: false, m });
-  for (const m of b.modes) if (!a.modes.includes(m)) changes.push({ a: true, m });
-  if (a.key !== b.key) {
-    changes.push(
-      b.key === undefined ? { a: false, m: "k", p: "*" } : { a: true, m: "k", p: b.key },
-    );
-  }
-  if (a.limit !== b.limit) {
-    changes.push(
-      b.limit === undefined ? { a: false, m: "l" } : { a: true, m: "l", p: String(b.limit) },
-    );
-  }
-  const before = new Set(a.bans.map((x) => x.mask)), after = new Set(b.bans.map((x) => x.mask));
-  for (const mask of before) if (!after.has(mask)) changes.push({ a: false, m: "b", p: mask });
-  for (const mask of after) if (!before.has(mask)) changes.push({ a: true, m: "b", p: mask });
-  return changes;
 }

@@ -1,6 +1,6 @@
 /**
  * Resynchronizing a node with Redis after a start or an outage: the snapshot the `snapshot`
- * script returns, the stored messages of our channels published while we were not listening,
+ * script returns and the made-up events that bring the replica to it, the stored messages of our channels published while we were not listening,
  * and our users introduced again when Redis lost them. The hub (cluster_hub.ts) runs the steps.
  *
  * @module
@@ -8,10 +8,32 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import type { User } from "../state/user.ts";
-import { decodeSettings, normalizeUser, type UserRecord, type WireMessage } from "./events.ts";
+import {
+  type AppliedMode,
+  type ChannelSettings,
+  type ClusterEvent,
+  decodeSettings,
+  normalizeUser,
+  type UserRecord,
+  type WireMessage,
+} from "./events.ts";
 import type { RedisLink } from "./redis_client.ts";
-import type { Replica, Snapshot } from "./replica.ts";
+import { recordOf, settingsModeChanges, settingsOf } from "./records.ts";
+import type { Replica } from "./replica.ts";
+import type { Account, RegisteredChannel } from "../store/accounts.ts";
 import { channelTopic, PREFIX } from "./scripts.ts";
+
+/** The whole network as Redis holds it at one sequence number. */
+export interface Snapshot {
+  seq: number;
+  /** Registered users of every node. */
+  users: UserRecord[];
+  channels: { folded: string; settings: ChannelSettings; members: Map<string, number> }[];
+  /** Live nodes. */
+  nodes: string[];
+  accounts: Account[];
+  registry: RegisteredChannel[];
+}
 
 /** Stored messages read back per channel after an outage, at most. */
 export const CATCH_UP = 1000;
@@ -125,7 +147,7 @@ export interface ReassertHost {
 /** Introduces a local user again after Redis lost it (restart, or this node was reaped). */
 export async function reassert(host: ReassertHost, uid: string, user: User): Promise<void> {
   if (!user.registered) {
-    const record = host.replica.recordOf(user, uid, host.serverName);
+    const record = recordOf(user, uid, host.node, host.serverName);
     const ok = await host.link.script(
       "claim",
       [uid, host.node, user.nick, user.folded, JSON.stringify(record)],
@@ -137,11 +159,11 @@ export async function reassert(host: ReassertHost, uid: string, user: User): Pro
     return;
   }
   for (let attempt = 0; attempt < 10; attempt++) {
-    const record = host.replica.recordOf(user, uid, host.serverName);
+    const record = recordOf(user, uid, host.node, host.serverName);
     const channels = [...user.channels.values()].map((c) => ({
       c: c.folded,
       st: c.members.get(user) ?? 0,
-      ch: host.replica.settingsOf(c),
+      ch: settingsOf(c),
     }));
     const r = await host.link.script(
       "ensure",
@@ -153,4 +175,120 @@ export async function reassert(host: ReassertHost, uid: string, user: User): Pro
     host.replica.apply({ s: 0, n: host.node, t: "nick", u: uid, nick: guest, tm: Date.now() });
     host.notice(user, `*** Your nick was taken while the network was away; you are ${guest}`);
   }
+}
+
+/**
+ * Brings the replica to the snapshot's state after events were missed (start-up, Redis
+ * outage), applying made-up events so this node's users see what changed: QUIT, NICK, JOIN,
+ * PART, TOPIC and MODE lines. Users of this node keep their own attributes (this node wrote
+ * them). Returns the events applied.
+ */
+export function resyncReplica(
+  replica: Replica,
+  snap: Snapshot,
+  now: number,
+  serverName: string,
+): ClusterEvent[] {
+  const applied: ClusterEvent[] = [];
+  const run = (e: ClusterEvent) => {
+    replica.apply(e);
+    applied.push(e);
+  };
+  const n = replica.self;
+  replica.nodes.clear();
+  replica.nodes.add(replica.self);
+  for (const node of snap.nodes) replica.nodes.add(node);
+  // users: gone, new, changed
+  const records = new Map(snap.users.map((u) => [u.id, u]));
+  for (const user of [...replica.users()]) {
+    const uid = replica.uidOf(user)!;
+    if (replica.isLocal(user) || records.has(uid)) continue;
+    const node = replica.nodeOf(user) ?? "";
+    run({
+      s: 0,
+      n,
+      t: "quit",
+      u: uid,
+      r: replica.nodes.has(node) ? "Connection lost" : "node lost",
+    });
+  }
+  for (const rec of snap.users) {
+    const user = replica.byUid(rec.id);
+    if (!user) {
+      if (rec.node !== replica.self) run({ s: 0, n, t: "intro", u: rec });
+      continue;
+    }
+    if (replica.isLocal(user)) continue;
+    if (user.nick !== rec.nick) run({ s: 0, n, t: "nick", u: rec.id, nick: rec.nick, tm: now });
+    if (user.away !== rec.away) run({ s: 0, n, t: "away", u: rec.id, v: rec.away });
+    if (user.realname !== rec.realname) {
+      run({ s: 0, n, t: "setname", u: rec.id, v: rec.realname });
+    }
+    if (user.account !== rec.account) run({ s: 0, n, t: "account", u: rec.id, v: rec.account });
+    if ([...user.modes].sort().join("") !== rec.modes) {
+      run({ s: 0, n, t: "umode", u: rec.id, v: rec.modes });
+    }
+  }
+  // channels: gone, new, changed
+  const wanted = new Map(snap.channels.map((c) => [c.folded, c]));
+  for (const channel of [...replica.channels()]) {
+    const folded = channel.folded;
+    if (wanted.has(folded)) continue;
+    for (const member of [...channel.members.keys()]) {
+      run({ s: 0, n, t: "part", u: replica.uidOf(member)!, c: folded, tm: now });
+    }
+    replica.dropChannel(folded);
+  }
+  for (const c of snap.channels) {
+    const channel = replica.channel(c.folded);
+    if (channel) {
+      const s = c.settings;
+      if ((channel.topic?.text ?? "") !== (s.topic?.text ?? "")) {
+        run({
+          s: 0,
+          n,
+          t: "topic",
+          c: c.folded,
+          topic: s.topic,
+          by: s.topic?.setBy ?? serverName,
+          tm: now,
+        });
+      }
+      const modes = settingsModeChanges(settingsOf(channel), s);
+      if (modes.length > 0) {
+        run({ s: 0, n, t: "mode", c: c.folded, by: serverName, tm: now, ch: modes });
+      }
+      replica.replaceSettings(c.folded, s);
+      for (const member of [...channel.members.keys()]) {
+        const uid = replica.uidOf(member)!;
+        if (!c.members.has(uid)) run({ s: 0, n, t: "part", u: uid, c: c.folded, tm: now });
+      }
+    }
+    const statusChanges: AppliedMode[] = [];
+    for (const [uid, bits] of c.members) {
+      const user = replica.byUid(uid);
+      if (!user) continue;
+      const current = replica.channel(c.folded);
+      if (replica.isParting(uid, c.folded)) continue; // its PART is on the way
+      if (!current?.has(user)) {
+        run({ s: 0, n, t: "join", u: uid, c: c.folded, st: bits, ch: c.settings, tm: now });
+        continue;
+      }
+      const had = current.members.get(user) ?? 0;
+      for (const [bit, m] of [[1, "o"], [2, "v"]] as const) {
+        if ((had & bit) !== (bits & bit)) {
+          statusChanges.push({ a: (bits & bit) !== 0, m, p: user.nick, u: uid });
+        }
+      }
+    }
+    if (statusChanges.length > 0) {
+      run({ s: 0, n, t: "mode", c: c.folded, by: serverName, tm: now, ch: statusChanges });
+    }
+  }
+  replica.accounts.clear();
+  for (const a of snap.accounts) replica.accounts.set(foldCase(a.name), a);
+  replica.registry.clear();
+  for (const r of snap.registry) replica.registry.set(foldCase(r.name), r);
+  replica.appliedSeq = snap.seq;
+  return applied;
 }

@@ -7,7 +7,10 @@ import assert from "node:assert/strict";
 import { decodeDelivery, decodeEvent } from "../../server/cluster/events.ts";
 import type { ChannelSettings, ClusterEvent, UserRecord } from "../../server/cluster/events.ts";
 import { type Op, OpQueue } from "../../server/cluster/op_queue.ts";
-import { Replica, settingsModeChanges } from "../../server/cluster/replica.ts";
+import { Replica } from "../../server/cluster/replica.ts";
+import { deliverWire } from "../../server/cluster/cluster_messages.ts";
+import { settingsModeChanges } from "../../server/cluster/records.ts";
+import { resyncReplica } from "../../server/cluster/resync.ts";
 import { parseRedisUrl, reconnectDelay } from "../../server/cluster/redis_client.ts";
 import { isValidNodeId } from "../../server/cluster/start.ts";
 import { msg } from "../../protocol/message.ts";
@@ -126,25 +129,23 @@ Deno.test("replica: joins, messages and parts reach local members once, in event
     src: "bob!~bob@h",
     u: "b/1",
   };
-  r.deliver(fromBob, new Outgoing(msg("PRIVMSG", ["#x", "hi"], "bob!~bob@h")), "#x");
+  deliverWire(r, fromBob, new Outgoing(msg("PRIVMSG", ["#x", "hi"], "bob!~bob@h")), "#x");
   const fromAlice = { ...fromBob, id: "m2", u: "a/1", src: "alice!~alice@h" };
-  r.deliver(fromAlice, new Outgoing(msg("PRIVMSG", ["#x", "yo"], "alice!~alice@h")), "#x");
+  deliverWire(r, fromAlice, new Outgoing(msg("PRIVMSG", ["#x", "yo"], "alice!~alice@h")), "#x");
   assert.deepEqual(alice.out.take(), [":bob!~bob@h PRIVMSG #x :hi"]);
   assert.deepEqual(carol.out.take(), [
     ":bob!~bob@h PRIVMSG #x :hi",
     ":alice!~alice@h PRIVMSG #x :yo",
   ]);
-  r.deliver(
-    fromAlice,
-    new Outgoing(msg("PRIVMSG", ["#x", "echo"], "alice!~alice@h")),
-    "#x",
-    { user: alice.user, session: alice.user.sessions[0] },
-  );
+  deliverWire(r, fromAlice, new Outgoing(msg("PRIVMSG", ["#x", "echo"], "alice!~alice@h")), "#x", {
+    user: alice.user,
+    session: alice.user.sessions[0],
+  });
   assert.deepEqual(alice.out.take(), [":alice!~alice@h PRIVMSG #x :echo"]);
   assert.deepEqual(carol.out.take(), [":alice!~alice@h PRIVMSG #x :echo"]);
   // status messages: only ops (alice), and the sender's echo
   const ops = { ...fromBob, id: "m3", st: 1 };
-  r.deliver(ops, new Outgoing(msg("PRIVMSG", ["@#x", "ops"], "bob!~bob@h")), "#x");
+  deliverWire(r, ops, new Outgoing(msg("PRIVMSG", ["@#x", "ops"], "bob!~bob@h")), "#x");
   assert.equal(alice.out.take().length, 1);
   assert.equal(carol.out.take().length, 0);
 
@@ -238,22 +239,27 @@ Deno.test("replica: resynchronization shows local users what changed during an o
   r.apply(ev({ t: "join", u: "b/2", c: "#x", st: 0, ch: settings("#x"), tm: 2 }));
   alice.out.take();
   const after = settings("#x", { modes: "nst", topic: { text: "new", setBy: "eve", setAt: 9 } });
-  const applied = r.resync({
-    seq: 50,
-    users: [
-      record("a/1", "alice", "a"),
-      { ...record("b/2", "dave"), away: "gone" },
-      record("c/1", "eve", "c"),
-    ],
-    channels: [{
-      folded: "#x",
-      settings: after,
-      members: new Map([["a/1", 1], ["b/2", 1], ["c/1", 0]]),
-    }],
-    nodes: ["a", "c"],
-    accounts: [{ name: "Alice", created: 1 }],
-    registry: [],
-  });
+  const applied = resyncReplica(
+    r,
+    {
+      seq: 50,
+      users: [
+        record("a/1", "alice", "a"),
+        { ...record("b/2", "dave"), away: "gone" },
+        record("c/1", "eve", "c"),
+      ],
+      channels: [{
+        folded: "#x",
+        settings: after,
+        members: new Map([["a/1", 1], ["b/2", 1], ["c/1", 0]]),
+      }],
+      nodes: ["a", "c"],
+      accounts: [{ name: "Alice", created: 1 }],
+      registry: [],
+    },
+    1000,
+    "a.test",
+  );
   assert.deepEqual(alice.out.take(), [
     ":bob!~bob@10.0.0.2 QUIT :node lost",
     ":eve TOPIC #x :new",
@@ -383,7 +389,7 @@ Deno.test("replica: JOINs into a big channel are batched for local members, in o
     src: "carol!~carol@h",
     u: "b/2",
   };
-  r.deliver(msg1, new Outgoing(msg("PRIVMSG", ["#big", "hi"], "carol!~carol@h")), "#big");
+  deliverWire(r, msg1, new Outgoing(msg("PRIVMSG", ["#big", "hi"], "carol!~carol@h")), "#big");
   const old = members[0].out.take();
   assert.deepEqual(joins(old), ["bob", "late", "carol"], "every JOIN once, in event order");
   assert.match(old.at(-1)!, / PRIVMSG #big :hi$/, "the JOINs first");

@@ -26,9 +26,6 @@ function lineCount(text: string): number {
 
 Deno.test({
   name: `layout: no non-generated source file outside tests/ is over ${MAX_LINES} lines`,
-  // Ignored until server/cluster/cluster_hub.ts (~770 lines) and server/cluster/replica.ts
-  // (~720) are split further (issue 18: hub, relay and resynchronization); un-ignore it then.
-  ignore: true,
   fn() {
     const offenders = sourceFiles()
       .filter((f) => !f.startsWith("tests/") && !GENERATED.has(f))

@@ -1,0 +1,86 @@
+/**
+ * A user and a channel as the cluster publishes them (`UserRecord`, `ChannelSettings`), and
+ * back: what a node writes to Redis about its own users and channels, and what it sets on the
+ * users of other nodes from their records.
+ *
+ * @module
+ */
+
+import type { Channel } from "../state/channel.ts";
+import type { User } from "../state/user.ts";
+import type { AppliedMode, ChannelSettings, UserRecord } from "./events.ts";
+
+/** A user's record as its node publishes it. */
+export function recordOf(user: User, uid: string, node: string, serverName: string): UserRecord {
+  return {
+    id: uid,
+    node,
+    nick: user.nick,
+    folded: user.folded,
+    username: user.username,
+    hostname: user.hostname,
+    realname: user.realname,
+    modes: [...user.modes].sort().join(""),
+    away: user.away,
+    account: user.account,
+    signon: user.signon,
+    secure: user.secure,
+    server: serverName,
+    r: user.registered,
+  };
+}
+
+/** A channel's settings as published (ensuring a channel again after Redis lost it). */
+export function settingsOf(channel: Channel): ChannelSettings {
+  return {
+    name: channel.name,
+    created: channel.created,
+    topic: channel.topic,
+    modes: [...channel.modes].sort().join(""),
+    key: channel.key,
+    limit: channel.limit,
+    bans: [...channel.bans],
+    invited: [...channel.invited],
+    founder: channel.founder,
+    hk: channel.historyKey,
+  };
+}
+
+/** Sets a user's fields from its record (remote users). */
+export function fillUser(user: User, rec: UserRecord): void {
+  user.setNick(rec.nick);
+  user.username = rec.username;
+  user.hostname = rec.hostname;
+  user.realname = rec.realname;
+  setModes(user, rec.modes);
+  user.away = rec.away;
+  user.account = rec.account;
+  for (const session of user.sessions) session.secure = rec.secure;
+}
+
+/** Sets a user's modes from their published form (e.g. "iw"). */
+export function setModes(user: User, modes: string): void {
+  user.modes.clear();
+  for (const m of modes) user.modes.add(m);
+}
+
+/** The flag, key, limit and ban changes that turn settings `a` into `b`. */
+export function settingsModeChanges(a: ChannelSettings, b: ChannelSettings): AppliedMode[] {
+  const changes: AppliedMode[] = [];
+  for (const m of a.modes) if (!b.modes.includes(m)) changes.push({ a: false, m });
+  for (const m of b.modes) if (!a.modes.includes(m)) changes.push({ a: true, m });
+  if (a.key !== b.key) {
+    changes.push(
+      b.key === undefined ? { a: false, m: "k", p: "*" } : { a: true, m: "k", p: b.key },
+    );
+  }
+  if (a.limit !== b.limit) {
+    changes.push(
+      b.limit === undefined ? { a: false, m: "l" } : { a: true, m: "l", p: String(b.limit) },
+    );
+  }
+  const before = new Set(a.bans.map((x) => x.mask)), after = new Set(b.bans.map((x) => x.mask));
+  for (const mask of before) if (!after.has(mask)) changes.push({ a: false, m: "b", p: mask });
+  for (const mask of after) if (!before.has(mask)) changes.push({ a: true, m: "b", p: mask });
+  return changes;
+}
