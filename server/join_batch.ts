@@ -92,7 +92,7 @@ class JoinBatch implements HeldJoins {
     for (const member of this.#audience.keys()) {
       // the audience is in join order: the first `before` were there already, then the joiners,
       // who get the joins after their own
-      const from = i < this.#before ? 0 : this.#ownJoin[i - this.#before] + 1;
+      const from = i < this.#before ? 0 : (this.#ownJoin[i - this.#before] ?? joins.length) + 1;
       i++;
       if (from >= joins.length) continue;
       for (const session of member.sessions) {
@@ -103,9 +103,7 @@ class JoinBatch implements HeldJoins {
           const run = runs[key] ??= new Run(joins, session.variant, extended);
           if (sink.sendBytes(run.from(from))) continue;
         }
-        for (let k = from; k < joins.length; k++) {
-          sink.send(extended ? joins[k].extended : joins[k].plain);
-        }
+        for (const join of joins.slice(from)) sink.send(extended ? join.extended : join.plain);
       }
     }
   }
@@ -123,9 +121,10 @@ class Run {
       this.#starts.push(size);
       size += line.byteLength;
     }
-    const first = lines[0];
+    // a batch holds one join at least
+    const first = lines[0]!;
     const adjacent = lines.every((l, k) =>
-      l.buffer === first.buffer && l.byteOffset === first.byteOffset + this.#starts[k]
+      l.buffer === first.buffer && l.byteOffset === first.byteOffset + this.#starts[k]!
     );
     this.bytes = adjacent ? new Uint8Array(first.buffer, first.byteOffset, size) : concat(lines);
   }

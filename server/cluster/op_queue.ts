@@ -93,9 +93,13 @@ export class OpQueue {
   #wakeDrained(): void {
     const waiters = this.#drainWaiters;
     if (waiters.length === 0) return;
-    const oldest = this.#ops.length === 0 ? Infinity : this.#ops[0].seq!;
+    const oldest = this.#ops[0]?.seq ?? Infinity;
     let n = 0;
-    while (n < waiters.length && waiters[n].seq < oldest) waiters[n++].resolve();
+    for (const waiter of waiters) {
+      if (waiter.seq >= oldest) break;
+      waiter.resolve();
+      n++;
+    }
     if (n > 0) this.#drainWaiters = waiters.slice(n);
   }
 
@@ -117,8 +121,9 @@ export class OpQueue {
   expire(now = Date.now()): number {
     if (this.#running || this.#pausedAt === 0) return 0;
     let dropped = 0;
-    while (this.#ops.length > 0 && now - Math.max(this.#ops[0].at, this.#pausedAt) > this.#holdMs) {
-      const op = this.#ops.shift()!;
+    for (let op = this.#ops[0]; op; op = this.#ops[0]) {
+      if (now - Math.max(op.at, this.#pausedAt) <= this.#holdMs) break;
+      this.#ops.shift();
       dropped++;
       op.dropped("unavailable");
     }

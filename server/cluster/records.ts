@@ -8,6 +8,7 @@
 
 import type { Channel } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
+import type { StoredMessage } from "../store/history.ts";
 import type { AppliedMode, ChannelSettings, UserRecord } from "./events.ts";
 
 /** A user's record as its node publishes it. */
@@ -83,4 +84,26 @@ export function settingsModeChanges(a: ChannelSettings, b: ChannelSettings): App
   for (const mask of before) if (!after.has(mask)) changes.push({ a: false, m: "b", p: mask });
   for (const mask of after) if (!before.has(mask)) changes.push({ a: true, m: "b", p: mask });
   return changes;
+}
+
+/**
+ * A history stream entry's fields (`[name, value, name, value, …]` as Redis returns them) as the
+ * message they store; a field missing from a damaged entry reads as empty.
+ */
+export function storedMessageOf(fields: readonly string[]): StoredMessage {
+  const f = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+  const m: StoredMessage = {
+    msgid: f.get("msgid") ?? "",
+    time: Number(f.get("time") ?? 0),
+    target: f.get("target") ?? "",
+    source: f.get("source") ?? "",
+    command: (f.get("command") ?? "PRIVMSG") as StoredMessage["command"],
+    text: f.get("text") ?? "",
+  };
+  const account = f.get("account");
+  if (account) m.account = account;
+  const tags = f.get("tags");
+  if (tags) m.tags = JSON.parse(tags);
+  return m;
 }

@@ -166,7 +166,8 @@ export class RedisLink {
 
   /** Runs one of the cluster scripts. */
   script(name: ScriptName, args: (string | number)[]): Promise<unknown> {
-    const fn = (this.cmd as unknown as Record<string, ScriptFn>)[`chat_${name}`];
+    const fn = (this.cmd as unknown as Record<string, ScriptFn | undefined>)[`chat_${name}`];
+    if (!fn) return Promise.reject(new Error(`cluster script ${name} is not loaded`));
     return fn.apply(this.cmd, args);
   }
 

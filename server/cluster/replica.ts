@@ -378,7 +378,7 @@ export class Replica {
     if (rec.node === this.self) return; // a local user we no longer have (quit meanwhile)
     const user = new User(nextRemoteId--, rec.hostname, this.#remoteSink(rec.id), rec.signon);
     user.registered = true;
-    user.sessions[0].registration = undefined;
+    for (const session of user.sessions) session.registration = undefined;
     fillUser(user, rec);
     this.#addUser(user, rec.id, rec.node);
     this.nodes.add(rec.node);

@@ -18,7 +18,7 @@ import {
   type WireMessage,
 } from "./events.ts";
 import type { RedisLink } from "./redis_client.ts";
-import { recordOf, settingsModeChanges, settingsOf } from "./records.ts";
+import { recordOf, settingsModeChanges, settingsOf, storedMessageOf } from "./records.ts";
 import type { Replica } from "./replica.ts";
 import type { Account, RegisteredChannel } from "../store/accounts.ts";
 import { channelTopic, PREFIX } from "./scripts.ts";
@@ -53,7 +53,7 @@ export function parseSnapshot(raw: unknown): Snapshot {
     users: users.map((u) => normalizeUser(JSON.parse(u) as UserRecord)).filter((u) => u.r),
     channels: chans.map(([folded, settings, flat]) => {
       const members = new Map<string, number>();
-      for (let i = 0; i + 1 < flat.length; i += 2) members.set(flat[i], Number(flat[i + 1]));
+      for (let i = 0; i + 1 < flat.length; i += 2) members.set(flat[i]!, Number(flat[i + 1]));
       return { folded, settings: decodeSettings(settings), members };
     }),
     nodes,
@@ -104,20 +104,21 @@ export async function readMissed(
       CATCH_UP,
     ) as [string, string[]][];
     for (const [id, fields] of entries) {
-      const f: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-      const sender = replica.userByNick(foldCase(f.source.split("!")[0]));
+      const m = storedMessageOf(fields);
+      const bang = m.source.indexOf("!");
+      const nick = bang === -1 ? m.source : m.source.slice(0, bang);
+      const sender = replica.userByNick(foldCase(nick));
       const wire: WireMessage = {
         t: "msg",
-        id: f.msgid,
-        cmd: f.command,
-        p: [f.target, f.text],
-        src: f.source,
-        tm: Number(f.time),
-        tg: { msgid: f.msgid, ...(f.tags ? JSON.parse(f.tags) : {}) },
+        id: m.msgid,
+        cmd: m.command,
+        p: [m.target, m.text],
+        src: m.source,
+        tm: m.time,
+        tg: { msgid: m.msgid, ...m.tags },
         u: sender ? replica.uidOf(sender) ?? "" : "",
       };
-      if (f.account) wire.a = f.account;
+      if (m.account) wire.a = m.account;
       missed.push([topic, wire, id]);
     }
   }

@@ -26,6 +26,7 @@ import type {
   CreateAccountResult,
   RegisteredChannel,
 } from "../store/accounts.ts";
+import { storedMessageOf } from "./records.ts";
 import type {
   ConversationSummary,
   HistoryStore,
@@ -49,19 +50,7 @@ const TARGET_CANDIDATES = 2000;
 type Entry = [string, string[]];
 
 function toMessage([, fields]: Entry): StoredMessage {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-  const m: StoredMessage = {
-    msgid: f.msgid,
-    time: Number(f.time),
-    target: f.target,
-    source: f.source,
-    command: f.command as StoredMessage["command"],
-    text: f.text,
-  };
-  if (f.account) m.account = f.account;
-  if (f.tags) m.tags = JSON.parse(f.tags);
-  return m;
+  return storedMessageOf(fields);
 }
 
 /** `ms-seq` as two numbers, for comparing stream ids. */
@@ -170,7 +159,8 @@ export class RedisHistory implements HistoryStore {
       const latestIn = async (conversation: string, target: string) => {
         const key = `${PREFIX}h:${conversation}`;
         const last = await cmd.xrevrange(key, `(${hi}-0`, `(${lo}-${MAX_SEQ}`, "COUNT", 1);
-        if (last.length > 0) found.push({ conversation, latest: position(last[0][0])[0], target });
+        const [newest] = last as Entry[];
+        if (newest) found.push({ conversation, latest: position(newest[0])[0], target });
       };
       const asked = scope.channels.map(({ key, name }) => latestIn(key, name));
       if (scope.owner !== undefined) {
@@ -183,17 +173,16 @@ export class RedisHistory implements HistoryStore {
           0,
           TARGET_CANDIDATES,
         );
-        const conversations: string[] = [], latest: number[] = [];
+        const candidates: { conversation: string; latest: number }[] = [];
         for (let i = 0; i + 1 < flat.length; i += 2) {
-          conversations.push(flat[i]);
-          latest.push(Number(flat[i + 1]));
+          candidates.push({ conversation: flat[i]!, latest: Number(flat[i + 1]) });
         }
-        const labels = conversations.length === 0
+        const labels = candidates.length === 0
           ? []
-          : await cmd.hmget(`${PREFIX}htn`, ...conversations);
-        conversations.forEach((conversation, i) => {
+          : await cmd.hmget(`${PREFIX}htn`, ...candidates.map((c) => c.conversation));
+        candidates.forEach(({ conversation, latest }, i) => {
           const target = labels[i] ?? conversation;
-          if (latest[i] < hi) found.push({ conversation, latest: latest[i], target });
+          if (latest < hi) found.push({ conversation, latest, target });
           else asked.push(latestIn(conversation, target));
         });
       }
@@ -223,8 +212,8 @@ export class RedisHistory implements HistoryStore {
         if (policy.maxPerConversation > 0) {
           deleted += await cmd.xtrim(key, "MAXLEN", policy.maxPerConversation);
         }
-        const first = await cmd.xrange(key, "-", "+", "COUNT", 1) as Entry[];
-        if (first.length === 0) {
+        const [first] = await cmd.xrange(key, "-", "+", "COUNT", 1) as Entry[];
+        if (!first) {
           await cmd.del(key, index);
           await cmd.zrem(`${PREFIX}ht`, conversation);
           await cmd.hdel(`${PREFIX}htn`, conversation);
@@ -232,9 +221,11 @@ export class RedisHistory implements HistoryStore {
           if (owner !== undefined) await cmd.zrem(`${PREFIX}hto:${owner}`, conversation);
           continue;
         }
-        const oldest = position(first[0][0]);
+        const oldest = position(first[0]);
         const ids = await cmd.hgetall(index);
-        const gone = Object.keys(ids).filter((msgid) => earlier(position(ids[msgid]), oldest));
+        const gone = Object.entries(ids)
+          .filter(([, id]) => earlier(position(id), oldest))
+          .map(([msgid]) => msgid);
         if (gone.length > 0) await cmd.hdel(index, ...gone);
       }
     } catch (err) {
