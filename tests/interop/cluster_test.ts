@@ -18,11 +18,20 @@ interface Node {
   id: string;
 }
 
+/** The nodes `withCluster` started, one per element. */
+type Nodes<N extends 1 | 2 | 3> = N extends 3 ? [Node, Node, Node]
+  : N extends 2 ? [Node, Node]
+  : [Node];
+
 /** Starts `n` nodes on one Redis; the callback's clients and the nodes are cleaned up after. */
-async function withCluster(
-  n: number,
+async function withCluster<N extends 1 | 2 | 3>(
+  n: N,
   args: string[],
-  run: (redis: TestRedis, nodes: Node[], clients: TestClient[]) => Promise<void>,
+  run: (
+    redis: TestRedis,
+    nodes: Nodes<N>,
+    clients: TestClient[],
+  ) => Promise<void>,
 ): Promise<void> {
   const redis = await TestRedis.start();
   const nodes: Node[] = [];
@@ -42,7 +51,7 @@ async function withCluster(
       ]);
       nodes.push({ process, port, id });
     }
-    await run(redis, nodes, clients);
+    await run(redis, nodes as Nodes<N>, clients);
   } catch (err) {
     for (const node of nodes) {
       console.error(`--- ${node.id} log:\n${node.process.log.slice(-30).join("\n")}`);
@@ -71,7 +80,7 @@ async function client(
 }
 
 /** Everyone joins `channel` in turn, and waits until it has seen the JOINs of those after it. */
-async function joinAll(people: TestClient[], channel: string): Promise<void> {
+async function joinAll(people: readonly TestClient[], channel: string): Promise<void> {
   for (const p of people) {
     await p.send(`JOIN ${channel}`);
     await p.expect("366");
@@ -91,7 +100,7 @@ async function joinAll(people: TestClient[], channel: string): Promise<void> {
 function texts(c: TestClient, channel: string): string[] {
   return c.lines.map((l) => parseMessage(l)!).filter((m) =>
     m.command === "PRIVMSG" && m.params[0] === channel
-  ).map((m) => m.params[1]);
+  ).map((m) => m.params[1] ?? "");
 }
 
 Deno.test({
@@ -119,7 +128,7 @@ Deno.test({
       for (const p of people.slice(0, 3)) {
         await p.until(() => texts(p, "#room").length >= total, `${p.nick} got ${total}`, 15_000);
       }
-      const dan = people[3];
+      const dan = people[3]!;
       await dan.until(() => texts(dan, "#room").length >= total, "dan got the others'", 15_000);
       await Promise.all(people.map((p) => p.sync()));
       const orders = people.slice(0, 3).map((p) => texts(p, "#room"));
@@ -128,14 +137,14 @@ Deno.test({
         assert.equal(new Set(order).size, total);
         assert.deepEqual(order, orders[0], "the same order on every node");
       }
-      assert.deepEqual(texts(dan, "#room"), orders[0], "a member without echo-message too");
+      assert.deepEqual(texts(dan, "#room"), orders[0]!, "a member without echo-message too");
       for (const p of people.slice(0, 3)) {
-        const mine = orders[0].filter((t) => t.startsWith(`${p.nick} `));
+        const mine = orders[0]!.filter((t) => t.startsWith(`${p.nick} `));
         assert.deepEqual(mine, Array.from({ length: PER }, (_, i) => `${p.nick} ${i}`), "in order");
       }
 
       // private messages across nodes, both ways
-      const [ann, , cat] = people;
+      const [ann, , cat] = people as [TestClient, TestClient, TestClient, TestClient];
       await ann.send("PRIVMSG cat :psst");
       const got = await cat.expect((m) => m.command === "PRIVMSG" && m.params[0] === "cat");
       assert.equal(got.params[1], "psst");
@@ -172,7 +181,7 @@ Deno.test({
         assert.deepEqual(outcomes.sort(), ["001", "433"], `round ${round}: exactly one wins`);
       }
       // a nick changed on one node is free on the other at once
-      const t = clients[0];
+      const t = clients[0]!;
       await t.send("NICK renamed");
       await t.expect("NICK");
       await late.send("NICK taken");
@@ -192,7 +201,7 @@ Deno.test({
       await joinAll([ann, ben, cid], "#room");
       await ben.send("NAMES #room");
       const names = await ben.expect("353");
-      assert.deepEqual(names.params[3].split(" ").sort(), ["@ann", "ben", "cid"]);
+      assert.deepEqual(names.params[3]!.split(" ").sort(), ["@ann", "ben", "cid"]);
       await ben.send("WHO #room");
       const who: Message[] = [];
       for (let i = 0; i < 3; i++) who.push(await ben.expect("352"));
@@ -202,8 +211,8 @@ Deno.test({
       assert.equal(whois.params[1], "ann");
       assert.equal((await ben.expect("319")).params[2], "@#room");
       await ben.send("LUSERS");
-      assert.match((await ben.expect("251")).params[1], /There are 3 users .* on 2 servers/);
-      assert.match((await ben.expect("255")).params[1], /I have 2 clients and 1 servers/);
+      assert.match((await ben.expect("251")).params[1]!, /There are 3 users .* on 2 servers/);
+      assert.match((await ben.expect("255")).params[1]!, /I have 2 clients and 1 servers/);
       await ann.send("TOPIC #room :shared topic");
       assert.equal((await ben.expect("TOPIC")).params[1], "shared topic");
       await ben.send("LIST");
@@ -222,7 +231,7 @@ Deno.test({
       assert.deepEqual(kick.params, ["#room", "cid", "bye"]);
       await cid.expect("KICK");
       await ann.send("NAMES #room");
-      assert.deepEqual((await ann.expect("353")).params[3].split(" ").sort(), ["@ann", "@ben"]);
+      assert.deepEqual((await ann.expect("353")).params[3]!.split(" ").sort(), ["@ann", "@ben"]);
       // a nick change is seen everywhere
       await cid.send("JOIN #other");
       await cid.expect("366");
@@ -251,7 +260,7 @@ Deno.test({
       while (quits.size < 2) {
         const q = await ann.expect("QUIT", 10_000);
         assert.equal(q.params[0], "node lost");
-        quits.add(q.source!.split("!")[0]);
+        quits.add(q.source!.split("!")[0]!);
       }
       const after = Date.now() - killedAt;
       assert.deepEqual([...quits].sort(), ["ben", "bob"]);
@@ -262,7 +271,7 @@ Deno.test({
       // their nicks are free again
       const again = await client(clients, a.port, "ben");
       await again.send("LUSERS");
-      assert.match((await again.expect("251")).params[1], /2 users .* on 1 servers/);
+      assert.match((await again.expect("251")).params[1]!, /2 users .* on 1 servers/);
     });
   },
 });
@@ -299,17 +308,17 @@ Deno.test({
       await ann.send("PRIVMSG #room :after");
       await ben.expect((m) => m.command === "PRIVMSG" && m.params[1] === "after");
       await ben.send("NAMES #room");
-      assert.deepEqual((await ben.expect("353")).params[3].split(" ").sort(), ["@ann", "ben"]);
+      assert.deepEqual((await ben.expect("353")).params[3]!.split(" ").sort(), ["@ann", "ben"]);
 
       // 2. a longer outage than the hold time: the sender is told, nothing arrives later
       await redis.pause();
       await b.process.waitFor(/lost Redis/);
       await ann.send("PRIVMSG #room :too late");
       const notice = await ann.expect(
-        (m) => m.command === "NOTICE" && /could not be delivered/.test(m.params[1]),
+        (m) => m.command === "NOTICE" && /could not be delivered/.test(m.params[1] ?? ""),
         10_000,
       );
-      assert.match(notice.params[1], /#room/);
+      assert.match(notice.params[1]!, /#room/);
       await redis.resume();
       await a.process.waitFor(/back in sync/, 15_000);
       await b.process.waitFor(/back in sync/, 15_000);
@@ -450,12 +459,12 @@ Deno.test({
       const caps = ["batch", "server-time", "message-tags", "draft/chathistory"];
       const latest = async (c: TestClient, target: string) => {
         await c.send(`CHATHISTORY LATEST ${target} * 10`);
-        const id = (await c.expect("BATCH")).params[0].slice(1);
+        const id = (await c.expect("BATCH")).params[0]!.slice(1);
         const found: string[] = [];
         for (;;) {
           const m = await c.expect((m) => m.tags?.batch === id || m.command === "BATCH");
           if (m.command === "BATCH") return found;
-          found.push(m.params[1]);
+          found.push(m.params[1]!);
         }
       };
       const ann = await client(clients, a.port, "ann", caps);
@@ -642,7 +651,7 @@ Deno.test({
       await alice.send("NS DROP wonderland");
       await alice.expect("901");
       await alice.expectLine((l) => l.includes("Account alice dropped."));
-      assert.match((await elsewhere.expect("901")).params[2], /account alice was dropped/);
+      assert.match((await elsewhere.expect("901")).params[2]!, /account alice was dropped/);
       const watcher = await client(clients, b.port, "watcher");
       await watcher.send("WHOIS elsewhere");
       const whois = await watcher.expect("318");

@@ -139,7 +139,7 @@ Deno.test("replica: joins, messages and parts reach local members once, in event
   ]);
   deliverWire(r, fromAlice, new Outgoing(msg("PRIVMSG", ["#x", "echo"], "alice!~alice@h")), "#x", {
     user: alice.user,
-    session: alice.user.sessions[0],
+    session: alice.user.sessions[0]!,
   });
   assert.deepEqual(alice.out.take(), [":alice!~alice@h PRIVMSG #x :echo"]);
   assert.deepEqual(carol.out.take(), [":alice!~alice@h PRIVMSG #x :echo"]);
@@ -183,7 +183,7 @@ Deno.test("replica: a lost node's users QUIT 'node lost' and free their nicks", 
   assert.equal(r.channel("#x")!.members.size, 1);
   assert.equal(r.stats().users, 1);
   assert.equal(r.stats().servers, 1);
-  assert.equal(r.whowas("bob")[0].nick, "bob");
+  assert.equal(r.whowas("bob")[0]?.nick, "bob");
   // the node's own "lost" event is the hub's business, not the replica's
   r.apply(ev({ t: "lost", node: "a", us: ["a/1"], r: "node lost" }));
   assert.ok(r.userByNick("alice"));
@@ -192,7 +192,7 @@ Deno.test("replica: a lost node's users QUIT 'node lost' and free their nicks", 
 Deno.test("replica: nick, mode, topic, kick and attribute events", () => {
   const r = replica();
   const alice = local(r, 1, "alice");
-  alice.user.sessions[0].setCap("away-notify", true);
+  alice.user.sessions[0]!.setCap("away-notify", true);
   r.apply(ev({ t: "intro", u: record("b/1", "bob") }));
   r.apply(ev({ t: "join", u: "a/1", c: "#x", st: 1, ch: settings("#x"), tm: 1 }));
   r.apply(ev({ t: "join", u: "b/1", c: "#x", st: 0, ch: settings("#x"), tm: 2 }));
@@ -377,7 +377,7 @@ Deno.test("replica: JOINs into a big channel are batched for local members, in o
   const joins = (lines: string[]) =>
     lines.filter((l) => l.includes(" JOIN ")).map((l) => l.slice(1, l.indexOf("!")));
   // held: the old members have heard nothing yet; the local joiner has its own JOIN at once
-  assert.deepEqual(members[0].out.lines, []);
+  assert.deepEqual(members[0]!.out.lines, []);
   assert.deepEqual(joins(late.out.take()), ["late"]);
   assert.deepEqual(forwarded, [], "nothing announced to users of other nodes");
 
@@ -390,10 +390,10 @@ Deno.test("replica: JOINs into a big channel are batched for local members, in o
     u: "b/2",
   };
   deliverWire(r, msg1, new Outgoing(msg("PRIVMSG", ["#big", "hi"], "carol!~carol@h")), "#big");
-  const old = members[0].out.take();
+  const old = members[0]!.out.take();
   assert.deepEqual(joins(old), ["bob", "late", "carol"], "every JOIN once, in event order");
   assert.match(old.at(-1)!, / PRIVMSG #big :hi$/, "the JOINs first");
   // the batch went out to everyone at once: the late joiner gets the joins after its own
   assert.deepEqual(joins(late.out.take()), ["carol"]);
-  assert.deepEqual(joins(members[BATCH_MIN_MEMBERS - 1].out.take()), ["bob", "late", "carol"]);
+  assert.deepEqual(joins(members[BATCH_MIN_MEMBERS - 1]!.out.take()), ["bob", "late", "carol"]);
 });
