@@ -10,6 +10,7 @@
  */
 
 import { Argument, Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { firstField } from "../util/text.ts";
 
 /** The shells `chat completions` writes scripts for. */
 export const SHELLS = ["bash", "zsh", "fish"] as const;
@@ -100,8 +101,9 @@ export function describeCommand(cmd: CommandUnknownOpts, path: string[] = []): C
   const commands = subcommands.map((c) => {
     const spec = describeCommand(c, [...path, c.name()]);
     // The implicit `help [command]` completes the other subcommands' names.
-    if (c.name() === "help" && spec.arguments.length === 1 && spec.options.length <= 1) {
-      spec.arguments[0].value = { ...spec.arguments[0].value, kind: "choices", choices: siblings };
+    const [argument, ...more] = spec.arguments;
+    if (c.name() === "help" && argument && more.length === 0 && spec.options.length <= 1) {
+      argument.value = { ...argument.value, kind: "choices", choices: siblings };
     }
     return spec;
   });
@@ -139,7 +141,7 @@ function flagsOf(o: OptionSpec): string[] {
 }
 
 function firstLine(s: string): string {
-  return s.split("\n")[0].trim();
+  return firstField(s, "\n").trim();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +295,10 @@ function zshOption(o: OptionSpec): string {
     : `${o.value.optional ? "::" : ":"}${zshText(o.value.name)}:${zshAction(o.value)}`;
   const suffix = (f: string) =>
     o.value === undefined ? "" : f.startsWith("--") ? (o.value.optional ? "=-" : "=") : "+";
-  if (flags.length === 1) return sq(`${prefix}${flags[0]}${suffix(flags[0])}${desc}${value}`);
+  const [flag, ...more] = flags;
+  if (flag !== undefined && more.length === 0) {
+    return sq(`${prefix}${flag}${suffix(flag)}${desc}${value}`);
+  }
   // Brace expansion gives both spellings the same spec.
   return `${sq(prefix)}{${flags.map((f) => `${f}${suffix(f)}`).join(",")}}${sq(desc + value)}`;
 }
