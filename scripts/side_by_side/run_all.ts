@@ -275,12 +275,13 @@ async function runOne(
 /** How this run was started, for BENCHMARKS.md (`--note` texts shortened: they are listed). */
 function commandLine(args: string[]): string {
   const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--note") {
+  const given = args.values();
+  for (const arg of given) {
+    if (arg === "--note") {
       out.push("--note …");
-      i++;
-    } else if (args[i].startsWith("--note=")) out.push("--note=…");
-    else out.push(/^[\w.,=\/-]+$/.test(args[i]) ? args[i] : `'${args[i].replace(/'/g, "'\\''")}'`);
+      given.next(); // its text
+    } else if (arg.startsWith("--note=")) out.push("--note=…");
+    else out.push(/^[\w.,=\/-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
   }
   return ["deno task bench", ...out].join(" ");
 }
