@@ -103,8 +103,9 @@ export function parseTags(section: string): Tags {
  */
 export function serializeTags(tags: Tags): string {
   let out = "";
-  for (const [key, value] of Object.entries(tags)) {
-    if (!isTagKey(key)) continue;
+  for (const key in tags) {
+    const value = tags[key];
+    if (value === undefined || !isTagKey(key)) continue;
     if (out !== "") out += ";";
     out += value === "" ? key : `${key}=${escapeTagValue(value)}`;
   }
