@@ -185,8 +185,8 @@ export class BenchClient {
       const sender = slot * p.channels + p.channel;
       if (sender === p.self) continue;
       // Unless every sender finished, only gaps below the highest number seen are known losses.
-      const sent = allSent ? p.messages : this.#maxSeq[slot] + 1;
-      lost += Math.max(0, sent - this.#count[slot]);
+      const sent = allSent ? p.messages : (this.#maxSeq[slot] ?? -1) + 1;
+      lost += Math.max(0, sent - (this.#count[slot] ?? 0));
     }
     return lost;
   }
@@ -197,7 +197,7 @@ export class BenchClient {
       while (this.#writeQueue.length > 0) {
         const q = this.#writeQueue;
         this.#writeQueue = [];
-        const buf = q.length === 1 ? q[0] : concat(q);
+        const buf = q.length === 1 ? q[0]! : concat(q);
         for (let off = 0; off < buf.length;) off += await conn.write(buf.subarray(off));
       }
     } catch (err) {
@@ -316,8 +316,9 @@ export class BenchClient {
       rec.misrouted++;
       return;
     }
-    const seen = ++this.#count[slot];
-    if (t.seq > this.#maxSeq[slot]) this.#maxSeq[slot] = t.seq;
+    const seen = (this.#count[slot] ?? 0) + 1; // slot < p.senders: in range
+    this.#count[slot] = seen;
+    if (t.seq > (this.#maxSeq[slot] ?? -1)) this.#maxSeq[slot] = t.seq;
     else if (seen > p.messages) rec.duplicates++;
     else rec.outOfOrder++;
     rec.delivery(t.timeUs);

@@ -108,7 +108,7 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
   const ticker = startTicker(progress, hooks.progress);
   const pids = [...new Set(shards.map((s) => s.pid))];
   try {
-    let threads = pids.map((p) => readThreadCpu(p));
+    let threads = pids.map((pid) => ({ pid, cpu: readThreadCpu(pid) }));
     let phaseStart = nowAbs();
     for (const [k, h] of shards.entries()) {
       h.send({
@@ -124,7 +124,7 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
       });
     }
     const allJoined = await until(() => latest.every((p) => p?.joinDone), deadlineMs);
-    const joinGenerator = measure(pids, threads, phaseStart);
+    const joinGenerator = measure(threads, phaseStart);
     const cpuJoined = pid === undefined ? undefined : readCpuSeconds(pid);
     const everyone = allJoined && latest.reduce((a, p) => a + (p?.joined ?? 0), 0) === o.clients;
     if (o.settleSec > 0 && !hooks.signal?.aborted) {
@@ -141,7 +141,7 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
       const busy0 = readMachineBusySeconds();
       progress.phase = "send";
       const cpu0 = pid === undefined ? undefined : readCpuSeconds(pid);
-      threads = pids.map((p) => readThreadCpu(p));
+      threads = pids.map((pid) => ({ pid, cpu: readThreadCpu(pid) }));
       phaseStart = nowAbs();
       goUs = (phaseStart - epochMs) * 1000;
       for (const h of shards) h.send({ t: "go" });
@@ -157,7 +157,7 @@ export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Pro
           nowAbs() - lastMove > o.drainTimeoutSec * 1000;
       }, deadlineMs);
       timedOut = !latest.every((p) => p?.complete);
-      sendGenerator = measure(pids, threads, phaseStart);
+      sendGenerator = measure(threads, phaseStart);
       const cpu1 = pid === undefined ? undefined : readCpuSeconds(pid);
       cpuSend = cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined;
       const busy1 = readMachineBusySeconds();
@@ -225,14 +225,13 @@ function startShards(o: BenchOptions): ShardHandle[] {
 }
 
 function measure(
-  pids: (number | "self")[],
-  before: Map<number, number>[],
+  before: { pid: number | "self"; cpu: Map<number, number> }[],
   startAbs: number,
 ): GeneratorPhase {
   const wallSec = (nowAbs() - startAbs) / 1000;
   return generatorPhase(
     wallSec,
-    pids.map((pid, k) => ({ pid, use: cpuBetween(before[k], readThreadCpu(pid)) })),
+    before.map(({ pid, cpu }) => ({ pid, use: cpuBetween(cpu, readThreadCpu(pid)) })),
   );
 }
 

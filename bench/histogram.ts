@@ -61,7 +61,8 @@ export class Histogram {
 
   /** Records one value. */
   record(value: number): void {
-    this.#counts[bucketOf(value)]++;
+    const bucket = bucketOf(value);
+    this.#counts[bucket] = (this.#counts[bucket] ?? 0) + 1;
     this.count++;
     this.sum += value;
     if (value < this.min) this.min = value;
@@ -71,7 +72,7 @@ export class Histogram {
   /** Adds another histogram's counts (from another shard). */
   merge(other: HistogramData): void {
     if (other.count === 0) return;
-    for (const [i, n] of other.buckets) this.#counts[i] += n;
+    for (const [i, n] of other.buckets) this.#counts[i] = (this.#counts[i] ?? 0) + n;
     this.count += other.count;
     this.sum += other.sum;
     this.min = Math.min(this.min, other.min);
@@ -87,8 +88,8 @@ export class Histogram {
     const rank = Math.max(1, Math.ceil((p / 100) * this.count));
     if (rank >= this.count) return this.max;
     let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.#counts[i];
+    for (const [i, n] of this.#counts.entries()) {
+      seen += n;
       if (seen >= rank) {
         const [lo, hi] = bucketRange(i);
         return Math.min(this.max, Math.max(this.min, (lo + hi) / 2));
@@ -114,7 +115,7 @@ export class Histogram {
   /** The JSON form, for sending across a shard link. */
   toData(): HistogramData {
     const buckets: [number, number][] = [];
-    for (let i = 0; i < BUCKETS; i++) if (this.#counts[i] > 0) buckets.push([i, this.#counts[i]]);
+    for (const [i, n] of this.#counts.entries()) if (n > 0) buckets.push([i, n]);
     return { count: this.count, min: this.min, max: this.max, sum: this.sum, buckets };
   }
 
@@ -130,5 +131,5 @@ export class Histogram {
 export function exactPercentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1];
+  return sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1] ?? NaN; // NaN past p = 100
 }

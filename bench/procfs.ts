@@ -95,12 +95,13 @@ export function cpuBetween(before: Map<number, number>, after: Map<number, numbe
 
 /** CPU seconds all cores spent busy (not idle or waiting for I/O), from /proc/stat text. */
 export function parseMachineBusySeconds(stat: string): number | undefined {
-  const m = /^cpu\s+(.+)$/m.exec(stat);
-  if (!m) return undefined;
-  const f = m[1].trim().split(/\s+/).map(Number);
+  const fields = /^cpu\s+(.+)$/m.exec(stat)?.[1];
+  if (fields === undefined) return undefined;
+  const f = fields.trim().split(/\s+/).map(Number);
   if (f.length < 5 || f.some((v) => !Number.isFinite(v))) return undefined;
-  // user nice system idle iowait irq softirq steal (guest time is already in user)
-  const busy = f[0] + f[1] + f[2] + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+  // guest time is already in user
+  const [user = 0, nice = 0, system = 0, _idle, _iowait, irq = 0, softirq = 0, steal = 0] = f;
+  const busy = user + nice + system + irq + softirq + steal;
   return busy / USER_HZ;
 }
 

@@ -103,8 +103,7 @@ export class Shard {
     const joins: Promise<unknown>[] = [];
     let next = 0;
     const worker = async () => {
-      while (next < this.#clients.length && !this.#stopped) {
-        const c = this.#clients[next++];
+      for (let c = this.#clients[next++]; c && !this.#stopped; c = this.#clients[next++]) {
         if (await c.connectAndRegister(o.host, o.port)) joins.push(joinSlots.run(() => c.join()));
       }
     };

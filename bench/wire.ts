@@ -97,7 +97,7 @@ function writeDigits(out: Uint8Array, at: number, width: number, value: number):
 function readDigits(buf: Uint8Array, at: number, width: number): number {
   let v = 0, bad = 0;
   for (let i = at, end = at + width; i < end; i++) {
-    const d = buf[i] - ZERO;
+    const d = (buf[i] ?? 0) - ZERO; // past the buffer is not a digit
     bad |= d | (9 - d); // negative iff some d is outside 0..9
     v = v * 10 + d;
   }
@@ -127,7 +127,7 @@ export function readTrailer(buf: Uint8Array, start: number, end: number, out: Tr
   const seq = readDigits(buf, d + SENDER_DIGITS, SEQ_DIGITS);
   const timeUs = readDigits(buf, d + SENDER_DIGITS + SEQ_DIGITS, TIME_DIGITS);
   if (sender < 0 || seq < 0 || timeUs < 0) return false;
-  out.tag = (buf[t + 1] << 8) | buf[t + 2];
+  out.tag = ((buf[t + 1] ?? 0) << 8) | (buf[t + 2] ?? 0);
   out.sender = sender;
   out.seq = seq;
   out.timeUs = timeUs;
@@ -184,7 +184,7 @@ export function classify(
   else if (buf[p] === COLON && firstSpace >= 0) p = firstSpace + 1;
   if (buf[p] === COLON) p = spaceAt(buf, p, end) + 1;
   if (p >= end) return;
-  const c = buf[p];
+  const c = buf[p] ?? 0; // p < end ≤ buf.length
   // Most lines (JOIN, PRIVMSG) are none of these: decided by their first byte.
   if (c !== PING[0] && c !== ERROR[0] && (c < ZERO || c > ZERO + 9)) return;
   const q = spaceAt(buf, p, end);

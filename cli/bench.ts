@@ -26,7 +26,7 @@ function parseAmount(value: string): number {
 }
 
 const d = DEFAULT_OPTIONS;
-const opt = (flags: string, help: string, env: string) =>
+const opt = <Flags extends string>(flags: Flags, help: string, env: string) =>
   new Option(flags, help).env(`CHAT_BENCH_${env}`);
 
 /** The `bench` subcommand. */

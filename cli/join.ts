@@ -30,10 +30,11 @@ export function parseServer(value: string, defaultPort = 6667): ServerAddress {
   let port = String(defaultPort);
   const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$/.exec(value);
   if (bracketed) {
-    host = bracketed[1];
-    port = bracketed[2] ?? port;
+    const [, address = "", number] = bracketed;
+    host = address;
+    port = number ?? port;
   } else if ((value.match(/:/g) ?? []).length === 1) {
-    [host, port] = value.split(":");
+    [host = "", port = ""] = value.split(":");
   }
   if (!/^[A-Za-z0-9.:\-_]+$/.test(host) || !/^\d{1,5}$/.test(port)) fail();
   const n = Number(port);

@@ -52,7 +52,8 @@ export function parseNodeId(value: string): string {
 /** A byte count with an optional k/m suffix (`512k`, `1m`). */
 export function parseBytes(value: string): number {
   const m = /^(\d+)([kKmM]?)(i?[bB])?$/.exec(value);
-  const n = m ? Number(m[1]) * (m[2] === "" ? 1 : /k/i.test(m[2]) ? 1024 : 1024 * 1024) : 0;
+  const [, digits = "0", unit = ""] = m ?? [];
+  const n = Number(digits) * (unit === "" ? 1 : /k/i.test(unit) ? 1024 : 1024 * 1024);
   if (!m || n < 1024) {
     throw new InvalidArgumentError("Expected a size of at least 1k, like 512k or 1m.");
   }

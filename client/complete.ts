@@ -35,7 +35,7 @@ export function complete(line: string, src: CompletionSource): [string[], string
     return [src.commands.filter((c) => c.startsWith(lower)).map((c) => `${c} `), word];
   }
   if (word === "") return [[], word];
-  if (src.chanTypes.includes(word[0])) {
+  if (src.chanTypes.includes(word.charAt(0))) {
     const folded = foldCase(word);
     const hits = src.channels.filter((c) => foldCase(c).startsWith(folded));
     return [hits.map((c) => `${c} `), word];

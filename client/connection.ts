@@ -162,11 +162,11 @@ function connectInsecure(addr: ServerAddress): Promise<ByteStream> {
       resolve({
         async read(p) {
           while (chunks.length === 0 && !ended) await new Promise<void>((r) => wake = r);
-          if (chunks.length === 0) {
+          const head = chunks[0];
+          if (head === undefined) {
             if (failure) throw failure;
             return null;
           }
-          const head = chunks[0];
           const n = Math.min(p.length, head.length);
           p.set(head.subarray(0, n));
           if (n === head.length) chunks.shift();
@@ -323,8 +323,7 @@ export class IrcConnection {
   #pump(): void {
     if (this.#writing || this.#pacingTimer !== undefined || this.isClosed) return;
     const batch: string[] = [];
-    while (this.#queue.length > 0) {
-      const head = this.#queue[0];
+    for (let head = this.#queue[0]; head !== undefined; head = this.#queue[0]) {
       if (head.paced) {
         const wait = this.#bucket.take(Date.now());
         if (wait > 0) {

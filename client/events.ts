@@ -76,8 +76,8 @@ export function mentions(text: string, nick: string): boolean {
   const word = /[A-Za-z0-9\[\]\\`_^{|}-]/;
   let i = hay.indexOf(needle);
   while (i !== -1) {
-    const before = i === 0 ? "" : hay[i - 1];
-    const after = hay[i + needle.length] ?? "";
+    const before = hay.charAt(i - 1); // "" at the start
+    const after = hay.charAt(i + needle.length); // "" at the end
     if (!word.test(before) && !word.test(after)) return true;
     i = hay.indexOf(needle, i + 1);
   }

@@ -51,7 +51,7 @@ export function nickColor(nick: string): number {
     h ^= ch.codePointAt(0)!;
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return NICK_COLORS[h % NICK_COLORS.length];
+  return NICK_COLORS[h % NICK_COLORS.length]!; // a constant, non-empty list
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");

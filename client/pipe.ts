@@ -66,7 +66,11 @@ async function confirmDelivery(session: ChatSession, io: PipeIO): Promise<number
 
 /** Runs pipe mode to the end; returns the exit status. */
 export async function runPipe(config: SessionConfig, io: PipeIO): Promise<number> {
-  const channel = config.channels[0];
+  const [channel] = config.channels;
+  if (channel === undefined) {
+    io.err("error: pipe mode sends to the first channel, and none was given");
+    return 1;
+  }
   let errors = 0;
   let lastError = "";
   let quiet = true; // the first "Connecting to …" is noise for scripts

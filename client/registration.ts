@@ -9,6 +9,7 @@
 
 import { type Message, msg } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
+import { firstField } from "../util/text.ts";
 
 /** Who we say we are. */
 export interface Identity {
@@ -180,7 +181,7 @@ export class Registration {
     const list = (p.at(-1) ?? "").split(" ").filter((s) => s !== "");
     switch (sub) {
       case "LS": {
-        for (const item of list) this.#offered.add(item.split("=")[0]);
+        for (const item of list) this.#offered.add(firstField(item, "="));
         if (more) return { kind: "progress", send: [] };
         const saslWanted = this.#identity.sasl !== undefined;
         if (saslWanted && !this.#offered.has("sasl")) {

@@ -156,10 +156,12 @@ export class ChatSession {
     const conn = this.#conn;
     if (!conn || conn.isClosed || !this.state.registered) return false;
     for (const m of messages) {
-      if (m.command === "JOIN" && m.params[1] !== undefined) {
-        const keys = m.params[1].split(",");
-        m.params[0].split(",").forEach((c, i) => {
-          if (keys[i]) this.state.keys.set(foldCase(c), keys[i]);
+      const [channels = "", keys] = m.params;
+      if (m.command === "JOIN" && keys !== undefined) {
+        const keyList = keys.split(",");
+        channels.split(",").forEach((c, i) => {
+          const key = keyList[i];
+          if (key) this.state.keys.set(foldCase(c), key);
         });
       }
       conn.send(m, { paced: true });

@@ -78,7 +78,7 @@ export class ClientState {
 
   /** True when `target` names a channel on this server (CHANTYPES). */
   isChannel(target: string): boolean {
-    return target.length > 1 && this.support.chanTypes.includes(target[0]);
+    return target.length > 1 && this.support.chanTypes.includes(target.charAt(0));
   }
 
   /** True when `nick` is us. */
@@ -116,7 +116,7 @@ export class ClientState {
     if (!c) return [];
     const rank = (m: Member) =>
       m.prefixes === "" ? this.support.prefixSymbols.length : this.support.prefixSymbols.indexOf(
-        m.prefixes[0],
+        m.prefixes.charAt(0),
       );
     return [...c.members.values()].sort((a, b) =>
       rank(a) - rank(b) || (foldCase(a.nick) < foldCase(b.nick) ? -1 : 1)
@@ -244,10 +244,10 @@ export class ClientState {
           this.support.chanTypes = value;
           break;
         case "PREFIX": {
-          const m = /^\(([^)]*)\)(.*)$/.exec(value);
-          if (m && m[1].length === m[2].length) {
-            this.support.prefixModes = m[1];
-            this.support.prefixSymbols = m[2];
+          const [, modes, symbols] = /^\(([^)]*)\)(.*)$/.exec(value) ?? [];
+          if (modes !== undefined && symbols !== undefined && modes.length === symbols.length) {
+            this.support.prefixModes = modes;
+            this.support.prefixSymbols = symbols;
           }
           break;
         }
@@ -269,7 +269,7 @@ export class ClientState {
   /** Splits `@+alice` or `@alice!user@host` (userhost-in-names) into a member. */
   #parseName(entry: string): Member {
     let i = 0;
-    while (i < entry.length && this.support.prefixSymbols.includes(entry[i])) i++;
+    while (i < entry.length && this.support.prefixSymbols.includes(entry.charAt(i))) i++;
     const prefixes = this.#sortPrefixes(entry.slice(0, i));
     return { nick: parseSource(entry.slice(i)).nick, prefixes };
   }
@@ -333,7 +333,8 @@ export class ClientState {
         const target = args[next++];
         const member = target !== undefined ? c?.members.get(foldCase(target)) : undefined;
         if (member) {
-          const symbol = this.support.prefixSymbols[prefixIndex];
+          // PREFIX is only taken with as many symbols as modes
+          const symbol = this.support.prefixSymbols.charAt(prefixIndex);
           const without = member.prefixes.replace(symbol, "");
           member.prefixes = adding ? this.#sortPrefixes(without + symbol) : without;
         }

@@ -68,20 +68,20 @@ function isPair(text: string, i: number): boolean {
 export function fitMessage(m: Message): Message {
   const params = m.params;
   const last = params.length - 1;
-  if (last < 0 || last < textFrom(m.command) || m.command === "CAP") return m;
+  const text = params.at(-1);
+  if (text === undefined || last < textFrom(m.command) || m.command === "CAP") return m;
   // Cheap bounds first (no UTF-16 unit takes more than 3 bytes, and the `_` the serializer may
   // add to a bad middle parameter is covered by the 2 per parameter): short lines return at once,
   // and a long text is measured alone before the whole line is.
-  const text = params[last];
   let units = (m.source?.length ?? 0) + m.command.length + 2 * params.length + 2;
-  for (let i = 0; i < last; i++) units += params[i].length;
-  if ((units + text.length) * 3 <= MAX_LINE_TEXT) return m;
+  for (const p of params) units += p.length;
+  if (units * 3 <= MAX_LINE_TEXT) return m;
   const textBytes = utf8Length(text);
-  if (units * 3 + textBytes <= MAX_LINE_TEXT) return m;
+  if ((units - text.length) * 3 + textBytes <= MAX_LINE_TEXT) return m;
   const excess = utf8Length(serializeMessage(m, {})) - MAX_LINE_TEXT;
   if (excess <= 0) return m;
   const room = textBytes - excess;
-  const ctcp = text.length > 1 && text[0] === CTCP_DELIMITER && text.endsWith(CTCP_DELIMITER);
+  const ctcp = text.length > 1 && text.startsWith(CTCP_DELIMITER) && text.endsWith(CTCP_DELIMITER);
   const cut = ctcp
     ? truncateUtf8(text.slice(0, -1), room - 1) + CTCP_DELIMITER
     : truncateUtf8(text, room);

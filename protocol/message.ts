@@ -41,7 +41,8 @@ function unescapeTagValue(value: string): string {
     }
     i++;
     if (i >= value.length) break; // a trailing lone backslash is dropped
-    out += TAG_UNESCAPES[value[i]] ?? value[i];
+    const escaped = value.charAt(i);
+    out += TAG_UNESCAPES[escaped] ?? escaped;
   }
   return out;
 }
@@ -103,9 +104,9 @@ export function parseTags(section: string): Tags {
 export function serializeTags(tags: Tags): string {
   let out = "";
   for (const key in tags) {
-    if (!isTagKey(key)) continue;
-    if (out !== "") out += ";";
     const value = tags[key];
+    if (value === undefined || !isTagKey(key)) continue;
+    if (out !== "") out += ";";
     out += value === "" ? key : `${key}=${escapeTagValue(value)}`;
   }
   return out;
@@ -217,9 +218,10 @@ export function serializeMessage(m: Message, tags: Tags | undefined = m.tags): s
   out += safeMiddle(m.command);
   const params = m.params;
   const last = params.length - 1;
-  for (let i = 0; i < last; i++) out += ` ${safeMiddle(params[i])}`;
-  if (last >= 0) {
-    const p = safe(params[last]);
+  for (let i = 0; i < last; i++) out += ` ${safeMiddle(params[i]!)}`;
+  const text = params.at(-1);
+  if (text !== undefined) {
+    const p = safe(text);
     const colon = last >= textFrom(m.command) || p === "" || p.includes(" ") ||
       p.charCodeAt(0) === 58;
     out += colon ? ` :${p}` : ` ${p}`;

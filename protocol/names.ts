@@ -10,7 +10,7 @@ export const CHANTYPES = "#";
 
 /** True when `target` names a channel rather than a nick. */
 export function isChannelName(target: string): boolean {
-  return target.length > 0 && CHANTYPES.includes(target[0]);
+  return target.length > 0 && CHANTYPES.includes(target.charAt(0));
 }
 
 const encoder = new TextEncoder();

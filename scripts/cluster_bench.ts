@@ -135,7 +135,9 @@ async function runLoad(
       const batch = [];
       for (let j = i; j < Math.min(load.clients, i + 50); j++) {
         const caps = j < load.senders ? ["echo-message"] : [];
-        batch.push(Client.open(ports[j % ports.length], `b${j}`, caps));
+        const port = ports[j % ports.length];
+        if (port === undefined) throw new Error("no server port to connect to");
+        batch.push(Client.open(port, `b${j}`, caps));
       }
       clients.push(...await Promise.all(batch));
     }
@@ -156,7 +158,7 @@ async function runLoad(
       r.listen((l) => {
         const at = l.indexOf(" PRIVMSG #bench :m ");
         if (at === -1) return;
-        const [sender, seqText, sentText] = l.slice(at + 19).split(" ");
+        const [sender = "", seqText, sentText] = l.slice(at + 19).split(" ");
         const seq = Number(seqText), want = next.get(sender) ?? 0;
         if (seq < want) duplicates++;
         else {
@@ -169,12 +171,13 @@ async function runLoad(
       });
     }
     await new Promise((r) => setTimeout(r, 1000)); // let the JOIN storm settle everywhere
-    const cpu0 = pids.chat.map(cpuSeconds), redis0 = pids.redis ? cpuSeconds(pids.redis) : 0;
+    const chat0 = pids.chat.map((pid) => ({ pid, cpu: cpuSeconds(pid) }));
+    const redis0 = pids.redis ? cpuSeconds(pids.redis) : 0;
     const start = nowMs();
     await Promise.all(clients.slice(0, load.senders).map((s) => sendAll(s, load)));
     await withTimeout(all, 120_000, "deliveries").catch((e) => console.error(`  ${e.message}`));
     const seconds = (nowMs() - start) / 1000;
-    const chatCpu = pids.chat.map(cpuSeconds).reduce((a, b, i) => a + b - cpu0[i], 0);
+    const chatCpu = chat0.reduce((sum, { pid, cpu }) => sum + cpuSeconds(pid) - cpu, 0);
     const redisCpu = pids.redis ? cpuSeconds(pids.redis) - redis0 : 0;
     return {
       config,
@@ -279,18 +282,20 @@ function report(runs: Figures[][], load: Load): string {
   const lines = [
     `${load.clients} clients in one channel, ${load.senders} senders × ${load.messages} messages ` +
     `(${load.rate > 0 ? `${load.rate} msg/s each` : `window ${load.window}`}); ` +
-    `medians of ${runs[0].length} run(s).`,
+    `medians of ${runs[0]?.length ?? 0} run(s).`,
     "",
     "| configuration | deliveries/s | p50 ms | p99 ms | chat CPU µs/delivery | Redis CPU s | " +
     "Redis µs/message | Redis µs/delivery | lost | dup |",
     "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const figures of runs) {
+    const [first] = figures;
+    if (!first) continue;
     const m = (f: (x: Figures) => number) => median(figures.map(f)) ?? NaN;
     const deliveries = m((x) => x.deliveries);
     const redisCpu = m((x) => x.redisCpu);
     lines.push(
-      `| ${figures[0].config} | ${
+      `| ${first.config} | ${
         Math.round(m((x) => x.deliveries / x.seconds)).toLocaleString("en")
       } | ` +
         `${m((x) => x.p50).toFixed(1)} | ${m((x) => x.p99).toFixed(1)} | ` +
@@ -319,13 +324,13 @@ export const DEFAULT_CLUSTER_LOAD: Load = {
  * scenario; `deno task bench:cluster` prints it.
  */
 export async function compareCluster(load: Load, repeat = 1): Promise<string> {
-  const runs: Figures[][] = [[], [], []];
+  const singles: Figures[] = [], oneNode: Figures[] = [], twoNodes: Figures[] = [];
   for (let i = 0; i < repeat; i++) {
-    runs[0].push(await single(load));
-    runs[1].push(await cluster(1, load));
-    runs[2].push(await cluster(2, load));
+    singles.push(await single(load));
+    oneNode.push(await cluster(1, load));
+    twoNodes.push(await cluster(2, load));
   }
-  return report(runs, load);
+  return report([singles, oneNode, twoNodes], load);
 }
 
 if (import.meta.main) {

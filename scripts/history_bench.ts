@@ -133,10 +133,15 @@ try {
     );
     time(
       "  LATEST private * 100",
-      () => history.latest(privateKey(owners[7], { account: "p3" }), "*", 100),
+      () =>
+        history.latest(
+          privateKey(ownerId({ name: "u7", created: 1 }), { account: "p3" }),
+          "*",
+          100,
+        ),
     );
     history.forget("#chan1");
-    history.forgetOwner(owners[8]);
+    history.forgetOwner(ownerId({ name: "u8", created: 1 }));
     let rows = 0, steps = 0;
     time(`  a deletion step (budget ${DELETE_STEP_MS} ms)`, () => {
       rows += history.maintain();
@@ -208,7 +213,7 @@ try {
       const t0 = performance.now();
       await reader.send(`CHATHISTORY LATEST #bench * ${REPLAY_LINES}`);
       const start = await reader.expect("BATCH");
-      const id = start.params[0].slice(1);
+      const id = (start.params[0] ?? "").slice(1);
       await reader.expect((m) => m.command === "BATCH" && m.params[0] === `-${id}`, 30_000);
       times.push(performance.now() - t0);
     }

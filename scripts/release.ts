@@ -107,8 +107,9 @@ export async function packageRelease(options: PackageOptions): Promise<string[]>
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
-  if (command === "check-tag" && rest.length === 1) {
-    const error = checkTag(rest[0]);
+  const [tag, ...more] = rest;
+  if (command === "check-tag" && tag !== undefined && more.length === 0) {
+    const error = checkTag(tag);
     if (error) {
       console.error(`error: ${error}`);
       return 1;

@@ -105,7 +105,7 @@ async function connect(port: number, i: number): Promise<SoakClient> {
         }
         const at = l.indexOf(" PRIVMSG #soak :");
         if (at !== -1) {
-          const [from, seq, sent] = l.slice(at + 16).split(" ");
+          const [from = "", seq, sent] = l.slice(at + 16).split(" ");
           const last = c.lastSeen.get(from) ?? -1;
           if (Number(seq) <= last) reordered++;
           else lost += Number(seq) - last - 1;
@@ -193,13 +193,16 @@ try {
 }
 
 // Memory: compare the second sample (after warm-up) with the last one.
-const base = samples[Math.min(1, samples.length - 1)];
-const last = samples[samples.length - 1];
-const growth = last - base;
+const [first, second] = samples;
+const base = second ?? first;
+const last = samples.at(-1);
 const problems: string[] = [];
 if (lost + missing > 0) problems.push(`${lost + missing} messages lost`);
 if (reordered > 0) problems.push(`${reordered} messages out of order`);
-if (growth > base * 0.25 + 8 * 1024) problems.push(`RSS grew from ${base} to ${last} KiB`);
+if (base === undefined || last === undefined) problems.push("no RSS sample was taken");
+else if (last - base > base * 0.25 + 8 * 1024) {
+  problems.push(`RSS grew from ${base} to ${last} KiB`);
+}
 console.log(
   `soak: ${sent} sent, ${delivered} delivered (${
     CLIENTS - 1

@@ -97,8 +97,9 @@ export function sourceOf(ip: string): string {
   const bytes = parseIp(ip);
   if (!bytes) return ip;
   if (bytes.length === 4) return bytes.join(".");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const groups: string[] = [];
-  for (let i = 0; i < 8; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  for (let i = 0; i < 8; i += 2) groups.push(view.getUint16(i).toString(16));
   return `${groups.join(":")}::/64`;
 }
 

@@ -15,9 +15,9 @@ function parseIpv4(s: string): Uint8Array | undefined {
   const parts = s.split(".");
   if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    if (!/^\d{1,3}$/.test(parts[i]) || Number(parts[i]) > 255) return undefined;
-    out[i] = Number(parts[i]);
+  for (const [i, part] of parts.entries()) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
+    out[i] = Number(part);
   }
   return out;
 }
@@ -32,18 +32,18 @@ function parseIpv6(s: string): Uint8Array | undefined {
     if (!tail) return undefined;
     s = s.slice(0, lastColon + 1) + "0:0";
   }
-  const halves = s.split("::");
-  if (halves.length > 2) return undefined;
+  const [front = "", back, ...more] = s.split("::");
+  if (more.length > 0) return undefined;
   const groups = (h: string) => (h === "" ? [] : h.split(":"));
-  const head = groups(halves[0]);
-  const rest = halves.length === 2 ? groups(halves[1]) : [];
+  const head = groups(front);
+  const rest = back === undefined ? [] : groups(back);
   const missing = 8 - head.length - rest.length;
-  if ((halves.length === 1 && missing !== 0) || missing < 0) return undefined;
-  const all = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...rest];
+  if ((back === undefined && missing !== 0) || missing < 0) return undefined;
+  const all = [...head, ...Array(back === undefined ? 0 : missing).fill("0"), ...rest];
   const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(all[i])) return undefined;
-    const v = parseInt(all[i], 16);
+  for (const [i, group] of all.entries()) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(group)) return undefined;
+    const v = parseInt(group, 16);
     out[i * 2] = v >> 8;
     out[i * 2 + 1] = v & 0xff;
   }
@@ -64,7 +64,7 @@ export function parseIp(s: string): Uint8Array | undefined {
 
 /** Parses `10.0.0.0/8`, `::1/128`, or a bare address (a one-address range). */
 export function parseCidr(text: string): Cidr | undefined {
-  const [addr, len, extra] = text.split("/");
+  const [addr = "", len, extra] = text.split("/");
   if (extra !== undefined) return undefined;
   const bytes = parseIp(addr);
   if (!bytes) return undefined;
@@ -80,7 +80,8 @@ export function cidrContains(range: Cidr, ip: Uint8Array): boolean {
   let bits = range.prefix;
   for (let i = 0; bits > 0; i++, bits -= 8) {
     const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-    if ((ip[i] & mask) !== (range.bytes[i] & mask)) return false;
+    const [a, b] = [ip[i], range.bytes[i]];
+    if (a === undefined || b === undefined || (a & mask) !== (b & mask)) return false;
   }
   return true;
 }

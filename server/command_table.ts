@@ -9,17 +9,32 @@ import type { Message } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
 import type { Context } from "./context.ts";
 
-/** Handles one command; may be async when it waits on the hub. */
-export type Handler = (ctx: Context, params: string[], message: Message) => void | Promise<void>;
+/**
+ * Parameters with at least `N` present: dispatch checks the count against `minParams`, so a
+ * handler destructures what its spec requires without an undefined check per command.
+ */
+export type Params<N extends number, Have extends string[] = []> = Have["length"] extends N
+  ? [...Have, ...string[]]
+  : Params<N, [...Have, string]>;
 
-/** How a verb is dispatched. */
-export interface CommandSpec {
+/** Handles one command; may be async when it waits on the hub. */
+export type Handler<N extends number = number> = (
+  ctx: Context,
+  params: Params<N>,
+  message: Message,
+) => void | Promise<void>;
+
+/** A verb needing `N` parameters; the literal `minParams` types the handler's `params`. */
+interface Spec<N extends number> {
   /** Fewer parameters get 461 ERR_NEEDMOREPARAMS. */
-  minParams: number;
+  minParams: N;
   /** Usable before the welcome (NICK, USER, CAP, PASS, PING, PONG, QUIT). */
   beforeRegistration?: boolean;
-  handler: Handler;
+  handler: Handler<N>;
 }
+
+/** How a verb is dispatched: one spec per parameter count the table uses. */
+export type CommandSpec = Spec<0> | Spec<1> | Spec<2> | Spec<3> | Spec<4>;
 
 /** Verbs (upper case) to their specs. */
 export type CommandTable = ReadonlyMap<string, CommandSpec>;
@@ -48,5 +63,6 @@ export function dispatch(
     ctx.reply(N.ERR_NEEDMOREPARAMS, message.command, "Not enough parameters");
     return;
   }
-  return spec.handler(ctx, message.params, message);
+  // The count is checked just above, so the spec's own Params<N> holds.
+  return (spec.handler as Handler)(ctx, message.params, message);
 }

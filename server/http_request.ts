@@ -71,8 +71,9 @@ export function parseRequestHead(bytes: Uint8Array): HeadResult {
   }
   const lines = latin1(bytes, start, end).split("\n").map((l) => l.replace(/\r$/, ""));
   lines.length -= 2; // the blank line and what follows its LF
-  const [method, target, version, ...extra] = lines[0].split(" ");
-  if (extra.length > 0 || !TOKEN.test(method ?? "") || !TARGET.test(target ?? "")) {
+  const [requestLine = "", ...fieldLines] = lines;
+  const [method = "", target = "", version, ...extra] = requestLine.split(" ");
+  if (extra.length > 0 || !TOKEN.test(method) || !TARGET.test(target)) {
     return { kind: "invalid", status: 400, reason: "Bad request line" };
   }
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") {
@@ -80,11 +81,11 @@ export function parseRequestHead(bytes: Uint8Array): HeadResult {
       ? { kind: "invalid", status: 505, reason: "HTTP version not supported" }
       : { kind: "invalid", status: 400, reason: "Bad request line" };
   }
-  if (lines.length - 1 > MAX_HEADER_FIELDS) {
+  if (fieldLines.length > MAX_HEADER_FIELDS) {
     return { kind: "invalid", status: 431, reason: "Too many header fields" };
   }
   const fields: [string, string][] = [];
-  for (const line of lines.slice(1)) {
+  for (const line of fieldLines) {
     const colon = line.indexOf(":");
     const name = line.slice(0, colon);
     // no space before the colon, no obsolete line folding (RFC 9112 §5.1, §5.2)
@@ -111,8 +112,8 @@ export function fieldValues(head: RequestHead, name: string): string[] {
 
 /** A field that must appear at most once: its value, null when absent or repeated. */
 export function field(head: RequestHead, name: string): string | null {
-  const values = fieldValues(head, name);
-  return values.length === 1 ? values[0] : null;
+  const [value, ...more] = fieldValues(head, name);
+  return value !== undefined && more.length === 0 ? value : null;
 }
 
 /** The lower-cased comma-separated tokens of a list field (`Connection`, `Upgrade`). */

@@ -50,7 +50,7 @@ export class LabeledReply {
     if (this.#batches) {
       const id = this.#batch = newBatchId();
       return [
-        this.#line(["BATCH", `+${id}`, "labeled-response"], true),
+        this.#line(true, "BATCH", `+${id}`, "labeled-response"),
         ...held.map((o) => this.#inBatch(o)),
       ];
     }
@@ -67,11 +67,11 @@ export class LabeledReply {
     if (held) {
       if (held.length > 1 && this.#batches) return [...this.stream(), ...this.finish()];
       this.#held = undefined;
-      if (held.length === 0) return [this.#line(["ACK"], true)];
+      if (held.length === 0) return [this.#line(true, "ACK")];
       return held.map((out, i) => i === 0 ? out.with({ label: this.#label }) : out);
     }
-    if (this.#batch !== undefined) return [this.#line(["BATCH", `-${this.#batch}`], false)];
-    return this.#labelNext ? [this.#line(["ACK"], true)] : [];
+    if (this.#batch !== undefined) return [this.#line(false, "BATCH", `-${this.#batch}`)];
+    return this.#labelNext ? [this.#line(true, "ACK")] : [];
   }
 
   /** Lines already inside a nested batch (chathistory) keep it; its BATCH lines join ours. */
@@ -79,7 +79,7 @@ export class LabeledReply {
     return out.always?.batch ? out : out.with({ batch: this.#batch! });
   }
 
-  #line([command, ...params]: string[], labeled: boolean): Outgoing {
+  #line(labeled: boolean, command: string, ...params: string[]): Outgoing {
     const tags = labeled ? { label: this.#label } : undefined;
     return new Outgoing(msg(command, params, this.#server), { always: tags });
   }

@@ -8,7 +8,8 @@
 
 const TIME_DIGITS = 9; // base 36: enough until the year 5188
 /** Random per process: two processes never share a (time, counter) pair. */
-const PROCESS_TAG = crypto.getRandomValues(new Uint32Array(1))[0].toString(36).padStart(7, "0");
+const [PROCESS_RANDOM = 0] = crypto.getRandomValues(new Uint32Array(1));
+const PROCESS_TAG = PROCESS_RANDOM.toString(36).padStart(7, "0");
 let counter = 0;
 
 /** A fresh msgid for a message sent at `time` (ms since the epoch). */

@@ -220,15 +220,18 @@ export class Outbox {
           this.#views++;
         }
         const queue = this.#queue;
+        const first = queue[0]!; // #queuedBytes > 0 (the loop's condition): never empty
         let rest: Uint8Array;
-        if (queue.length === 1 || queue[0].length >= SCRATCH_BYTES / 2) {
-          rest = queue[0]; // alone, or big: written as it is
+        if (queue.length === 1 || first.length >= SCRATCH_BYTES / 2) {
+          rest = first; // alone, or big: written as it is
         } else {
           // Small runs are copied together, up to one scratch buffer's worth: a backlog of
           // megabytes then leaves in writes of 64 KiB without being copied into a new buffer.
           let n = 0, size = 0;
-          while (n < queue.length && size + queue[n].length <= SCRATCH_BYTES) {
-            size += queue[n++].length;
+          for (const run of queue) {
+            if (size + run.length > SCRATCH_BYTES) break;
+            size += run.length;
+            n++;
           }
           scratch = takeScratch();
           rest = concat(queue.slice(0, n), scratch);
@@ -264,8 +267,12 @@ export class Outbox {
   /** Drops the first `bytes` of the queue (whole entries), which are being written. */
   #dequeue(bytes: number): void {
     const queue = this.#queue;
-    let n = 0;
-    for (let size = 0; size < bytes; n++) size += queue[n].length;
+    let n = 0, size = 0;
+    for (const run of queue) {
+      if (size >= bytes) break;
+      size += run.length;
+      n++;
+    }
     this.#queue = n === queue.length ? [] : queue.slice(n);
     this.#views = Math.min(this.#views, this.#queue.length);
     this.#queuedBytes -= bytes;

@@ -15,6 +15,7 @@ import { sameName } from "../protocol/casemap.ts";
 import { ctcp, parseCtcp } from "../protocol/ctcp.ts";
 import { terminalSafe } from "../protocol/terminal_text.ts";
 import type { User } from "./state/user.ts";
+import { firstField } from "../util/text.ts";
 
 /** What one typed line asks for: messages to dispatch, lines to show, or both. */
 export interface PlainInput {
@@ -135,7 +136,7 @@ export class PlainTextView {
   }
 
   #render(m: Message, time: number | undefined, me: User): string[] {
-    const nick = m.source?.split("!")[0] ?? "";
+    const nick = firstField(m.source ?? "", "!");
     const self = sameName(nick, me.nick);
     const p = m.params;
     const at = clock(time ?? Date.now());
@@ -161,12 +162,12 @@ export class PlainTextView {
         }
         return [`* ${nick} joined ${p[0]}`];
       case "PART":
-        if (self) return this.#left(p[0], me, `* You left ${p[0]}`);
+        if (self) return this.#left(p[0] ?? "", me, `* You left ${p[0]}`);
         return [`* ${nick} left ${p[0]}${p[1] ? ` (${p[1]})` : ""}`];
       case "KICK": {
         const why = p[2] ? ` (${p[2]})` : "";
         if (sameName(p[1] ?? "", me.nick)) {
-          return this.#left(p[0], me, `* You were kicked from ${p[0]} by ${nick}${why}`);
+          return this.#left(p[0] ?? "", me, `* You were kicked from ${p[0]} by ${nick}${why}`);
         }
         return [`* ${p[1]} was kicked from ${p[0]} by ${nick}${why}`];
       }
@@ -181,7 +182,7 @@ export class PlainTextView {
       case "TOPIC":
         return [`* ${nick} set the topic of ${p[0]} to: ${p[1]}`];
       case "MODE":
-        return isChannelName(p[0])
+        return isChannelName(p[0] ?? "")
           ? [`* ${nick} sets mode ${p.slice(1).join(" ")} on ${p[0]}`]
           : [];
       case "INVITE":

@@ -260,13 +260,13 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   /** Runs queued lines in order, waiting for async commands and for flood-control tokens. */
   #pump(): void {
     this.#pumping = true;
-    while (this.#queue.length > 0 && !this.#ended) {
-      const delay = this.#floodDelay(this.#queue[0], Date.now());
+    for (let line = this.#queue[0]; line !== undefined && !this.#ended; line = this.#queue[0]) {
+      const delay = this.#floodDelay(line, Date.now());
       if (delay > 0) {
         this.#pumpTimer = setTimeout(() => this.#pump(), delay);
         return;
       }
-      const line = this.#queue.shift()!;
+      this.#queue.shift();
       this.#queuedBytes -= line.length;
       const pending = this.#step(line);
       if (pending) {

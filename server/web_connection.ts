@@ -49,10 +49,10 @@ export interface WebConnectionContext {
 /** How much body a request announces: a byte count, or "refuse" (chunked, huge, malformed). */
 function bodyLength(head: RequestHead): number | "refuse" {
   if (fieldValues(head, "transfer-encoding").length > 0) return "refuse";
-  const lengths = fieldValues(head, "content-length");
-  if (lengths.length === 0) return 0;
-  if (lengths.length > 1 || !/^\d{1,9}$/.test(lengths[0])) return "refuse";
-  const length = Number(lengths[0]);
+  const [text, ...more] = fieldValues(head, "content-length");
+  if (text === undefined) return 0;
+  if (more.length > 0 || !/^\d{1,9}$/.test(text)) return "refuse";
+  const length = Number(text);
   return length > MAX_DISCARDED_BODY ? "refuse" : length;
 }
 

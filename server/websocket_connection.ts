@@ -47,7 +47,7 @@ const decoder = new TextDecoder(); // not fatal: invalid UTF-8 becomes U+FFFD
 
 /** Whether every byte is ASCII (then the bytes are valid UTF-8 as they are). */
 function ascii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return false;
+  for (const byte of bytes) if (byte >= 0x80) return false;
   return true;
 }
 
@@ -190,6 +190,7 @@ export class WebSocketConnection implements ClientConnection {
         binary || ascii(line) ? line : encoder.encode(decoder.decode(line)),
       )
     );
-    return frames.length === 1 ? frames[0] : concat(frames);
+    const [only, ...more] = frames;
+    return only !== undefined && more.length === 0 ? only : concat(frames);
   }
 }

@@ -62,6 +62,7 @@ export class FrameReader {
   readonly #maxMessage: number;
   /** A frame header being collected (2–14 bytes). */
   readonly #header = new Uint8Array(14);
+  readonly #headerView = new DataView(this.#header.buffer);
   #headerLength = 0;
   /** The frame being read: its opcode, FIN, mask and the payload bytes still to come. */
   #opcode = 0;
@@ -109,22 +110,20 @@ export class FrameReader {
   /** Collects header bytes from `bytes[at..]`; once complete, checks and starts the frame. */
   #readHeader(bytes: Uint8Array, at: number, emit: (event: FrameEvent) => void): number {
     const header = this.#header;
-    while (at < bytes.length && this.#headerLength < 2) header[this.#headerLength++] = bytes[at++];
+    const view = this.#headerView;
+    at = this.#collect(bytes, at, 2);
     if (this.#headerLength < 2) return at;
-    const code = header[1] & 0x7f;
+    const code = view.getUint8(1) & 0x7f;
     const needed = 2 + (code === 126 ? 2 : code === 127 ? 8 : 0) + 4;
     // a header is checked as soon as its first two bytes are in, before its length is
     if (!this.#checked) {
       this.#checked = true;
       if (!this.#checkStart(emit)) return bytes.length;
     }
-    while (at < bytes.length && this.#headerLength < needed) {
-      header[this.#headerLength++] = bytes[at++];
-    }
+    at = this.#collect(bytes, at, needed);
     if (this.#headerLength < needed) return at;
     this.#headerLength = 0;
     this.#checked = false;
-    const view = new DataView(header.buffer);
     let length = code;
     if (code === 126) length = view.getUint16(2);
     else if (code === 127) {
@@ -156,9 +155,18 @@ export class FrameReader {
     return at;
   }
 
+  /** Copies header bytes from `bytes[at..]` until the header holds `upTo`; returns the new `at`. */
+  #collect(bytes: Uint8Array, at: number, upTo: number): number {
+    const n = Math.max(0, Math.min(upTo - this.#headerLength, bytes.length - at));
+    this.#header.set(bytes.subarray(at, at + n), this.#headerLength);
+    this.#headerLength += n;
+    return at + n;
+  }
+
   /** Checks the first two header bytes: flags, opcode, mask bit, message state. */
   #checkStart(emit: (event: FrameEvent) => void): boolean {
-    const [b0, b1] = this.#header;
+    const b0 = this.#headerView.getUint8(0);
+    const b1 = this.#headerView.getUint8(1);
     if ((b0 & 0x70) !== 0) return this.#refuse(emit, CLOSE.protocolError, "Reserved bits set");
     if ((b1 & 0x80) === 0) return this.#refuse(emit, CLOSE.protocolError, "Unmasked frame");
     const opcode = b0 & 0x0f;
@@ -198,8 +206,9 @@ export class FrameReader {
     const base = control ? 0 : this.#messageBytes;
     const mask = this.#mask;
     let offset = this.#offset;
+    // i < bytes.length, and offset & 3 < 4 = mask.length
     for (let i = 0; i < bytes.length; i++, offset++) {
-      into[base + offset] = bytes[i] ^ mask[offset & 3];
+      into[base + offset] = bytes[i]! ^ mask[offset & 3]!;
     }
     this.#offset = offset;
   }
@@ -230,7 +239,9 @@ export class FrameReader {
       this.#fail(emit, CLOSE.protocolError, "Bad close frame");
       return;
     }
-    const code = data.length >= 2 ? (data[0] << 8) | data[1] : undefined;
+    const code = data.length >= 2
+      ? new DataView(data.buffer, data.byteOffset, data.byteLength).getUint16(0)
+      : undefined;
     if (code !== undefined && !validCloseCode(code)) {
       this.#fail(emit, CLOSE.protocolError, "Bad close code");
       return;
@@ -270,7 +281,9 @@ export function encodeFrame(opcode: number, payload: Uint8Array, mask?: Uint8Arr
   else if (extended === 8) view.setBigUint64(2, BigInt(length));
   if (mask) {
     frame.set(mask, 2 + extended);
-    for (let i = 0; i < length; i++) frame[headerLength + i] = payload[i] ^ mask[i & 3];
+    const key = frame.subarray(2 + extended, headerLength); // 4 bytes, whatever `mask` held
+    // i < length = payload.length, and i & 3 < 4 = key.length
+    for (let i = 0; i < length; i++) frame[headerLength + i] = payload[i]! ^ key[i & 3]!;
   } else {
     frame.set(payload, headerLength);
   }

@@ -61,8 +61,8 @@ export function answerHandshake(head: RequestHead, origins: readonly string[]): 
   }
   const key = field(head, "sec-websocket-key");
   if (!validKey(key)) return refuse(400, "Bad Sec-WebSocket-Key");
-  const given = fieldValues(head, "origin");
-  const origin = given.length === 0 ? null : given.length === 1 ? given[0] : "null";
+  const [given, ...more] = fieldValues(head, "origin");
+  const origin = given === undefined ? null : more.length === 0 ? given : "null";
   if (!originAllowed(origin, field(head, "host"), origins)) {
     return {
       ...refuse(403, "This page's origin may not connect (see --web-origin)"),

@@ -69,7 +69,8 @@ export function parseLine(line) {
   }
   const command = (params.shift() ?? "").toUpperCase();
   if (command === "") return undefined;
-  return { tags, source, nick: source.split("!")[0], command, params };
+  const [nick = ""] = source.split("!");
+  return { tags, source, nick, command, params };
 }
 
 /**
@@ -184,8 +185,9 @@ export function parseInput(text, current) {
       if (!first) return needs("/join #channel");
       const channels = first.split(",").filter(Boolean).map((c) => isChannel(c) ? c : `#${c}`);
       const joined = channels.join(",");
+      const [keys] = others;
       return {
-        send: [formatLine("JOIN", others.length ? [joined, others[0]] : [joined])],
+        send: [formatLine("JOIN", keys !== undefined ? [joined, keys] : [joined])],
         open: channels[0],
       };
     }
@@ -276,7 +278,7 @@ export function completeNick(value, cursor, nicks, state) {
  */
 export function splitNamesEntry(entry, prefixes = "~&@%+") {
   let i = 0;
-  while (i < entry.length && prefixes.includes(entry[i])) i++;
+  while (i < entry.length && prefixes.includes(entry.charAt(i))) i++;
   const nick = entry.slice(i).split("!")[0];
   return { prefix: entry.slice(0, i ? 1 : 0), nick };
 }

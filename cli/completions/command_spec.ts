@@ -91,8 +91,9 @@ export function describeCommand(cmd: CommandUnknownOpts, path: string[] = []): C
   const commands = subcommands.map((c) => {
     const spec = describeCommand(c, [...path, c.name()]);
     // The implicit `help [command]` completes the other subcommands' names.
-    if (c.name() === "help" && spec.arguments.length === 1 && spec.options.length <= 1) {
-      spec.arguments[0].value = { ...spec.arguments[0].value, kind: "choices", choices: siblings };
+    const [argument, ...more] = spec.arguments;
+    if (c.name() === "help" && argument && more.length === 0 && spec.options.length <= 1) {
+      argument.value = { ...argument.value, kind: "choices", choices: siblings };
     }
     return spec;
   });

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { firstField } from "../../util/text.ts";
+
 /** Single-quotes a word for POSIX shells and zsh. */
 export function sq(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
@@ -17,5 +19,5 @@ export function ident(s: string): string {
 
 /** The first line of a description: menus show one line per entry. */
 export function firstLine(s: string): string {
-  return s.split("\n")[0].trim();
+  return firstField(s, "\n").trim();
 }

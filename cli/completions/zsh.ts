@@ -46,7 +46,10 @@ function zshOption(o: OptionSpec): string {
     : `${o.value.optional ? "::" : ":"}${zshText(o.value.name)}:${zshAction(o.value)}`;
   const suffix = (f: string) =>
     o.value === undefined ? "" : f.startsWith("--") ? (o.value.optional ? "=-" : "=") : "+";
-  if (flags.length === 1) return sq(`${prefix}${flags[0]}${suffix(flags[0])}${desc}${value}`);
+  const [flag, ...more] = flags;
+  if (flag !== undefined && more.length === 0) {
+    return sq(`${prefix}${flag}${suffix(flag)}${desc}${value}`);
+  }
   // Brace expansion gives both spellings the same spec.
   return `${sq(prefix)}{${flags.map((f) => `${f}${suffix(f)}`).join(",")}}${sq(desc + value)}`;
 }

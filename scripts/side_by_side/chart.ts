@@ -71,12 +71,12 @@ export function renderChart(
     );
     groups.forEach((sc, g) => {
       const gx = LEFT + GROUP_GAP / 2 + g * (groupW + GROUP_GAP);
-      const cells = servers.map((s) =>
-        cellOf(m, records.filter((r) => r.scenario === sc.id && r.server === s))
-      );
-      const max = Math.max(0, ...cells.map((c) => c.value ?? 0));
-      cells.forEach((c, i) => {
-        const s = servers[i];
+      const cells = servers.map((s) => ({
+        s,
+        c: cellOf(m, records.filter((r) => r.scenario === sc.id && r.server === s)),
+      }));
+      const max = Math.max(0, ...cells.map(({ c }) => c.value ?? 0));
+      cells.forEach(({ s, c }, i) => {
         const x = gx + i * (BAR + GAP);
         const data = `data-metric="${key}" data-scenario="${sc.id}" data-server="${s}"`;
         if (c.value === undefined && !c.failure) {

@@ -34,7 +34,7 @@ const allJoined = (r: BenchResult) => r.join.joined === r.join.clients;
 const sent = (r: BenchResult) => r.send.ran && r.send.delivered > 0;
 
 /** The metrics by key. */
-export const METRICS: Record<string, Metric> = {
+export const METRICS = {
   kib: {
     key: "kib",
     label: "KiB per connection",
@@ -86,10 +86,13 @@ export const METRICS: Record<string, Metric> = {
     ) => (r.send.ran && r.send.expected > 0 ? r.send.delivered / r.send.expected : undefined),
     format: (v) => `${(v * 100).toFixed(v === 1 ? 0 : 1)}%`,
   },
-};
+} satisfies Record<string, Metric>;
+
+/** A metric's name: the keys a scenario's focus and the chart may use. */
+export type MetricKey = keyof typeof METRICS;
 
 /** Which metrics each kind of scenario shows. */
-export const FOCUS_METRICS: Record<Focus, string[]> = {
+export const FOCUS_METRICS: Record<Focus, MetricKey[]> = {
   memory: ["kib", "join"],
   throughput: ["dps", "dpcpu", "p99"],
   latency: ["p99", "p50"],
@@ -201,9 +204,10 @@ export function markdownTable(t: Table): string {
   const all = [t.header, ...t.rows].map((r) => r.map(escapeCell));
   const widths = t.header.map((_, i) => Math.max(3, ...all.map((r) => [...(r[i] ?? "")].length)));
   const line = (r: string[]) =>
-    `| ${r.map((c, i) => c + " ".repeat(widths[i] - [...c].length)).join(" | ")} |`;
+    `| ${r.map((c, i) => c + " ".repeat((widths[i] ?? 0) - [...c].length)).join(" | ")} |`;
   const rule = `| ${
     widths.map((w, i) => (i < 2 ? "-".repeat(w) : "-".repeat(w - 1) + ":")).join(" | ")
   } |`;
-  return [line(all[0]), rule, ...all.slice(1).map(line)].join("\n");
+  const [header, ...rows] = all;
+  return [line(header ?? []), rule, ...rows.map(line)].join("\n");
 }

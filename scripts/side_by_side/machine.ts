@@ -24,7 +24,7 @@ export interface Machine {
 
 /** The CPU model from /proc/cpuinfo text. */
 export function parseCpuModel(cpuinfo: string): string {
-  return /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1].trim() ?? "unknown";
+  return /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown";
 }
 
 /** Total memory in GiB from /proc/meminfo text. */

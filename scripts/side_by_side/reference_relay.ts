@@ -45,7 +45,7 @@ function send(c: Client, text: string): void {
 function tick(): void {
   ticking = false;
   for (const c of waiting) {
-    c.socket.write(c.queue.length === 1 ? c.queue[0] : c.queue.join(""), "latin1");
+    c.socket.write(c.queue.join(""), "latin1");
     c.queue = [];
   }
   waiting.clear();

@@ -151,8 +151,8 @@ export class TestClient {
   async expectLine(test: (line: string) => boolean, timeoutMs = DEADLINE_MS): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      while (this.#cursor < this.lines.length) {
-        const line = this.lines[this.#cursor++];
+      for (const line of this.lines.slice(this.#cursor)) {
+        this.#cursor++;
         if (test(line)) return line;
       }
       const left = deadline - Date.now();

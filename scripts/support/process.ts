@@ -32,8 +32,7 @@ export class ChatProcess {
     env: Record<string, string> = {},
     fdLimit?: number,
   ): ChatProcess {
-    const deno = [
-      Deno.execPath(),
+    const denoArgs = [
       "run",
       "--allow-net",
       "--allow-read",
@@ -42,9 +41,9 @@ export class ChatProcess {
       MAIN,
       ...args,
     ];
-    const [command, ...rest] = fdLimit === undefined
-      ? deno
-      : ["sh", "-c", `ulimit -n ${fdLimit} && exec "$@"`, "sh", ...deno];
+    const [command, rest] = fdLimit === undefined
+      ? [Deno.execPath(), denoArgs]
+      : ["sh", ["-c", `ulimit -n ${fdLimit} && exec "$@"`, "sh", Deno.execPath(), ...denoArgs]];
     const child = new Deno.Command(command, {
       args: rest,
       stdin: "null",
@@ -89,8 +88,8 @@ export class ChatProcess {
     let ended = false;
     this.#stderrDone.then(() => ended = true);
     for (;;) {
-      while (this.#cursor < this.log.length) {
-        const line = this.log[this.#cursor++];
+      for (const line of this.log.slice(this.#cursor)) {
+        this.#cursor++;
         if (pattern.test(line)) return line;
       }
       const left = deadline - Date.now();

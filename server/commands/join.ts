@@ -76,9 +76,8 @@ export const joinCommands: Record<string, CommandSpec> = {
         return;
       }
       const keyList = keys?.split(",") ?? [];
-      const list = names.split(",");
-      for (let i = 0; i < list.length; i++) {
-        if (list[i] !== "") await joinChannel(ctx, list[i], keyList[i]);
+      for (const [i, name] of names.split(",").entries()) {
+        if (name !== "") await joinChannel(ctx, name, keyList[i]);
       }
     },
   },

@@ -80,8 +80,9 @@ function defaultNames(channel: Channel): NamesCache {
 
 function addName({ lines, bytes }: NamesCache, name: string): void {
   const last = lines.length - 1;
-  if (last >= 0 && lines[last].length + name.length + 1 <= NAMES_LINE_BYTES) {
-    lines[last] = `${lines[last]} ${name}`;
+  const line = lines.at(-1);
+  if (line !== undefined && line.length + name.length + 1 <= NAMES_LINE_BYTES) {
+    lines[last] = `${line} ${name}`;
     bytes[last] = undefined;
   } else lines.push(name);
 }

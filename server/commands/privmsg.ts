@@ -19,11 +19,11 @@ import { OP, VOICE } from "../state/channel.ts";
 import { privateCopies } from "../history_access.ts";
 import type { StoredMessage } from "../store/history.ts";
 
-/** Client-only tags (`+name`) a `message-tags` client attached, plus a fresh msgid. */
-function relayTags(ctx: Context, message: Message, time: number): Tags {
-  const tags: Tags = { msgid: nextMsgid(time) };
+/** Client-only tags (`+name`) a `message-tags` client attached, plus the message's msgid. */
+function relayTags(ctx: Context, message: Message, msgid: string): Tags {
+  const tags: Tags = { msgid };
   if (message.tags && ctx.has("message-tags")) {
-    for (const key in message.tags) if (key[0] === "+") tags[key] = message.tags[key];
+    for (const [key, value] of Object.entries(message.tags)) if (key[0] === "+") tags[key] = value;
   }
   return tags;
 }
@@ -41,23 +41,24 @@ function statusTarget(target: string): { status?: number; name: string } {
  * A relayed PRIVMSG/NOTICE as history keeps it. The text is the Outgoing's, shortened to fit the
  * line, so a replay shows exactly what was relayed.
  */
-function stored(out: Outgoing): StoredMessage {
+function stored(out: Outgoing, msgid: string): StoredMessage {
   const m = out.message;
+  const [target = "", text = ""] = m.params; // deliver builds it as [target, text]
   return {
-    msgid: out.tags!.msgid,
+    msgid,
     time: out.time!,
-    target: m.params[0],
+    target,
     source: m.source!,
     account: out.account,
     command: m.command as "PRIVMSG" | "NOTICE",
-    text: m.params[1],
+    text,
     tags: clientTags(out.tags!),
   };
 }
 
 function clientTags(tags: Tags): Tags | undefined {
   let client: Tags | undefined;
-  for (const key in tags) if (key[0] === "+") (client ??= {})[key] = tags[key];
+  for (const [key, value] of Object.entries(tags)) if (key[0] === "+") (client ??= {})[key] = value;
   return client;
 }
 
@@ -69,7 +70,7 @@ function deliver(
 ): void | Promise<void> {
   const { user, hub, server } = ctx;
   const quiet = command === "NOTICE"; // never answer a NOTICE automatically
-  const [targets, text] = params;
+  const [targets, text = ""] = params;
   const isTagmsg = command === "TAGMSG";
   if (!targets) {
     if (!quiet) ctx.reply(N.ERR_NORECIPIENT, `No recipient given (${command})`);
@@ -99,9 +100,10 @@ function deliver(
       if (command === "PRIVMSG") serviceCall = runService(ctx, target, text);
       continue;
     }
+    const msgid = nextMsgid(now);
     const out = new Outgoing(msg(command, isTagmsg ? [target] : [target, text], user.source), {
       time: now,
-      tags: relayTags(ctx, message, now),
+      tags: relayTags(ctx, message, msgid),
       account: user.account,
     });
     const { status, name } = statusTarget(target);
@@ -128,7 +130,7 @@ function deliver(
       }
       // status messages (@#chan) are for ops only: never replayed to everyone
       const history = kept && status === undefined
-        ? [{ conversation: channel.historyKey, message: stored(out) }]
+        ? [{ conversation: channel.historyKey, message: stored(out, msgid) }]
         : [];
       hub.relay({ ...relay, out, to: { channel, status }, history });
     } else {
@@ -143,7 +145,7 @@ function deliver(
       const copies = kept ? privateCopies(user, recipient, ctx.stores.accounts) : [];
       const history = copies.map(({ conversation, label }) => ({
         conversation,
-        message: stored(out),
+        message: stored(out, msgid),
         label,
       }));
       hub.relay({ ...relay, out, to: { user: recipient }, history });

@@ -36,10 +36,10 @@ export function decodePlain(base64: string): { authcid: string; password: string
   } catch {
     return undefined;
   }
-  const parts = text.split("\0");
-  if (parts.length !== 3 || parts[1] === "" || parts[2] === "") return undefined;
-  if (parts[0] !== "" && parts[0] !== parts[1]) return undefined; // no authorizing as others
-  return { authcid: parts[1], password: parts[2] };
+  const [authzid, authcid, password, ...extra] = text.split("\0");
+  if (extra.length > 0 || !authcid || !password) return undefined;
+  if (authzid !== "" && authzid !== authcid) return undefined; // no authorizing as others
+  return { authcid, password };
 }
 
 async function finish(ctx: Context, payload: string): Promise<void> {

@@ -31,7 +31,8 @@ export const topicCommands: Record<string, CommandSpec> = {
       const line = fitMessage(
         msg("TOPIC", [channel.name, text.slice(0, server.limits.topicLength)], user.source),
       );
-      hub.setTopic(user, channel, line.params[1]);
+      const [, fitted = ""] = line.params; // fitMessage keeps both parameters
+      hub.setTopic(user, channel, fitted);
     },
   },
 };

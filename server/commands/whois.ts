@@ -7,6 +7,7 @@
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
+import { firstField } from "../../util/text.ts";
 
 function whois(ctx: Context, nick: string): void {
   const { user, hub, server } = ctx;
@@ -46,8 +47,8 @@ export const whoisCommands: Record<string, CommandSpec> = {
     minParams: 1,
     handler(ctx, params) {
       // `WHOIS server nick` names the server first; there is only this one.
-      const nick = params.length > 1 ? params[1] : params[0];
-      whois(ctx, nick.split(",")[0]);
+      const [first, second] = params;
+      whois(ctx, firstField(second ?? first, ","));
     },
   },
   WHOWAS: {

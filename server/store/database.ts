@@ -180,11 +180,11 @@ function migrate(db: DatabaseSync, note: (line: string) => void): void {
     (db.prepare("PRAGMA user_version").get() as { user_version: number })
       .user_version,
   );
-  for (let v = version; v < MIGRATIONS.length; v++) {
+  for (const [v, migration] of MIGRATIONS.entries()) {
+    if (v < version) continue;
     db.exec("BEGIN");
     let told: string | undefined;
     try {
-      const migration = MIGRATIONS[v];
       if (typeof migration === "string") db.exec(migration);
       else told = migration(db);
       db.exec(`PRAGMA user_version = ${v + 1}`);

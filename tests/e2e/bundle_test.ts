@@ -31,7 +31,7 @@ Deno.test("bundle: main.ts bundles into one file that runs with --no-config, no 
     const specifiers = [
       ...code.matchAll(/^\s*import\s[^"';]*?["']([^"']+)["']/gm),
       ...code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
-    ].map((m) => m[1]);
+    ].map((m) => m[1]!);
     assert.ok(specifiers.length > 0, "expected node: imports in the bundle");
     assert.deepEqual(specifiers.filter((s) => !s.startsWith("node:")), []);
     // The version came through the JSON import of deno.json.

@@ -29,7 +29,7 @@ function storedTexts(path: string, channel: string): string[] {
 function privmsgTexts(c: TestClient, channel: string): string[] {
   return c.lines.map((l) => parseMessage(l)!).filter((m) =>
     m.command === "PRIVMSG" && m.params[0] === channel
-  ).map((m) => m.params[1]);
+  ).map((m) => m.params[1]!);
 }
 
 async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
@@ -259,7 +259,7 @@ Deno.test("a damaged database, or a file that is not one, is refused at start: o
         .finish();
       const lines = stderr.trim().split("\n");
       assert.equal(lines.length, 1, stderr);
-      assert.match(lines[0], expected);
+      assert.match(lines[0]!, expected);
       assert.equal(code, 65, "EX_DATAERR: chat.service does not restart on it");
     }
   });

@@ -21,12 +21,12 @@ async function stop(server: ChatProcess): Promise<void> {
 async function latest(client: TestClient, target: string): Promise<string[]> {
   await client.send(`CHATHISTORY LATEST ${target} * 50`);
   const start = await client.expect("BATCH");
-  const id = start.params[0].slice(1);
+  const id = start.params[0]!.slice(1);
   const found: string[] = [];
   for (;;) {
     const m = await client.expect((m) => m.tags?.batch === id || m.command === "BATCH");
     if (m.command === "BATCH") return found;
-    found.push(m.params[1]);
+    found.push(m.params[1]!);
   }
 }
 

@@ -92,7 +92,7 @@ Deno.test("main.ts join: bad values, refused connections and unknown hosts are o
     const { code, stderr } = await runJoin(args, "never sent\n");
     assert.notEqual(code, 0, args.join(" "));
     assert.equal(stderr.length, 1, `${args.join(" ")}: ${stderr.join("\n")}`);
-    assert.match(stderr[0], pattern);
+    assert.match(stderr[0]!, pattern);
   }
 });
 
@@ -118,7 +118,7 @@ Deno.test("main.ts join: --password is sent with PASS; a wrong one is a clear fa
     });
     assert.equal(bad.code, 1);
     assert.equal(bad.stderr.length, 1, bad.stderr.join("\n"));
-    assert.match(bad.stderr[0], /^error: The server refused the connection: /);
+    assert.match(bad.stderr[0]!, /^error: The server refused the connection: /);
   } finally {
     await ops.close();
     await server.shutdown();
@@ -162,7 +162,7 @@ Deno.test("main.ts join: reconnects after the server process restarts, rejoins, 
     while (rejoined.size < 2) {
       const join = await watcher.expect("JOIN", 15_000);
       assert.equal(join.source?.split("!")[0], "phoenix");
-      rejoined.add(join.params[0]);
+      rejoined.add(join.params[0]!);
     }
     assert.deepEqual([...rejoined].sort(), ["#dev", "#ops"]);
     await client.write("after\n");

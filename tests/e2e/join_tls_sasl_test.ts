@@ -55,7 +55,7 @@ Deno.test({
       );
       assert.notEqual(refused.code, 0);
       assert.equal(refused.stderr.length, 1, refused.stderr.join("\n"));
-      assert.match(refused.stderr[0], /^error: cannot connect to .*certificate is not trusted/);
+      assert.match(refused.stderr[0]!, /^error: cannot connect to .*certificate is not trusted/);
 
       const insecure = await runJoin(
         [target, "--tls", "--insecure", "--nick", "yolo", "--channel", "#tls"],

@@ -85,7 +85,7 @@ Deno.test("accounts, history and registered channels survive a restart", async (
     await thief.expect("NICK");
     await thief.expectLine((l) => l.includes("NickServ") && l.includes("is registered"));
     const renamed = await thief.expect("NICK", 5000);
-    assert.match(renamed.params[0], /^Guest\d+$/);
+    assert.match(renamed.params[0]!, /^Guest\d+$/);
 
     // a plain-text user gets the last lines replayed with their times
     const nc = await TestClient.connect(port);
@@ -126,7 +126,7 @@ Deno.test("SIGKILL mid-burst: the database is intact and holds every echoed mess
     server.kill("SIGKILL");
     await server.finish();
     await sender.closed(10_000);
-    const echoed = echoes().map((l) => parseMessage(l)!.tags!.msgid);
+    const echoed = echoes().map((l) => parseMessage(l)!.tags!.msgid!);
     assert.ok(echoed.length >= 1000, `only ${echoed.length} echoes`);
 
     const check = new DatabaseSync(db);

@@ -24,7 +24,7 @@ Deno.test("main.ts serve: IRC and plain-text users chat, logs show connects, SIG
     await nc.expectLine((l) => l.endsWith("<alice> hi bob"));
 
     server.kill("SIGTERM");
-    assert.match((await irc.expect("ERROR")).params[0], /Server shutting down/);
+    assert.match((await irc.expect("ERROR")).params[0]!, /Server shutting down/);
     await nc.expectLine((l) => l === "*** Disconnected: Server shutting down");
     await irc.closed();
     await nc.closed();
@@ -43,7 +43,7 @@ Deno.test("main.ts serve: options also come from CHAT_* variables", async () => 
   const { process: server, port } = await ChatProcess.serve([], { CHAT_NAME: "env.example" });
   const c = await TestClient.register(port, "envy");
   try {
-    assert.ok(c.lines[0].startsWith(":env.example 001 envy "), c.lines[0]);
+    assert.ok(c.lines[0]!.startsWith(":env.example 001 envy "), c.lines[0]);
   } finally {
     await c.close();
     server.kill("SIGTERM");
@@ -70,7 +70,7 @@ Deno.test("main.ts serve: bad option values exit non-zero with one line", async 
     assert.notEqual(code, 0, args.join(" "));
     const lines = stderr.trim().split("\n");
     assert.equal(lines.length, 1, `${args.join(" ")}: ${stderr}`);
-    assert.match(lines[0], pattern);
+    assert.match(lines[0]!, pattern);
   }
 });
 

@@ -164,7 +164,7 @@ Deno.test({
         assert.notEqual(code, 0, args.join(" "));
         const lines = stderr.trim().split("\n");
         assert.equal(lines.length, 1, `${args.join(" ")}: ${stderr}`);
-        assert.match(lines[0], pattern);
+        assert.match(lines[0]!, pattern);
       }
     } finally {
       await Deno.remove(certs.dir, { recursive: true });

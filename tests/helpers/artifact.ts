@@ -99,7 +99,7 @@ export async function assertServesChat(artifact: Artifact): Promise<void> {
     clients.push(alice);
     const bob = await TestClient.register(port, "bob");
     clients.push(bob);
-    assert.ok(alice.lines[0].startsWith(":artifact.test 001 alice "), alice.lines[0]);
+    assert.ok(alice.lines[0]!.startsWith(":artifact.test 001 alice "), alice.lines[0]);
     await alice.send("JOIN #lobby");
     await alice.expect("366");
     await bob.send("JOIN #lobby");
@@ -110,7 +110,7 @@ export async function assertServesChat(artifact: Artifact): Promise<void> {
     assert.match(got.source ?? "", /^alice!/);
 
     child.kill("SIGTERM");
-    assert.match((await alice.expect("ERROR")).params[0], /shutting down/i);
+    assert.match((await alice.expect("ERROR")).params[0]!, /shutting down/i);
     await alice.closed();
     await bob.closed();
     const status = await child.status;

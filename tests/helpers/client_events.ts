@@ -24,8 +24,8 @@ export class EventLog {
   async waitFor(test: (e: ChatEvent) => boolean, timeoutMs = DEADLINE_MS): Promise<ChatEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      while (this.#cursor < this.events.length) {
-        const e = this.events[this.#cursor++];
+      for (const e of this.events.slice(this.#cursor)) {
+        this.#cursor++;
         if (test(e)) return e;
       }
       const left = deadline - Date.now();

@@ -33,7 +33,7 @@ export class RecordedUser implements Sink {
 
   constructor(id: number, hub: LocalHub, info: ServerInfo, stores: Stores) {
     this.user = new User(id, `10.0.0.${id}`, this);
-    this.session = this.user.sessions[0];
+    this.session = this.user.sessions[0]!;
     this.ctx = new Context(this.user, this.session, hub, info, stores);
   }
 

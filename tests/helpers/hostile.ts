@@ -103,7 +103,7 @@ const PIECES = [
 type Rand = () => number;
 
 const int = (r: Rand, n: number) => Math.floor(r() * n);
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)];
+const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)]!;
 const enc = new TextEncoder();
 
 function randomBytes(r: Rand, n: number): Uint8Array {

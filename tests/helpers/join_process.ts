@@ -43,8 +43,8 @@ export class LineFollower {
   async waitFor(pattern: RegExp, timeoutMs = DEADLINE_MS * 2): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      while (this.#cursor < this.lines.length) {
-        const line = this.lines[this.#cursor++];
+      for (const line of this.lines.slice(this.#cursor)) {
+        this.#cursor++;
         if (pattern.test(line)) return line;
       }
       const left = deadline - Date.now();

@@ -84,7 +84,7 @@ export function importsOf(file: string, source: string): Edge[] {
     const specifier = m[4] ?? m[5] ?? "";
     if (!specifier.startsWith("./") && !specifier.startsWith("../")) continue;
     // `import { type A, type B } from` is type-only too, like `import type` and `export type`.
-    const names = (m[3] ?? "").trim().match(/^\{([^}]*)\}$/)?.[1].split(",").map((n) => n.trim());
+    const names = (m[3] ?? "").trim().match(/^\{([^}]*)\}$/)?.[1]?.split(",").map((n) => n.trim());
     const allTyped = names !== undefined &&
       names.every((n) => n === "" || n.startsWith("type ")) && names.some((n) => n !== "");
     edges.push({ to: resolveFrom(file, specifier), typeOnly: m[2] !== undefined || allTyped });

@@ -85,8 +85,8 @@ export class RawClient {
   async expect(test: (line: RawLine) => boolean, timeoutMs = DEADLINE_MS): Promise<RawLine> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      while (this.#cursor < this.lines.length) {
-        const line = this.lines[this.#cursor++];
+      for (const line of this.lines.slice(this.#cursor)) {
+        this.#cursor++;
         if (test(line)) return line;
       }
       const left = deadline - Date.now();

@@ -55,10 +55,14 @@ function sq(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-function blocks(out: string, count: number): string[][] {
+/** One list of candidates per command line asked about, as a tuple as long as the lines. */
+export type PerLine<L extends readonly string[]> = { -readonly [K in keyof L]: string[] };
+
+function blocks<L extends readonly string[]>(out: string, count: number): PerLine<L> {
   const parts = out.split("<<END>>\n").slice(0, count);
   if (parts.length !== count) throw new Error(`expected ${count} results, got:\n${out}`);
-  return parts.map((p) => [...new Set(p.split("\n").filter((l) => l !== ""))]);
+  // as many parts as lines: checked just above
+  return parts.map((p) => [...new Set(p.split("\n").filter((l) => l !== ""))]) as PerLine<L>;
 }
 
 /**
@@ -66,7 +70,10 @@ function blocks(out: string, count: number): string[][] {
  * `script` puts in COMPREPLY. The line is split on spaces as bash splits it (with `=` as its own
  * word); a trailing space means an empty current word.
  */
-export async function bashComplete(script: string, lines: string[]): Promise<string[][]> {
+export async function bashComplete<const L extends readonly string[]>(
+  script: string,
+  lines: L,
+): Promise<PerLine<L>> {
   const calls = lines.map((line) => {
     const words = line.replace(/=/g, " = ").split(/ +/);
     if (line.endsWith("=")) words.pop(); // "--opt=" → the current word is "="
@@ -76,7 +83,7 @@ export async function bashComplete(script: string, lines: string[]): Promise<str
       `COMP_LINE=${sq(line)}`,
       `COMP_POINT=${line.length}`,
       `COMPREPLY=()`,
-      `"$fn" ${sq(words[0])} ${sq(words.at(-1)!)} ${sq(words.at(-2) ?? "")}`,
+      `"$fn" ${sq(words[0]!)} ${sq(words.at(-1)!)} ${sq(words.at(-2) ?? "")}`,
       `printf '%s\\n' "\${COMPREPLY[@]}"`,
       `echo '<<END>>'`,
     ].join("\n");
@@ -84,19 +91,22 @@ export async function bashComplete(script: string, lines: string[]): Promise<str
   const driver = [
     `source ${sq(script)}`,
     // The function `complete` registered for the program, as bash looks it up.
-    `fn=$(complete -p ${sq(lines[0].split(" ")[0])} | sed -E 's/.*-F ([^ ]+).*/\\1/')`,
+    `fn=$(complete -p ${sq(lines[0]!.split(" ")[0]!)} | sed -E 's/.*-F ([^ ]+).*/\\1/')`,
     ...calls,
   ].join("\n");
-  return blocks(await run("bash", ["--norc", "--noprofile", "-c", driver]), lines.length);
+  return blocks<L>(await run("bash", ["--norc", "--noprofile", "-c", driver]), lines.length);
 }
 
 /** For each command line, the candidates `complete -C` gives in fish (descriptions dropped). */
-export async function fishComplete(script: string, lines: string[]): Promise<string[][]> {
+export async function fishComplete<const L extends readonly string[]>(
+  script: string,
+  lines: L,
+): Promise<PerLine<L>> {
   const driver = [
     `source ${sq(script)}`,
     ...lines.map((l) => `complete -C ${sq(l)} | string replace -r '\\t.*' ''\necho '<<END>>'`),
   ].join("\n");
-  return blocks(await run("fish", ["--no-config", "-c", driver]), lines.length);
+  return blocks<L>(await run("fish", ["--no-config", "-c", driver]), lines.length);
 }
 
 /**
@@ -104,7 +114,10 @@ export async function fishComplete(script: string, lines: string[]): Promise<str
  * in an interactive zsh (on a pseudo-terminal made with zpty) that has `script` loaded after
  * compinit.
  */
-export async function zshComplete(script: string, lines: string[]): Promise<string[][]> {
+export async function zshComplete<const L extends readonly string[]>(
+  script: string,
+  lines: L,
+): Promise<PerLine<L>> {
   const dir = await Deno.makeTempDir({ prefix: "chat-zsh-" });
   try {
     const out = `${dir}/matches`;
@@ -137,7 +150,7 @@ done
 zpty -d z
 `;
     await run("zsh", ["-f", "-c", driver, "zsh", ...lines]);
-    return blocks(await Deno.readTextFile(out), lines.length);
+    return blocks<L>(await Deno.readTextFile(out), lines.length);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -44,7 +44,7 @@ export async function assertServesWebPage(artifact: Artifact): Promise<void> {
             const m = WEB_LINE.exec(line);
             if (m) {
               clearTimeout(timer);
-              resolve(m[1].replace(/\/$/, ""));
+              resolve(m[1]!.replace(/\/$/, ""));
             }
           }
         }
@@ -55,11 +55,11 @@ export async function assertServesWebPage(artifact: Artifact): Promise<void> {
     for (const path of Object.keys(WEB_ASSETS)) {
       const res = await fetch(`${base}${path}`);
       assert.equal(res.status, 200, path);
-      assert.equal(await res.text(), WEB_ASSETS[path].body, `${path} is the embedded file`);
+      assert.equal(await res.text(), WEB_ASSETS[path]!.body, `${path} is the embedded file`);
     }
     ws = await WsTestClient.register(`${base.replace(/^http/, "ws")}/`, "webartifact");
     child.kill("SIGTERM");
-    assert.match((await ws.expect("ERROR")).params[0], /shutting down/i);
+    assert.match((await ws.expect("ERROR")).params[0]!, /shutting down/i);
     assert.equal((await child.status).code, 0, log.join("\n"));
   } finally {
     try {

@@ -120,8 +120,8 @@ export class WsTestClient {
   ): Promise<Received> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      while (this.#cursor < this.received.length) {
-        const r = this.received[this.#cursor++];
+      for (const r of this.received.slice(this.#cursor)) {
+        this.#cursor++;
         if (test(r)) return r;
       }
       const left = deadline - Date.now();
@@ -215,7 +215,7 @@ export class RawWsClient {
     const head = Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`).join("");
     await client.write(new TextEncoder().encode(`GET / HTTP/1.1\r\n${head}\r\n`));
     const text = await client.#readHead();
-    const [status, ...lines] = text.split("\r\n");
+    const [status = "", ...lines] = text.split("\r\n");
     const got: Record<string, string> = {};
     for (const line of lines) {
       const colon = line.indexOf(":");
@@ -275,7 +275,7 @@ export class RawWsClient {
     for (;;) {
       const b = this.#buf;
       if (b.length >= 2) {
-        const code = b[1] & 0x7f;
+        const code = b[1]! & 0x7f;
         const at = code === 126 ? 4 : code === 127 ? 10 : 2;
         if (b.length >= at) {
           const view = new DataView(b.buffer, b.byteOffset);
@@ -286,7 +286,7 @@ export class RawWsClient {
             : code;
           if (b.length >= at + length) {
             this.#buf = b.subarray(at + length);
-            return { opcode: b[0] & 0x0f, payload: b.slice(at, at + length) };
+            return { opcode: b[0]! & 0x0f, payload: b.slice(at, at + length) };
           }
         }
       }
@@ -308,7 +308,7 @@ export class RawWsClient {
         before.push(frame);
         continue;
       }
-      const code = frame.payload.length >= 2 ? (frame.payload[0] << 8) | frame.payload[1] : 1005;
+      const code = frame.payload.length >= 2 ? (frame.payload[0]! << 8) | frame.payload[1]! : 1005;
       await this.expectEnd(deadline - Date.now());
       return { code, before };
     }

@@ -60,7 +60,7 @@ const scenarios: Record<string, Scenario> = {
     await c.send("CAP LIST");
     const list = await c.expect((m) => m.command === "CAP" && m.params[1] === "LIST");
     await c.close();
-    return list.params[2].split(" ").includes("cap-notify");
+    return list.params[2]!.split(" ").includes("cap-notify");
   },
   "draft/account-registration": async (port, caps) => {
     const c = await TestClient.register(port, "newbie", caps);
@@ -120,7 +120,7 @@ const scenarios: Record<string, Scenario> = {
       m.command === "CAP" && (m.params[1] === "ACK" || m.params[1] === "NAK")
     );
     await c.close();
-    return ack.params[1] === "ACK" && ack.params[2].includes("sasl");
+    return ack.params[1] === "ACK" && ack.params[2]!.includes("sasl");
   },
   "server-time": async (port, caps) =>
     (await pair(port, caps, async (_, o) => await o.send("PRIVMSG #c :when"))).some((l) =>
@@ -135,7 +135,7 @@ const scenarios: Record<string, Scenario> = {
     await c.send("CAP LIST");
     const list = await c.expect((m) => m.command === "CAP" && m.params[1] === "LIST");
     await c.close();
-    return list.params[2].split(" ").includes("standard-replies");
+    return list.params[2]!.split(" ").includes("standard-replies");
   },
   "userhost-in-names": async (port, caps) =>
     (await pair(port, caps, async (w) => await w.send("NAMES #c"))).some((l) =>

@@ -8,9 +8,11 @@ const text = (c: string, body: string) => (m: { command: string; params: string[
 Deno.test("three IRC clients register, join, talk in a channel and privately", async () => {
   const server = await testServer();
   const port = server.addr.port;
-  const [a, b, c] = await Promise.all(
-    ["alice", "bob", "carol"].map((n) => TestClient.register(port, n)),
-  );
+  const [a, b, c] = await Promise.all([
+    TestClient.register(port, "alice"),
+    TestClient.register(port, "bob"),
+    TestClient.register(port, "carol"),
+  ]);
   try {
     for (const cl of [a, b, c]) {
       await cl.send("JOIN #chat");
@@ -45,7 +47,7 @@ Deno.test("three IRC clients register, join, talk in a channel and privately", a
 
     await b.send("QUIT :bye all");
     assert.deepEqual((await a.expect("QUIT")).params, ["Quit: bye all"]);
-    assert.match((await b.expect("ERROR")).params[0], /Quit: bye all/);
+    assert.match((await b.expect("ERROR")).params[0]!, /Quit: bye all/);
     await b.closed();
     // carol shares no channel with bob any more: she must not see the QUIT
     assert.ok(!(await c.sync()).some((m) => m.command === "QUIT"));
@@ -140,7 +142,7 @@ Deno.test("a client that never reads is cut off at the sendq; the others get eve
     await reader.expectLine((l) => l.includes(`PRIVMSG #flood :${sent - 1} `), 20_000);
     const numbers = reader.lines
       .filter((l) => l.includes(" PRIVMSG #flood :"))
-      .map((l) => Number(l.split(" :")[1].split(" ")[0]));
+      .map((l) => Number(l.split(" :")[1]!.split(" ")[0]));
     assert.equal(numbers.length, sent);
     assert.ok(numbers.every((n, i) => n === i), "messages out of order");
   } finally {

@@ -114,7 +114,7 @@ Deno.test("connection: lines from the server are framed and parsed", async () =>
       ["PRIVMSG", "#x", "hi"],
       ["PING", "tok"],
     ]);
-    assert.equal(received[0].tags?.time, "2024-01-01T00:00:00Z");
+    assert.equal(received[0]!.tags?.time, "2024-01-01T00:00:00Z");
     server.close();
     assert.equal(await result.connection.closed, "connection closed by the server");
   } finally {

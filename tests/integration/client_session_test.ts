@@ -126,8 +126,8 @@ Deno.test("client: pipe mode sends every line, prints what arrives, quits at EOF
     assert.equal((await ops.expect("QUIT")).source?.split("!")[0], "ci");
     assert.equal(await run, 0, err.join("\n"));
     assert.equal(out.length, 2, out.join("\n"));
-    assert.match(out[0], /^\[\d\d:\d\d:\d\d\] #ops <ops> thanks ci$/);
-    assert.match(out[1], /^\[\d\d:\d\d:\d\d\] ci <ops> a private word$/);
+    assert.match(out[0]!, /^\[\d\d:\d\d:\d\d\] #ops <ops> thanks ci$/);
+    assert.match(out[1]!, /^\[\d\d:\d\d:\d\d\] ci <ops> a private word$/);
     assert.deepEqual(err, []);
   } finally {
     release();

@@ -131,12 +131,12 @@ Deno.test("hostile input: the server stays up, good clients get every message, m
     const late = await TestClient.register(port, "latecomer");
     await late.send("LUSERS");
     const lusers = await late.expect("251");
-    assert.match(lusers.params[1], /^There are 4 users/);
+    assert.match(lusers.params[1]!, /^There are 4 users/);
     await late.close();
     const errors = server.log.filter((l) => /^\S+ (error|warn) /.test(l));
     assert.equal(errors.join("\n"), "", "the server logged errors");
     // the second round may not cost much more memory than the first (seed ${SEED})
-    assert.ok(rss[1] < rss[0] * 1.5 + 16 * 1024, `RSS grew from ${rss[0]} KiB to ${rss[1]} KiB`);
+    assert.ok(rss[1]! < rss[0]! * 1.5 + 16 * 1024, `RSS grew from ${rss[0]} KiB to ${rss[1]} KiB`);
     const connections = server.log.filter((l) => / connected$/.test(l)).length;
     assert.ok(connections >= 2 * HOSTILE_CONNECTIONS + 4, `only ${connections} connections`);
     console.log(
@@ -164,7 +164,7 @@ const bytesOf = (...parts: (string | number[])[]): Uint8Array => {
 /** The tag keys of a raw line (`@a=1;+b ...`), as written. */
 function tagKeys(line: RawLine): string[] {
   if (line.text[0] !== "@") return [];
-  return line.text.slice(1, line.text.indexOf(" ")).split(";").map((t) => t.split("=")[0]);
+  return line.text.slice(1, line.text.indexOf(" ")).split(";").map((t) => t.split("=")[0]!);
 }
 
 /** A CR or NUL anywhere before the line's own CR (the LF was split off). */
@@ -212,11 +212,11 @@ Deno.test("hostile tags: CR, NUL, empty and binary tag names reach nobody and ar
       }
     }
     // what was valid still travels: the tags next to the bad ones, the escaped CR/LF as escapes
-    assert.ok(tagKeys(relayed[0]).includes("+y"));
-    assert.ok(tagKeys(relayed[1]).includes("+ok"));
-    assert.ok(tagKeys(relayed[2]).includes("+e"));
-    assert.deepEqual(tagKeys(relayed[3]).filter((k) => k[0] === "+"), ["+b"]);
-    assert.match(relayed[4].text, /[@;]\+v=x0y\\r\\n[; ]/);
+    assert.ok(tagKeys(relayed[0]!).includes("+y"));
+    assert.ok(tagKeys(relayed[1]!).includes("+ok"));
+    assert.ok(tagKeys(relayed[2]!).includes("+e"));
+    assert.deepEqual(tagKeys(relayed[3]!).filter((k) => k[0] === "+"), ["+b"]);
+    assert.match(relayed[4]!.text, /[@;]\+v=x0y\\r\\n[; ]/);
     assert.ok(!watcher.lines.some((l) => / QUIT /.test(l.text)), "no QUIT was injected");
   } finally {
     await tagger.close();

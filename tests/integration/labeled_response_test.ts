@@ -28,7 +28,7 @@ Deno.test("labeled-response: one reply labeled, none is ACK, several are one bat
     const start = await c.expect("BATCH");
     assert.equal(start.tags?.label, "many");
     assert.equal(start.params[1], "labeled-response");
-    const id = start.params[0].slice(1);
+    const id = start.params[0]!.slice(1);
     assert.equal((await c.expect("353")).tags?.batch, id);
     assert.equal((await c.expect("366")).tags?.batch, id);
     assert.deepEqual((await c.expect("BATCH")).params, [`-${id}`]);
@@ -37,15 +37,15 @@ Deno.test("labeled-response: one reply labeled, none is ACK, several are one bat
     const outer = await c.expect("BATCH");
     assert.equal(outer.tags?.label, "nested");
     const inner = await c.expect("BATCH");
-    assert.equal(inner.tags?.batch, outer.params[0].slice(1));
+    assert.equal(inner.tags?.batch, outer.params[0]!.slice(1));
     assert.equal(inner.params[1], "chathistory");
     const line = await c.expect("PRIVMSG");
-    assert.equal(line.tags?.batch, inner.params[0].slice(1));
+    assert.equal(line.tags?.batch, inner.params[0]!.slice(1));
     assert.equal(line.params[1], "something to fetch");
     const innerEnd = await c.expect("BATCH");
-    assert.equal(innerEnd.tags?.batch, outer.params[0].slice(1));
+    assert.equal(innerEnd.tags?.batch, outer.params[0]!.slice(1));
     const outerEnd = await c.expect("BATCH");
-    assert.deepEqual(outerEnd.params, [`-${outer.params[0].slice(1)}`]);
+    assert.deepEqual(outerEnd.params, [`-${outer.params[0]!.slice(1)}`]);
     assert.equal(parseMessage(c.lines.at(-1)!)?.command, "BATCH");
   } finally {
     await c.close();

@@ -42,7 +42,7 @@ Deno.test("a client flooding far past the limit is disconnected with Excess floo
     await flooder.send(
       Array.from({ length: 500 }, (_, i) => `PRIVMSG #f :flood ${i}`).join("\r\n"),
     );
-    assert.match((await flooder.expect("ERROR")).params[0], /Excess flood/);
+    assert.match((await flooder.expect("ERROR")).params[0]!, /Excess flood/);
     const quit = await other.expect("QUIT");
     assert.deepEqual(quit.params, ["Excess flood"]);
     const delivered = other.lines.filter((l) => l.includes("PRIVMSG #f :flood")).length;
@@ -84,7 +84,7 @@ Deno.test("per-IP connection limit and throttle refuse with an ERROR line", asyn
     const err = await fourth.expect("ERROR");
     assert.equal(err.params[0], "Closing Link: 127.0.0.1 (Too many connections from your IP)");
     await fourth.closed();
-    await open[0].close();
+    await open[0]!.close();
     // the server notices the close, then a new connection fits again (5th of the burst)
     await waitUntil(() => server.connectionCount === 2, "the server saw the close");
     const fifth = await TestClient.connect(port);
@@ -93,7 +93,7 @@ Deno.test("per-IP connection limit and throttle refuse with an ERROR line", asyn
     await fifth.expect("001");
     await fifth.close();
     const sixth = await TestClient.connect(port); // burst of 5 used up
-    assert.match((await sixth.expect("ERROR")).params[0], /Connecting too fast/);
+    assert.match((await sixth.expect("ERROR")).params[0]!, /Connecting too fast/);
     await sixth.close();
   } finally {
     await Promise.all(open.map((c) => c.close()));
@@ -183,7 +183,7 @@ Deno.test("an exception in one client's command ends only that client, logged wi
     for (const c of [bad, a, b]) await c.send("JOIN #x");
     await b.expect("366");
     await bad.send("BOOM");
-    assert.match((await bad.expect("ERROR")).params[0], /Internal error/);
+    assert.match((await bad.expect("ERROR")).params[0]!, /Internal error/);
     assert.deepEqual((await a.expect("QUIT")).params, ["Internal error"]);
     await a.send("PRIVMSG #x :still here");
     assert.equal((await b.expect("PRIVMSG")).params[1], "still here");
@@ -228,7 +228,7 @@ Deno.test("LIST of 6,000 channels goes out as the client reads: a small sendq is
     const open = await labeled.expect("BATCH");
     assert.deepEqual(open.tags, { label: "big" });
     assert.equal(open.params[1], "labeled-response");
-    const id = open.params[0].slice(1);
+    const id = open.params[0]!.slice(1);
     assert.deepEqual((await labeled.expect("BATCH", 30_000)).params, [`-${id}`]);
     const inBatch = labeled.lines.filter((l) => l.startsWith(`@batch=${id} `) && / 322 /.test(l));
     assert.equal(inBatch.length, 6000);
@@ -272,14 +272,14 @@ Deno.test("CHATHISTORY and the JOIN replay of messages with 4 KB tags fit a smal
     await reader.expect("366");
     await reader.send("CHATHISTORY LATEST #c * 150");
     const open = await reader.expect("BATCH");
-    const id = open.params[0].slice(1);
+    const id = open.params[0]!.slice(1);
     assert.equal(open.params[1], "chathistory");
     const texts: string[] = [];
     for (let i = 0; i < 150; i++) {
       const m = await reader.expect("PRIVMSG");
       assert.equal(m.tags?.batch, id);
       assert.equal(m.tags?.["+big"], big);
-      texts.push(m.params[1]);
+      texts.push(m.params[1]!);
     }
     assert.deepEqual(texts, Array.from({ length: 150 }, (_, i) => `m${i}`));
     assert.deepEqual((await reader.expect("BATCH")).params, [`-${id}`]);
@@ -290,7 +290,7 @@ Deno.test("CHATHISTORY and the JOIN replay of messages with 4 KB tags fit a smal
     await joiner.send("JOIN #c");
     await joiner.expect("BATCH");
     const replayed: string[] = [];
-    for (let i = 0; i < 30; i++) replayed.push((await joiner.expect("PRIVMSG")).params[1]);
+    for (let i = 0; i < 30; i++) replayed.push((await joiner.expect("PRIVMSG")).params[1]!);
     assert.deepEqual(replayed, Array.from({ length: 30 }, (_, i) => `m${120 + i}`));
     await joiner.expect("BATCH");
     await joiner.sync();

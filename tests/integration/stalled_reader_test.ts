@@ -21,7 +21,7 @@ const BULK_BATCH = 100;
 const MORE_LINES = 40_000;
 
 function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** One run; returns the chat latencies (ms) seen by the receivers and the bulk reader's fate. */
@@ -72,7 +72,7 @@ async function run(port: number, stall: boolean, tag: string) {
       await r.until(() => mine().length >= SENDERS * MESSAGES, "all chat messages", 30_000);
       r.lines.forEach((l, k) => {
         if (!l.includes(` PRIVMSG #${tag}main :`)) return;
-        latencies.push(r.arrivals[k] - Number(l.split(" ").at(-1)));
+        latencies.push(r.arrivals[k]! - Number(l.split(" ").at(-1)));
       });
     }
     latencies.sort((a, b) => a - b);

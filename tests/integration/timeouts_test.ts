@@ -8,7 +8,7 @@ Deno.test("a client that does not finish registering is dropped", async () => {
   try {
     await c.send("NICK slowpoke");
     const err = await c.expect("ERROR");
-    assert.match(err.params[0], /Registration timed out/);
+    assert.match(err.params[0]!, /Registration timed out/);
     await c.closed();
     assert.equal(server.connectionCount, 0);
   } finally {
@@ -29,9 +29,9 @@ Deno.test("the server PINGs idle clients and drops the ones that do not answer",
     const ping = await live.expect("PING");
     await live.send(`PONG :${ping.params[0]}`);
     await mute.expect("PING");
-    assert.match((await mute.expect("ERROR")).params[0], /Ping timeout/);
+    assert.match((await mute.expect("ERROR")).params[0]!, /Ping timeout/);
     const quit = await live.expect("QUIT");
-    assert.match(quit.params[0], /^Ping timeout: \d+ seconds$/);
+    assert.match(quit.params[0]!, /^Ping timeout: \d+ seconds$/);
     assert.equal(server.connectionCount, 1);
   } finally {
     await mute.close();
@@ -49,7 +49,7 @@ Deno.test("shutdown tells IRC and plain-text clients, then closes everything", a
     await nc.send("plainuser");
     await nc.expectLine((l) => l.includes("* You joined #lobby"));
     await server.shutdown("Going down for tests");
-    assert.match((await irc.expect("ERROR")).params[0], /Going down for tests/);
+    assert.match((await irc.expect("ERROR")).params[0]!, /Going down for tests/);
     await nc.expectLine((l) => l === "*** Disconnected: Going down for tests");
     await irc.closed();
     await nc.closed();

@@ -229,7 +229,7 @@ Deno.test({
       assert.deepEqual(tls.map((t) => t < 1000), [false, false, true, true, true]);
       const plain = await TestClient.connect(server.addr.port);
       const refusal = await plain.expect("ERROR");
-      assert.match(refusal.params[0], /Connecting too fast/);
+      assert.match(refusal.params[0]!, /Connecting too fast/);
       await plain.closed();
     } finally {
       await server.shutdown();

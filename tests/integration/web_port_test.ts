@@ -103,7 +103,7 @@ Deno.test("web port: oversized heads get 431, bodies past the bound 413, garbage
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     try {
       await conn.write(enc.encode(request)).catch(() => 0);
-      return (await untilClosed(conn, 5000)).text.split("\r\n")[0];
+      return (await untilClosed(conn, 5000)).text.split("\r\n")[0]!;
     } finally {
       closeAll([conn]);
     }
@@ -152,7 +152,7 @@ Deno.test("web port: a client that never reads its responses is closed after the
         .catch(() => 0);
       const { text } = await untilClosed(conn, 5000);
       closeAll([conn]);
-      return text.split(" ")[1];
+      return text.split(" ")[1] ?? "";
     };
     assert.equal(await status(), "429");
     const started = performance.now();

@@ -37,13 +37,13 @@ async function pair(mode: WebSocketMode, sendq = 64 * 1024, beforeWrite?: () => 
     const buf = new Uint8Array(65536);
     for (;;) {
       while (received.length >= 2) {
-        const code = received[1] & 0x7f;
+        const code = received[1]! & 0x7f;
         const at = code === 126 ? 4 : 2;
-        const length = code === 126 ? (received[2] << 8) | received[3] : code;
+        const length = code === 126 ? (received[2]! << 8) | received[3]! : code;
         if (received.length < at + length) break;
         const payload = received.slice(at, at + length);
         out.push({
-          opcode: received[0] & 0x0f,
+          opcode: received[0]! & 0x0f,
           text: new TextDecoder().decode(payload),
           raw: payload,
         });
@@ -89,6 +89,7 @@ Deno.test("websocket connection: binary frames carry the bytes as they are", asy
     p.conn.send(shared);
     shared.fill(0); // the caller's buffer may be reused at once
     const [frame] = await p.frames(1);
+    assert.ok(frame);
     assert.equal(frame.opcode, OPCODE.binary);
     assert.deepEqual(frame.raw, new Uint8Array([...bytes("PING :x"), 0xff]));
   } finally {
@@ -173,8 +174,8 @@ Deno.test("websocket connection: finish sends the last line and a close frame; t
     const closing = p.conn.close(1000);
     const got = await p.frames(3);
     assert.deepEqual(got.map((f) => f.opcode), [OPCODE.text, OPCODE.close]);
-    assert.equal(got[0].text, "ERROR :Closing Link: 127.0.0.1 (Bye)");
-    assert.deepEqual(got[1].raw, closePayload(1000));
+    assert.equal(got[0]!.text, "ERROR :Closing Link: 127.0.0.1 (Bye)");
+    assert.deepEqual(got[1]!.raw, closePayload(1000));
     await closing;
     assert.equal(await p.reading, "Connection closed");
   } finally {

@@ -101,7 +101,7 @@ Deno.test("WebSocket: pings get pongs, fragments make one line, a close is answe
     assert.equal(decode(pong!.payload), "are you there");
     // "NICK frag" in two fragments with a ping between them
     const first = encodeFrame(OPCODE.text, new TextEncoder().encode("NICK fr"), MASK);
-    first[0] &= 0x7f;
+    first[0]! &= 0x7f;
     await c.write(first);
     await c.write(encodeFrame(OPCODE.ping, new Uint8Array(0), MASK));
     await c.write(encodeFrame(OPCODE.continuation, new TextEncoder().encode("ag"), MASK));

@@ -27,7 +27,7 @@ async function handshakeStatus(port: number, headers: Record<string, string>): P
     ));
     const buf = new Uint8Array(4096);
     const n = await conn.read(buf);
-    return new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\r\n")[0];
+    return new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\r\n")[0]!;
   } finally {
     conn.close();
   }
@@ -172,7 +172,7 @@ Deno.test("WebSocket: per-IP limits and flood control are the same as for TCP", 
 
     for (let i = 0; i < 40; i++) flooder.send(`PRIVMSG first :${"flood ".repeat(10)}${i}`);
     const error = await flooder.expect("ERROR");
-    assert.match(error.params[0], /Excess flood/);
+    assert.match(error.params[0]!, /Excess flood/);
     await flooder.closed();
     await waitUntil(() => server.connectionCount === 1, "only the TCP user is left");
   } finally {

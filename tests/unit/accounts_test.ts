@@ -72,12 +72,12 @@ Deno.test("an attacker's failed logins do not lock the owner out: budgets are pe
   const attacker = from(h, "198.51.100.7");
   for (let i = 0; i < 5; i++) {
     assert.match(
-      (await sasl(attacker, "alice", "guess"))[0],
+      (await sasl(attacker, "alice", "guess"))[0]!,
       / 904 \* :SASL authentication failed$/,
     );
   }
   // the right password, but this source's budget for alice is spent
-  assert.match((await sasl(attacker, "alice", "correct-horse"))[0], / 904 \* :Too many attempts/);
+  assert.match((await sasl(attacker, "alice", "correct-horse"))[0]!, / 904 \* :Too many attempts/);
   // alice herself, from another address, logs in at once
   const owner = from(h, "203.0.113.9");
   assert.deepEqual(commands(await sasl(owner, "alice", "correct-horse")), ["900", "903"]);
@@ -98,7 +98,7 @@ Deno.test("password spraying from one address is throttled, whatever accounts it
   for (let i = 0; i < 5; i++) {
     const account = i === 2 ? "alice" : `nobody${i}`;
     assert.match(
-      (await sasl(first, account, "Summer2024!"))[0],
+      (await sasl(first, account, "Summer2024!"))[0]!,
       / 904 \* :SASL authentication failed$/,
     );
   }
@@ -110,7 +110,10 @@ Deno.test("password spraying from one address is throttled, whatever accounts it
   assert.equal(scryptRuns() - runs, 10);
   // the address has used its burst: refused without hashing, on every path
   const third = await userFrom(h, "sprayer2", ip);
-  assert.match((await sasl(third, "user10", "Summer2024!"))[0], / 904 sprayer2 :Too many attempts/);
+  assert.match(
+    (await sasl(third, "user10", "Summer2024!"))[0]!,
+    / 904 sprayer2 :Too many attempts/,
+  );
   assert.match((await third.run("NS IDENTIFY user11 Summer2024!")).join(), /Too many attempts/);
   assert.equal(scryptRuns() - runs, 10);
   // another address is not concerned
@@ -163,7 +166,7 @@ Deno.test("account registration is throttled per address (REGISTER and NickServ)
   }
   const fourth = await userFrom(h, "bot3", ip);
   assert.match(
-    (await fourth.run("REGISTER * * password3"))[0],
+    (await fourth.run("REGISTER * * password3"))[0]!,
     /^:chat\.local FAIL REGISTER TEMPORARILY_UNAVAILABLE bot3 :Too many accounts registered from your address/,
   );
   assert.match(
@@ -181,18 +184,18 @@ Deno.test("REGISTER (draft/account-registration): success, exists, weak, wrong n
   const h = await Harness.create();
   const u = await h.user("dora");
   assert.deepEqual(commands(await u.run("REGISTER * * short")), ["FAIL"]);
-  assert.match((await u.run("REGISTER other * longenough"))[0], /FAIL REGISTER BAD_ACCOUNT_NAME/);
+  assert.match((await u.run("REGISTER other * longenough"))[0]!, /FAIL REGISTER BAD_ACCOUNT_NAME/);
   const ok = await u.run("REGISTER * * longenough");
   assert.deepEqual(commands(ok), ["900", "REGISTER"]);
   assert.equal(ok[1], ":chat.local REGISTER SUCCESS dora :Account created");
-  assert.match((await u.run("REGISTER * * longenough"))[0], /ALREADY_AUTHENTICATED/);
+  assert.match((await u.run("REGISTER * * longenough"))[0]!, /ALREADY_AUTHENTICATED/);
   const v = await h.user("Dora_");
   await v.run("NICK Dora2");
   assert.ok(h.stores.accounts.find("DORA"));
-  assert.match((await v.run("VERIFY dora 123"))[0], /FAIL VERIFY INVALID_CODE/);
+  assert.match((await v.run("VERIFY dora 123"))[0]!, /FAIL VERIFY INVALID_CODE/);
   const pre = h.connect();
   assert.match(
-    (await pre.run("REGISTER * * longenough"))[0],
+    (await pre.run("REGISTER * * longenough"))[0]!,
     /FAIL REGISTER COMPLETE_CONNECTION_REQUIRED/,
   );
 });
@@ -215,7 +218,7 @@ Deno.test("NickServ: REGISTER, LOGOUT, IDENTIFY, INFO, GHOST, DROP; NS shortcut"
   assert.deepEqual(await say("NICKSERV IDENTIFY erin hunter22"), [
     "You are now logged in as erin.",
   ]);
-  assert.match((await say("NS INFO erin"))[1], /Logged in now as: erin/);
+  assert.match((await say("NS INFO erin"))[1]!, /Logged in now as: erin/);
   const thief = await h.user("erin_");
   await thief.run("NICK erin2");
   // the real owner, logged in, ghosts someone holding another nick of theirs? Not theirs: refused
@@ -261,7 +264,7 @@ Deno.test("account-notify, account-tag, extended-join and WHOIS 330 show the acc
   const lines = watcher.take();
   assert.ok(lines.includes(":gina!~gina@10.0.0.2 JOIN #c gina :gina real"), lines.join("\n"));
   await g.run("PRIVMSG #c :tagged");
-  assert.match(watcher.take()[0], /^@account=gina :gina!~gina@10\.0\.0\.2 PRIVMSG #c :tagged$/);
+  assert.match(watcher.take()[0]!, /^@account=gina :gina!~gina@10\.0\.0\.2 PRIVMSG #c :tagged$/);
   await g.run("NS LOGOUT");
   assert.deepEqual(watcher.take(), [":gina!~gina@10.0.0.2 ACCOUNT *"]);
   await g.run("NS IDENTIFY password1");
@@ -378,7 +381,7 @@ Deno.test("an unreachable account store is a clear reply, never a crash", async 
   h.stores.accounts.create = down;
   h.stores.accounts.verify = down;
   assert.match(
-    (await u.run("REGISTER * * longenough"))[0],
+    (await u.run("REGISTER * * longenough"))[0]!,
     /FAIL REGISTER TEMPORARILY_UNAVAILABLE jade/,
   );
   assert.match((await u.run("NS IDENTIFY jade longenough")).join(), /unavailable right now/);

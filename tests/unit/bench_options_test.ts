@@ -60,7 +60,7 @@ Deno.test("bench options: a load reads as one line", () => {
 
 Deno.test("bench scenarios: A–E as in issue 6, quick forms valid, selection by id", () => {
   assert.deepEqual(SCENARIOS.map((s) => s.id), ["A", "B", "C", "D", "E"]);
-  assert.equal(SCENARIOS[4].load.clients, 10_000);
+  assert.equal(SCENARIOS[4]!.load.clients, 10_000);
   for (const s of SCENARIOS) {
     for (const sc of [s, quick(s)]) {
       const procs = generatorProcs(sc);

@@ -148,7 +148,7 @@ Deno.test("bench compare: ratios are chat ÷ peer; failures show in their cells"
     "chat ÷ ngIRCd",
     "chat ÷ InspIRCd",
   ]);
-  const row = (s: string, label: RegExp) => t.rows.find((r) => r[0] === s && label.test(r[1]))!;
+  const row = (s: string, label: RegExp) => t.rows.find((r) => r[0] === s && label.test(r[1]!))!;
   assert.deepEqual(row("B", /per server CPU/).slice(2), [
     "8.0 k",
     "✗ server did not start",
@@ -157,11 +157,11 @@ Deno.test("bench compare: ratios are chat ÷ peer; failures show in their cells"
     "2.00",
   ]);
   assert.equal(row("E", /join time/)[4], "✗ 150/200 joined");
-  assert.match(row("E", /delivered/)[3], /^95\.0% ✗ \(100 lost\)$/);
+  assert.match(row("E", /delivered/)[3]!, /^95\.0% ✗ \(100 lost\)$/);
   assert.equal(row("E", /KiB/)[2], "30.0");
   const md = markdownTable(t);
   assert.equal(md.split("\n").length, t.rows.length + 2);
-  assert.match(md.split("\n")[1], /^\| -+ \| -+ \| -+: \|/);
+  assert.match(md.split("\n")[1]!, /^\| -+ \| -+ \| -+: \|/);
 });
 
 Deno.test("bench compare: medians over repeats, ratios only when both sides have a value", () => {
@@ -186,7 +186,7 @@ Deno.test("bench chart: one labelled bar per server, scenario and metric; ✗ fo
     "inspircd",
   ], records);
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-  const bars = [...svg.matchAll(/<rect class="bar" ([^>]*)>/g)].map((m) => m[1]);
+  const bars = [...svg.matchAll(/<rect class="bar" ([^>]*)>/g)].map((m) => m[1]!);
   assert.equal(bars.length, 6); // dps, dpcpu and p99 for chat and InspIRCd in B; A sends nothing
   assert.ok(
     bars.some((b) =>

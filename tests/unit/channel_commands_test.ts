@@ -170,11 +170,11 @@ Deno.test("TOPIC: 331/332/333, +t needs op, everyone sees changes", async () => 
   assert.deepEqual(b.take(), [":alice!~alice@10.0.0.1 TOPIC #c :Welcome all"]);
   const shown = await b.run("TOPIC #c");
   assert.equal(shown[0], ":chat.local 332 bob #c :Welcome all");
-  assert.match(shown[1], /^:chat\.local 333 bob #c alice!~alice@10\.0\.0\.1 :\d+$/);
+  assert.match(shown[1]!, /^:chat\.local 333 bob #c alice!~alice@10\.0\.0\.1 :\d+$/);
   await a.run("MODE #c -t");
   assert.equal(commands(await b.run("TOPIC #c :anyone"))[0], "TOPIC");
   const long = await a.run("TOPIC #c :" + "t".repeat(500));
-  assert.ok(long[0].endsWith(" :" + "t".repeat(390)));
+  assert.ok(long[0]!.endsWith(" :" + "t".repeat(390)));
 });
 
 Deno.test("KICK needs op and removes the member for everyone", async () => {
@@ -204,7 +204,7 @@ Deno.test("MODE: query, +o/+v, flags, bans, key, limit, errors", async () => {
     ":alice!~alice@10.0.0.1 MODE #c +b *!*@evil",
   ]);
   const bans = await b.run("MODE #c +b");
-  assert.match(bans[0], /^:chat\.local 367 bob #c \*!\*@evil alice!~alice@10\.0\.0\.1 :\d+$/);
+  assert.match(bans[0]!, /^:chat\.local 367 bob #c \*!\*@evil alice!~alice@10\.0\.0\.1 :\d+$/);
   assert.equal(commands(bans)[1], "368");
   assert.deepEqual(await a.run("MODE #c +kl pw 10"), [
     ":alice!~alice@10.0.0.1 MODE #c +kl pw 10",
@@ -285,6 +285,6 @@ Deno.test("a long NAMES list is split into lines under 512 bytes, and grows by j
   const lines = (await a.run("NAMES #big")).filter((l) => l.includes(" 353 "));
   assert.ok(lines.length > 1);
   assert.ok(lines.every((l) => new TextEncoder().encode(l).length + 2 <= 512));
-  const listed = lines.flatMap((l) => l.split(" :")[1].split(" "));
+  const listed = lines.flatMap((l) => l.split(" :")[1]!.split(" "));
   assert.deepEqual(listed, ["@alice", ...nicks.slice(1)]);
 });

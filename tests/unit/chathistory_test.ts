@@ -15,16 +15,16 @@ async function channelWithHistory(n: number) {
 
 /** The PRIVMSG texts inside the batch of a CHATHISTORY reply, checking the batch framing. */
 function batchTexts(lines: string[], withMsgid = true): string[] {
-  const start = parseMessage(lines[0])!;
+  const start = parseMessage(lines[0]!)!;
   assert.equal(start.command, "BATCH");
   assert.equal(start.params[1], "chathistory");
-  const id = start.params[0].slice(1);
+  const id = start.params[0]!.slice(1);
   assert.equal(lines.at(-1), `:chat.local BATCH -${id}`);
   return lines.slice(1, -1).map((l) => {
     const m = parseMessage(l)!;
     assert.equal(m.tags?.batch, id);
     assert.ok(m.tags?.time && (!withMsgid || m.tags?.msgid), l);
-    return m.params[1];
+    return m.params[1]!;
   });
 }
 
@@ -46,14 +46,14 @@ Deno.test("CHATHISTORY LATEST / BEFORE / AFTER / AROUND / BETWEEN page through a
   const latest = await reader.run("CHATHISTORY LATEST #h * 3");
   assert.deepEqual(batchTexts(latest), ["line 7", "line 8", "line 9"]);
   const msgidOf = (line: string) => parseMessage(line)!.tags!.msgid;
-  const first = msgidOf(latest[1]); // "line 7"
+  const first = msgidOf(latest[1]!); // "line 7"
   assert.deepEqual(batchTexts(await reader.run(`CHATHISTORY BEFORE #h msgid=${first} 2`)), [
     "line 5",
     "line 6",
   ]);
   const older = await reader.run(`CHATHISTORY BEFORE #h msgid=${first} 100`);
   assert.deepEqual(batchTexts(older), [0, 1, 2, 3, 4, 5, 6].map((i) => `line ${i}`));
-  const m2 = msgidOf(older[3]);
+  const m2 = msgidOf(older[3]!);
   assert.deepEqual(batchTexts(await reader.run(`CHATHISTORY AFTER #h msgid=${m2} 2`)), [
     "line 3",
     "line 4",
@@ -79,14 +79,14 @@ Deno.test("CHATHISTORY errors: bad parameters, a channel one is not on, unknown 
   const { h } = await channelWithHistory(2);
   const outsider = await h.user("outsider", HISTORY_CAPS);
   assert.match(
-    (await outsider.run("CHATHISTORY LATEST #h * 5"))[0],
+    (await outsider.run("CHATHISTORY LATEST #h * 5"))[0]!,
     /FAIL CHATHISTORY INVALID_TARGET/,
   );
   await outsider.run("JOIN #h");
-  assert.match((await outsider.run("CHATHISTORY LATEST #h * 0"))[0], /INVALID_PARAMS/);
-  assert.match((await outsider.run("CHATHISTORY BEFORE #h * 5"))[0], /INVALID_PARAMS/);
-  assert.match((await outsider.run("CHATHISTORY BEFORE #h 12345 5"))[0], /INVALID_PARAMS/);
-  assert.match((await outsider.run("CHATHISTORY FROBNICATE #h * 5"))[0], /INVALID_PARAMS/);
+  assert.match((await outsider.run("CHATHISTORY LATEST #h * 0"))[0]!, /INVALID_PARAMS/);
+  assert.match((await outsider.run("CHATHISTORY BEFORE #h * 5"))[0]!, /INVALID_PARAMS/);
+  assert.match((await outsider.run("CHATHISTORY BEFORE #h 12345 5"))[0]!, /INVALID_PARAMS/);
+  assert.match((await outsider.run("CHATHISTORY FROBNICATE #h * 5"))[0]!, /INVALID_PARAMS/);
 });
 
 Deno.test("private messages have history for both sides; TARGETS lists conversations", async () => {
@@ -104,8 +104,8 @@ Deno.test("private messages have history for both sides; TARGETS lists conversat
   const from = new Date(Date.now() - 60_000).toISOString();
   const to = new Date(Date.now() + 60_000).toISOString();
   const targets = await a.run(`CHATHISTORY TARGETS timestamp=${from} timestamp=${to} 10`);
-  assert.match(targets[0], /BATCH \+\w+ draft\/chathistory-targets/);
-  assert.match(targets[1], /CHATHISTORY TARGETS ben \d{4}-/);
+  assert.match(targets[0]!, /BATCH \+\w+ draft\/chathistory-targets/);
+  assert.match(targets[1]!, /CHATHISTORY TARGETS ben \d{4}-/);
   assert.equal(targets.length, 3);
 });
 
@@ -121,8 +121,8 @@ Deno.test("JOIN replays recent lines: a batch with times, or notices around stam
   const old = await h.user("old");
   const plainLines = await old.run("JOIN #h");
   const replay = plainLines.slice(plainLines.findIndex((l) => l.includes("*** History of #h")));
-  assert.match(replay[0], /NOTICE old :\*\*\* History of #h: the last 30 messages/);
-  assert.match(replay[1], /PRIVMSG #h :\[\d\d:\d\d\] line 10$/);
+  assert.match(replay[0]!, /NOTICE old :\*\*\* History of #h: the last 30 messages/);
+  assert.match(replay[1]!, /PRIVMSG #h :\[\d\d:\d\d\] line 10$/);
   assert.match(replay.at(-1)!, /End of history of #h/);
   // chathistory clients fetch history themselves: no replay
   const fetcher = await h.user("fetcher", HISTORY_CAPS);

@@ -129,6 +129,8 @@ Deno.test("commands: long text is split so each relayed line fits in 512 bytes",
   const me = interpret(`/me ${"x".repeat(600)}`, ctx) as Extract<InputAction, { kind: "send" }>;
   assert.equal(me.messages.length, 2);
   assert.ok(
-    me.messages.every((m) => m.params[1].startsWith("\x01ACTION ") && m.params[1].endsWith("\x01")),
+    me.messages.every((m) =>
+      m.params[1]!.startsWith("\x01ACTION ") && m.params[1]!.endsWith("\x01")
+    ),
   );
 });

@@ -24,7 +24,7 @@ function stateWithLobby(): ClientState {
 function one(line: string, s = stateWithLobby()): ChatEvent {
   const events = toEvents(parseMessage(line)!, s, NOW);
   assert.equal(events.length, 1, line);
-  return events[0];
+  return events[0]!;
 }
 
 Deno.test("events: channel and private messages, own and mentions", () => {

@@ -58,7 +58,7 @@ Deno.test("format: notices, presence, errors and status are distinct", () => {
   );
   assert.equal(plain(formatEvent({ ...base, kind: "error" }, ctx)), "09:05  !! x");
   assert.equal(plain(formatEvent({ ...base, kind: "status" }, ctx)), "09:05  ** x");
-  const colored = (e: ChatEvent) => render(formatEvent(e, ctx), { color: true, width: 0 })[0];
+  const colored = (e: ChatEvent) => render(formatEvent(e, ctx), { color: true, width: 0 })[0]!;
   assert.ok(colored({ ...base, kind: "presence" }).endsWith("\x1b[2m-- \x1b[0m\x1b[2mx\x1b[0m"));
   assert.ok(colored({ ...base, kind: "error" }).endsWith("\x1b[1;31mx\x1b[0m"));
   assert.ok(colored(msg({ kind: "notice" })).includes("\x1b[35mhello"));
@@ -72,10 +72,12 @@ Deno.test("format: nick colours are stable, case-insensitive and varied", () => 
     ["alice", "bob", "carol", "dave", "erin", "frank", "grace"].map(nickColor),
   );
   assert.ok(colors.size >= 4, `only ${colors.size} colours`);
-  const line = render(formatEvent(msg({}), ctx), { color: true, width: 0 })[0];
+  const line = render(formatEvent(msg({}), ctx), { color: true, width: 0 })[0]!;
   assert.ok(line.includes(`\x1b[${nickColor("bob")}mbob\x1b[0m`), JSON.stringify(line));
-  const own =
-    render(formatEvent(msg({ own: true, from: "me" }), ctx), { color: true, width: 0 })[0];
+  const own = render(formatEvent(msg({ own: true, from: "me" }), ctx), {
+    color: true,
+    width: 0,
+  })[0]!;
   assert.ok(own.includes("\x1b[1mme\x1b[0m"), "own nick in bold");
 });
 

@@ -22,7 +22,7 @@ Deno.test("registration: opening lines, with PASS first when a password is set",
     "USER al 0 * :Alice A",
   ]);
   const withPass = new Registration({ ...ID, password: "s3cret" }).start();
-  assert.equal(serializeMessage(withPass[0]), "PASS s3cret");
+  assert.equal(serializeMessage(withPass[0]!), "PASS s3cret");
 });
 
 Deno.test("registration: requests only offered caps, across multi-line LS, then ends", () => {

@@ -36,7 +36,7 @@ function program() {
 Deno.test("completions: the tree comes from commander, later subcommands included", () => {
   const spec = describeCommand(program());
   assert.deepEqual(spec.commands.map((c) => c.name), ["serve", "join", "completions", "help"]);
-  const join = spec.commands[1];
+  const join = spec.commands[1]!;
   assert.deepEqual(join.path, ["join"]);
   assert.deepEqual(join.options.map((o) => o.long), [
     "--nick",
@@ -44,12 +44,12 @@ Deno.test("completions: the tree comes from commander, later subcommands include
     "--insecure",
     "--help",
   ]);
-  assert.equal(join.options[1].repeatable, true);
-  assert.equal(join.options[2].value, undefined);
-  assert.equal(join.arguments[0].value.kind, "host");
-  assert.equal(join.arguments[0].value.optional, true);
-  const help = spec.commands[3];
-  assert.deepEqual(help.arguments[0].value.choices, ["serve", "join", "completions"]);
+  assert.equal(join.options[1]!.repeatable, true);
+  assert.equal(join.options[2]!.value, undefined);
+  assert.equal(join.arguments[0]!.value.kind, "host");
+  assert.equal(join.arguments[0]!.value.optional, true);
+  const help = spec.commands[3]!;
+  assert.deepEqual(help.arguments[0]!.value.choices, ["serve", "join", "completions"]);
   for (const script of [bashScript(spec), zshScript(spec), fishScript(spec)]) {
     assert.ok(script.includes("join") && script.includes("--nick"), script);
   }

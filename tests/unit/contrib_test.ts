@@ -11,7 +11,7 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 
 Deno.test("contrib: chat.env lists every CHAT_* variable of chat serve, with its option", async () => {
   const env = await Deno.readTextFile(`${ROOT}/contrib/chat.env`);
-  const listed = [...env.matchAll(/^#?(CHAT_[A-Z0-9_]+)=/gm)].map((m) => m[1]);
+  const listed = [...env.matchAll(/^#?(CHAT_[A-Z0-9_]+)=/gm)].map((m) => m[1]!);
   const options = serveCommand().options.filter((o) => o.envVar !== undefined);
   const expected = options.map((o) => o.envVar!);
   const missing = expected.filter((v) => !listed.includes(v));

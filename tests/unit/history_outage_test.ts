@@ -87,11 +87,11 @@ Deno.test("a commit that meets a lock keeps its rows and stores them all once th
     assert.equal(f.history.flush(), true);
     assert.equal(f.logged.length, 2, f.logged.join("\n"));
     assert.match(
-      f.logged[0],
+      f.logged[0]!,
       /warn {2}history: cannot store messages \(database is locked\): keeping them queued/,
     );
-    assert.match(f.logged[1], /history: storing again after [\d.]+ s and \d+ attempts: 9 queued/);
-    assert.match(f.logged[1], /9 queued messages stored, 0 not stored$/);
+    assert.match(f.logged[1]!, /history: storing again after [\d.]+ s and \d+ attempts: 9 queued/);
+    assert.match(f.logged[1]!, /9 queued messages stored, 0 not stored$/);
   });
 });
 
@@ -130,7 +130,7 @@ Deno.test("the queue is bounded: past it messages are not stored (counted), and 
     f.other.exec("ROLLBACK");
     await waitUntil(() => f.history.outageEpisode === 0, "the outage ends");
     assert.deepEqual(f.stored(), Array.from({ length: 10 }, (_, i) => `q${i}`), "the oldest kept");
-    assert.match(f.logged[1], /10 queued messages stored, 5 not stored$/);
+    assert.match(f.logged[1]!, /10 queued messages stored, 5 not stored$/);
   });
 });
 

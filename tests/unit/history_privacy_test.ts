@@ -14,7 +14,7 @@ const HISTORY_CAPS = ["draft/chathistory", "batch", "server-time", "message-tags
 /** The PRIVMSG texts in a reply (history batch or replay). */
 function texts(lines: string[]): string[] {
   return lines.map((l) => parseMessage(l)!).filter((m) => m.command === "PRIVMSG").map((m) =>
-    m.params[1]
+    m.params[1]!
   );
 }
 

@@ -22,11 +22,11 @@ const ref = (name: string) => ({ msgid: idOf.get(name)! });
 function fixture(n = 10) {
   const h = new SqliteHistory(openDatabase(":memory:"));
   const times = Array.from({ length: n }, (_, i) => 1000 + i * 10);
-  if (n > 6) times[6] = times[5]; // m5 and m6 at the same millisecond
+  if (n > 6) times[6] = times[5]!; // m5 and m6 at the same millisecond
   for (let i = 0; i < n; i++) {
     h.append("#c", {
-      msgid: msgid(`m${i}`, times[i]),
-      time: times[i],
+      msgid: msgid(`m${i}`, times[i]!),
+      time: times[i]!,
       target: "#c",
       source: "a!a@h",
       command: "PRIVMSG",
@@ -223,7 +223,7 @@ Deno.test("a row SQLite refuses is dropped and logged; the rest of its batch is 
   const expected = Array.from({ length: 40 }, (_, i) => `n${i}`).filter((t) => t !== "n20");
   assert.deepEqual(texts, expected.sort());
   assert.equal(logged.length, 1);
-  assert.match(logged[0], /history: 1 messages could not be stored: NOT NULL constraint failed/);
+  assert.match(logged[0]!, /history: 1 messages could not be stored: NOT NULL constraint failed/);
 });
 
 Deno.test("a version-1 database is migrated with its messages", async () => {

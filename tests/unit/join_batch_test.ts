@@ -11,9 +11,9 @@ async function bigChannel() {
     await u.run("JOIN #big");
     members.push(u);
   }
-  await members[0].run("PING settle"); // whatever was held is out now
+  await members[0]!.run("PING settle"); // whatever was held is out now
   for (const m of members) m.take();
-  return { h, old: members[0] };
+  return { h, old: members[0]! };
 }
 
 const joins = (lines: string[]) =>

@@ -27,7 +27,7 @@ Deno.test("a relayed PRIVMSG is shortened to 512 bytes with its prefix, at a cod
   const fitted = fitMessage(msg("PRIVMSG", ["#t", text], SOURCE));
   const size = bytes(fitted);
   assert.ok(size <= MAX_LINE_BYTES && size > MAX_LINE_BYTES - 4, `${size} bytes`);
-  assert.ok(text.startsWith(fitted.params[1]));
+  assert.ok(text.startsWith(fitted.params[1]!));
   const short = msg("PRIVMSG", ["#t", "hi"], SOURCE);
   assert.equal(fitMessage(short), short, "a line that fits is the same object");
 });
@@ -41,7 +41,7 @@ Deno.test("U+FFFD from invalid bytes counts three bytes", () => {
 Deno.test("a CTCP keeps its closing delimiter; non-text parameters are never cut", () => {
   const action = fitMessage(msg("PRIVMSG", ["#t", `\x01ACTION ${"w".repeat(600)}\x01`], SOURCE));
   assert.equal(bytes(action), MAX_LINE_BYTES);
-  assert.ok(action.params[1].endsWith("w\x01"));
+  assert.ok(action.params[1]!.endsWith("w\x01"));
   const cap = msg("CAP", ["*", "LS", "x ".repeat(400)], "srv");
   assert.equal(fitMessage(cap), cap);
   const mode = msg("MODE", ["#t", "+b", "m".repeat(600)], SOURCE);

@@ -29,7 +29,7 @@ class QueuedClient implements Sink {
 
   constructor(h: Harness) {
     this.user = new User(1000, "10.9.9.9", this);
-    this.ctx = new Context(this.user, this.user.sessions[0], h.hub, h.info, h.stores);
+    this.ctx = new Context(this.user, this.user.sessions[0]!, h.hub, h.info, h.stores);
   }
 
   async run(line: string): Promise<void> {
@@ -43,7 +43,7 @@ class QueuedClient implements Sink {
   }
 
   send(out: Outgoing): void {
-    const { variant } = this.user.sessions[0];
+    const { variant } = this.user.sessions[0]!;
     this.#queue(out.bytes(variant).length, out.line(variant));
   }
 

@@ -141,7 +141,7 @@ Deno.test("adjacent lines of a shared slab leave as one view of it, without a co
   for (const line of lines) box.push(line);
   await box.drained();
   assert.equal(seen.length, 1);
-  assert.equal(seen[0].buffer, lines[0].buffer);
+  assert.equal(seen[0]!.buffer, lines[0]!.buffer);
   assert.equal(dec.decode(seen[0]), "a\r\nb\r\nc\r\n");
 });
 
@@ -153,7 +153,7 @@ Deno.test("runs from different buffers keep their order, also past the pinned-ru
   for (let i = 0; i < PINNED_RUNS * 3 + 1; i++) {
     // alternate buffers, two adjacent lines each: every pair is one run
     for (const t of [`${i}a`, `${i}b`]) {
-      box.push(slabs[i % 2].encode(t));
+      box.push(slabs[i % 2]!.encode(t));
       expected += `${t}\r\n`;
     }
   }

@@ -23,7 +23,7 @@ Deno.test("the first line is the nickname: USER and NICK are sent", () => {
   const v = new PlainTextView();
   const r = v.input("zoe\r", me("*"));
   assert.deepEqual(r.send.map((m) => m.command), ["USER", "NICK"]);
-  assert.equal(r.send[1].params[0], "zoe");
+  assert.equal(r.send[1]!.params[0], "zoe");
 });
 
 Deno.test("typed text goes to the current channel; // escapes a leading slash", () => {
@@ -49,7 +49,7 @@ Deno.test("slash commands become IRC commands", () => {
   assert.deepEqual(sent("/topic new topic"), [msg("TOPIC", ["#lobby", "new topic"])]);
   assert.deepEqual(sent("/quit gotta go"), [msg("QUIT", ["gotta go"])]);
   assert.ok(v.input("/help", u).show.some((l) => l.includes("/msg NICK TEXT")));
-  assert.match(v.input("/frobnicate", u).show[0], /Unknown command \/frobnicate/);
+  assert.match(v.input("/frobnicate", u).show[0]!, /Unknown command \/frobnicate/);
 });
 
 Deno.test("control characters typed or sent by telnet are dropped", () => {
@@ -107,7 +107,7 @@ Deno.test("rendered lines carry no colour codes or control characters", () => {
     me(),
   );
   assert.equal(lines.length, 1);
-  assert.match(lines[0], /<eve> red bold \[2Jclearover$/);
+  assert.match(lines[0]!, /<eve> red bold \[2Jclearover$/);
 });
 
 Deno.test("C1 controls and bidirectional overrides never reach a plain terminal", () => {
@@ -129,5 +129,5 @@ Deno.test("C1 controls and bidirectional overrides never reach a plain terminal"
     // deno-lint-ignore no-control-regex
     assert.doesNotMatch(line, /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
   }
-  assert.ok(lines[0].endsWith("<bob> a2Jbcdefgh"));
+  assert.ok(lines[0]!.endsWith("<bob> a2Jbcdefgh"));
 });

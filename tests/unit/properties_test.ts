@@ -162,7 +162,7 @@ const relayed: fc.Arbitrary<Message> = fc.tuple(source, channel, nick, longText,
       [text],
       [text],
       [chan, text],
-    ][kind];
+    ][kind]!; // fc.nat(8): one of the nine
     const command = [
       "PRIVMSG",
       "NOTICE",
@@ -173,7 +173,7 @@ const relayed: fc.Arbitrary<Message> = fc.tuple(source, channel, nick, longText,
       "AWAY",
       "SETNAME",
       "PART",
-    ][kind];
+    ][kind]!;
     return { source: src, command, params };
   },
 );
@@ -294,7 +294,7 @@ Deno.test("property: tag values survive escaping; the section never holds a brea
       const section = serializeTags(tags);
       assert.ok(!/[\r\n\0 ]/.test(section));
       const kept: Tags = {};
-      for (const key in tags) if (isTagKey(key)) kept[key] = tags[key].replaceAll("\0", "");
+      for (const key in tags) if (isTagKey(key)) kept[key] = tags[key]!.replaceAll("\0", "");
       assert.deepEqual(parseTags(section), kept);
     }),
     { numRuns: RUNS },

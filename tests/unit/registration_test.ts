@@ -12,7 +12,7 @@ Deno.test("NICK + USER sends the welcome burst 001-005, LUSERS and MOTD/422", as
   assert.ok(cmds.includes("005") && cmds.includes("251") && cmds.includes("255"));
   assert.equal(cmds.at(-1), "422");
   assert.match(
-    lines[0],
+    lines[0]!,
     /^:chat\.local 001 alice :Welcome to the chat IRC Network alice!~al@10\.0\.0\.1$/,
   );
   const isupport = lines.filter((l) => l.includes(" 005 ")).join(" ");
@@ -94,7 +94,7 @@ Deno.test("CAP LS 302 / REQ / LIST / END holds registration until END", async ()
   const h = await Harness.create();
   const u = h.connect();
   const ls = await u.run("CAP LS 302");
-  assert.match(ls[0], /^:chat\.local CAP \* LS :.*\bserver-time\b/);
+  assert.match(ls[0]!, /^:chat\.local CAP \* LS :.*\bserver-time\b/);
   await u.run("NICK eve");
   assert.deepEqual(await u.run("USER e 0 * :Eve"), []);
   assert.deepEqual(await u.run("CAP REQ :multi-prefix bogus"), [
@@ -104,7 +104,7 @@ Deno.test("CAP LS 302 / REQ / LIST / END holds registration until END", async ()
     ":chat.local CAP eve ACK :multi-prefix echo-message",
   ]);
   const list = await u.run("CAP LIST");
-  assert.match(list[0], /LIST :.*multi-prefix/);
+  assert.match(list[0]!, /LIST :.*multi-prefix/);
   assert.ok(!u.user.registered);
   assert.equal(commands(await u.run("CAP END"))[0], "001");
   assert.deepEqual(await u.run("CAP REQ :-echo-message"), [
@@ -204,7 +204,7 @@ Deno.test("LUSERS counts users, invisible users, operators and channels", async 
 Deno.test("VERSION, TIME and INFO answer", async () => {
   const h = await Harness.create();
   const u = await h.user("v");
-  assert.match((await u.run("VERSION"))[0], /^:chat\.local 351 v chat-\d+\.\d+\.\d+ chat\.local /);
+  assert.match((await u.run("VERSION"))[0]!, /^:chat\.local 351 v chat-\d+\.\d+\.\d+ chat\.local /);
   assert.deepEqual(commands(await u.run("TIME")), ["391"]);
   assert.equal(commands(await u.run("INFO")).at(-1), "374");
 });

@@ -37,7 +37,7 @@ Deno.test("each session of a user gets a delivery in its own form", async () => 
   assert.deepEqual(alice.take(), [":bob!~bob@10.0.0.2 PRIVMSG #c :hi"]);
   assert.equal(phone.lines.length, 1);
   assert.match(
-    phone.lines[0],
+    phone.lines[0]!,
     /^@time=[^ ;]+;msgid=[^ ;]+;\+draft\/react=x :bob!~bob@10\.0\.0\.2 PRIVMSG #c :hi$/,
   );
 
@@ -45,7 +45,7 @@ Deno.test("each session of a user gets a delivery in its own form", async () => 
   await bob.run("@+typing=active TAGMSG #c");
   assert.deepEqual(alice.take(), []);
   assert.equal(phone.lines.length, 2);
-  assert.match(phone.lines[1], / TAGMSG #c$/);
+  assert.match(phone.lines[1]!, / TAGMSG #c$/);
 
   // extended-join is chosen per session
   const carol = await h.user("carol");
@@ -71,8 +71,8 @@ Deno.test("JOINs held in a big channel are written out before anything else reac
     await u.run("JOIN #big");
     members.push(u);
   }
-  await members[0].run("PING settle");
-  const old = members[0];
+  await members[0]!.run("PING settle");
+  const old = members[0]!;
   const phone = attachSecond(old, []);
   old.take();
   const late = await h.user("late");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { backoffDelay } from "../../util/backoff.ts";
 import { concat } from "../../util/bytes.ts";
 import { errorMessage } from "../../util/error_message.ts";
+import { firstField } from "../../util/text.ts";
 import { TokenBucket } from "../../util/token_bucket.ts";
 
 Deno.test("token bucket: delay tells the wait without taking a token", () => {
@@ -38,4 +39,12 @@ Deno.test("errorMessage: an Error's message, anything else as text", () => {
   assert.equal(errorMessage("plain"), "plain");
   assert.equal(errorMessage(42), "42");
   assert.equal(errorMessage(undefined), "undefined");
+});
+
+Deno.test("firstField: the text before the first separator, or all of it", () => {
+  assert.equal(firstField("nick!user@host", "!"), "nick");
+  assert.equal(firstField("sasl=PLAIN,EXTERNAL", "="), "sasl");
+  assert.equal(firstField("no separator", ","), "no separator");
+  assert.equal(firstField(",b", ","), "");
+  assert.equal(firstField("", ","), "");
 });

@@ -16,7 +16,7 @@ Deno.test("web assets: web/assets.ts matches web/*.html|css|js (run deno task we
     "web/assets.ts is stale: run `deno task web:assets`",
   );
   for (const [path, file] of WEB_FILES) {
-    assert.equal(WEB_ASSETS[path].body, await Deno.readTextFile(`${ROOT}/web/${file}`), path);
+    assert.equal(WEB_ASSETS[path]!.body, await Deno.readTextFile(`${ROOT}/web/${file}`), path);
   }
 });
 

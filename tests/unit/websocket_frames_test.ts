@@ -16,7 +16,7 @@ const text = (b: Uint8Array) => new TextDecoder().decode(b);
 /** A client frame with FIN and opcode bits as given (`first` byte), masked. */
 function frame(opcode: number, payload: Uint8Array, fin = true): Uint8Array {
   const f = encodeFrame(opcode, payload, MASK);
-  if (!fin) f[0] &= 0x7f;
+  if (!fin) f[0]! &= 0x7f;
   return f;
 }
 
@@ -40,7 +40,7 @@ Deno.test("websocket frames: the RFC 6455 example frames, masked, whole or byte 
     const { events, open } = readAll(chunks);
     assert.equal(open, true);
     assert.equal(events.length, 1);
-    const e = events[0];
+    const e = events[0]!;
     assert.ok(e.kind === "message" && !e.binary && text(e.data) === "Hello");
   }
   // §5.7: a fragmented message, with a ping between its fragments
@@ -52,8 +52,8 @@ Deno.test("websocket frames: the RFC 6455 example frames, masked, whole or byte 
     frame(OPCODE.pong, new Uint8Array()),
   ]);
   assert.deepEqual(events.map((e) => e.kind), ["ping", "message", "message", "pong"]);
-  assert.ok(events[1].kind === "message" && text(events[1].data) === "Hello");
-  assert.ok(events[2].kind === "message" && events[2].binary && events[2].data.length === 300);
+  assert.ok(events[1]!.kind === "message" && text(events[1]!.data) === "Hello");
+  assert.ok(events[2]!.kind === "message" && events[2]!.binary && events[2]!.data.length === 300);
 });
 
 Deno.test("websocket frames: the server's frames are unmasked with 7, 16 and 64-bit lengths", () => {
@@ -85,7 +85,7 @@ Deno.test("websocket frames: a message over the cap is refused on its header, wi
 
   // exactly the cap is fine, one byte more is not
   assert.equal(
-    readAll([frame(OPCODE.text, new Uint8Array(MAX_MESSAGE_BYTES))]).events[0].kind,
+    readAll([frame(OPCODE.text, new Uint8Array(MAX_MESSAGE_BYTES))]).events[0]!.kind,
     "message",
   );
   const over = readAll([frame(OPCODE.text, new Uint8Array(MAX_MESSAGE_BYTES + 1)).subarray(0, 8)]);
@@ -135,7 +135,7 @@ Deno.test("websocket frames: protocol errors are refused with 1002 and end the r
   // the header is judged on its first two bytes: a split header is checked once
   const split = frame(OPCODE.text, bytes("hello"));
   const { events } = readAll([split.subarray(0, 2), split.subarray(2, 4), split.subarray(4)]);
-  assert.equal(events[0].kind, "message");
+  assert.equal(events[0]!.kind, "message");
 });
 
 Deno.test("websocket frames: a close frame ends the reader with its code", () => {

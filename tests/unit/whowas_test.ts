@@ -14,7 +14,7 @@ Deno.test("whowas: newest first, case-insensitive, bounded per nick and in nicks
   for (let i = 0; i < WHOWAS_PER_NICK + 3; i++) w.remember(entry(i % 2 ? "Alice" : "alice", i));
   const found = w.lookup("ALICE");
   assert.equal(found.length, WHOWAS_PER_NICK);
-  assert.equal(found[0].at, WHOWAS_PER_NICK + 2);
+  assert.equal(found[0]!.at, WHOWAS_PER_NICK + 2);
   for (let i = 0; i < WHOWAS_NICKS; i++) w.remember(entry(`n${i}`, i));
   assert.deepEqual(w.lookup("alice"), [], "the nick given up longest ago went first");
   assert.equal(w.lookup("n0").length, 1);

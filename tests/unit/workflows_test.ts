@@ -97,7 +97,7 @@ Deno.test("workflows: ci.yml runs every part of deno.json's test task on ubuntu,
   const pinned = /^DENO_VERSION=(\S+)$/m.exec(ciRun)?.[1];
   assert.ok(pinned, ".ci/run pins DENO_VERSION");
   assert.deepEqual(denoVersions(ci), [pinned]);
-  const parts = (await denoJson()).tasks.test.split("&&").map((p) => p.trim());
+  const parts = (await denoJson()).tasks.test!.split("&&").map((p) => p.trim());
   assert.ok(parts.some((p) => p.startsWith("deno fmt")), "the test task formats");
   assert.ok(parts.some((p) => p.startsWith("deno lint")), "the test task lints");
   assert.ok(parts.some((p) => p.startsWith("deno check")), "the test task type-checks");
@@ -122,7 +122,7 @@ Deno.test("workflows: release.yml publishes every target from a v* tag that matc
   assert.ok(
     checkTag < test && test < compile && compile < pack && pack < verify && verify < publish,
   );
-  const steps = Object.values(release.jobs)[0].steps;
+  const steps = Object.values(release.jobs)[0]!.steps;
   assert.equal(
     steps.find((s) => s.run?.startsWith("sha256sum"))?.["working-directory"],
     "dist/release",
@@ -134,8 +134,8 @@ Deno.test("workflows: release.yml publishes every target from a v* tag that matc
 
   // compile:all builds the six targets the release packages.
   const tasks = (await denoJson()).tasks;
-  assert.match(tasks["compile:all"], /scripts\/compile\.ts --all$/);
-  assert.match(tasks.compile, /scripts\/compile\.ts$/);
+  assert.match(tasks["compile:all"]!, /scripts\/compile\.ts --all$/);
+  assert.match(tasks.compile!, /scripts\/compile\.ts$/);
   assert.deepEqual([...TARGETS].toSorted(), [
     "aarch64-apple-darwin",
     "aarch64-pc-windows-msvc",
