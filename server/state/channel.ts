@@ -9,7 +9,14 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import { matchMask } from "../../protocol/names.ts";
-import type { User } from "./user.ts";
+
+/**
+ * A channel member: a user (state/user.ts). Declared empty here and filled in by user.ts, which
+ * needs channels as much as channels need users, so that neither module imports the other both
+ * ways.
+ */
+// deno-lint-ignore no-empty-interface
+export interface User {}
 
 /** Member status bits. */
 export const OP = 1, VOICE = 2;
@@ -81,7 +88,6 @@ export class Members extends Map<User, number> {
   }
 }
 
-/** One channel's state. */
 /**
  * JOIN announcements of a big channel, held for a moment by the delivery layer (join_batch.ts):
  * before anything else reaches a member, what it waits for there is written out.
@@ -99,6 +105,7 @@ export function joinsHeld(): boolean {
   return channelsHolding !== 0;
 }
 
+/** One channel's state. */
 export class Channel {
   readonly name: string;
   readonly folded: string;

@@ -14,6 +14,14 @@ import { type Channel, joinsHeld } from "./channel.ts";
 import { type CapFilter, Session, type Sink } from "./session.ts";
 import { foldCase } from "../../protocol/casemap.ts";
 
+/** The class below, under a name the augmentation can extend without meaning itself. */
+type UserState = User;
+
+declare module "./channel.ts" {
+  /** A channel's members are users (channel.ts declares the name, this fills it in). */
+  interface User extends UserState {}
+}
+
 /** One user, local or remote. */
 export class User {
   readonly id: number;

@@ -14,7 +14,14 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { importsOf, launchesOf, moduleGraph, ROOT } from "../helpers/module_graph.ts";
+import {
+  cycles,
+  importsOf,
+  launchesOf,
+  moduleGraph,
+  pathAround,
+  ROOT,
+} from "../helpers/module_graph.ts";
 
 const graph = moduleGraph();
 
@@ -91,4 +98,10 @@ Deno.test("imports: pure state (server/state/) imports no delivery code", () => 
     }
   }
   assert.deepEqual(offending, []);
+});
+
+Deno.test("imports: no cycles among the project's modules (type-only imports included)", () => {
+  const graph = moduleGraph();
+  const found = cycles(graph).map((c) => pathAround(graph, c));
+  assert.deepEqual(found, [], `import cycles:\n${found.join("\n")}`);
 });
