@@ -164,6 +164,6 @@ export interface Hub {
   relay(r: Relay): void;
   /** Delivers once to every user sharing at least one channel with `user`. */
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void;
-  /** Delivers to every registered user with a user mode (WALLOPS to `+w`). */
-  toUsersWithMode(mode: string, out: Outgoing): void;
+  /** Sends a WALLOPS from an operator to every user with `+w`. */
+  wallops(by: User, text: string): void;
 }

@@ -1,17 +1,15 @@
 /**
- * The hub for a single `chat serve` process: all users and channels live in this process's
- * memory and delivery is a direct call into each recipient's sink.
+ * The hub for a single `chat serve` process: it decides each change to the network in
+ * TypeScript (who holds a nick, who becomes op, which channel a JOIN creates) and applies the
+ * resulting event to its `Network`, which tells the users. It also keeps what outlives the
+ * process: registered channels (the registry) and the history that ends with a channel.
  *
  * @module
  */
 
-import { announceJoin, flushChannel, joinLines } from "./join_batch.ts";
-import { Whowas } from "./network/whowas.ts";
 import { foldCase } from "../protocol/casemap.ts";
-import { msg } from "../protocol/message.ts";
-import { applyModeChange, formatModeChanges, type ModeChange } from "./channel_modes.ts";
+import type { ModeChange } from "./channel_modes.ts";
 import {
-  deliver,
   type DeliveryFilter,
   droppedAccountLogout,
   type Hub,
@@ -20,27 +18,20 @@ import {
   type WhowasEntry,
 } from "./hub.ts";
 import { notStoredNotice } from "./history_warning.ts";
-import { Outgoing } from "./outgoing.ts";
-import { Channel, OP } from "./state/channel.ts";
-import {
-  channelFromRegistration,
-  type ChannelRegistry,
-  type RegisteredChannel,
-} from "./store/accounts.ts";
+import type { ChannelSettings, NetworkEvent } from "./network/events.ts";
+import { Network } from "./network/network.ts";
+import type { Outgoing } from "./outgoing.ts";
+import { type Channel, OP } from "./state/channel.ts";
+import { channelFromRegistration, type ChannelRegistry, registrationOf } from "./store/accounts.ts";
 import type { User } from "./state/user.ts";
 import { historyEndsWithChannel, newChannelHistoryKey } from "./store/conversations.ts";
 import type { HistoryStore } from "./store/history.ts";
 
 /** In-process implementation of `Hub`. */
 export class LocalHub implements Hub {
-  readonly #nicks = new Map<string, User>();
-  readonly #channels = new Map<string, Channel>();
-  readonly #whowas = new Whowas();
-  #registered = 0;
-  #maxUsers = 0;
-  /** Registered users with +i, and with +o. */
-  #invisible = 0;
-  #opers = 0;
+  readonly #network: Network;
+  /** Users still registering, by the folded nick they claimed. */
+  readonly #pending = new Map<string, User>();
   readonly #now: () => number;
   readonly #registry: ChannelRegistry | undefined;
   readonly #history: HistoryStore | undefined;
@@ -67,222 +58,157 @@ export class LocalHub implements Hub {
     this.#permanent = options.permanent ?? new Set();
     this.#serverName = options.serverName;
     this.#now = options.now ?? Date.now;
+    this.#network = new Network({
+      now: this.#now,
+      registrationChanged: (channel) => this.#persist(channel),
+      channelEnded: (channel) => this.#forgetHistory(channel),
+    });
   }
 
   findUser(nick: string): User | undefined {
-    return this.#nicks.get(foldCase(nick));
+    const folded = foldCase(nick);
+    return this.#network.userByNick(folded) ?? this.#pending.get(folded);
   }
 
-  /** A channel in memory, or a registered one brought back (empty) from the registry. */
+  /** A live channel, or a registered one (empty) as the registry keeps it. */
   findChannel(name: string): Channel | undefined {
     const folded = foldCase(name);
-    const found = this.#channels.get(folded);
-    if (found || !this.#registry) return found;
-    const restored = this.#restore(name);
-    if (restored) this.#channels.set(folded, restored);
-    return restored;
+    const live = this.#network.channel(folded);
+    if (live || !this.#registry) return live;
+    const saved = this.#registry.load(name);
+    return saved && channelFromRegistration(saved);
   }
 
-  *users(): Iterable<User> {
-    for (const u of this.#nicks.values()) if (u.registered) yield u;
+  users(): Iterable<User> {
+    return this.#network.users();
   }
 
   channels(): Iterable<Channel> {
-    return this.#channels.values();
+    return this.#network.channels();
   }
 
-  /** O(1): LUSERS runs at every registration, so counting users each time would be O(N²). */
   stats(): NetworkStats {
-    return {
-      users: this.#registered,
-      maxUsers: this.#maxUsers,
-      invisible: this.#invisible,
-      opers: this.#opers,
-      unknown: this.#nicks.size - this.#registered,
-      channels: this.#channels.size,
-    };
+    return { ...this.#network.stats(), unknown: this.#pending.size };
   }
 
   whowas(nick: string): readonly WhowasEntry[] {
-    return this.#whowas.lookup(nick);
+    return this.#network.whowas(nick);
   }
 
   claimNick(user: User, nick: string): Promise<boolean> {
-    return Promise.resolve(this.#takeNick(user, nick));
-  }
-
-  #takeNick(user: User, nick: string): boolean {
     const folded = foldCase(nick);
-    const holder = this.#nicks.get(folded);
-    if (holder && holder !== user) return false;
-    if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
-    this.#nicks.set(folded, user);
+    if (!this.#free(user, folded)) return Promise.resolve(false);
+    if (this.#pending.get(user.folded) === user) this.#pending.delete(user.folded);
     user.setNick(nick);
-    return true;
+    this.#pending.set(folded, user);
+    return Promise.resolve(true);
   }
 
   register(user: User): void {
-    if (this.#nicks.get(user.folded) !== user) return;
-    this.#registered++;
-    if (this.#registered > this.#maxUsers) this.#maxUsers = this.#registered;
-    for (const m of user.modes) this.#count(m, 1);
+    if (this.#pending.get(user.folded) !== user) return;
+    this.#pending.delete(user.folded);
+    this.#apply({ type: "introduce", user });
   }
 
   changeNick(user: User, nick: string): Promise<boolean> {
-    const out = new Outgoing(msg("NICK", [nick], user.source), { time: this.#now() });
-    const old = Whowas.snapshot(user, this.#now());
-    if (!this.#takeNick(user, nick)) return Promise.resolve(false);
-    this.#whowas.remember(old);
-    user.send(out);
-    this.toNeighbours(user, out, { except: user });
+    if (!this.#free(user, foldCase(nick))) return Promise.resolve(false);
+    this.#apply({ type: "nick", user, nick, time: this.#now() });
     return Promise.resolve(true);
   }
 
   quit(user: User, reason: string): void {
-    if (this.#nicks.get(user.folded) !== user) return;
-    const out = new Outgoing(msg("QUIT", [reason], user.source), { time: this.#now() });
-    this.toNeighbours(user, out, { except: user });
-    for (const channel of user.channels.values()) this.#removeMember(channel, user);
-    this.#nicks.delete(user.folded);
-    if (user.registered) {
-      this.#registered--;
-      if (user.modes.has("i")) this.#invisible--;
-      if (user.modes.has("o")) this.#opers--;
-      this.#whowas.remember(Whowas.snapshot(user, this.#now()));
+    if (this.#pending.get(user.folded) === user) this.#pending.delete(user.folded);
+    else if (this.#network.userByNick(user.folded) === user) {
+      this.#apply({ type: "quit", user, reason, time: this.#now() });
     }
   }
 
   join(user: User, name: string): Promise<Channel> {
     const folded = foldCase(name);
-    let channel = this.findChannel(name);
-    if (!channel) {
-      const now = this.#now();
-      channel = new Channel(name, now);
-      channel.historyKey = newChannelHistoryKey(folded, this.#permanent.has(folded), now);
-      channel.modes.add("n").add("t");
-      this.#channels.set(folded, channel);
-    }
-    const first = channel.members.size === 0 && channel.founder === undefined;
-    channel.members.set(user, first || channel.isFounder(user) ? OP : 0);
-    channel.invited.delete(user.folded);
-    user.channels.set(folded, channel);
-    const time = this.#now();
-    const { plain, extended } = joinLines(channel, user, time);
-    announceJoin(channel, channel.members, user, plain, extended);
-    return Promise.resolve(channel);
+    const live = this.#network.channel(folded);
+    // the channel's first member is op, unless it is registered: then only its founder is
+    const settings = live ? undefined : this.#settingsFor(name, folded);
+    const founder = live?.founder ?? settings?.founder;
+    const first = (live?.members.size ?? 0) === 0 && founder === undefined;
+    const isFounder = founder !== undefined && user.account !== undefined &&
+      foldCase(user.account) === founder;
+    const status = first || isFounder ? OP : 0;
+    this.#apply({ type: "join", user, channel: folded, status, settings, time: this.#now() });
+    return Promise.resolve(this.#network.channel(folded)!);
   }
 
   part(user: User, channel: Channel, reason: string | undefined): void {
-    const params = reason === undefined ? [channel.name] : [channel.name, reason];
-    this.toChannel(channel, new Outgoing(msg("PART", params, user.source), { time: this.#now() }));
-    this.#removeMember(channel, user);
+    this.#apply({ type: "part", user, channel: channel.folded, reason, time: this.#now() });
   }
 
   kick(by: User, channel: Channel, target: User, reason: string): void {
-    const out = new Outgoing(msg("KICK", [channel.name, target.nick, reason], by.source), {
-      time: this.#now(),
-    });
-    this.toChannel(channel, out);
-    this.#removeMember(channel, target);
+    const time = this.#now();
+    this.#apply({ type: "kick", by: by.source, target, channel: channel.folded, reason, time });
   }
 
   setTopic(by: User, channel: Channel, text: string): void {
-    const now = this.#now();
-    channel.topic = text === "" ? undefined : { text, setBy: by.source, setAt: now };
-    this.toChannel(
-      channel,
-      new Outgoing(msg("TOPIC", [channel.name, text], by.source), { time: now }),
-    );
-    this.#persist(channel);
+    const time = this.#now();
+    const topic = text === "" ? undefined : { text, setBy: by.source, setAt: time };
+    this.#apply({ type: "topic", channel: channel.folded, topic, by: by.source, time });
   }
 
   changeModes(by: User, channel: Channel, changes: ModeChange[]): Promise<void> {
-    const now = this.#now();
-    const applied = changes.filter((c) => {
-      const member = c.mode === "o" || c.mode === "v" ? this.findUser(c.param!) : undefined;
-      if (member) c.param = member.nick;
-      return applyModeChange(channel, c, by.source, member, now);
+    const effects = changes.map((c) => {
+      const named = c.mode === "o" || c.mode === "v";
+      return { ...c, member: named ? this.findUser(c.param!) : undefined };
     });
-    if (applied.length > 0) {
-      const params = [channel.name, ...formatModeChanges(applied)];
-      this.toChannel(channel, new Outgoing(msg("MODE", params, by.source), { time: now }));
-      this.#persist(channel);
-    }
+    const time = this.#now();
+    this.#apply({ type: "mode", channel: channel.folded, by: by.source, changes: effects, time });
     return Promise.resolve();
   }
 
   invite(by: User, channel: Channel, target: User, admits: boolean): void {
-    if (admits) channel.invited.add(target.folded);
-    const out = new Outgoing(msg("INVITE", [target.nick, channel.name], by.source), {
+    this.#apply({
+      type: "invite",
+      channel: channel.folded,
+      by: by.source,
+      inviter: by,
+      target,
+      admits,
       time: this.#now(),
     });
-    target.send(out);
-    this.toChannel(channel, out, { except: by, cap: "invite-notify" });
   }
 
   setAway(user: User, message: string | undefined): void {
     user.away = message;
-    const params = message === undefined ? [] : [message];
-    const out = new Outgoing(msg("AWAY", params, user.source), { time: this.#now() });
-    this.toNeighbours(user, out, { except: user, cap: "away-notify" });
+    this.#apply({ type: "away", user, message, time: this.#now() });
   }
 
   setRealname(user: User, realname: string): void {
     user.realname = realname;
-    const out = new Outgoing(msg("SETNAME", [realname], user.source), { time: this.#now() });
-    this.toNeighbours(user, out, { cap: "setname" });
+    this.#apply({ type: "realname", user, realname, time: this.#now() });
   }
 
   setUserModes(user: User, add: string, remove: string): string {
-    let added = "", removed = "";
-    const counted = user.registered && this.#nicks.get(user.folded) === user;
-    for (const m of add) {
-      if (!user.modes.has(m)) {
-        user.modes.add(m);
-        added += m;
-        if (counted) this.#count(m, 1);
-      }
-    }
-    for (const m of remove) {
-      if (user.modes.delete(m)) {
-        removed += m;
-        if (counted) this.#count(m, -1);
-      }
-    }
-    return (added ? `+${added}` : "") + (removed ? `-${removed}` : "");
+    return this.#network.setOwnModes(user, add, remove);
   }
 
   setAccount(user: User, account: string | undefined): void {
     user.account = account;
-    const out = new Outgoing(msg("ACCOUNT", [account ?? "*"], user.source), { time: this.#now() });
-    this.toNeighbours(user, out, { except: user, cap: "account-notify" });
+    this.#apply({ type: "account", user, account, time: this.#now() });
   }
 
   /** Throws (and changes nothing) when the registry cannot save the change. */
   setFounder(channel: Channel, founder: string | undefined): void {
-    const before = channel.founder;
-    channel.founder = founder === undefined ? undefined : foldCase(founder);
-    try {
-      if (founder !== undefined) {
-        this.#persist(channel);
-        return;
-      }
-      this.#registry?.dropChannel(channel.name);
-    } catch (err) {
-      channel.founder = before; // registered (or not) as the database says
-      throw err;
-    }
+    const folded = founder === undefined ? undefined : foldCase(founder);
+    if (folded !== undefined) this.#registry?.save(registrationOf(channel, folded));
+    else this.#registry?.dropChannel(channel.name);
+    this.#apply({ type: "founder", channel: channel.folded, founder: folded });
+    // a registered channel without members is not in the network: its copy is told here
+    if (this.#network.channel(channel.folded) !== channel) channel.founder = folded;
     // an empty channel brought back from the registry ends now, and its history with it
-    if (channel.members.size === 0) this.#end(channel);
+    if (folded === undefined && channel.members.size === 0) this.#forgetHistory(channel);
   }
 
   accountDropped(account: string): void {
     const folded = foldCase(account);
-    for (const channel of [...this.#channels.values()]) {
-      if (channel.founder !== folded) continue;
-      channel.founder = undefined;
-      // an empty registered channel was only kept for its registration: it ends now
-      if (channel.members.size === 0) this.#end(channel);
+    for (const channel of this.#network.channels()) {
+      if (channel.founder === folded) this.#apply({ type: "founder", channel: channel.folded });
     }
     for (const user of this.users()) {
       if (user.account === undefined || foldCase(user.account) !== folded) continue;
@@ -302,89 +228,55 @@ export class LocalHub implements Hub {
     const filter = r.cap === undefined ? undefined : { cap: r.cap };
     if ("channel" in r.to) {
       const { channel, status } = r.to;
-      this.toChannel(channel, r.out, { except: r.from, cap: r.cap, status });
+      this.#network.toChannel(channel, r.out, { except: r.from, cap: r.cap, status });
     } else {
       r.to.user.send(r.out, filter);
     }
     if (r.echo && r.session.accepts(filter)) r.from.sendTo(r.session, r.out);
   }
 
-  /** Delivers to every member of a channel (the hot path of chat). */
-  toChannel(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
-    out.fanOut();
-    if (!filter) {
-      for (const member of channel.members.keys()) member.send(out);
-      return;
-    }
-    const status = filter.status;
-    if (status === undefined) {
-      // keys(), not entries(): an entry is an array allocated per member, per message
-      const { except } = filter;
-      const caps = filter.cap === undefined && filter.withoutCap === undefined ? undefined : filter;
-      for (const member of channel.members.keys()) if (member !== except) member.send(out, caps);
-      return;
-    }
-    for (const [member, bits] of channel.members) {
-      if ((bits & status) !== 0) deliver(member, out, filter);
-    }
-  }
-
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
-    out.fanOut();
-    const seen = new Set<User>();
-    for (const channel of user.channels.values()) {
-      for (const member of channel.members.keys()) {
-        if (seen.has(member)) continue;
-        seen.add(member);
-        deliver(member, out, filter);
-      }
-    }
-    if (!seen.has(user)) deliver(user, out, filter);
+    this.#network.toNeighbours(user, out, filter);
   }
 
-  toUsersWithMode(mode: string, out: Outgoing): void {
-    out.fanOut();
-    for (const user of this.users()) if (user.modes.has(mode)) user.send(out);
+  wallops(by: User, text: string): void {
+    this.#apply({ type: "wallops", by: by.source, text });
   }
 
-  #count(mode: string, delta: number): void {
-    if (mode === "i") this.#invisible += delta;
-    else if (mode === "o") this.#opers += delta;
+  #apply(e: NetworkEvent): void {
+    this.#network.apply(e);
   }
 
-  /** A registered channel as it was saved, or undefined. */
-  #restore(name: string): Channel | undefined {
+  /** True when nobody but `user` holds or claims the folded nick. */
+  #free(user: User, folded: string): boolean {
+    const holder = this.#network.userByNick(folded) ?? this.#pending.get(folded);
+    return holder === undefined || holder === user;
+  }
+
+  /** The settings of a channel a JOIN creates: as registered, or new (+nt). */
+  #settingsFor(name: string, folded: string): ChannelSettings {
     const saved = this.#registry?.load(name);
-    return saved && channelFromRegistration(saved);
+    const now = this.#now();
+    if (saved) {
+      return {
+        ...saved,
+        invited: [],
+        historyKey: saved.historyKey ?? folded,
+      };
+    }
+    const historyKey = newChannelHistoryKey(folded, this.#permanent.has(folded), now);
+    return { name, created: now, modes: "nt", bans: [], invited: [], historyKey };
   }
 
   /** Saves a registered channel's state after a change. */
   #persist(channel: Channel): void {
-    if (channel.founder === undefined || !this.#registry) return;
-    const saved: RegisteredChannel = {
-      name: channel.name,
-      founder: channel.founder,
-      topic: channel.topic,
-      modes: [...channel.modes].sort().join(""),
-      key: channel.key,
-      limit: channel.limit,
-      bans: channel.bans,
-      created: channel.created,
-      historyKey: channel.historyKey,
-    };
-    this.#registry.save(saved);
+    if (channel.founder !== undefined) {
+      this.#registry?.save(registrationOf(channel, channel.founder));
+    }
   }
 
-  #removeMember(channel: Channel, user: User): void {
-    flushChannel(channel); // held JOINs go to members in join order: nobody may leave first
-    channel.members.delete(user);
-    user.channels.delete(channel.folded);
-    if (channel.members.size === 0) this.#end(channel);
-  }
-
-  /** A channel without members is gone; its history too unless it outlives the channel. */
-  #end(channel: Channel): void {
-    if (this.#channels.get(channel.folded) === channel) this.#channels.delete(channel.folded);
+  /** A channel ended: its history goes too, unless it outlives the channel. */
+  #forgetHistory(channel: Channel): void {
     if (historyEndsWithChannel(channel)) this.#history?.forget(channel.historyKey);
   }
 }

@@ -90,7 +90,6 @@ export class ClusterHub implements Hub {
     this.node = options.node;
     this.replica = new Replica({
       self: options.node,
-      serverName: options.serverName,
       remoteSink: (uid) => this.#messages.remoteSink(uid),
     });
     this.#messages = new ClusterMessages({
@@ -244,16 +243,9 @@ export class ClusterHub implements Hub {
   }
 
   setUserModes(user: User, add: string, remove: string): string {
-    let added = "", removed = "";
-    for (const m of add) {
-      if (!user.modes.has(m)) {
-        user.modes.add(m);
-        added += m;
-      }
-    }
-    for (const m of remove) if (user.modes.delete(m)) removed += m;
-    if (added || removed) this.#uset(user, "umode", [...user.modes].sort().join(""));
-    return (added ? `+${added}` : "") + (removed ? `-${removed}` : "");
+    const change = this.replica.setOwnModes(user, add, remove);
+    if (change) this.#uset(user, "umode", [...user.modes].sort().join(""));
+    return change;
   }
 
   setAccount(user: User, account: string | undefined): void {
@@ -404,12 +396,8 @@ export class ClusterHub implements Hub {
     this.replica.toLocalNeighbours(user, out, filter);
   }
 
-  toUsersWithMode(mode: string, out: Outgoing): void {
-    if (mode === "w" && out.message.command === "WALLOPS") {
-      this.#net.op("wallops", [out.message.source ?? "", out.message.params[0] ?? "", this.node]);
-      return;
-    }
-    for (const u of this.replica.localUsers()) if (u.modes.has(mode)) u.send(out);
+  wallops(by: User, text: string): void {
+    this.#net.op("wallops", [by.source, text, this.node]);
   }
 
   // --- for the stores over Redis ---------------------------------------------------------

@@ -300,7 +300,7 @@ export function deliverWire(
   out.fanOut();
   const sender = replica.byUid(m.u);
   let echoed = false;
-  for (const member of members) {
+  for (const member of members.keys()) {
     if (member === echo?.user) {
       echoed = true;
       echo.user.sendTo(echo.session, out);

@@ -7,7 +7,9 @@
  */
 
 import type { Tags } from "../../protocol/message.ts";
+import type { ChannelSettings } from "../network/events.ts";
 import type { Ban, Topic } from "../state/channel.ts";
+import { foldCase } from "../../protocol/casemap.ts";
 import { errorMessage } from "../../util/error_message.ts";
 
 /** A user as every node knows it (the owner node is the only writer). */
@@ -33,8 +35,8 @@ export interface UserRecord {
   r: boolean;
 }
 
-/** A channel's settings (everything but its members). */
-export interface ChannelSettings {
+/** A channel's settings as Redis stores and publishes them (`WireSettings` on the wire). */
+export interface WireSettings {
   name: string;
   created: number;
   topic?: Topic;
@@ -77,7 +79,7 @@ export type ClusterEvent =
   | Base & { t: "setname"; u: string; v: string }
   | Base & { t: "account"; u: string; v?: string }
   | Base & { t: "umode"; u: string; v: string }
-  | Base & { t: "join"; u: string; c: string; st: number; ch: ChannelSettings; tm: number }
+  | Base & { t: "join"; u: string; c: string; st: number; ch: WireSettings; tm: number }
   | Base & { t: "part"; u: string; c: string; r?: string; tm: number }
   | Base & { t: "kick"; by: string; u: string; c: string; r: string; tm: number }
   | Base & { t: "topic"; c: string; topic?: Topic; by: string; tm: number }
@@ -156,7 +158,7 @@ function opt<T>(value: T | null | undefined): T | undefined {
   return value === null ? undefined : value;
 }
 
-function normalizeSettings(ch: ChannelSettings): ChannelSettings {
+function normalizeSettings(ch: WireSettings): WireSettings {
   return {
     name: ch.name,
     created: ch.created,
@@ -214,8 +216,20 @@ export function normalizeUser(u: UserRecord): UserRecord {
   return { ...u, away: opt(u.away), account: opt(u.account), modes: u.modes ?? "" };
 }
 
+/** Settings as the network model names them. */
+export function settingsFromWire(w: WireSettings): ChannelSettings {
+  const { hk, ...rest } = w;
+  return { ...rest, historyKey: hk ?? foldCase(w.name) };
+}
+
+/** Settings as Redis stores them. */
+export function settingsToWire(s: ChannelSettings): WireSettings {
+  const { historyKey, ...rest } = s;
+  return { ...rest, hk: historyKey };
+}
+
 /** Parses settings as stored in Redis. */
-export function decodeSettings(text: string): ChannelSettings {
+export function decodeSettings(text: string): WireSettings {
   return normalizeSettings(JSON.parse(text));
 }
 

@@ -1,5 +1,5 @@
 /**
- * A user and a channel as the cluster publishes them (`UserRecord`, `ChannelSettings`), and
+ * A user and a channel as the cluster publishes them (`UserRecord`, `WireSettings`), and
  * back: what a node writes to Redis about its own users and channels, and what it sets on the
  * users of other nodes from their records.
  *
@@ -9,7 +9,8 @@
 import type { Channel } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
 import type { StoredMessage } from "../store/history.ts";
-import type { AppliedMode, ChannelSettings, UserRecord } from "./events.ts";
+import { settingsOf } from "../network/network.ts";
+import { type AppliedMode, settingsToWire, type UserRecord, type WireSettings } from "./events.ts";
 
 /** A user's record as its node publishes it. */
 export function recordOf(user: User, uid: string, node: string, serverName: string): UserRecord {
@@ -32,19 +33,8 @@ export function recordOf(user: User, uid: string, node: string, serverName: stri
 }
 
 /** A channel's settings as published (ensuring a channel again after Redis lost it). */
-export function settingsOf(channel: Channel): ChannelSettings {
-  return {
-    name: channel.name,
-    created: channel.created,
-    topic: channel.topic,
-    modes: [...channel.modes].sort().join(""),
-    key: channel.key,
-    limit: channel.limit,
-    bans: [...channel.bans],
-    invited: [...channel.invited],
-    founder: channel.founder,
-    hk: channel.historyKey,
-  };
+export function wireSettingsOf(channel: Channel): WireSettings {
+  return settingsToWire(settingsOf(channel));
 }
 
 /** Sets a user's fields from its record (remote users). */
@@ -66,7 +56,7 @@ export function setModes(user: User, modes: string): void {
 }
 
 /** The flag, key, limit and ban changes that turn settings `a` into `b`. */
-export function settingsModeChanges(a: ChannelSettings, b: ChannelSettings): AppliedMode[] {
+export function settingsModeChanges(a: WireSettings, b: WireSettings): AppliedMode[] {
   const changes: AppliedMode[] = [];
   for (const m of a.modes) if (!b.modes.includes(m)) changes.push({ a: false, m });
   for (const m of b.modes) if (!a.modes.includes(m)) changes.push({ a: true, m });

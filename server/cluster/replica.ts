@@ -1,7 +1,10 @@
 /**
- * A node's full copy of the network (every node's users, every channel and its members) kept up
- * to date by applying the cluster's events in Redis order, and telling this node's users what
- * they would have seen on a single server. Pure: no Redis, no sockets; `ClusterHub` feeds it.
+ * A node's copy of the network (every node's users, every channel and its members): the wire
+ * events of the cluster, in Redis order, turned into network events (network/events.ts) and
+ * applied to one `Network`, which tells this node's users what they would have seen on a single
+ * server. Around it, what only a cluster node knows: users' cluster ids and nodes, the live
+ * nodes, accounts and registered channels as Redis publishes them. Pure: no Redis, no sockets;
+ * `ClusterHub` feeds it.
  *
  * Users of this node are the real `User` objects of their sessions; users of other nodes are
  * `User` objects whose sink forwards to their node (only KILL and services ever use it: delivery
@@ -11,31 +14,27 @@
  */
 
 import { foldCase } from "../../protocol/casemap.ts";
-import { msg } from "../../protocol/message.ts";
-import { applyModeChange, formatModeChanges } from "../channel_modes.ts";
-import { deliver, type DeliveryFilter, type NetworkStats, type WhowasEntry } from "../hub.ts";
-import { Outgoing } from "../outgoing.ts";
-import { Channel } from "../state/channel.ts";
+import type { DeliveryFilter, NetworkStats, WhowasEntry } from "../hub.ts";
+import type { Audience } from "../join_batch.ts";
+import type { NetworkEvent } from "../network/events.ts";
+import { Network } from "../network/network.ts";
+import type { Outgoing } from "../outgoing.ts";
+import type { Channel } from "../state/channel.ts";
 import type { Sink } from "../state/session.ts";
 import { User } from "../state/user.ts";
-import { announceJoin, flushChannel, joinLines } from "../join_batch.ts";
-import { Whowas } from "../network/whowas.ts";
-import { fillUser, setModes } from "./records.ts";
-import type { Account, RegisteredChannel } from "../store/accounts.ts";
+import { type Account, type RegisteredChannel, registrationOf } from "../store/accounts.ts";
+import { fillUser } from "./records.ts";
 import {
-  type AppliedMode,
-  type ChannelSettings,
   type ClusterEvent,
-  USER_ATTRIBUTE_EVENTS,
+  settingsFromWire,
   type UserRecord,
+  type WireSettings,
 } from "./events.ts";
 
 /** What the replica needs from its surroundings. */
 export interface ReplicaOptions {
   /** This node's id. */
   self: string;
-  /** This node's server name (source of MODE changes made up during resynchronization). */
-  serverName: string;
   /** The sink of a user on another node. */
   remoteSink(uid: string): Sink;
   now?: () => number;
@@ -46,20 +45,15 @@ let nextRemoteId = -1;
 /** The network as this node sees it. */
 export class Replica {
   readonly self: string;
-  readonly #serverName: string;
   readonly #remoteSink: (uid: string) => Sink;
   readonly #now: () => number;
+  /** Users of this node. */
+  readonly #local = new Set<User>();
+  readonly #network: Network;
   /** Registered users by cluster id. */
   readonly #users = new Map<string, User>();
   readonly #uid = new Map<User, string>();
-  readonly #nicks = new Map<string, User>();
-  readonly #channels = new Map<string, Channel>();
-  /** Users of this node. */
-  readonly #local = new Set<User>();
-  /** Channel (folded) → its members on this node: the hot path of delivery. */
-  readonly #localMembers = new Map<string, Set<User>>();
-  readonly #whowas = new Whowas();
-  /** Node id → the users it owns. */
+  /** The node each registered user is on. */
   readonly #nodeOf = new Map<User, string>();
   /** Live nodes. */
   readonly nodes = new Set<string>();
@@ -71,13 +65,16 @@ export class Replica {
   readonly #parting = new Set<string>();
   /** Sequence number of the last event applied. */
   appliedSeq = 0;
-  #maxUsers = 0;
 
   constructor(options: ReplicaOptions) {
     this.self = options.self;
-    this.#serverName = options.serverName;
     this.#remoteSink = options.remoteSink;
     this.#now = options.now ?? Date.now;
+    this.#network = new Network({
+      here: this.#local,
+      now: this.#now,
+      registrationChanged: (channel) => this.#persist(channel),
+    });
     this.nodes.add(this.self);
   }
 
@@ -85,7 +82,7 @@ export class Replica {
 
   /** A registered user by folded nick. */
   userByNick(folded: string): User | undefined {
-    return this.#nicks.get(folded);
+    return this.#network.userByNick(folded);
   }
 
   byUid(uid: string): User | undefined {
@@ -106,7 +103,7 @@ export class Replica {
   }
 
   channel(folded: string): Channel | undefined {
-    return this.#channels.get(folded);
+    return this.#network.channel(folded);
   }
 
   users(): Iterable<User> {
@@ -119,40 +116,26 @@ export class Replica {
   }
 
   channels(): Iterable<Channel> {
-    return this.#channels.values();
+    return this.#network.channels();
   }
 
   /** Members of a channel on this node. */
-  localMembers(folded: string): ReadonlySet<User> | undefined {
-    return this.#localMembers.get(folded);
+  localMembers(folded: string): Audience | undefined {
+    return this.#network.membersHere(folded);
   }
 
   /** True when this node has a member in the channel (it subscribes to the channel then). */
   hasLocalMembers(folded: string): boolean {
-    return (this.#localMembers.get(folded)?.size ?? 0) > 0;
+    return (this.#network.membersHere(folded)?.size ?? 0) > 0;
   }
 
   whowas(nick: string): readonly WhowasEntry[] {
-    return this.#whowas.lookup(nick);
+    return this.#network.whowas(nick);
   }
 
   /** LUSERS counts; `unknown` (registering connections) is the hub's to add. */
   stats(): NetworkStats & { servers: number; localUsers: number } {
-    let invisible = 0, opers = 0;
-    for (const u of this.#users.values()) {
-      if (u.modes.has("i")) invisible++;
-      if (u.isOper) opers++;
-    }
-    return {
-      users: this.#users.size,
-      maxUsers: this.#maxUsers,
-      invisible,
-      opers,
-      unknown: 0,
-      channels: this.#channels.size,
-      servers: this.nodes.size,
-      localUsers: this.#local.size,
-    };
+    return { ...this.#network.stats(), servers: this.nodes.size, localUsers: this.#local.size };
   }
 
   // --- this node's users -----------------------------------------------------------------
@@ -163,53 +146,36 @@ export class Replica {
     this.#addUser(user, uid, this.self);
   }
 
+  /** Sets and clears modes of a user of this node (others learn them from its `umode`). */
+  setOwnModes(user: User, add: string, remove: string): string {
+    return this.#network.setOwnModes(user, add, remove);
+  }
+
   /**
    * Takes a local user's membership away at once (PART: a quick re-JOIN must work). The channel
    * stays, even empty, until the PART event (whose line the user still gets) or `forgetIfEmpty`.
    */
   dropLocalMembership(user: User, channel: Channel): void {
     this.#parting.add(`${this.#uid.get(user)} ${channel.folded}`);
-    flushChannel(channel); // held JOINs go out in join order: nobody may leave first
-    channel.members.delete(user);
-    user.channels.delete(channel.folded);
-    const set = this.#localMembers.get(channel.folded);
-    if (set?.delete(user) && set.size === 0) this.#localMembers.delete(channel.folded);
+    this.#network.dropMembership(user, channel);
   }
 
   /** Drops a channel left empty by `dropLocalMembership` when no PART event will come. */
   forgetIfEmpty(folded: string): void {
     for (const key of [...this.#parting]) if (key.endsWith(` ${folded}`)) this.#parting.delete(key);
-    if (this.#channels.get(folded)?.members.size === 0) this.#channels.delete(folded);
+    this.#network.forgetIfEmpty(folded);
   }
 
   // --- delivery --------------------------------------------------------------------------
 
   /** Delivers to this node's members of a channel. */
   toLocalMembers(channel: Channel, out: Outgoing, filter?: DeliveryFilter): void {
-    const members = this.#localMembers.get(channel.folded);
-    if (!members) return;
-    out.fanOut();
-    const status = filter?.status;
-    for (const member of members) {
-      if (status !== undefined && ((channel.members.get(member) ?? 0) & status) === 0) continue;
-      deliver(member, out, filter);
-    }
+    this.#network.toChannel(channel, out, filter);
   }
 
   /** Delivers once to each user of this node sharing a channel with `user` (and `user`). */
   toLocalNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
-    out.fanOut();
-    const seen = new Set<User>();
-    for (const channel of user.channels.values()) {
-      const members = this.#localMembers.get(channel.folded);
-      if (!members) continue;
-      for (const member of members) {
-        if (seen.has(member)) continue;
-        seen.add(member);
-        deliver(member, out, filter);
-      }
-    }
-    if (!seen.has(user) && this.#local.has(user)) deliver(user, out, filter);
+    this.#network.toNeighbours(user, out, filter);
   }
 
   // --- events ----------------------------------------------------------------------------
@@ -217,93 +183,24 @@ export class Replica {
   /** Applies one event in order: the state changes and this node's users are told. */
   apply(e: ClusterEvent): void {
     if (e.s > this.appliedSeq) this.appliedSeq = e.s;
-    const now = this.#now();
     switch (e.t) {
       case "intro":
         return this.#intro(e.u);
-      case "nick": {
-        const user = this.#users.get(e.u);
-        if (!user || user.nick === e.nick) return;
-        const out = new Outgoing(msg("NICK", [e.nick], user.source), { time: e.tm });
-        this.#whowas.remember(Whowas.snapshot(user, now));
-        if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
-        user.setNick(e.nick);
-        this.#nicks.set(user.folded, user);
-        this.toLocalNeighbours(user, out);
-        return;
-      }
       case "quit":
-        return this.#quit(e.u, e.r, now);
+        return this.#quit(e.u, e.r);
       case "lost":
         if (e.node === this.self) return; // we were declared lost: the hub introduces us again
-        for (const uid of e.us) this.#quit(uid, e.r, now);
-        if (e.node !== this.self) this.nodes.delete(e.node);
+        for (const uid of e.us) this.#quit(uid, e.r);
+        this.nodes.delete(e.node);
         return;
-      case "join":
-        return this.#join(e.u, e.c, e.st, e.ch, e.tm);
-      case "part": {
-        const user = this.#users.get(e.u);
-        const channel = this.#channels.get(e.c);
-        if (!user || !channel) return;
+      case "part":
         this.#parting.delete(`${e.u} ${e.c}`);
-        const params = e.r === undefined ? [channel.name] : [channel.name, e.r];
-        const out = new Outgoing(msg("PART", params, user.source), { time: e.tm });
-        this.toLocalMembers(channel, out);
-        // a local user whose membership was dropped at once (PART) still sees their PART
-        if (!channel.has(user) && this.#local.has(user)) user.send(out);
-        this.#removeMember(channel, user);
-        if (channel.members.size === 0) this.#channels.delete(channel.folded);
-        return;
-      }
-      case "kick": {
-        const target = this.#users.get(e.u);
-        const channel = this.#channels.get(e.c);
-        if (!target || !channel) return;
-        const out = new Outgoing(msg("KICK", [channel.name, target.nick, e.r], e.by), {
-          time: e.tm,
-        });
-        this.toLocalMembers(channel, out);
-        if (!channel.has(target) && this.#local.has(target)) target.send(out);
-        this.#removeMember(channel, target);
-        return;
-      }
-      case "topic": {
-        const channel = this.#channels.get(e.c);
-        if (!channel) return;
-        channel.topic = e.topic;
-        const text = e.topic?.text ?? "";
-        this.toLocalMembers(
-          channel,
-          new Outgoing(msg("TOPIC", [channel.name, text], e.by), { time: e.tm }),
-        );
-        this.#persist(channel);
-        return;
-      }
-      case "mode":
-        return this.#mode(e.c, e.by, e.tm, e.ch);
-      case "invite": {
-        const channel = this.#channels.get(e.c);
-        const target = this.#users.get(e.u);
-        if (!channel || !target) return;
-        if (e.ad === true) channel.invited.add(target.folded);
-        const out = new Outgoing(msg("INVITE", [target.nick, channel.name], e.by), { time: e.tm });
-        if (this.#local.has(target)) target.send(out);
-        const by = this.#users.get(e.byu);
-        this.toLocalMembers(channel, out, { except: by, cap: "invite-notify" });
-        return;
-      }
-      case "founder": {
-        const channel = this.#channels.get(e.c);
-        if (channel) channel.founder = e.f;
+        break;
+      case "founder":
+        this.#apply({ type: "founder", channel: e.c, founder: e.f });
         if (e.f === undefined) this.registry.delete(e.c);
-        else if (channel) this.#persist(channel);
+        else this.#persist(this.#network.channel(e.c));
         return;
-      }
-      case "wallops": {
-        const out = new Outgoing(msg("WALLOPS", [e.text], e.by));
-        for (const u of this.#local) if (u.modes.has("w")) u.send(out);
-        return;
-      }
       case "acct":
         this.accounts.set(foldCase(e.name), { name: e.name, created: e.created });
         return;
@@ -311,13 +208,12 @@ export class Replica {
         this.accounts.delete(foldCase(e.name));
         for (const c of e.cs) {
           this.registry.delete(c);
-          const channel = this.#channels.get(c);
-          if (channel) channel.founder = undefined;
+          this.#apply({ type: "founder", channel: c });
         }
         return;
-      default:
-        if (USER_ATTRIBUTE_EVENTS.has(e.t)) return this.#attribute(e);
     }
+    const event = this.#toNetworkEvent(e);
+    if (event) this.#apply(event);
   }
 
   /** A PART of this local user is on its way (its event has not come back yet). */
@@ -327,51 +223,80 @@ export class Replica {
 
   /** Forgets a channel Redis no longer has (resynchronization, after its members' PARTs). */
   dropChannel(folded: string): void {
-    this.#channels.delete(folded);
+    this.#network.forgetIfEmpty(folded);
   }
 
   /** Replaces a channel's settings without telling anyone (resynchronization). */
-  replaceSettings(folded: string, settings: ChannelSettings): void {
-    const channel = this.#channels.get(folded);
-    if (channel) this.#setSettings(channel, settings);
+  replaceSettings(folded: string, settings: WireSettings): void {
+    this.#network.replaceSettings(folded, settingsFromWire(settings));
   }
 
-  #attribute(e: ClusterEvent): void {
-    if (e.t !== "away" && e.t !== "setname" && e.t !== "account" && e.t !== "umode") return;
-    const user = this.#users.get(e.u);
-    if (!user) return;
-    // the owner node changed its user at once; the event only tells the neighbours
-    const owner = this.#local.has(user);
+  /**
+   * The network event a wire event stands for, with its users found by cluster id; undefined
+   * when it names a user this node does not know (its intro never came, or it quit already).
+   */
+  #toNetworkEvent(e: ClusterEvent): NetworkEvent | undefined {
+    const now = this.#now();
+    const user = "u" in e && typeof e.u === "string" ? this.#users.get(e.u) : undefined;
     switch (e.t) {
-      case "away": {
-        if (!owner) user.away = e.v;
-        const params = e.v === undefined ? [] : [e.v];
-        const out = new Outgoing(msg("AWAY", params, user.source), { time: this.#now() });
-        this.toLocalNeighbours(user, out, { except: user, cap: "away-notify" });
-        return;
-      }
-      case "setname": {
-        if (!owner) user.realname = e.v;
-        const out = new Outgoing(msg("SETNAME", [e.v], user.source), { time: this.#now() });
-        this.toLocalNeighbours(user, out, { cap: "setname" });
-        return;
-      }
-      case "account": {
-        if (!owner) user.account = e.v;
-        const out = new Outgoing(msg("ACCOUNT", [e.v ?? "*"], user.source), { time: this.#now() });
-        this.toLocalNeighbours(user, out, { except: user, cap: "account-notify" });
-        return;
-      }
+      case "nick":
+        return user && { type: "nick", user, nick: e.nick, time: e.tm };
+      case "away":
+        return user && { type: "away", user, message: e.v, time: now };
+      case "setname":
+        return user && { type: "realname", user, realname: e.v, time: now };
+      case "account":
+        return user && { type: "account", user, account: e.v, time: now };
       case "umode":
-        if (!owner) setModes(user, e.v);
-        return;
+        return user && { type: "userModes", user, modes: e.v };
+      case "join": {
+        const settings = settingsFromWire(e.ch);
+        return user && { type: "join", user, channel: e.c, status: e.st, settings, time: e.tm };
+      }
+      case "part":
+        return user && { type: "part", user, channel: e.c, reason: e.r, time: e.tm };
+      case "kick":
+        return user &&
+          { type: "kick", by: e.by, target: user, channel: e.c, reason: e.r, time: e.tm };
+      case "topic":
+        return { type: "topic", channel: e.c, topic: e.topic, by: e.by, time: e.tm };
+      case "mode": {
+        const changes = e.ch.map((c) => ({
+          adding: c.a,
+          mode: c.m,
+          param: c.p,
+          member: c.u === undefined ? undefined : this.#users.get(c.u),
+        }));
+        return { type: "mode", channel: e.c, by: e.by, changes, time: e.tm };
+      }
+      case "invite": {
+        const inviter = this.#users.get(e.byu);
+        return user && {
+          type: "invite",
+          channel: e.c,
+          by: e.by,
+          inviter,
+          target: user,
+          admits: e.ad === true,
+          time: e.tm,
+        };
+      }
+      case "wallops":
+        return { type: "wallops", by: e.by, text: e.text };
+      default:
+        return undefined;
     }
+  }
+
+  #apply(e: NetworkEvent): void {
+    this.#network.apply(e);
   }
 
   #intro(rec: UserRecord): void {
     const known = this.#users.get(rec.id);
     if (known) {
       if (this.#local.has(known)) return;
+      this.#apply({ type: "userModes", user: known, modes: rec.modes });
       fillUser(known, rec);
       return;
     }
@@ -385,107 +310,25 @@ export class Replica {
   }
 
   #addUser(user: User, uid: string, node: string): void {
-    // a stale holder of the nick (its QUIT still on the way) keeps existing until its event
     this.#users.set(uid, user);
     this.#uid.set(user, uid);
     this.#nodeOf.set(user, node);
-    this.#nicks.set(user.folded, user);
-    if (this.#users.size > this.#maxUsers) this.#maxUsers = this.#users.size;
+    this.#apply({ type: "introduce", user });
   }
 
-  #quit(uid: string, reason: string, now: number): void {
+  #quit(uid: string, reason: string): void {
     const user = this.#users.get(uid);
     if (!user) return;
-    const out = new Outgoing(msg("QUIT", [reason], user.source), { time: now });
-    this.toLocalNeighbours(user, out, { except: user });
-    for (const channel of [...user.channels.values()]) this.#removeMember(channel, user);
+    this.#apply({ type: "quit", user, reason, time: this.#now() });
     this.#users.delete(uid);
     this.#uid.delete(user);
     this.#nodeOf.delete(user);
     this.#local.delete(user);
-    if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
-    this.#whowas.remember(Whowas.snapshot(user, now));
-  }
-
-  #join(uid: string, folded: string, status: number, settings: ChannelSettings, time: number) {
-    const user = this.#users.get(uid);
-    if (!user) return;
-    let channel = this.#channels.get(folded);
-    if (!channel) {
-      channel = new Channel(settings.name, settings.created);
-      this.#channels.set(folded, channel);
-    }
-    this.#setSettings(channel, settings);
-    if (channel.has(user)) {
-      channel.members.set(user, status);
-      return;
-    }
-    channel.members.set(user, status);
-    user.channels.set(folded, channel);
-    if (this.#local.has(user)) {
-      let set = this.#localMembers.get(folded);
-      if (!set) this.#localMembers.set(folded, set = new Set());
-      set.add(user);
-    }
-    const audience = this.#localMembers.get(folded);
-    if (!audience) return; // nobody here hears it
-    const { plain, extended } = joinLines(channel, user, time);
-    announceJoin(channel, audience, user, plain, extended);
-  }
-
-  #mode(folded: string, by: string, time: number, changes: AppliedMode[]): void {
-    const channel = this.#channels.get(folded);
-    if (!channel) return;
-    const applied = changes.filter((c) => {
-      const member = c.u === undefined ? undefined : this.#users.get(c.u);
-      const change = { adding: c.a, mode: c.m, param: member ? member.nick : c.p };
-      return applyModeChange(channel, change, by, member, time);
-    }).map((c) => {
-      const member = c.u === undefined ? undefined : this.#users.get(c.u);
-      return { adding: c.a, mode: c.m, param: member ? member.nick : c.p };
-    });
-    if (applied.length === 0) return;
-    const params = [channel.name, ...formatModeChanges(applied)];
-    this.toLocalMembers(channel, new Outgoing(msg("MODE", params, by), { time }));
-    this.#persist(channel);
-  }
-
-  #setSettings(channel: Channel, s: ChannelSettings): void {
-    channel.topic = s.topic;
-    channel.modes.clear();
-    for (const m of s.modes) channel.modes.add(m);
-    channel.key = s.key;
-    channel.limit = s.limit;
-    channel.bans.length = 0;
-    channel.bans.push(...s.bans);
-    channel.invited.clear();
-    for (const i of s.invited) channel.invited.add(i);
-    channel.founder = s.founder;
-    if (s.hk !== undefined) channel.historyKey = s.hk;
-  }
-
-  #removeMember(channel: Channel, user: User): void {
-    flushChannel(channel); // held JOINs go out in join order: nobody may leave first
-    channel.members.delete(user);
-    user.channels.delete(channel.folded);
-    const set = this.#localMembers.get(channel.folded);
-    if (set?.delete(user) && set.size === 0) this.#localMembers.delete(channel.folded);
-    if (channel.members.size === 0) this.#channels.delete(channel.folded);
   }
 
   /** Keeps the registry copy of a registered channel in step with its live state. */
-  #persist(channel: Channel): void {
-    if (channel.founder === undefined) return;
-    this.registry.set(channel.folded, {
-      name: channel.name,
-      founder: channel.founder,
-      topic: channel.topic,
-      modes: [...channel.modes].sort().join(""),
-      key: channel.key,
-      limit: channel.limit,
-      bans: [...channel.bans],
-      created: channel.created,
-      historyKey: channel.historyKey,
-    });
+  #persist(channel: Channel | undefined): void {
+    if (channel?.founder === undefined) return;
+    this.registry.set(channel.folded, registrationOf(channel, channel.founder));
   }
 }

@@ -10,15 +10,15 @@ import { foldCase } from "../../protocol/casemap.ts";
 import type { User } from "../state/user.ts";
 import {
   type AppliedMode,
-  type ChannelSettings,
   type ClusterEvent,
   decodeSettings,
   normalizeUser,
   type UserRecord,
   type WireMessage,
+  type WireSettings,
 } from "./events.ts";
 import type { RedisLink } from "./redis_client.ts";
-import { recordOf, settingsModeChanges, settingsOf, storedMessageOf } from "./records.ts";
+import { recordOf, settingsModeChanges, storedMessageOf, wireSettingsOf } from "./records.ts";
 import type { Replica } from "./replica.ts";
 import type { Account, RegisteredChannel } from "../store/accounts.ts";
 import { channelTopic, PREFIX } from "./scripts.ts";
@@ -28,7 +28,7 @@ export interface Snapshot {
   seq: number;
   /** Registered users of every node. */
   users: UserRecord[];
-  channels: { folded: string; settings: ChannelSettings; members: Map<string, number> }[];
+  channels: { folded: string; settings: WireSettings; members: Map<string, number> }[];
   /** Live nodes. */
   nodes: string[];
   accounts: Account[];
@@ -164,7 +164,7 @@ export async function reassert(host: ReassertHost, uid: string, user: User): Pro
     const channels = [...user.channels.values()].map((c) => ({
       c: c.folded,
       st: c.members.get(user) ?? 0,
-      ch: settingsOf(c),
+      ch: wireSettingsOf(c),
     }));
     const r = await host.link.script(
       "ensure",
@@ -255,7 +255,7 @@ export function resyncReplica(
           tm: now,
         });
       }
-      const modes = settingsModeChanges(settingsOf(channel), s);
+      const modes = settingsModeChanges(wireSettingsOf(channel), s);
       if (modes.length > 0) {
         run({ s: 0, n, t: "mode", c: c.folded, by: serverName, tm: now, ch: modes });
       }

@@ -67,7 +67,7 @@ export const operCommands: Record<string, CommandSpec> = {
     minParams: 1,
     handler(ctx, [text]) {
       if (!requireOper(ctx)) return;
-      ctx.hub.toUsersWithMode("w", new Outgoing(msg("WALLOPS", [text], ctx.user.source)));
+      ctx.hub.wallops(ctx.user, text);
     },
   },
 };

@@ -47,6 +47,21 @@ export function channelFromRegistration(saved: RegisteredChannel): Channel {
   return channel;
 }
 
+/** A registered channel's state as its registration keeps it (saved after each change). */
+export function registrationOf(channel: Channel, founder: string): RegisteredChannel {
+  return {
+    name: channel.name,
+    founder,
+    topic: channel.topic,
+    modes: [...channel.modes].sort().join(""),
+    key: channel.key,
+    limit: channel.limit,
+    bans: [...channel.bans],
+    created: channel.created,
+    historyKey: channel.historyKey,
+  };
+}
+
 /** Why an account could not be created. */
 export type CreateAccountResult = "created" | "exists";
 

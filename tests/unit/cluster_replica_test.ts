@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { decodeDelivery, decodeEvent } from "../../server/cluster/events.ts";
-import type { ChannelSettings, ClusterEvent, UserRecord } from "../../server/cluster/events.ts";
+import type { ClusterEvent, UserRecord, WireSettings } from "../../server/cluster/events.ts";
 import { type Op, OpQueue } from "../../server/cluster/op_queue.ts";
 import { Replica } from "../../server/cluster/replica.ts";
 import { deliverWire } from "../../server/cluster/cluster_messages.ts";
@@ -36,7 +36,6 @@ const forwarded: string[] = [];
 function replica(): Replica {
   return new Replica({
     self: "a",
-    serverName: "a.test",
     remoteSink: (uid) => ({ send: () => forwarded.push(uid), terminate: () => {} }),
     now: () => 1000,
   });
@@ -69,7 +68,7 @@ function record(id: string, nick: string, node = "b"): UserRecord {
   };
 }
 
-const settings = (name: string, extra: Partial<ChannelSettings> = {}): ChannelSettings => ({
+const settings = (name: string, extra: Partial<WireSettings> = {}): WireSettings => ({
   name,
   created: 1,
   modes: "nt",
