@@ -20,11 +20,12 @@ import {
 import { notStoredNotice } from "./history_warning.ts";
 import type { ChannelSettings, NetworkEvent } from "./network/events.ts";
 import { Network } from "./network/network.ts";
+import { joinStatus, newChannelSettings, settingsFromRegistration } from "./network/rules.ts";
 import type { Outgoing } from "./outgoing.ts";
-import { type Channel, OP } from "./state/channel.ts";
+import type { Channel } from "./state/channel.ts";
 import { channelFromRegistration, type ChannelRegistry, registrationOf } from "./store/accounts.ts";
 import type { User } from "./state/user.ts";
-import { historyEndsWithChannel, newChannelHistoryKey } from "./store/conversations.ts";
+import { historyEndsWithChannel } from "./store/conversations.ts";
 import type { HistoryStore } from "./store/history.ts";
 
 /** In-process implementation of `Hub`. */
@@ -126,13 +127,10 @@ export class LocalHub implements Hub {
   join(user: User, name: string): Promise<Channel> {
     const folded = foldCase(name);
     const live = this.#network.channel(folded);
-    // the channel's first member is op, unless it is registered: then only its founder is
     const settings = live ? undefined : this.#settingsFor(name, folded);
-    const founder = live?.founder ?? settings?.founder;
-    const first = (live?.members.size ?? 0) === 0 && founder === undefined;
-    const isFounder = founder !== undefined && user.account !== undefined &&
-      foldCase(user.account) === founder;
-    const status = first || isFounder ? OP : 0;
+    const account = user.account === undefined ? undefined : foldCase(user.account);
+    const founder = live ? live.founder : settings?.founder;
+    const status = joinStatus(live?.members.size ?? 0, founder, account);
     this.#apply({ type: "join", user, channel: folded, status, settings, time: this.#now() });
     return Promise.resolve(this.#network.channel(folded)!);
   }
@@ -253,19 +251,11 @@ export class LocalHub implements Hub {
     return holder === undefined || holder === user;
   }
 
-  /** The settings of a channel a JOIN creates: as registered, or new (+nt). */
+  /** The settings of a channel a JOIN creates: as registered, or new. */
   #settingsFor(name: string, folded: string): ChannelSettings {
     const saved = this.#registry?.load(name);
-    const now = this.#now();
-    if (saved) {
-      return {
-        ...saved,
-        invited: [],
-        historyKey: saved.historyKey ?? folded,
-      };
-    }
-    const historyKey = newChannelHistoryKey(folded, this.#permanent.has(folded), now);
-    return { name, created: now, modes: "nt", bans: [], invited: [], historyKey };
+    if (saved) return settingsFromRegistration(saved, folded);
+    return newChannelSettings(name, folded, this.#permanent.has(folded), this.#now());
   }
 
   /** Saves a registered channel's state after a change. */

@@ -39,8 +39,8 @@ import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import { channelFromRegistration } from "../store/accounts.ts";
 import type { User } from "../state/user.ts";
-import { newChannelHistoryKey } from "../store/conversations.ts";
-import type { AppliedMode } from "./events.ts";
+import { newChannelSettings } from "../network/rules.ts";
+import { type AppliedMode, settingsToWire } from "./events.ts";
 import type { RedisLink } from "./redis_client.ts";
 import { Replica } from "./replica.ts";
 import type { ScriptName } from "./scripts.ts";
@@ -266,10 +266,10 @@ export class ClusterHub implements Hub {
       const account = user.account === undefined ? "" : foldCase(user.account);
       const now = Date.now();
       // used only if this JOIN creates the channel
-      const hk = newChannelHistoryKey(folded, this.#o.permanent.has(folded), now);
+      const fresh = newChannelSettings(name, folded, this.#o.permanent.has(folded), now);
       const r = await this.#net.op(
         "join",
-        [uid, folded, name, now, account, user.folded, this.node, hk],
+        [uid, folded, now, account, user.folded, this.node, JSON.stringify(settingsToWire(fresh))],
         () => this.#notice(user, `*** Could not join ${name}: the network is unavailable`),
       );
       if (r.ok && (r.value as number) > 0) await this.#net.applied(r.value as number);

@@ -169,8 +169,8 @@ redis.call('SET', P .. 'node:' .. ARGV[1], ARGV[3], 'PX', ARGV[2])
 redis.call('SADD', P .. 'nodes', ARGV[1])
 return known`,
   /**
-   * ARGV: uid, folded channel, name, now, folded account or '', folded nick, node, history key
-   * of the channel if this creates it.
+   * ARGV: uid, folded channel, now, folded account or '', folded nick, node, settings (JSON) of
+   * the channel if this creates it (network/rules.ts). The status rule mirrors `joinStatus`.
    */
   join: `
 local uid, c = ARGV[1], ARGV[2]
@@ -184,24 +184,24 @@ if not st then
     st = {name = r.name, created = r.created, topic = r.topic, modes = r.modes, key = r.key,
       limit = r.limit, bans = r.bans, founder = r.founder, invited = {}, hk = r.hk}
   else
-    st = {name = ARGV[3], created = tonumber(ARGV[4]), modes = 'nt', bans = {}, invited = {},
-      hk = ARGV[8]}
+    st = cjson.decode(ARGV[7])
   end
   redis.call('SADD', P .. 'chans', c)
 end
-local hasFounder = not isnull(st.founder)
-local first = redis.call('HLEN', P .. 'm:' .. c) == 0 and not hasFounder
-local isFounder = hasFounder and ARGV[5] ~= '' and st.founder == ARGV[5]
 local status = 0
-if first or isFounder then status = 1 end
+if isnull(st.founder) then
+  if redis.call('HLEN', P .. 'm:' .. c) == 0 then status = 1 end
+elseif ARGV[4] == st.founder then
+  status = 1
+end
 local inv = {}
-for _, x in ipairs(st.invited or {}) do if x ~= ARGV[6] then table.insert(inv, x) end end
+for _, x in ipairs(st.invited or {}) do if x ~= ARGV[5] then table.insert(inv, x) end end
 st.invited = inv
 redis.call('SET', P .. 'ch:' .. c, cjson.encode(st))
 redis.call('HSET', P .. 'm:' .. c, uid, status)
 redis.call('SADD', P .. 'uc:' .. uid, c)
-return emit({t = 'join', n = ARGV[7], u = uid, c = c, st = status, ch = st,
-  tm = tonumber(ARGV[4])})`,
+return emit({t = 'join', n = ARGV[6], u = uid, c = c, st = status, ch = st,
+  tm = tonumber(ARGV[3])})`,
   /** ARGV: uid, folded channel, reason, has reason ('1'), node, now. */
   part: `
 if redis.call('SISMEMBER', P .. 'uc:' .. ARGV[1], ARGV[2]) == 0 then return -1 end

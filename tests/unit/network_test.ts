@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { ChannelSettings } from "../../server/network/events.ts";
 import { Network } from "../../server/network/network.ts";
+import { joinStatus, newChannelSettings } from "../../server/network/rules.ts";
 import type { Outgoing } from "../../server/outgoing.ts";
 import { type Channel, OP, VOICE } from "../../server/state/channel.ts";
 import type { Sink } from "../../server/state/session.ts";
@@ -305,4 +306,20 @@ Deno.test("network: the same events give a user the same lines in one process an
   }
   assert.deepEqual(seen[0], seen[1]);
   assert.equal(seen[0]!.length, 5);
+});
+
+Deno.test("network rules: the first joiner of an unregistered channel is op; of a registered one, its founder", () => {
+  assert.equal(joinStatus(0, undefined, undefined), OP);
+  assert.equal(joinStatus(3, undefined, "alice"), 0);
+  assert.equal(
+    joinStatus(0, "alice", undefined),
+    0,
+    "a registered channel's first joiner is no op",
+  );
+  assert.equal(joinStatus(0, "alice", "bob"), 0);
+  assert.equal(joinStatus(7, "alice", "alice"), OP);
+  const fresh = newChannelSettings("#Chat", "#chat", false, 42);
+  assert.deepEqual([fresh.name, fresh.created, fresh.modes], ["#Chat", 42, "nt"]);
+  assert.notEqual(fresh.historyKey, "#chat", "each life of a channel has its own history");
+  assert.equal(newChannelSettings("#lobby", "#lobby", true, 42).historyKey, "#lobby");
 });
