@@ -8,7 +8,7 @@
 
 import type { Tags } from "../../protocol/message.ts";
 import type { ChannelSettings } from "../network/events.ts";
-import type { Ban, Topic } from "../state/channel.ts";
+import type { Topic } from "../state/channel.ts";
 import { foldCase } from "../../protocol/casemap.ts";
 import { errorMessage } from "../../util/error_message.ts";
 
@@ -35,23 +35,11 @@ export interface UserRecord {
   r: boolean;
 }
 
-/** A channel's settings as Redis stores and publishes them (`WireSettings` on the wire). */
-export interface WireSettings {
-  name: string;
-  created: number;
-  topic?: Topic;
-  /** Flag modes, e.g. "nt". */
-  modes: string;
-  key?: string;
-  limit?: number;
-  bans: Ban[];
-  /** Folded nicks invited past +i. */
-  invited: string[];
-  /** Folded founder account of a registered channel. */
-  founder?: string;
-  /** The key its history is filed under (store/conversations.ts); its folded name if absent. */
-  hk?: string;
-}
+/**
+ * A channel's settings as Redis stores and publishes them: network/events.ts `ChannelSettings`,
+ * with the history key as `hk` (the channel's folded name if absent).
+ */
+export type WireSettings = Omit<ChannelSettings, "historyKey"> & { hk?: string };
 
 /** One applied mode change; `u` names the member of `o`/`v`, whose nick is `p`. */
 export interface AppliedMode {

@@ -16,21 +16,8 @@ import { isValidNodeId } from "../../server/cluster/start.ts";
 import { msg } from "../../protocol/message.ts";
 import { Outgoing } from "../../server/outgoing.ts";
 import { BATCH_MIN_MEMBERS, flushChannel } from "../../server/join_batch.ts";
-import type { Sink } from "../../server/state/session.ts";
 import { User } from "../../server/state/user.ts";
-
-class Recorder implements Sink {
-  lines: string[] = [];
-  send(out: Outgoing): void {
-    this.lines.push(out.line());
-  }
-  terminate(): void {}
-  take(): string[] {
-    const l = this.lines;
-    this.lines = [];
-    return l;
-  }
-}
+import { LineSink } from "../helpers/line_sink.ts";
 
 const forwarded: string[] = [];
 function replica(): Replica {
@@ -41,8 +28,8 @@ function replica(): Replica {
   });
 }
 
-function local(r: Replica, id: number, nick: string): { user: User; out: Recorder } {
-  const out = new Recorder();
+function local(r: Replica, id: number, nick: string): { user: User; out: LineSink } {
+  const out = new LineSink();
   const user = new User(id, "10.0.0.1", out);
   user.setNick(nick);
   user.username = `~${nick}`;

@@ -7,27 +7,13 @@ import assert from "node:assert/strict";
 import type { ChannelSettings } from "../../server/network/events.ts";
 import { Network } from "../../server/network/network.ts";
 import { joinStatus, newChannelSettings } from "../../server/network/rules.ts";
-import type { Outgoing } from "../../server/outgoing.ts";
 import { type Channel, OP, VOICE } from "../../server/state/channel.ts";
-import type { Sink } from "../../server/state/session.ts";
 import { User } from "../../server/state/user.ts";
-
-class Lines implements Sink {
-  lines: string[] = [];
-  send(out: Outgoing): void {
-    this.lines.push(out.line());
-  }
-  terminate(): void {}
-  take(): string[] {
-    const l = this.lines;
-    this.lines = [];
-    return l;
-  }
-}
+import { LineSink } from "../helpers/line_sink.ts";
 
 let nextId = 1;
-function user(nick: string, caps: string[] = []): { user: User; out: Lines } {
-  const out = new Lines();
+function user(nick: string, caps: string[] = []): { user: User; out: LineSink } {
+  const out = new LineSink();
   const u = new User(nextId++, "host", out);
   u.setNick(nick);
   u.username = nick.toLowerCase();
@@ -45,6 +31,23 @@ const settings = (name: string, extra: Partial<ChannelSettings> = {}): ChannelSe
   historyKey: name.toLowerCase(),
   ...extra,
 });
+
+/**
+ * Introduces the users not known yet; the first creates `name` as op, the others join it; the
+ * lines so far are dropped.
+ */
+function populate(net: Network, name: string, ...users: { user: User; out: LineSink }[]): void {
+  for (const u of users) {
+    if (net.userByNick(u.user.folded) !== u.user) net.apply({ type: "introduce", user: u.user });
+  }
+  users.forEach((u, i) => {
+    const first = i === 0;
+    const created = first ? { settings: settings(name) } : {};
+    const join = { type: "join", user: u.user, channel: name.toLowerCase(), time: 1 } as const;
+    net.apply({ ...join, status: first ? OP : 0, ...created });
+  });
+  for (const u of users) u.out.take();
+}
 
 Deno.test("network: a JOIN creates the channel from its settings; every member sees it", () => {
   const net = new Network();
@@ -73,17 +76,7 @@ Deno.test("network: the last PART or KICK ends a channel, and its owner is told"
   const ended: string[] = [];
   const net = new Network({ channelEnded: (c) => ended.push(c.folded) });
   const a = user("alice"), b = user("bob");
-  for (const u of [a, b]) net.apply({ type: "introduce", user: u.user });
-  net.apply({
-    type: "join",
-    user: a.user,
-    channel: "#x",
-    status: OP,
-    settings: settings("#x"),
-    time: 1,
-  });
-  net.apply({ type: "join", user: b.user, channel: "#x", status: 0, time: 1 });
-  a.out.take(), b.out.take();
+  populate(net, "#x", a, b);
   net.apply({
     type: "kick",
     by: a.user.source,
@@ -108,17 +101,7 @@ Deno.test("network: MODE shows only what changed, names members by nick, saves r
   const saved: string[] = [];
   const net = new Network({ registrationChanged: (c) => saved.push(c.folded) });
   const a = user("alice"), b = user("Bob");
-  for (const u of [a, b]) net.apply({ type: "introduce", user: u.user });
-  net.apply({
-    type: "join",
-    user: a.user,
-    channel: "#x",
-    status: OP,
-    settings: settings("#x"),
-    time: 1,
-  });
-  net.apply({ type: "join", user: b.user, channel: "#x", status: 0, time: 1 });
-  a.out.take();
+  populate(net, "#x", a, b);
   net.apply({
     type: "mode",
     channel: "#x",
@@ -149,19 +132,9 @@ Deno.test("network: MODE shows only what changed, names members by nick, saves r
 Deno.test("network: NICK reaches each neighbour once, moves the nick, and is remembered", () => {
   const net = new Network();
   const a = user("alice"), b = user("bob"), c = user("carol");
-  for (const u of [a, b, c]) net.apply({ type: "introduce", user: u.user });
-  for (const name of ["#one", "#two"]) {
-    net.apply({
-      type: "join",
-      user: a.user,
-      channel: name,
-      status: OP,
-      settings: settings(name),
-      time: 1,
-    });
-    net.apply({ type: "join", user: b.user, channel: name, status: 0, time: 1 });
-  }
-  a.out.take(), b.out.take();
+  net.apply({ type: "introduce", user: c.user });
+  populate(net, "#one", a, b);
+  populate(net, "#two", a, b);
   net.apply({ type: "nick", user: a.user, nick: "Alicia", time: 9 });
   assert.deepEqual(a.out.take(), [":alice!alice@host NICK Alicia"]);
   assert.deepEqual(b.out.take(), [":alice!alice@host NICK Alicia"]);
@@ -195,17 +168,8 @@ Deno.test("network: counts follow user modes, introductions and quits", () => {
 Deno.test("network: an op's INVITE admits the target; invite-notify members see it", () => {
   const net = new Network();
   const a = user("alice"), b = user("bob", ["invite-notify"]), c = user("carol");
-  for (const u of [a, b, c]) net.apply({ type: "introduce", user: u.user });
-  net.apply({
-    type: "join",
-    user: a.user,
-    channel: "#x",
-    status: OP,
-    settings: settings("#x"),
-    time: 1,
-  });
-  net.apply({ type: "join", user: b.user, channel: "#x", status: 0, time: 1 });
-  a.out.take(), b.out.take();
+  populate(net, "#x", a, b);
+  net.apply({ type: "introduce", user: c.user });
   const invite = { type: "invite", channel: "#x", by: a.user.source, inviter: a.user } as const;
   net.apply({ ...invite, target: c.user, admits: true, time: 2 });
   const line = ":alice!alice@host INVITE carol #x";
@@ -254,16 +218,8 @@ Deno.test("network: a node's user leaving at once still sees its PART; the chann
   const { net, here } = node();
   const a = user("alice"), remote = user("bob");
   here.add(a.user);
-  for (const u of [a, remote]) net.apply({ type: "introduce", user: u.user });
-  net.apply({
-    type: "join",
-    user: a.user,
-    channel: "#x",
-    status: OP,
-    settings: settings("#x"),
-    time: 1,
-  });
-  a.out.take();
+  net.apply({ type: "introduce", user: remote.user });
+  populate(net, "#x", a);
   const channel: Channel = net.channel("#x")!;
   net.dropMembership(a.user, channel);
   assert.equal(net.channel("#x"), channel, "kept, empty, until the PART is applied");
