@@ -56,8 +56,8 @@ export interface DeliveryFilter extends CapFilter {
 
 /**
  * Delivers `out` to the sessions of `user` that `filter` lets through (status bits aside: they
- * need the channel). One definition for the local hub and the cluster's replica, so both
- * deliver to the same sessions.
+ * need the channel). One definition for the network model (network/network.ts) and a cluster
+ * node's message path, so both deliver to the same sessions.
  */
 export function deliver(user: User, out: Outgoing, filter: DeliveryFilter | undefined): void {
   if (filter?.except !== user) user.send(out, filter);

@@ -20,10 +20,15 @@ import {
 import { notStoredNotice } from "./history_warning.ts";
 import type { ChannelSettings, NetworkEvent } from "./network/events.ts";
 import { Network } from "./network/network.ts";
-import { joinStatus, newChannelSettings, settingsFromRegistration } from "./network/rules.ts";
+import {
+  channelFromRegistration,
+  joinStatus,
+  newChannelSettings,
+  settingsFromRegistration,
+} from "./network/rules.ts";
 import type { Outgoing } from "./outgoing.ts";
 import type { Channel } from "./state/channel.ts";
-import { channelFromRegistration, type ChannelRegistry, registrationOf } from "./store/accounts.ts";
+import { type ChannelRegistry, registrationOf } from "./store/accounts.ts";
 import type { User } from "./state/user.ts";
 import { historyEndsWithChannel } from "./store/conversations.ts";
 import type { HistoryStore } from "./store/history.ts";

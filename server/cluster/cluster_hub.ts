@@ -3,8 +3,10 @@
  *
  * - State: every change goes to Redis as a Lua script (see scripts.ts) that decides it atomically
  *   and publishes an event with a global sequence number on `chat:events`. Every node applies the
- *   events, its own included, in that one order to its replica (replica.ts), which tells its
- *   local users. Handlers keep reading the replica synchronously.
+ *   events, its own included, in that one order to its replica (replica.ts), which turns them
+ *   into network events and applies them with the same `Network.apply` as the single process
+ *   (network/network.ts), telling its local users. Handlers keep reading the replica
+ *   synchronously.
  * - Delivery: a channel's messages are published on `chat:c:<channel>`, which only nodes with
  *   local members subscribe to; private messages on the recipient node's inbox. A node delivers
  *   only what comes back from Redis — the sender's echo too — so every member sees a channel's
@@ -37,9 +39,8 @@ import {
 import type { Logger } from "../log.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
-import { channelFromRegistration } from "../store/accounts.ts";
 import type { User } from "../state/user.ts";
-import { newChannelSettings } from "../network/rules.ts";
+import { channelFromRegistration, newChannelSettings } from "../network/rules.ts";
 import { type AppliedMode, settingsToWire } from "./events.ts";
 import type { RedisLink } from "./redis_client.ts";
 import { Replica } from "./replica.ts";

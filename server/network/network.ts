@@ -17,7 +17,7 @@ import { applyModeChange, formatModeChanges, type ModeChange } from "../channel_
 import { deliver, type DeliveryFilter, type NetworkStats, type WhowasEntry } from "../hub.ts";
 import { announceJoin, type Audience, flushChannel, joinLines } from "../join_batch.ts";
 import { Outgoing } from "../outgoing.ts";
-import { Channel } from "../state/channel.ts";
+import { Channel, type FanOut, joinsHeld, type Members } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
 import type { ChannelSettings, ModeEffect, NetworkEvent } from "./events.ts";
 import { Whowas } from "./whowas.ts";
@@ -237,6 +237,11 @@ export class Network {
     if (status === undefined) {
       const { except } = filter;
       const caps = filter.cap === undefined && filter.withoutCap === undefined ? undefined : filter;
+      if (!caps && !this.#here && !joinsHeld()) {
+        const { users, sinks } = channel.members.fanOut ??= fanOutOf(channel.members);
+        for (let i = 0; i < sinks.length; i++) if (users[i] !== except) sinks[i]!.send(out);
+        return;
+      }
       for (const member of members.keys()) if (member !== except) member.send(out, caps);
       return;
     }
@@ -396,7 +401,26 @@ export class Network {
   }
 }
 
-/** Sets a channel's settings from their published form. */
+/** Each member's sessions' sinks beside the member (see `FanOut`). */
+function fanOutOf(members: Members): FanOut {
+  const fan: FanOut = { users: [], sinks: [] };
+  for (const member of members.keys()) {
+    for (const session of member.sessions) {
+      fan.users.push(member);
+      fan.sinks.push(session.sink);
+    }
+  }
+  return fan;
+}
+
+/** A channel with these settings and no members (a registered channel nobody is in). */
+export function channelOf(settings: ChannelSettings): Channel {
+  const channel = new Channel(settings.name, settings.created);
+  setSettings(channel, settings);
+  return channel;
+}
+
+/** Sets a channel's settings, replacing what it had. */
 function setSettings(channel: Channel, s: ChannelSettings): void {
   channel.topic = s.topic;
   channel.modes.clear();

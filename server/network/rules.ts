@@ -7,10 +7,12 @@
  * @module
  */
 
-import { OP } from "../state/channel.ts";
+import { foldCase } from "../../protocol/casemap.ts";
+import { type Channel, OP } from "../state/channel.ts";
 import type { RegisteredChannel } from "../store/accounts.ts";
 import { newChannelHistoryKey } from "../store/conversations.ts";
 import type { ChannelSettings } from "./events.ts";
+import { channelOf } from "./network.ts";
 
 /**
  * A joiner's status bits: the first member of an unregistered channel is op; in a registered
@@ -37,6 +39,11 @@ export function newChannelSettings(
 ): ChannelSettings {
   const historyKey = newChannelHistoryKey(folded, permanent, now);
   return { name, created: now, modes: "nt", bans: [], invited: [], historyKey };
+}
+
+/** A registered channel nobody is in, as it was saved (MODE, TOPIC and ChanServ read it). */
+export function channelFromRegistration(saved: RegisteredChannel): Channel {
+  return channelOf(settingsFromRegistration(saved, foldCase(saved.name)));
 }
 
 /** A registered channel brought back by a JOIN, as it was saved. */

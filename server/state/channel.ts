@@ -9,6 +9,7 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import { matchMask } from "../../protocol/names.ts";
+import type { Sink } from "./session.ts";
 
 /**
  * A channel member: a user (state/user.ts). Declared empty here and filled in by user.ts, which
@@ -67,6 +68,8 @@ export interface NamesCache {
 /** Channel members and their status bits; any change but a plain join drops the NAMES cache. */
 export class Members extends Map<User, number> {
   names: NamesCache | undefined;
+  /** Where a message to every member goes, built by the delivery layer; dropped on any change. */
+  fanOut: FanOut | undefined;
 
   override set(user: User, status: number): this {
     const names = this.names;
@@ -74,18 +77,31 @@ export class Members extends Map<User, number> {
       if (status === 0 && !this.has(user)) names.joined.push(user);
       else this.names = undefined;
     }
+    if (!this.has(user)) this.fanOut = undefined;
     return super.set(user, status);
   }
 
   override delete(user: User): boolean {
     this.names = undefined;
+    this.fanOut = undefined;
     return super.delete(user);
   }
 
   override clear(): void {
     this.names = undefined;
+    this.fanOut = undefined;
     super.clear();
   }
+}
+
+/**
+ * Every session of every member, as two arrays side by side (the member, its session's sink): a
+ * message to a channel is then one pass over arrays instead of a walk over a map and each
+ * member's sessions. Kept while the members and their sessions stay the same.
+ */
+export interface FanOut {
+  users: User[];
+  sinks: Sink[];
 }
 
 /**

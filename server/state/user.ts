@@ -63,6 +63,8 @@ export class User {
   /** Attaches a connection's session: what the user is sent reaches it from now on. */
   attach(session: Session): void {
     this.sessions = [...this.sessions, session];
+    // its channels' delivery lists (channel.ts `FanOut`) must include the new session
+    for (const channel of this.channels.values()) channel.members.fanOut = undefined;
   }
 
   /** `nick!user@host`, the source of the user's messages. */

@@ -8,7 +8,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { foldCase } from "../../protocol/casemap.ts";
 import { type HashedSecret, hashSecret, verifySecret } from "../credentials.ts";
-import { type Ban, Channel, type Topic } from "../state/channel.ts";
+import type { Ban, Channel, Topic } from "../state/channel.ts";
 import { ownerId } from "./conversations.ts";
 
 /** An account as other code sees it. */
@@ -32,19 +32,6 @@ export interface RegisteredChannel {
   created: number;
   /** The key its history is filed under (store/conversations.ts); its folded name if absent. */
   historyKey?: string;
-}
-
-/** A registered channel as it was saved, recreated empty (its members come by joining). */
-export function channelFromRegistration(saved: RegisteredChannel): Channel {
-  const channel = new Channel(saved.name, saved.created);
-  channel.founder = saved.founder;
-  channel.topic = saved.topic;
-  for (const m of saved.modes) channel.modes.add(m);
-  channel.key = saved.key;
-  channel.limit = saved.limit;
-  channel.bans.push(...saved.bans);
-  if (saved.historyKey !== undefined) channel.historyKey = saved.historyKey;
-  return channel;
 }
 
 /** A registered channel's state as its registration keeps it (saved after each change). */

@@ -9,6 +9,9 @@ import { Network } from "../../server/network/network.ts";
 import { joinStatus, newChannelSettings } from "../../server/network/rules.ts";
 import { type Channel, OP, VOICE } from "../../server/state/channel.ts";
 import { User } from "../../server/state/user.ts";
+import { Session } from "../../server/state/session.ts";
+import { Outgoing } from "../../server/outgoing.ts";
+import { msg } from "../../protocol/message.ts";
 import { LineSink } from "../helpers/line_sink.ts";
 
 let nextId = 1;
@@ -278,4 +281,24 @@ Deno.test("network rules: the first joiner of an unregistered channel is op; of 
   assert.deepEqual([fresh.name, fresh.created, fresh.modes], ["#Chat", 42, "nt"]);
   assert.notEqual(fresh.historyKey, "#chat", "each life of a channel has its own history");
   assert.equal(newChannelSettings("#lobby", "#lobby", true, 42).historyKey, "#lobby");
+});
+
+Deno.test("network: a channel message reaches every session of every member, as sessions come and go", () => {
+  const net = new Network();
+  const a = user("alice"), b = user("bob");
+  populate(net, "#x", a, b);
+  const channel = net.channel("#x")!;
+  const line = (n: number) => new Outgoing(msg("PRIVMSG", ["#x", `m${n}`], a.user.source));
+  net.toChannel(channel, line(1), { except: a.user });
+  assert.deepEqual(b.out.take(), [":alice!alice@host PRIVMSG #x :m1"]);
+  assert.deepEqual(a.out.take(), [], "not back to its sender");
+  const phone = new LineSink();
+  b.user.attach(new Session(phone));
+  net.toChannel(channel, line(2), { except: a.user });
+  assert.deepEqual(b.out.take(), [":alice!alice@host PRIVMSG #x :m2"]);
+  assert.deepEqual(phone.take(), [":alice!alice@host PRIVMSG #x :m2"], "a session attached later");
+  net.apply({ type: "part", user: b.user, channel: "#x", time: 3 });
+  b.out.take(), phone.take();
+  net.toChannel(channel, line(3), { except: a.user });
+  assert.deepEqual([b.out.take(), phone.take()], [[], []], "a member who left gets nothing");
 });
