@@ -440,10 +440,22 @@ return {seq, redis.call('HVALS', P .. 'users'), chans, redis.call('SMEMBERS', P 
 if redis.call('HSETNX', P .. 'acct', ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('HSET', P .. 'acctpw', ARGV[1], ARGV[3])
 return emit({t = 'acct', n = ARGV[6], name = ARGV[4], created = tonumber(ARGV[5])})`,
-  /** ARGV: folded name, name, node. The account goes, and the channels it founded with it. */
+  /** ARGV: folded account, folded target, time. The marker only moves forward; returns it. */
+  markRead: `
+local k = P .. 'rm:' .. ARGV[1]
+local t = tonumber(ARGV[3])
+local cur = tonumber(redis.call('HGET', k, ARGV[2]) or '0')
+if t <= cur then return cur end
+redis.call('HSET', k, ARGV[2], ARGV[3])
+return t`,
+  /**
+   * ARGV: folded name, name, node. The account goes, with the channels it founded and its read
+   * markers.
+   */
   acctDrop: `
 if redis.call('HDEL', P .. 'acct', ARGV[1]) == 0 then return -1 end
 redis.call('HDEL', P .. 'acctpw', ARGV[1])
+redis.call('DEL', P .. 'rm:' .. ARGV[1])
 local cs = {}
 local reg = redis.call('HGETALL', P .. 'reg')
 for i = 1, #reg, 2 do

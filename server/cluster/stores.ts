@@ -36,6 +36,7 @@ import type {
   TargetScope,
 } from "../store/history.ts";
 import type { Stores } from "../store/stores.ts";
+import type { ReadMarkers } from "../store/read_markers.ts";
 import { ownerOf } from "../store/conversations.ts";
 import type { ClusterHub } from "./cluster_hub.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
@@ -384,6 +385,28 @@ export class RedisAccounts implements AccountStore, ChannelRegistry {
   }
 }
 
+/** Read markers in Redis: a hash per account (`rm:<account>`), dropped with the account. */
+export class RedisReadMarkers implements ReadMarkers {
+  readonly #hub: ClusterHub;
+  readonly #link: RedisLink;
+
+  constructor(hub: ClusterHub, link: RedisLink) {
+    this.#hub = hub;
+    this.#link = link;
+  }
+
+  async get(account: string, target: string): Promise<number | undefined> {
+    const time = await this.#link.cmd.hget(`${PREFIX}rm:${account}`, target);
+    return time === null ? undefined : Number(time);
+  }
+
+  async set(account: string, target: string, time: number): Promise<number> {
+    const r = await this.#hub.run("markRead", [account, target, time]);
+    if (!r.ok) throw new RedisUnavailableError("the network is unavailable");
+    return Number(r.value);
+  }
+}
+
 /** The stores of a cluster node; closing them makes the node leave the network. */
 export function clusterStores(hub: ClusterHub, link: RedisLink, log: Logger): Stores {
   const history = new RedisHistory(hub, link, log);
@@ -392,6 +415,7 @@ export function clusterStores(hub: ClusterHub, link: RedisLink, log: Logger): St
     history,
     accounts,
     channels: accounts,
+    readMarkers: new RedisReadMarkers(hub, link),
     // a PONG waits until Redis has answered everything queued before it (dropped ops were told)
     durable: () => {
       const drained = hub.drained();

@@ -13,6 +13,7 @@ import { inviteCommands } from "./invite.ts";
 import { joinCommands } from "./join.ts";
 import { kickCommands } from "./kick.ts";
 import { listCommands } from "./list.ts";
+import { markreadCommands } from "./markread.ts";
 import { modeCommands } from "./mode.ts";
 import { namesCommands } from "./names.ts";
 import { operCommands } from "./oper.ts";
@@ -39,6 +40,7 @@ const groups: Record<string, CommandSpec>[] = [
   joinCommands,
   kickCommands,
   listCommands,
+  markreadCommands,
   modeCommands,
   namesCommands,
   operCommands,

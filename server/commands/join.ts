@@ -7,6 +7,7 @@
 import { isChannelName, isValidChannelName } from "../../protocol/names.ts";
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
+import { sendChannelMarker } from "./markread.ts";
 import type { Context } from "../context.ts";
 import type { Channel } from "../state/channel.ts";
 import { replayOnJoin } from "./chathistory.ts";
@@ -56,6 +57,8 @@ export async function joinChannel(ctx: Context, name: string, key?: string): Pro
     return false;
   }
   const channel = await hub.join(user, name);
+  const marking = sendChannelMarker(ctx, channel);
+  if (marking) await marking;
   if (channel.topic) sendTopic(ctx, channel);
   const naming = sendNames(ctx, channel);
   if (naming) await naming;

@@ -81,6 +81,7 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
   readonly #db: DatabaseSync;
   readonly #dropAccount: StatementSync;
   readonly #dropFounded: StatementSync;
+  readonly #dropMarkers: StatementSync;
   readonly #loadChannel: StatementSync;
   readonly #saveChannel: StatementSync;
   readonly #dropChannel: StatementSync;
@@ -96,6 +97,7 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
     this.#setPassword = db.prepare("UPDATE accounts SET salt = ?, hash = ? WHERE name = ?");
     this.#dropAccount = db.prepare("DELETE FROM accounts WHERE name = ?");
     this.#dropFounded = db.prepare("DELETE FROM channels WHERE founder = ?");
+    this.#dropMarkers = db.prepare("DELETE FROM read_markers WHERE account = ?");
     this.#loadChannel = db.prepare("SELECT * FROM channels WHERE name = ?");
     this.#saveChannel = db.prepare(
       `INSERT OR REPLACE INTO channels
@@ -144,6 +146,7 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
     this.#db.exec("BEGIN");
     try {
       this.#dropFounded.run(folded);
+      this.#dropMarkers.run(folded);
       this.#dropAccount.run(folded);
       this.#db.exec("COMMIT");
     } catch (err) {

@@ -107,6 +107,13 @@ const MIGRATIONS: Migration[] = [
         `is now kept per account)`
       : undefined;
   },
+  // 4: read markers (draft/read-marker), per account and conversation (store/read_markers.ts).
+  `CREATE TABLE read_markers (
+     account TEXT NOT NULL,
+     target TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     PRIMARY KEY (account, target)
+   ) WITHOUT ROWID;`,
 ];
 
 /**

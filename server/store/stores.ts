@@ -10,12 +10,14 @@ import { channelOfKey, isChannelKey, ownerOf } from "./conversations.ts";
 import { openDatabase } from "./database.ts";
 import type { Awaitable, HistoryStore } from "./history.ts";
 import { SqliteHistory, type SqliteHistoryOptions } from "./sqlite_history.ts";
+import { type ReadMarkers, SqliteReadMarkers } from "./read_markers.ts";
 
 /** The persistent stores handlers and the hub use. */
 export interface Stores {
   history: HistoryStore;
   accounts: AccountStore;
   channels: ChannelRegistry;
+  readMarkers: ReadMarkers;
   /**
    * The durability point a PONG waits for: true (at once, or later) when everything handed to the
    * stores so far is stored, false when that wait was given up (see `HistoryStore.flush`).
@@ -58,6 +60,7 @@ export function openSqliteStores(path: string, options: OpenOptions = {}): Store
     history,
     accounts,
     channels: accounts,
+    readMarkers: new SqliteReadMarkers(db),
     durable: () => history.flush(),
     async close() {
       await history.close();

@@ -69,6 +69,15 @@ const scenarios: Record<string, Scenario> = {
     await c.close();
     return reply.command === "REGISTER" && caps.includes("draft/account-registration");
   },
+  "draft/read-marker": async (port, caps) => {
+    const c = await TestClient.register(port, "reader", caps);
+    await c.send("NS REGISTER password1");
+    await c.expect("900");
+    await c.send("JOIN #r");
+    await c.expect("366");
+    await c.close();
+    return c.lines.some((l) => / MARKREAD #r \*$/.test(l));
+  },
   "draft/chathistory": async (port, caps) => {
     const early = await TestClient.register(port, "early");
     await early.send("JOIN #h");

@@ -703,3 +703,31 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "cluster: read markers belong to the account on every node and only move forward" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const caps = ["draft/read-marker"];
+      const laptop = await client(clients, a.port, "alice", caps);
+      await laptop.send("PRIVMSG NickServ :REGISTER correct-horse-battery");
+      await laptop.expect("900");
+      const phone = await client(clients, b.port, "alice_phone", caps);
+      await phone.send("PRIVMSG NickServ :IDENTIFY alice correct-horse-battery");
+      await phone.expect("900");
+      const at = "2026-01-02T03:04:05.678Z";
+      await laptop.send(`MARKREAD bob timestamp=${at}`);
+      assert.equal((await laptop.expect("MARKREAD")).params[1], `timestamp=${at}`);
+      await phone.send("MARKREAD bob timestamp=2025-01-01T00:00:00.000Z");
+      assert.deepEqual((await phone.expect("MARKREAD")).params, ["bob", `timestamp=${at}`]);
+      await laptop.send("JOIN #c");
+      await laptop.expect("366");
+      await laptop.send(`MARKREAD #c timestamp=${at}`);
+      await laptop.expect((m) => m.command === "MARKREAD" && m.params[0] === "#c");
+      await phone.send("JOIN #c");
+      const joined = await phone.expect((m) => m.command === "MARKREAD" && m.params[0] === "#c");
+      assert.equal(joined.params[1], `timestamp=${at}`, "the other node's JOIN gets it");
+    });
+  },
+});
