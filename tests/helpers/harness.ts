@@ -18,6 +18,7 @@ import { createServerInfo, type ServerInfo } from "../../server/server_info.ts";
 import type { Session, Sink } from "../../server/state/session.ts";
 import { User } from "../../server/state/user.ts";
 import { openSqliteStores, type Stores } from "../../server/store/stores.ts";
+import { BATCH_MIN_MEMBERS } from "../../server/join_batch.ts";
 
 const decoder = new TextDecoder();
 
@@ -102,6 +103,22 @@ export class Harness {
   /** A connected, unregistered user. */
   connect(): RecordedUser {
     return new RecordedUser(this.#nextId++, this.hub, this.info, this.stores);
+  }
+
+  /**
+   * A channel `#big` just big enough for its JOINs to be held (join_batch.ts), with everyone's
+   * output taken; returns its first member.
+   */
+  async bigChannel(): Promise<RecordedUser> {
+    const members: RecordedUser[] = [];
+    for (let i = 0; i < BATCH_MIN_MEMBERS; i++) {
+      const u = await this.user(`m${i}`);
+      await u.run("JOIN #big");
+      members.push(u);
+    }
+    await members[0]!.run("PING settle"); // whatever was held is out now
+    for (const m of members) m.take();
+    return members[0]!;
   }
 
   /** A registered user (NICK + USER done, welcome discarded). */

@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
-import { BATCH_MIN_MEMBERS } from "../../server/join_batch.ts";
-import { commands, Harness, type RecordedUser } from "../helpers/harness.ts";
+import { commands, Harness } from "../helpers/harness.ts";
 
 /** A channel just big enough for its JOINs to be held, with everyone's output taken. */
 async function bigChannel() {
   const h = await Harness.create();
-  const members: RecordedUser[] = [];
-  for (let i = 0; i < BATCH_MIN_MEMBERS; i++) {
-    const u = await h.user(`m${i}`);
-    await u.run("JOIN #big");
-    members.push(u);
-  }
-  await members[0]!.run("PING settle"); // whatever was held is out now
-  for (const m of members) m.take();
-  return { h, old: members[0]! };
+  return { h, old: await h.bigChannel() };
 }
 
 const joins = (lines: string[]) =>

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { Session } from "../../server/state/session.ts";
 import type { Outgoing } from "../../server/outgoing.ts";
-import { BATCH_MIN_MEMBERS } from "../../server/join_batch.ts";
 import { Harness, type RecordedUser } from "../helpers/harness.ts";
 
 /** A second connection of `owner`'s user, recording what it is sent, with its own caps. */
@@ -65,16 +64,8 @@ Deno.test("a reply goes only to the session whose command it answers", async () 
 
 Deno.test("JOINs held in a big channel are written out before anything else reaches any session", async () => {
   const h = await Harness.create();
-  const members: RecordedUser[] = [];
-  for (let i = 0; i < BATCH_MIN_MEMBERS; i++) {
-    const u = await h.user(`m${i}`);
-    await u.run("JOIN #big");
-    members.push(u);
-  }
-  await members[0]!.run("PING settle");
-  const old = members[0]!;
+  const old = await h.bigChannel();
   const phone = attachSecond(old, []);
-  old.take();
   const late = await h.user("late");
   await late.run("JOIN #big"); // held for the old members
   await late.run("PRIVMSG #big :after the join");
