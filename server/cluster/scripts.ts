@@ -440,11 +440,16 @@ return {seq, redis.call('HVALS', P .. 'users'), chans, redis.call('SMEMBERS', P 
 if redis.call('HSETNX', P .. 'acct', ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('HSET', P .. 'acctpw', ARGV[1], ARGV[3])
 return emit({t = 'acct', n = ARGV[6], name = ARGV[4], created = tonumber(ARGV[5])})`,
-  /** ARGV: folded account, folded target, time. The marker only moves forward; returns it. */
+  /**
+   * ARGV: folded account, folded target, time, most targets per account. The marker only moves
+   * forward; returns it, or -1 when the account has that many others.
+   */
   markRead: `
 local k = P .. 'rm:' .. ARGV[1]
 local t = tonumber(ARGV[3])
-local cur = tonumber(redis.call('HGET', k, ARGV[2]) or '0')
+local held = redis.call('HGET', k, ARGV[2])
+if not held and redis.call('HLEN', k) >= tonumber(ARGV[4]) then return -1 end
+local cur = tonumber(held or '0')
 if t <= cur then return cur end
 redis.call('HSET', k, ARGV[2], ARGV[3])
 return t`,

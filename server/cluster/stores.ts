@@ -36,7 +36,7 @@ import type {
   TargetScope,
 } from "../store/history.ts";
 import type { Stores } from "../store/stores.ts";
-import type { ReadMarkers } from "../store/read_markers.ts";
+import { MAX_MARKERS_PER_ACCOUNT, type ReadMarkers } from "../store/read_markers.ts";
 import { ownerOf } from "../store/conversations.ts";
 import type { ClusterHub } from "./cluster_hub.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
@@ -400,10 +400,11 @@ export class RedisReadMarkers implements ReadMarkers {
     return time === null ? undefined : Number(time);
   }
 
-  async set(account: string, target: string, time: number): Promise<number> {
-    const r = await this.#hub.run("markRead", [account, target, time]);
+  async set(account: string, target: string, time: number): Promise<number | undefined> {
+    const r = await this.#hub.run("markRead", [account, target, time, MAX_MARKERS_PER_ACCOUNT]);
     if (!r.ok) throw new RedisUnavailableError("the network is unavailable");
-    return Number(r.value);
+    const kept = Number(r.value);
+    return kept < 0 ? undefined : kept;
   }
 }
 

@@ -110,6 +110,10 @@ export const markreadCommands: Record<string, CommandSpec> = {
         // never past now: a marker in the future would hide messages yet to come
         const wanted = Math.min(time, Date.now());
         const kept = await markers.set(foldCase(account), key, wanted);
+        if (kept === undefined) {
+          ctx.fail("MARKREAD", "LIMIT_EXCEEDED", target, "Too many conversations with a marker");
+          return;
+        }
         broadcast(ctx, account, target, kept, kept === wanted);
       } catch (err) {
         ctx.server.log.warn(`read markers: ${errorMessage(err)}`);

@@ -8,12 +8,21 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 
+/**
+ * Conversations with a marker, per account, at most: a client naming ever new nicks must not
+ * grow the store without end.
+ */
+export const MAX_MARKERS_PER_ACCOUNT = 1000;
+
 /** Where read markers are kept; accounts and targets are folded names. */
 export interface ReadMarkers {
   /** The marker of `target` for `account`, in milliseconds since the epoch; undefined if none. */
   get(account: string, target: string): Promise<number | undefined>;
-  /** Moves the marker forward to `time`; resolves with the marker as kept (the later of both). */
-  set(account: string, target: string, time: number): Promise<number>;
+  /**
+   * Moves the marker forward to `time`; resolves with the marker as kept (the later of both), or
+   * undefined when the account has `MAX_MARKERS_PER_ACCOUNT` others and this would be one more.
+   */
+  set(account: string, target: string, time: number): Promise<number | undefined>;
 }
 
 /** Read markers in the SQLite file (table `read_markers`; dropped with their account). */
@@ -24,7 +33,10 @@ export class SqliteReadMarkers implements ReadMarkers {
   constructor(db: DatabaseSync) {
     this.#get = db.prepare("SELECT time FROM read_markers WHERE account = ? AND target = ?");
     this.#set = db.prepare(
-      `INSERT INTO read_markers (account, target, time) VALUES (?, ?, ?)
+      `INSERT INTO read_markers (account, target, time)
+       SELECT :account, :target, :time
+       WHERE (SELECT count(*) FROM read_markers WHERE account = :account) < ${MAX_MARKERS_PER_ACCOUNT}
+          OR EXISTS (SELECT 1 FROM read_markers WHERE account = :account AND target = :target)
        ON CONFLICT (account, target) DO UPDATE SET time = max(time, excluded.time)`,
     );
   }
@@ -38,8 +50,12 @@ export class SqliteReadMarkers implements ReadMarkers {
     }
   }
 
-  async set(account: string, target: string, time: number): Promise<number> {
-    this.#set.run(account, target, time);
-    return (await this.get(account, target)) ?? time;
+  set(account: string, target: string, time: number): Promise<number | undefined> {
+    try {
+      this.#set.run({ account, target, time });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.get(account, target);
   }
 }

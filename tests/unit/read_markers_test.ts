@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { parseMarker } from "../../server/commands/markread.ts";
 import { openSqliteStores } from "../../server/store/stores.ts";
+import { MAX_MARKERS_PER_ACCOUNT } from "../../server/store/read_markers.ts";
 
 Deno.test("read markers: a marker only moves forward, per account and target", async () => {
   const stores = openSqliteStores(":memory:");
@@ -48,5 +49,21 @@ Deno.test("read markers: timestamps are server-time's form, nothing else", () =>
     ]
   ) {
     assert.equal(parseMarker(bad), undefined, bad);
+  }
+});
+
+Deno.test("read markers: an account keeps at most MAX_MARKERS_PER_ACCOUNT conversations", async () => {
+  const stores = openSqliteStores(":memory:");
+  try {
+    const m = stores.readMarkers;
+    for (let i = 0; i < MAX_MARKERS_PER_ACCOUNT; i++) {
+      assert.equal(await m.set("alice", `nick${i}`, 1000), 1000);
+    }
+    assert.equal(await m.set("alice", "onemore", 1000), undefined, "refused");
+    assert.equal(await m.get("alice", "onemore"), undefined);
+    assert.equal(await m.set("alice", "nick7", 2000), 2000, "one it has still moves");
+    assert.equal(await m.set("bob", "onemore", 1000), 1000, "another account is not limited");
+  } finally {
+    await stores.close();
   }
 });
