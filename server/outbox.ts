@@ -94,8 +94,8 @@ export class Outbox {
   #finishing = false;
   /** Nothing more is written at all. */
   #stopped = false;
-  /** Who waits for the queue to come down to some size (see `drained`). */
-  #drainWaiters: { below: number; resolve: () => void }[] = [];
+  /** Who waits for the queue to come down to some size (see `drained`); mostly no one. */
+  #drainWaiters: { below: number; resolve: () => void }[] | undefined;
   /** Written moments ago: queued bytes wait for the shared timer. */
   #isCooling = false;
   /** `beforeWrite` said no: nothing is written until `resume`. */
@@ -140,7 +140,7 @@ export class Outbox {
    */
   drained(below = 0): Promise<void> {
     if (this.pendingBytes <= below || this.#stopped) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push({ below, resolve }));
+    return new Promise((resolve) => (this.#drainWaiters ??= []).push({ below, resolve }));
   }
 
   /** Writes again after `beforeWrite` held the queue; `first` goes out before what waited. */
@@ -248,7 +248,7 @@ export class Outbox {
           scratch = undefined;
         }
         // a long reply waiting for room goes on while this backlog is still being written
-        if (this.#drainWaiters.length > 0) this.#wake();
+        if (this.#drainWaiters) this.#wake();
       }
     } catch (err) {
       if (scratch) giveScratch(scratch); // the failed write is over: nothing reads it any more
@@ -295,13 +295,13 @@ export class Outbox {
   /** Resolves the waiters whose size the queue has come down to (all once stopped). */
   #wake(): void {
     const waiters = this.#drainWaiters;
-    if (waiters.length === 0) return;
+    if (!waiters) return;
     const pending = this.pendingBytes;
     const ready: (() => void)[] = [];
-    this.#drainWaiters = [];
+    this.#drainWaiters = undefined;
     for (const w of waiters) {
       if (this.#stopped || pending <= w.below) ready.push(w.resolve);
-      else this.#drainWaiters.push(w);
+      else (this.#drainWaiters ??= []).push(w);
     }
     for (const resolve of ready) resolve();
   }

@@ -61,8 +61,11 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   readonly #ctx: Context;
   #mode: "unknown" | "irc" | "plain" = "unknown";
   #plain: PlainTextView | undefined;
-  /** Lines received but not yet run: behind an async command or delayed by flood control. */
-  #queue: string[] = [];
+  /**
+   * Lines received but not yet run: behind an async command or delayed by flood control. None
+   * while idle: a drained array keeps room for 17 lines, some 150 bytes per idle connection.
+   */
+  #queue: string[] | undefined;
   #queuedBytes = 0;
   /** A line is running or the queue waits on a timer: new lines must queue. */
   #pumping = false;
@@ -176,7 +179,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#pumpTimer);
-    this.#queue = [];
+    this.#queue = undefined;
     if (!quietly) this.#host.hub.quit(this.user, reason);
     const last = this.#mode === "plain"
       ? `*** Disconnected: ${terminalSafe(reason)}` // a KILL's reason is an oper's text
@@ -241,7 +244,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       }
       return;
     }
-    this.#queue.push(line);
+    (this.#queue ??= []).push(line);
     this.#queuedBytes += line.length;
     if (this.#queuedBytes > this.#host.info.limits.recvqBytes) {
       this.terminate("Excess flood");
@@ -260,13 +263,13 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   /** Runs queued lines in order, waiting for async commands and for flood-control tokens. */
   #pump(): void {
     this.#pumping = true;
-    for (let line = this.#queue[0]; line !== undefined && !this.#ended; line = this.#queue[0]) {
+    for (let line = this.#queue?.[0]; line !== undefined && !this.#ended; line = this.#queue?.[0]) {
       const delay = this.#floodDelay(line, Date.now());
       if (delay > 0) {
         this.#pumpTimer = setTimeout(() => this.#pump(), delay);
         return;
       }
-      this.#queue.shift();
+      this.#queue?.shift();
       this.#queuedBytes -= line.length;
       const pending = this.#step(line);
       if (pending) {
@@ -275,6 +278,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       }
     }
     this.#pumping = false;
+    this.#queue = undefined;
   }
 
   /** LineHandler: a line over the length limit was dropped. */

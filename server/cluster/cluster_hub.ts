@@ -245,7 +245,7 @@ export class ClusterHub implements Hub {
 
   setUserModes(user: User, add: string, remove: string): string {
     const change = this.replica.setOwnModes(user, add, remove);
-    if (change) this.#uset(user, "umode", [...user.modes].sort().join(""));
+    if (change) this.#uset(user, "umode", user.modes);
     return change;
   }
 

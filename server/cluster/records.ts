@@ -22,7 +22,7 @@ export function recordOf(user: User, uid: string, node: string, serverName: stri
     username: user.username,
     hostname: user.hostname,
     realname: user.realname,
-    modes: [...user.modes].sort().join(""),
+    modes: user.modes,
     away: user.away,
     account: user.account,
     signon: user.signon,
@@ -43,16 +43,10 @@ export function fillUser(user: User, rec: UserRecord): void {
   user.username = rec.username;
   user.hostname = rec.hostname;
   user.realname = rec.realname;
-  setModes(user, rec.modes);
+  user.setModes(rec.modes);
   user.away = rec.away;
   user.account = rec.account;
   for (const session of user.sessions) session.secure = rec.secure;
-}
-
-/** Sets a user's modes from their published form (e.g. "iw"). */
-export function setModes(user: User, modes: string): void {
-  user.modes.clear();
-  for (const m of modes) user.modes.add(m);
 }
 
 /** The flag, key, limit and ban changes that turn settings `a` into `b`. */

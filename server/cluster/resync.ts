@@ -226,7 +226,7 @@ export function resyncReplica(
       run({ s: 0, n, t: "setname", u: rec.id, v: rec.realname });
     }
     if (user.account !== rec.account) run({ s: 0, n, t: "account", u: rec.id, v: rec.account });
-    if ([...user.modes].sort().join("") !== rec.modes) {
+    if (user.modes !== rec.modes) {
       run({ s: 0, n, t: "umode", u: rec.id, v: rec.modes });
     }
   }

@@ -127,7 +127,7 @@ function userMode(ctx: Context, nick: string, modestring: string | undefined) {
     return;
   }
   if (modestring === undefined) {
-    ctx.reply(N.RPL_UMODEIS, "+" + [...user.modes].sort().join(""));
+    ctx.reply(N.RPL_UMODEIS, "+" + user.modes);
     return;
   }
   let adding = true, unknown = false;

@@ -50,7 +50,7 @@ export function sendNames(ctx: Context, channel: Channel): void | Promise<void> 
   const texts: string[] = [];
   let text = "";
   for (const [member, status] of channel.members) {
-    if (!isMember && member.modes.has("i")) continue;
+    if (!isMember && member.modes.includes("i")) continue;
     const name = statusPrefix(status, multi) + (userhost ? member.source : member.nick);
     if (text.length + name.length + 1 > NAMES_LINE_BYTES) {
       texts.push(text);

@@ -43,7 +43,7 @@ function* whoReply(ctx: Context, mask: string, opersOnly: boolean): Generator<Ou
     if (channel && channel.visibleTo(user)) {
       const isMember = channel.has(user);
       for (const member of channel.members.keys()) {
-        if (!isMember && member.modes.has("i")) continue;
+        if (!isMember && member.modes.includes("i")) continue;
         if (opersOnly && !member.isOper) continue;
         yield whoLine(ctx, member, channel);
       }
@@ -52,7 +52,7 @@ function* whoReply(ctx: Context, mask: string, opersOnly: boolean): Generator<Ou
     const folded = foldCase(mask === "0" ? "*" : mask);
     for (const other of hub.users()) {
       if (opersOnly && !other.isOper) continue;
-      if (other !== user && other.modes.has("i") && !sharesChannel(user, other)) continue;
+      if (other !== user && other.modes.includes("i") && !sharesChannel(user, other)) continue;
       const matches = matchMask(folded, other.folded) ||
         matchMask(folded, foldCase(other.hostname)) ||
         matchMask(folded, foldCase(other.realname));

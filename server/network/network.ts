@@ -121,13 +121,12 @@ export class Network {
     const counted = this.#nicks.get(user.folded) === user;
     let added = "", removed = "";
     for (const m of add) {
-      if (user.modes.has(m)) continue;
-      user.modes.add(m);
+      if (!user.setMode(m, true)) continue;
       added += m;
       if (counted) this.#count(m, 1);
     }
     for (const m of remove) {
-      if (!user.modes.delete(m)) continue;
+      if (!user.setMode(m, false)) continue;
       removed += m;
       if (counted) this.#count(m, -1);
     }
@@ -269,7 +268,7 @@ export class Network {
   #toUsersHereWithMode(mode: string, out: Outgoing): void {
     out.fanOut();
     const users = this.#here ? this.#here.values() : this.#nicks.values();
-    for (const user of users) if (user.modes.has(mode)) user.send(out);
+    for (const user of users) if (user.modes.includes(mode)) user.send(out);
   }
 
   // --- users -----------------------------------------------------------------------------
@@ -306,8 +305,7 @@ export class Network {
   #userModes(user: User, modes: string): void {
     if (this.isHere(user)) return;
     for (const m of user.modes) this.#count(m, -1);
-    user.modes.clear();
-    for (const m of modes) user.modes.add(m);
+    user.setModes(modes);
     for (const m of user.modes) this.#count(m, 1);
   }
 

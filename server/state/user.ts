@@ -30,17 +30,19 @@ export class User {
   username = "";
   hostname: string;
   realname = "";
-  /** User modes: `i` invisible, `o` operator, `w` wallops. */
-  readonly modes = new Set<string>();
+  /**
+   * User modes, their letters in order (`i` invisible, `o` operator, `w` wallops): a string, not
+   * a Set, which would cost some 150 bytes per user.
+   */
+  modes = "";
   away: string | undefined;
   /** Channels joined, by folded name. */
   readonly channels = new Map<string, Channel>();
   /** On the network: the welcome burst was sent (to its first session). */
   registered = false;
-  /** Its attached connections. */
   /**
-   * Replaced, never grown in place, on attach: an array grown by `push` reserves room for 17,
-   * some 150 bytes per idle connection.
+   * Its attached connections. Replaced, never grown in place, on attach: an array grown by `push`
+   * or spread from empty reserves room for 17, some 150 bytes per idle connection.
    */
   sessions: readonly Session[];
   /** The account the user is logged in to (display case), if any. */
@@ -62,7 +64,7 @@ export class User {
 
   /** Attaches a connection's session: what the user is sent reaches it from now on. */
   attach(session: Session): void {
-    this.sessions = [...this.sessions, session];
+    this.sessions = this.sessions.length === 0 ? [session] : [...this.sessions, session];
     // its channels' delivery lists (channel.ts `FanOut`) must include the new session
     for (const channel of this.channels.values()) channel.members.fanOut = undefined;
   }
@@ -117,7 +119,19 @@ export class User {
   }
 
   get isOper(): boolean {
-    return this.modes.has("o");
+    return this.modes.includes("o");
+  }
+
+  /** Sets user mode `m` on or off; false when it already was. */
+  setMode(m: string, on: boolean): boolean {
+    if (this.modes.includes(m) === on) return false;
+    this.modes = on ? [...this.modes, m].sort().join("") : this.modes.replace(m, "");
+    return true;
+  }
+
+  /** Replaces the user's modes with `modes`' letters (as published, e.g. "iw"). */
+  setModes(modes: string): void {
+    this.modes = [...new Set(modes)].sort().join("");
   }
 
   /** Writes out the JOIN announcements held for this user in its channels. */

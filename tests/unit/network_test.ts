@@ -150,7 +150,7 @@ Deno.test("network: NICK reaches each neighbour once, moves the nick, and is rem
 Deno.test("network: counts follow user modes, introductions and quits", () => {
   const net = new Network();
   const a = user("alice"), b = user("bob");
-  a.user.modes.add("i");
+  a.user.setMode("i", true);
   net.apply({ type: "introduce", user: a.user });
   net.apply({ type: "introduce", user: b.user });
   assert.equal(net.setOwnModes(b.user, "io", ""), "+io");
