@@ -218,6 +218,10 @@ export function serveCommand() {
         .env("CHAT_MAX_CHANNELS").default(L.maxChannels).argParser(parseCount),
     )
     .addOption(
+      new Option("--max-sessions <n>", "connections attached to one account's user at once")
+        .env("CHAT_MAX_SESSIONS").default(L.maxSessions).argParser(parseCount),
+    )
+    .addOption(
       new Option("--max-targets <n>", "targets of one PRIVMSG/NOTICE")
         .env("CHAT_MAX_TARGETS").default(L.maxTargets).argParser(parseCount),
     )
@@ -310,6 +314,7 @@ export function serveCommand() {
           throttleBurst: opts.connectionThrottle,
           throttleRatePerMinute: opts.connectionThrottle,
           maxChannels: Math.max(1, opts.maxChannels),
+          maxSessions: Math.max(1, opts.maxSessions),
           maxTargets: Math.max(1, opts.maxTargets),
           registrationTimeoutMs: opts.registrationTimeout,
           tlsHandshakeTimeoutMs: opts.tlsHandshakeTimeout,

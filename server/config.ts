@@ -16,6 +16,8 @@ export interface Limits {
   realnameLength: number;
   /** Channels one user may be in (CHANLIMIT). */
   maxChannels: number;
+  /** Connections attached to one account's user at once (devices on one nick). */
+  maxSessions: number;
   /** Targets of one PRIVMSG/NOTICE (TARGMAX). */
   maxTargets: number;
   /** Mode changes with a parameter per MODE command (MODES). */
@@ -156,6 +158,7 @@ export const DEFAULT_LIMITS: Limits = {
   awayLength: 390,
   realnameLength: 150,
   maxChannels: 100,
+  maxSessions: 8,
   maxTargets: 4,
   modesPerCommand: 6,
   maxBans: 100,

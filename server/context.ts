@@ -15,7 +15,8 @@ import type { Stores } from "./store/stores.ts";
 
 /** Everything a handler needs; one per connection, reused for each command. */
 export class Context {
-  readonly user: User;
+  /** Changes only when the session attaches to its account's user (attach.ts `moveTo`). */
+  user: User;
   /** The connection the command came from: its caps, registration and SASL exchange. */
   readonly session: Session;
   readonly hub: Hub;
@@ -29,6 +30,11 @@ export class Context {
     this.hub = hub;
     this.server = server;
     this.stores = stores;
+  }
+
+  /** The same user's context over another of its sessions (a JOIN's replies go to each). */
+  forSession(session: Session): Context {
+    return new Context(this.user, session, this.hub, this.server, this.stores);
   }
 
   /** Sends a numeric: `:server NNN nick params…` (`*` before the client has a nick). */

@@ -97,6 +97,19 @@ export interface Relay {
   echo: boolean;
 }
 
+/**
+ * The sender's sessions that see its own message: the sending one when it asked
+ * (`echo-message`), and each of its others (its other devices) always, so that every session
+ * shows the whole conversation. A message to oneself reaches them all as a delivery already.
+ */
+export function echoSessions(r: Relay): Session[] {
+  const filter = r.cap === undefined ? undefined : { cap: r.cap };
+  const toSelf = "user" in r.to && r.to.user === r.from;
+  return r.from.sessions.filter((s) =>
+    s === r.session ? r.echo && s.accepts(filter) : !toSelf && s.accepts(filter)
+  );
+}
+
 /** Network-wide state and delivery, as seen by command handlers. */
 export interface Hub {
   /** A registered or registering user by nick (case-insensitive). */
@@ -104,6 +117,11 @@ export interface Hub {
   findChannel(name: string): Channel | undefined;
   /** Registered users. */
   users(): Iterable<User>;
+  /**
+   * The user of this server logged in to `account`, which another connection logging in to it
+   * attaches to (one nick on every device); undefined when there is none here.
+   */
+  accountUser(account: string): User | undefined;
   channels(): Iterable<Channel>;
   stats(): NetworkStats;
   /** Past users of a nick, newest first. */

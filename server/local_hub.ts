@@ -12,6 +12,7 @@ import type { ModeChange } from "./channel_modes.ts";
 import {
   type DeliveryFilter,
   droppedAccountLogout,
+  echoSessions,
   type Hub,
   type NetworkStats,
   type Relay,
@@ -91,6 +92,10 @@ export class LocalHub implements Hub {
 
   channels(): Iterable<Channel> {
     return this.#network.channels();
+  }
+
+  accountUser(account: string): User | undefined {
+    return this.#network.accountUser(account);
   }
 
   stats(): NetworkStats {
@@ -235,7 +240,7 @@ export class LocalHub implements Hub {
     } else {
       r.to.user.send(r.out, filter);
     }
-    if (r.echo && r.session.accepts(filter)) r.from.sendTo(r.session, r.out);
+    for (const session of echoSessions(r)) r.from.sendTo(session, r.out);
   }
 
   toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {

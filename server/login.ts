@@ -9,6 +9,7 @@
 import { foldCase } from "../protocol/casemap.ts";
 import { msg } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
+import { attachToAccount, sendUserState } from "./attach.ts";
 import type { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
 import { Outgoing } from "./outgoing.ts";
@@ -27,17 +28,32 @@ export function isServiceNick(nick: string): boolean {
   return FOLDED_SERVICE_NICKS.has(foldCase(nick));
 }
 
-/** A NOTICE from a service to one user. */
+/** A NOTICE from a service to one user (each of its sessions). */
 export function serviceNotice(user: User, server: ServerInfo, service: string, text: string): void {
-  user.send(new Outgoing(msg("NOTICE", [user.nick, text], `${service}!${service}@${server.name}`)));
+  user.send(serviceLine(user, server, service, text));
 }
 
-/** Logs the user in: neighbours with `account-notify` are told, the user gets 900. */
-export function logIn(ctx: Context, account: string): void {
+/** The NOTICE a service answers with; `ctx.answer` it to reach only the asking session. */
+export function serviceLine(
+  user: User,
+  server: ServerInfo,
+  service: string,
+  text: string,
+): Outgoing {
+  return new Outgoing(msg("NOTICE", [user.nick, text], `${service}!${service}@${server.name}`));
+}
+
+/**
+ * Logs the user in: neighbours with `account-notify` are told, the user gets 900. A registered
+ * user whose account already has a user here becomes a session of it (attach.ts); one still
+ * registering does when its registration completes.
+ */
+export async function logIn(ctx: Context, account: string): Promise<void> {
   const { user } = ctx;
   ctx.hub.setAccount(user, account);
   ctx.reply(N.RPL_LOGGEDIN, user.source, account, `You are now logged in as ${account}`);
-  protectNick(ctx);
+  if (user.registered && attachToAccount(ctx) === "attached") await sendUserState(ctx);
+  else protectNick(ctx);
 }
 
 /** Shortest password accepted for a new account. */
@@ -78,7 +94,7 @@ export async function registerAccount(ctx: Context, password: string): Promise<R
     return "unavailable"; // the store (Redis in a cluster) is unreachable: say so, do not crash
   }
   if (result === "exists") return "exists";
-  logIn(ctx, user.nick);
+  await logIn(ctx, user.nick);
   return "created";
 }
 

@@ -33,6 +33,8 @@ export const PLAIN_COMMANDS: ReadonlyArray<[string, string]> = [
   ["/who [#CHANNEL]", "list the users of the current (or named) channel"],
   ["/list", "list channels"],
   ["/topic [TEXT]", "show or set the current channel's topic"],
+  ["/register PASSWORD", "register an account named after your nick"],
+  ["/login ACCOUNT PASSWORD", "log in; become your account's user, on every device"],
   ["/quit [REASON]", "leave the chat"],
   ["/help", "show this help"],
 ];
@@ -111,6 +113,12 @@ export class PlainTextView {
         return send(msg("LIST", []));
       case "topic":
         return needsChannel((c) => send(msg("TOPIC", rest ? [c, rest] : [c])));
+      case "register":
+        if (!first) return { send: [], show: ["! Usage: /register PASSWORD"] };
+        return send(msg("PRIVMSG", ["NickServ", `REGISTER ${first}`]));
+      case "login":
+        if (!first || !after) return { send: [], show: ["! Usage: /login ACCOUNT PASSWORD"] };
+        return send(msg("PRIVMSG", ["NickServ", `IDENTIFY ${first} ${after}`]));
       case "quit":
         return send(msg("QUIT", rest ? [rest] : []));
       case "help":

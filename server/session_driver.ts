@@ -13,6 +13,7 @@ import { type CommandTable, dispatch } from "./command_table.ts";
 import type { ClientConnection, ConnectionOpener } from "./connection.ts";
 import type { LineHandler } from "../protocol/lines.ts";
 import type { OutboxEvents } from "./outbox.ts";
+import { endSession } from "./attach.ts";
 import { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
 import { LabeledReply } from "./labeled_reply.ts";
@@ -55,7 +56,6 @@ let nextUserId = 1;
  */
 export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   readonly connection: ClientConnection;
-  readonly user: User;
   readonly session: Session;
   readonly #host: SessionHost;
   readonly #ctx: Context;
@@ -83,13 +83,18 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     this.#host = host;
     this.connection = open(this);
     this.session = new Session(this, this.connection.secure);
-    this.user = new User(nextUserId++, this.connection.hostname);
-    this.user.attach(this.session);
-    this.#ctx = new Context(this.user, this.session, host.hub, host.info, host.stores);
+    const user = new User(nextUserId++, this.connection.hostname);
+    user.attach(this.session);
+    this.#ctx = new Context(user, this.session, host.hub, host.info, host.stores);
     const limits = host.info.limits;
     if (host.info.floodControl) {
       this.#flood = new TokenBucket(limits.floodBurst, limits.floodRatePerSecond, Date.now());
     }
+  }
+
+  /** The user this connection is a session of: its own, or its account's once attached. */
+  get user(): User {
+    return this.#ctx.user;
   }
 
   /** Serves the connection; resolves when it has ended and the socket is closed. */
@@ -171,16 +176,16 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   }
 
   /**
-   * Sink: ends the session once. The user quits with `reason` (unless the whole server is
-   * stopping and `quietly` spares everyone the QUIT storm), gets an ERROR line, and the socket
-   * closes after a bounded flush.
+   * Sink: ends the session once. It leaves its user, which quits with `reason` when this was its
+   * last session (unless the whole server is stopping and `quietly` spares everyone the QUIT
+   * storm); the client gets an ERROR line, and the socket closes after a bounded flush.
    */
   terminate(reason: string, quietly = false): void {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#pumpTimer);
     this.#queue = undefined;
-    if (!quietly) this.#host.hub.quit(this.user, reason);
+    if (!quietly) endSession(this.#host.hub, this.user, this.session, reason);
     const last = this.#mode === "plain"
       ? `*** Disconnected: ${terminalSafe(reason)}` // a KILL's reason is an oper's text
       : `ERROR :Closing Link: ${this.user.hostname} (${reason})`;

@@ -159,6 +159,10 @@ export class ClusterHub implements Hub {
     return this.replica.users();
   }
 
+  accountUser(account: string): User | undefined {
+    return this.replica.accountUser(account);
+  }
+
   channels(): Iterable<Channel> {
     return this.replica.channels();
   }

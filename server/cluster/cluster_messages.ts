@@ -8,7 +8,7 @@
  */
 
 import { msg } from "../../protocol/message.ts";
-import type { HistoryCopy, Relay } from "../hub.ts";
+import { echoSessions, type HistoryCopy, type Relay } from "../hub.ts";
 import { Outgoing } from "../outgoing.ts";
 import type { Session, Sink } from "../state/session.ts";
 import type { User } from "../state/user.ts";
@@ -19,11 +19,16 @@ import { CHANNEL_TOPIC_PREFIX, channelTopic, inboxTopic, type ScriptName } from 
 /** The result of an op: Redis's answer, or dropped. */
 export type OpResult = { ok: true; value: unknown } | { ok: false };
 
-/** The echo a sending session is owed once its message is back from Redis. */
+/** The echo a sender's sessions are owed once its message is back from Redis (`echoSessions`). */
 interface Echo {
   user: User;
-  session: Session;
+  sessions: Session[];
   out: Outgoing;
+}
+
+/** Gives an echo to each of its sessions. */
+function giveEcho(echo: { user: User; sessions: Session[] }, out: Outgoing): void {
+  for (const session of echo.sessions) echo.user.sendTo(session, out);
 }
 
 /** msgids remembered to drop a message delivered twice (a retry after an outage). */
@@ -99,9 +104,8 @@ export class ClusterMessages {
    */
   relay(r: Relay): void {
     const filter = r.cap === undefined ? undefined : { cap: r.cap };
-    const echo = r.echo && r.session.accepts(filter)
-      ? { user: r.from, session: r.session, out: r.out }
-      : undefined;
+    const sessions = echoSessions(r);
+    const echo = sessions.length > 0 ? { user: r.from, sessions, out: r.out } : undefined;
     const wire = this.#wire(r.out, r.from);
     if (r.cap !== undefined) wire.cap = r.cap;
     let topic: string;
@@ -114,7 +118,7 @@ export class ClusterMessages {
         // not on the network: a user of this node still registering
         for (const copy of r.history) this.store(copy);
         r.to.user.send(r.out, filter);
-        if (echo) r.from.sendTo(r.session, r.out);
+        if (echo) giveEcho(echo, r.out);
         return;
       }
       wire.to = uid;
@@ -228,7 +232,7 @@ export class ClusterMessages {
       return;
     }
     const echo = id ? this.#takeEcho(id) : undefined;
-    echo?.user.sendTo(echo.session, echo.out);
+    if (echo) giveEcho(echo, echo.out);
   }
 
   /** The echo owed for a msgid, if its sender is still here. */
@@ -282,7 +286,7 @@ export function deliverWire(
   m: WireMessage,
   out: Outgoing,
   channelFolded: string | undefined,
-  echo?: { user: User; session: Session },
+  echo?: { user: User; sessions: Session[] },
 ): void {
   const wants = m.cap === undefined ? undefined : { cap: m.cap };
   if (m.to !== undefined) {
@@ -294,7 +298,7 @@ export function deliverWire(
   const channel = replica.channel(channelFolded);
   const members = replica.localMembers(channelFolded);
   if (!channel || !members) {
-    echo?.user.sendTo(echo.session, out);
+    if (echo) giveEcho(echo, out);
     return;
   }
   out.fanOut();
@@ -303,12 +307,12 @@ export function deliverWire(
   for (const member of members.keys()) {
     if (member === echo?.user) {
       echoed = true;
-      echo.user.sendTo(echo.session, out);
+      giveEcho(echo, out);
       continue;
     }
     if (member === sender) continue;
     if (m.st !== undefined && ((channel.members.get(member) ?? 0) & m.st) === 0) continue;
     member.send(out, wants);
   }
-  if (echo && !echoed) echo.user.sendTo(echo.session, out);
+  if (echo && !echoed) giveEcho(echo, out);
 }

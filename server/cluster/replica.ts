@@ -106,6 +106,11 @@ export class Replica {
     return this.#network.channel(folded);
   }
 
+  /** See `Network.accountUser`: this node's user of an account. */
+  accountUser(account: string): User | undefined {
+    return this.#network.accountUser(account);
+  }
+
   users(): Iterable<User> {
     return this.#users.values();
   }

@@ -57,6 +57,18 @@ export async function joinChannel(ctx: Context, name: string, key?: string): Pro
     return false;
   }
   const channel = await hub.join(user, name);
+  // each of the user's sessions saw the JOIN; each gets the replies, in its own form
+  for (const session of user.sessions) {
+    await sendJoinReplies(session === ctx.session ? ctx : ctx.forSession(session), channel);
+  }
+  return true;
+}
+
+/**
+ * What a session is told after its user's JOIN: the read marker, topic, names and recent
+ * history. Also what a session attaching to a user learns of each of its channels (attach.ts).
+ */
+export async function sendJoinReplies(ctx: Context, channel: Channel): Promise<void> {
   const marking = sendChannelMarker(ctx, channel);
   if (marking) await marking;
   if (channel.topic) sendTopic(ctx, channel);
@@ -64,7 +76,6 @@ export async function joinChannel(ctx: Context, name: string, key?: string): Pro
   if (naming) await naming;
   const replaying = replayOnJoin(ctx, channel);
   if (replaying) await replaying;
-  return true;
 }
 
 /** JOIN. */

@@ -57,20 +57,17 @@ function targetProblem(ctx: Context, target: string): string | undefined {
 }
 
 /**
- * Answers the connection that set a marker with the marker as kept, and, when it moved, tells
- * the account's other connections that asked for markers.
+ * Answers the session that set a marker with the marker as kept, and, when it moved, tells the
+ * user's other sessions (the account's other connections) that asked for markers.
  */
-function broadcast(ctx: Context, account: string, target: string, kept: number, moved: boolean) {
+function broadcast(ctx: Context, target: string, kept: number, moved: boolean) {
   const out = new Outgoing(msg("MARKREAD", [target, markerParam(kept)], ctx.server.name));
   ctx.answer(out);
   if (!moved) return;
-  const folded = foldCase(account);
+  const { user } = ctx;
   const filter = { cap: READ_MARKER_CAP };
-  for (const user of ctx.hub.users()) {
-    if (user.account === undefined || foldCase(user.account) !== folded) continue;
-    for (const session of user.sessions) {
-      if (session !== ctx.session && session.accepts(filter)) user.sendTo(session, out);
-    }
+  for (const session of user.sessions) {
+    if (session !== ctx.session && session.accepts(filter)) user.sendTo(session, out);
   }
 }
 
@@ -114,7 +111,7 @@ export const markreadCommands: Record<string, CommandSpec> = {
           ctx.fail("MARKREAD", "LIMIT_EXCEEDED", target, "Too many conversations with a marker");
           return;
         }
-        broadcast(ctx, account, target, kept, kept === wanted);
+        broadcast(ctx, target, kept, kept === wanted);
       } catch (err) {
         ctx.server.log.warn(`read markers: ${errorMessage(err)}`);
         ctx.fail("MARKREAD", "INTERNAL_ERROR", target, "The read timestamp could not be set");

@@ -10,6 +10,7 @@ import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { verifySecret } from "../credentials.ts";
+import { attachToAccount, sendUserState } from "../attach.ts";
 import { isServiceNick, protectNick } from "../login.ts";
 import { sendIsupport, sendLusers, sendMotd } from "./server_queries.ts";
 
@@ -42,11 +43,18 @@ export function completeRegistration(ctx: Context): void | Promise<void> {
     });
 }
 
-function welcome(ctx: Context): void {
-  const { user, server } = ctx;
+/**
+ * Ends registration: a connection logged in to an account whose user is here attaches to it (and
+ * is welcomed under its nick, then told its channels); any other becomes a user of its own.
+ */
+async function welcome(ctx: Context): Promise<void> {
   ctx.session.registration = undefined;
-  user.registered = true;
-  ctx.hub.register(user);
+  const attached = attachToAccount(ctx) === "attached";
+  const { user, server } = ctx;
+  if (!attached) {
+    user.registered = true;
+    ctx.hub.register(user);
+  }
   ctx.reply(N.RPL_WELCOME, `Welcome to the ${server.network} IRC Network ${user.source}`);
   ctx.reply(N.RPL_YOURHOST, `Your host is ${server.name}, running version ${server.version}`);
   ctx.reply(N.RPL_CREATED, `This server was created ${server.created.toUTCString()}`);
@@ -61,7 +69,8 @@ function welcome(ctx: Context): void {
   sendIsupport(ctx);
   sendLusers(ctx);
   sendMotd(ctx);
-  protectNick(ctx);
+  if (attached) await sendUserState(ctx);
+  else protectNick(ctx);
 }
 
 async function nick(ctx: Context, params: string[]): Promise<void> {

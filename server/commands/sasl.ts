@@ -50,7 +50,7 @@ async function finish(ctx: Context, payload: string): Promise<void> {
   if (result === "throttled") return fail(ctx, TOO_MANY_ATTEMPTS);
   if (result === "wrong") return fail(ctx);
   if (result === "unavailable") return fail(ctx, "Accounts are unavailable; try again later");
-  logIn(ctx, result.name);
+  await logIn(ctx, result.name);
   ctx.reply(N.RPL_SASLSUCCESS, "SASL authentication successful");
 }
 

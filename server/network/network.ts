@@ -12,6 +12,7 @@
  * @module
  */
 
+import { foldCase } from "../../protocol/casemap.ts";
 import { msg } from "../../protocol/message.ts";
 import { applyModeChange, formatModeChanges, type ModeChange } from "../channel_modes.ts";
 import { deliver, type DeliveryFilter, type NetworkStats, type WhowasEntry } from "../hub.ts";
@@ -73,6 +74,17 @@ export class Network {
   /** Introduced users (one per nick). */
   users(): Iterable<User> {
     return this.#nicks.values();
+  }
+
+  /** A user of this process logged in to `account` (any case), if any; a scan, as logins are rare. */
+  accountUser(account: string): User | undefined {
+    const folded = foldCase(account);
+    for (const user of this.#nicks.values()) {
+      if (user.account !== undefined && this.isHere(user) && foldCase(user.account) === folded) {
+        return user;
+      }
+    }
+    return undefined;
   }
 
   channel(folded: string): Channel | undefined {

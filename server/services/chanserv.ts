@@ -6,7 +6,7 @@
  */
 
 import type { Context } from "../context.ts";
-import { serviceNotice } from "../login.ts";
+import { serviceLine } from "../login.ts";
 
 const HELP = [
   "ChanServ keeps a channel's topic, modes and bans across restarts. Commands:",
@@ -18,7 +18,7 @@ const HELP = [
 /** Runs one ChanServ command line. */
 export function chanserv(ctx: Context, line: string): void {
   const { user, server, hub, stores } = ctx;
-  const say = (text: string) => serviceNotice(user, server, "ChanServ", text);
+  const say = (text: string) => ctx.answer(serviceLine(user, server, "ChanServ", text));
   const [verb = "", name = ""] = line.trim().split(/\s+/);
   const channel = name ? hub.findChannel(name) : undefined;
   switch (verb.toUpperCase()) {

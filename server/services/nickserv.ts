@@ -16,7 +16,7 @@ import {
   protectNick,
   registerAccount,
   REGISTRATIONS_THROTTLED,
-  serviceNotice,
+  serviceLine,
   TOO_MANY_ATTEMPTS,
 } from "../login.ts";
 import { errorMessage } from "../../util/error_message.ts";
@@ -36,7 +36,8 @@ const HELP = [
 /** Runs one NickServ command line. */
 export async function nickserv(ctx: Context, line: string): Promise<void> {
   const { user, server, stores, hub } = ctx;
-  const say = (text: string) => serviceNotice(user, server, "NickServ", text);
+  // to the asking session, and to the user it attached to once IDENTIFY attaches it
+  const say = (text: string) => ctx.answer(serviceLine(ctx.user, server, "NickServ", text));
   const [verb = "", ...args] = line.trim().split(/\s+/);
   switch (verb.toUpperCase()) {
     case "REGISTER": {
@@ -67,7 +68,7 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       if (result === "throttled") return say(`${TOO_MANY_ATTEMPTS}.`);
       if (result === "wrong") return say("Wrong account name or password.");
       if (result === "unavailable") return say(UNAVAILABLE);
-      logIn(ctx, result.name);
+      await logIn(ctx, result.name);
       return say(`You are now logged in as ${result.name}.`);
     }
     case "LOGOUT":

@@ -69,6 +69,14 @@ export class User {
     for (const channel of this.channels.values()) channel.members.fanOut = undefined;
   }
 
+  /** Detaches a session (its connection ended or moved to another user); false if not here. */
+  detach(session: Session): boolean {
+    if (!this.sessions.includes(session)) return false;
+    this.sessions = this.sessions.filter((s) => s !== session);
+    for (const channel of this.channels.values()) channel.members.fanOut = undefined;
+    return true;
+  }
+
   /** `nick!user@host`, the source of the user's messages. */
   get source(): string {
     return `${this.nick}!${this.username}@${this.hostname}`;

@@ -7,6 +7,7 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import { parseMessage } from "../../protocol/message.ts";
+import { endSession } from "../../server/attach.ts";
 import { dispatch } from "../../server/command_table.ts";
 import { COMMANDS } from "../../server/commands/index.ts";
 import { defaultConfig, type Limits, type ServerConfig } from "../../server/config.ts";
@@ -24,8 +25,7 @@ const decoder = new TextDecoder();
 
 /** A user whose output is kept as lines. */
 export class RecordedUser implements Sink {
-  readonly user: User;
-  /** The user's one session, whose sink this is. */
+  /** This connection's session, whose sink this is. */
   readonly session: Session;
   readonly ctx: Context;
   /** Lines sent to this user since the last `take()`. */
@@ -33,9 +33,14 @@ export class RecordedUser implements Sink {
   terminated: string | undefined;
 
   constructor(id: number, hub: LocalHub, info: ServerInfo, stores: Stores) {
-    this.user = new User(id, `10.0.0.${id}`, this);
-    this.session = this.user.sessions[0]!;
-    this.ctx = new Context(this.user, this.session, hub, info, stores);
+    const user = new User(id, `10.0.0.${id}`, this);
+    this.session = user.sessions[0]!;
+    this.ctx = new Context(user, this.session, hub, info, stores);
+  }
+
+  /** The user this is a session of: its own, or its account's once attached (attach.ts). */
+  get user(): User {
+    return this.ctx.user;
   }
 
   send(out: Outgoing): void {
@@ -51,7 +56,7 @@ export class RecordedUser implements Sink {
   terminate(reason: string): void {
     if (this.terminated !== undefined) return;
     this.terminated = reason;
-    this.ctx.hub.quit(this.user, reason);
+    endSession(this.ctx.hub, this.user, this.session, reason);
   }
 
   /** Returns and forgets the recorded lines. */

@@ -311,9 +311,10 @@ Deno.test("dropping an account drops its channels: whoever registers the name is
   await alice.run("MODE #owned +ik secret");
   await alice.run("MODE #gone +ik secret");
   await alice.run("PART #gone"); // #gone lives on only in the registry
-  // a second session logged in to the same account
+  // a second connection logged in to the same account: a session of alice's user
   const other = await h.user("elsewhere");
   await other.run("NS IDENTIFY alice wonderland");
+  assert.equal(other.user, alice.user);
   other.take();
   const drop = await alice.run("NS DROP wonderland");
   assert.ok(drop.includes(
@@ -326,7 +327,7 @@ Deno.test("dropping an account drops its channels: whoever registers the name is
   assert.equal(h.stores.channels.load("#owned"), undefined);
   assert.equal(h.stores.channels.load("#gone"), undefined);
   // WHOIS and ChanServ agree: nobody is logged in as alice, and nothing is registered to her
-  assert.ok(!(await alice.run("WHOIS elsewhere")).some((l) => l.includes(" 330 ")));
+  assert.ok(!(await alice.run("WHOIS alice")).some((l) => l.includes(" 330 ")));
   assert.match((await alice.run("CS INFO #owned")).join(), /#owned is not registered/);
   // alice steps aside; mallory takes the name and registers it as an account
   await alice.run("NICK alice_");

@@ -125,7 +125,7 @@ Deno.test("replica: joins, messages and parts reach local members once, in event
   ]);
   deliverWire(r, fromAlice, new Outgoing(msg("PRIVMSG", ["#x", "echo"], "alice!~alice@h")), "#x", {
     user: alice.user,
-    session: alice.user.sessions[0]!,
+    sessions: [...alice.user.sessions],
   });
   assert.deepEqual(alice.out.take(), [":alice!~alice@h PRIVMSG #x :echo"]);
   assert.deepEqual(carol.out.take(), [":alice!~alice@h PRIVMSG #x :echo"]);
