@@ -7,6 +7,8 @@
 
 import { Command, Option } from "@commander-js/extra-typings";
 import {
+  ALWAYS_ON_POLICIES,
+  DEFAULT_ALWAYS_ON,
   DEFAULT_CLUSTER,
   DEFAULT_HISTORY,
   DEFAULT_LIMITS,
@@ -51,6 +53,7 @@ export function serveCommand() {
   const d = defaultConfig();
   const L = DEFAULT_LIMITS;
   const H = DEFAULT_HISTORY;
+  const AO = DEFAULT_ALWAYS_ON;
   return new Command("serve")
     .description("run the chat server: IRC and plain text (netcat) on one port")
     .addOption(
@@ -146,6 +149,18 @@ export function serveCommand() {
         "channels whose history outlives them, like registered ones (repeatable, or none)",
       ).env("CHAT_PERMANENT_CHANNEL").argParser(collectChannels)
         .default(undefined, d.permanentChannels.join(",")),
+    )
+    .addOption(
+      new Option("--always-on <policy>", "accounts that stay present with no connection")
+        .env("CHAT_ALWAYS_ON").choices(ALWAYS_ON_POLICIES).default(AO.policy),
+    )
+    .addOption(
+      new Option(
+        "--always-on-expire <days>",
+        "days an always-on user may go unseen before it ends (0: never)",
+      )
+        .env("CHAT_ALWAYS_ON_EXPIRE").default(AO.expireMs, String(AO.expireMs / DAY))
+        .argParser((v) => parseCount(v) * DAY),
     )
     .addOption(
       new Option(
@@ -297,6 +312,7 @@ export function serveCommand() {
           leaseMs: opts.clusterLease,
           holdMs: opts.clusterHold,
         },
+        alwaysOn: { policy: opts.alwaysOn, expireMs: opts.alwaysOnExpire },
         history: {
           ...H,
           replayLines: opts.historyReplay,

@@ -9,6 +9,7 @@
 import { msg } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
 import { sendJoinReplies } from "./commands/join.ts";
+import { catchesUp, catchUpPrivate } from "./catch_up.ts";
 import type { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
 import { joinLines } from "./join_batch.ts";
@@ -18,8 +19,11 @@ import type { User } from "./state/user.ts";
 
 /** What logging in did to the connection's user. */
 export type AttachOutcome =
-  /** The session now belongs to the account's user (`ctx.user` changed). */
-  | "attached"
+  /**
+   * The session now belongs to the account's user (`ctx.user` changed); `missedSince` is when
+   * that user's last session ended, if it had none (what was said since is caught up on).
+   */
+  | { missedSince: number | undefined }
   /** The account has no user here yet: this one is it. */
   | "alone"
   /** The account's user has `--max-sessions` sessions: this connection stays a user of its own. */
@@ -55,32 +59,48 @@ export function attachToAccount(ctx: Context): AttachOutcome {
     ctx.answer(new Outgoing(msg("NICK", [owner.nick], was.source)));
   }
   was.detach(session);
+  was.alwaysOn = false; // the account's user is `owner`: `was` ends for good
   hub.quit(was, reason); // or, still registering, gives up its claimed nick
+  const missedSince = owner.sessions.length === 0 ? owner.lastSeen : undefined;
   owner.attach(session);
   ctx.user = owner;
-  return "attached";
+  if (owner.sessions.length === 1) hub.setPresent(owner, true); // back from always-on
+  return { missedSince };
 }
 
 /**
  * Tells a session that just attached what its user is in: each channel as at a JOIN (the JOIN
- * line, marker, topic, names, recent history), and whether the user is away.
+ * line, marker, topic, names, recent history, or what it missed since `missedSince`), the
+ * private messages it missed, and whether the user is away.
  */
-export async function sendUserState(ctx: Context): Promise<void> {
+export async function sendUserState(ctx: Context, missedSince?: number): Promise<void> {
   const { user } = ctx;
   const extended = ctx.has("extended-join");
   for (const channel of [...user.channels.values()]) {
     const lines = joinLines(channel, user, Date.now());
     ctx.answer(extended ? lines.extended : lines.plain);
-    await sendJoinReplies(ctx, channel);
+    await sendJoinReplies(ctx, channel, missedSince);
   }
+  if (missedSince !== undefined && catchesUp(ctx)) await catchUpPrivate(ctx, missedSince);
   if (user.away !== undefined) ctx.reply(N.RPL_NOWAWAY, "You have been marked as being away");
 }
 
 /**
- * A connection ended: its session leaves the user, which quits with `reason` when that was its
- * last.
+ * KILL and GHOST: closes the user's connections; an always-on user then stays, with none, until
+ * it is disconnected again, which ends it (its record with it).
+ */
+export function disconnectUser(hub: Hub, user: User, reason: string): void {
+  if (user.sessions.length > 0) user.disconnect(reason);
+  else hub.quit(user, reason);
+}
+
+/**
+ * A connection ended: its session leaves the user. When that was its last, an always-on user
+ * stays (away), any other quits with `reason`.
  */
 export function endSession(hub: Hub, user: User, session: Session, reason: string): void {
   user.detach(session);
-  if (user.sessions.length === 0) hub.quit(user, reason);
+  if (user.sessions.length > 0) return;
+  if (user.alwaysOn && user.account !== undefined && user.registered) hub.setPresent(user, false);
+  else hub.quit(user, reason);
 }

@@ -140,9 +140,32 @@ export interface ServerConfig {
   db: string;
   /** Cluster mode (history and accounts then live in Redis, not in `db`); undefined: alone. */
   cluster: ClusterConfig | undefined;
+  alwaysOn: AlwaysOnConfig;
   history: HistoryConfig;
   limits: Limits;
 }
+
+/**
+ * Which accounts stay present with no connection: every account unless it opts out
+ * (`default-on`), only those that opt in (`NICKSERV SET ALWAYS-ON on`), or none.
+ */
+export type AlwaysOnPolicy = "default-on" | "opt-in" | "off";
+
+/** The policies `--always-on` takes. */
+export const ALWAYS_ON_POLICIES: readonly AlwaysOnPolicy[] = ["default-on", "opt-in", "off"];
+
+/** The always-on policy and how long an always-on user may stay away before it ends. */
+export interface AlwaysOnConfig {
+  policy: AlwaysOnPolicy;
+  /** An always-on user unseen this long becomes an ordinary offline account (0: never). */
+  expireMs: number;
+}
+
+/** Always-on by default, for 30 days without a connection (Ergo's default is the same). */
+export const DEFAULT_ALWAYS_ON: AlwaysOnConfig = {
+  policy: "default-on",
+  expireMs: 30 * 24 * 3600 * 1000,
+};
 
 /** A TLS handshake not done by then is a stalled or hostile client: its socket is closed. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -210,6 +233,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     exempt: ["127.0.0.0/8", "::1/128"],
     db: ":memory:",
     cluster: undefined,
+    alwaysOn: DEFAULT_ALWAYS_ON,
     ...overrides,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
     history: { ...DEFAULT_HISTORY, ...overrides.history },

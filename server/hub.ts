@@ -163,6 +163,21 @@ export interface Hub {
   setUserModes(user: User, add: string, remove: string): string;
   /** Logs a user in or out of an account; `account-notify` neighbours are told. */
   setAccount(user: User, account: string | undefined): void;
+  /**
+   * An always-on user's last session ended (`present` false: it stays, away "Disconnected") or
+   * a session attached to it again (true: that away is cleared); `away-notify` neighbours are
+   * told, and the change is saved for a restart.
+   */
+  setPresent(user: User, present: boolean): void;
+  /**
+   * Saves an always-on user for a restart as it is now, or forgets it once it is not always-on;
+   * absent where always-on users do not outlive the process yet (a cluster node).
+   */
+  keepAlwaysOn?(user: User): void;
+  /** The server is stopping: what must outlive it is saved (always-on users, as of now). */
+  stopping?(): void;
+  /** Ends the always-on users with no session unseen past `expireMs`; returns how many. */
+  expireAlwaysOn?(expireMs: number): number;
   /** Registers a channel to a founder account (persisted), or drops the registration. */
   setFounder(channel: Channel, founder: string | undefined): void;
   /**

@@ -30,8 +30,10 @@ import {
 import type { Outgoing } from "./outgoing.ts";
 import type { Channel } from "./state/channel.ts";
 import { type ChannelRegistry, registrationOf } from "./store/accounts.ts";
-import type { User } from "./state/user.ts";
+import { newUserId, type User } from "./state/user.ts";
 import { historyEndsWithChannel } from "./store/conversations.ts";
+import type { AlwaysOnRecord, AlwaysOnStore } from "./store/always_on.ts";
+import { awayOnPresence, expired, recordOf, restoredUser } from "./always_on.ts";
 import type { HistoryStore } from "./store/history.ts";
 
 /** In-process implementation of `Hub`. */
@@ -42,6 +44,7 @@ export class LocalHub implements Hub {
   readonly #now: () => number;
   readonly #registry: ChannelRegistry | undefined;
   readonly #history: HistoryStore | undefined;
+  readonly #alwaysOn: AlwaysOnStore | undefined;
   readonly #permanent: ReadonlySet<string>;
   readonly #serverName: string;
 
@@ -49,19 +52,21 @@ export class LocalHub implements Hub {
    * `registry` restores registered channels when they are recreated and saves their changes;
    * `history` forgets what a channel said when the channel ends, unless it is registered or one
    * of the `permanent` channels (folded names); `serverName` is the source of what the hub itself
-   * tells a user (a 901 when logged out).
+   * tells a user (a 901 when logged out); `alwaysOn` keeps always-on users for a restart.
    */
   constructor(
     options: {
       serverName: string;
       registry?: ChannelRegistry;
       history?: HistoryStore;
+      alwaysOn?: AlwaysOnStore;
       permanent?: ReadonlySet<string>;
       now?: () => number;
     },
   ) {
     this.#registry = options.registry;
     this.#history = options.history;
+    this.#alwaysOn = options.alwaysOn;
     this.#permanent = options.permanent ?? new Set();
     this.#serverName = options.serverName;
     this.#now = options.now ?? Date.now;
@@ -218,11 +223,74 @@ export class LocalHub implements Hub {
     for (const channel of this.#network.channels()) {
       if (channel.founder === folded) this.#apply({ type: "founder", channel: channel.folded });
     }
-    for (const user of this.users()) {
+    for (const user of [...this.users()]) {
       if (user.account === undefined || foldCase(user.account) !== folded) continue;
+      user.alwaysOn = false;
       this.setAccount(user, undefined);
       user.send(droppedAccountLogout(user, account, this.#serverName));
+      // an always-on user nobody is connected to ends with its account
+      if (user.sessions.length === 0) this.quit(user, "Account dropped");
     }
+  }
+
+  setPresent(user: User, present: boolean): void {
+    const away = awayOnPresence(user, present, this.#now());
+    if (away) this.setAway(user, away.message);
+    this.keepAlwaysOn(user);
+  }
+
+  keepAlwaysOn(user: User): void {
+    if (!this.#alwaysOn || user.account === undefined) return;
+    if (user.alwaysOn) this.#alwaysOn.save(recordOf(user, this.#now()));
+    else this.#alwaysOn.forget(user.account);
+  }
+
+  /**
+   * Brings back the always-on users saved before a restart, with no session, away, in their
+   * channels with their status; those unseen past `expireMs` end instead. Returns how many came
+   * back.
+   */
+  restore(records: AlwaysOnRecord[], expireMs: number): number {
+    const now = this.#now();
+    let restored = 0;
+    for (const record of records) {
+      if (expired(record.lastSeen, now, expireMs) || this.findUser(record.nick)) {
+        this.#alwaysOn?.forget(record.account);
+        continue;
+      }
+      const user = restoredUser(record, newUserId());
+      this.#apply({ type: "introduce", user });
+      for (const { status, settings } of record.channels) {
+        const folded = foldCase(settings.name);
+        // a registered channel comes back as registered, another as saved (with its history)
+        const create = this.#network.channel(folded)
+          ? undefined
+          : this.#registry?.load(settings.name)
+          ? this.#settingsFor(settings.name, folded)
+          : settings;
+        this.#apply({ type: "join", user, channel: folded, status, settings: create, time: now });
+      }
+      restored++;
+    }
+    return restored;
+  }
+
+  /** Ends the always-on users with no session unseen past `expireMs`; returns how many. */
+  expireAlwaysOn(expireMs: number): number {
+    const now = this.#now();
+    let ended = 0;
+    for (const user of [...this.users()]) {
+      if (!user.alwaysOn || user.sessions.length > 0 || !expired(user.lastSeen, now, expireMs)) {
+        continue;
+      }
+      this.quit(user, "Away too long"); // its record goes with it
+      ended++;
+    }
+    return ended;
+  }
+
+  stopping(): void {
+    for (const user of this.users()) if (user.alwaysOn) this.keepAlwaysOn(user);
   }
 
   relay(r: Relay): void {
@@ -253,6 +321,26 @@ export class LocalHub implements Hub {
 
   #apply(e: NetworkEvent): void {
     this.#network.apply(e);
+    if (!this.#alwaysOn) return;
+    // an always-on user's record follows what it is in and what it is called
+    switch (e.type) {
+      case "join":
+      case "part":
+      case "nick":
+      case "away":
+      case "realname":
+        if (e.user.alwaysOn) this.keepAlwaysOn(e.user);
+        break;
+      case "kick":
+        if (e.target.alwaysOn) this.keepAlwaysOn(e.target);
+        break;
+      case "mode":
+        for (const c of e.changes) if (c.member?.alwaysOn) this.keepAlwaysOn(c.member);
+        break;
+      case "quit":
+        if (e.user.alwaysOn && e.user.account !== undefined) this.#alwaysOn.forget(e.user.account);
+        break;
+    }
   }
 
   /** True when nobody but `user` holds or claims the folded nick. */

@@ -9,6 +9,7 @@
 import { foldCase } from "../protocol/casemap.ts";
 import { msg } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
+import { isAlwaysOn } from "./always_on.ts";
 import { attachToAccount, sendUserState } from "./attach.ts";
 import type { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
@@ -52,8 +53,24 @@ export async function logIn(ctx: Context, account: string): Promise<void> {
   const { user } = ctx;
   ctx.hub.setAccount(user, account);
   ctx.reply(N.RPL_LOGGEDIN, user.source, account, `You are now logged in as ${account}`);
-  if (user.registered && attachToAccount(ctx) === "attached") await sendUserState(ctx);
-  else protectNick(ctx);
+  user.alwaysOn = await alwaysOnChoice(ctx, account);
+  const attached = user.registered ? attachToAccount(ctx) : "alone";
+  if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
+  else {
+    if (user.registered && user.alwaysOn) ctx.hub.keepAlwaysOn?.(user);
+    protectNick(ctx);
+  }
+}
+
+/** Whether `account` is always-on (false when the store cannot say: nothing is promised). */
+async function alwaysOnChoice(ctx: Context, account: string): Promise<boolean> {
+  if (ctx.server.alwaysOn.policy === "off") return false;
+  try {
+    return isAlwaysOn(ctx.server.alwaysOn, await ctx.stores.alwaysOn.choice(account));
+  } catch (err) {
+    ctx.server.log.warn(`always-on: cannot read ${account}'s choice: ${errorMessage(err)}`);
+    return false;
+  }
 }
 
 /** Shortest password accepted for a new account. */
@@ -145,8 +162,12 @@ export async function checkPassword(
   return result;
 }
 
-/** Logs the user out (901). */
+/** Logs the user out (901); it is no longer always-on. */
 export function logOut(ctx: Context): void {
+  if (ctx.user.alwaysOn) {
+    ctx.user.alwaysOn = false;
+    ctx.hub.keepAlwaysOn?.(ctx.user); // forgets it
+  }
   ctx.hub.setAccount(ctx.user, undefined);
   ctx.reply(N.RPL_LOGGEDOUT, ctx.user.source, "You are now logged out");
   protectNick(ctx);

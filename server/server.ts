@@ -106,7 +106,10 @@ class Server implements SessionHost, RunningServer {
         this.#admission.sweep(now);
         this.info.authThrottle.sweep(now);
       }
-      if (this.#ticks % PRUNE_EVERY_TICKS === 0) this.#prune();
+      if (this.#ticks % PRUNE_EVERY_TICKS === 0) {
+        this.#prune();
+        this.#expireAlwaysOn();
+      }
     }, TICK_MS);
   }
 
@@ -133,6 +136,16 @@ class Server implements SessionHost, RunningServer {
       else report(deleted);
     } catch (err) {
       failed(err);
+    }
+  }
+
+  /** Always-on users unseen too long end: ordinary offline accounts from now on. */
+  #expireAlwaysOn(): void {
+    try {
+      const ended = this.hub.expireAlwaysOn?.(this.info.alwaysOn.expireMs) ?? 0;
+      if (ended > 0) this.info.log.info(`always-on: ${ended} users unseen too long ended`);
+    } catch (err) {
+      this.info.log.error(`always-on: expiry failed: ${errorMessage(err)}`);
     }
   }
 
@@ -226,6 +239,11 @@ class Server implements SessionHost, RunningServer {
       const sessions = [...this.#sessions];
       for (const s of sessions) s.terminate(reason, true);
       await Promise.all(sessions.map((s) => s.closed));
+      try {
+        this.hub.stopping?.();
+      } catch (err) {
+        this.info.log.error(`always-on: cannot save users: ${errorMessage(err)}`);
+      }
       this.extra?.close();
       if (this.#ownsStores) await this.stores.close();
       else this.stores.history.flush();
@@ -255,6 +273,11 @@ export async function startServer(
     throttleRatePerMinute: config.limits.throttleRatePerMinute,
     exempt,
   });
+  if (config.cluster && config.alwaysOn.policy !== "off") {
+    // a user with no session would be held by one node, which the others cannot attach to yet
+    log.info("always-on: not in cluster mode yet; users leave with their last connection");
+    config = { ...config, alwaysOn: { ...config.alwaysOn, policy: "off" } };
+  }
   const info = await createServerInfo(config, log);
   const permanent = new Set(config.permanentChannels.map(foldCase));
   let stores: Stores;
@@ -277,6 +300,20 @@ export async function startServer(
       if (err instanceof DatabaseOpenError) throw err; // it says what is wrong, in one line
       throw new Error(`cannot open database ${config.db}: ${errorMessage(err)}`);
     }
+  }
+  if (!hub) {
+    const local = new LocalHub({
+      registry: stores.channels,
+      history: stores.history,
+      alwaysOn: stores.alwaysOn,
+      permanent,
+      serverName: info.name,
+    });
+    if (config.alwaysOn.policy !== "off") {
+      const restored = local.restore(await stores.alwaysOn.all(), config.alwaysOn.expireMs);
+      if (restored > 0) log.info(`always-on: ${restored} users restored`);
+    }
+    hub = local;
   }
   let listener: Deno.TcpListener | undefined;
   let extra: ExtraListeners;
@@ -301,13 +338,7 @@ export async function startServer(
   const server = new Server(
     listener,
     info,
-    hub ??
-      new LocalHub({
-        registry: stores.channels,
-        history: stores.history,
-        permanent,
-        serverName: info.name,
-      }),
+    hub,
     admission,
     options.commands ?? COMMANDS,
     stores,

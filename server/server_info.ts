@@ -7,7 +7,7 @@
 
 import { AuthThrottle } from "./auth_throttle.ts";
 import { type Cidr, parseCidr } from "./cidr.ts";
-import type { HistoryConfig, Limits, ServerConfig } from "./config.ts";
+import type { AlwaysOnConfig, HistoryConfig, Limits, ServerConfig } from "./config.ts";
 import { type HashedSecret, hashSecret } from "./credentials.ts";
 import { isupportTokens } from "./isupport.ts";
 import type { Logger } from "./log.ts";
@@ -22,6 +22,8 @@ export interface ServerInfo {
   motd: string[] | undefined;
   limits: Limits;
   history: HistoryConfig;
+  /** Which accounts stay present with no connection, and for how long. */
+  alwaysOn: AlwaysOnConfig;
   isupport: string[];
   defaultChannel: string;
   /** Operator name → hashed password. */
@@ -47,6 +49,7 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     motd: config.motd,
     limits: config.limits,
     history: config.history,
+    alwaysOn: config.alwaysOn,
     isupport: isupportTokens(config),
     defaultChannel: config.defaultChannel,
     opers,

@@ -24,7 +24,7 @@ import { PlainTextView } from "./plaintext.ts";
 import { terminalSafe } from "../protocol/terminal_text.ts";
 import type { ServerInfo } from "./server_info.ts";
 import { Session, type Sink } from "./state/session.ts";
-import { User } from "./state/user.ts";
+import { newUserId, User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
 import type { Stores } from "./store/stores.ts";
 import { TokenBucket } from "../util/token_bucket.ts";
@@ -47,8 +47,6 @@ export interface SessionHost {
   /** Called once when the session has ended. */
   ended(driver: SessionDriver): void;
 }
-
-let nextUserId = 1;
 
 /**
  * One connected client. It is its own line handler and outbox listener (methods rather than
@@ -83,7 +81,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     this.#host = host;
     this.connection = open(this);
     this.session = new Session(this, this.connection.secure);
-    const user = new User(nextUserId++, this.connection.hostname);
+    const user = new User(newUserId(), this.connection.hostname);
     user.attach(this.session);
     this.#ctx = new Context(user, this.session, host.hub, host.info, host.stores);
     const limits = host.info.limits;

@@ -26,6 +26,7 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import { msg } from "../../protocol/message.ts";
+import { awayOnPresence } from "../always_on.ts";
 import type { ModeChange } from "../channel_modes.ts";
 import {
   type DeliveryFilter,
@@ -235,6 +236,11 @@ export class ClusterHub implements Hub {
     if (this.#pending.get(user.folded) === user) this.#pending.delete(user.folded);
     this.#quitReasons.set(uid, reason);
     this.#net.op("quit", [uid, reason]).then(() => this.#quitReasons.delete(uid));
+  }
+
+  setPresent(user: User, present: boolean): void {
+    const away = awayOnPresence(user, present, Date.now());
+    if (away) this.setAway(user, away.message);
   }
 
   setAway(user: User, message: string | undefined): void {

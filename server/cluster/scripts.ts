@@ -461,6 +461,8 @@ return t`,
 if redis.call('HDEL', P .. 'acct', ARGV[1]) == 0 then return -1 end
 redis.call('HDEL', P .. 'acctpw', ARGV[1])
 redis.call('DEL', P .. 'rm:' .. ARGV[1])
+redis.call('HDEL', P .. 'ao', ARGV[1])
+redis.call('HDEL', P .. 'aochoice', ARGV[1])
 local cs = {}
 local reg = redis.call('HGETALL', P .. 'reg')
 for i = 1, #reg, 2 do

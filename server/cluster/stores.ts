@@ -37,6 +37,7 @@ import type {
 } from "../store/history.ts";
 import type { Stores } from "../store/stores.ts";
 import { MAX_MARKERS_PER_ACCOUNT, type ReadMarkers } from "../store/read_markers.ts";
+import type { AlwaysOnRecord, AlwaysOnStore } from "../store/always_on.ts";
 import { ownerOf } from "../store/conversations.ts";
 import type { ClusterHub } from "./cluster_hub.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
@@ -408,6 +409,41 @@ export class RedisReadMarkers implements ReadMarkers {
   }
 }
 
+/** Always-on users and choices in Redis: hashes `ao` and `aochoice`, dropped with the account. */
+export class RedisAlwaysOn implements AlwaysOnStore {
+  readonly #link: RedisLink;
+  readonly #log: Logger;
+
+  constructor(link: RedisLink, log: Logger) {
+    this.#link = link;
+    this.#log = log;
+  }
+
+  save(record: AlwaysOnRecord): void {
+    this.#link.cmd.hset(`${PREFIX}ao`, foldCase(record.account), JSON.stringify(record))
+      .catch((err) => this.#log.warn(`always-on: ${errorMessage(err)}`));
+  }
+
+  forget(account: string): void {
+    this.#link.cmd.hdel(`${PREFIX}ao`, foldCase(account))
+      .catch((err) => this.#log.warn(`always-on: ${errorMessage(err)}`));
+  }
+
+  async all(): Promise<AlwaysOnRecord[]> {
+    const records = await this.#link.cmd.hvals(`${PREFIX}ao`);
+    return records.map((r) => JSON.parse(r) as AlwaysOnRecord);
+  }
+
+  async choice(account: string): Promise<boolean | undefined> {
+    const value = await this.#link.cmd.hget(`${PREFIX}aochoice`, foldCase(account));
+    return value === null ? undefined : value === "1";
+  }
+
+  async setChoice(account: string, on: boolean): Promise<void> {
+    await this.#link.cmd.hset(`${PREFIX}aochoice`, foldCase(account), on ? "1" : "0");
+  }
+}
+
 /** The stores of a cluster node; closing them makes the node leave the network. */
 export function clusterStores(hub: ClusterHub, link: RedisLink, log: Logger): Stores {
   const history = new RedisHistory(hub, link, log);
@@ -417,6 +453,7 @@ export function clusterStores(hub: ClusterHub, link: RedisLink, log: Logger): St
     accounts,
     channels: accounts,
     readMarkers: new RedisReadMarkers(hub, link),
+    alwaysOn: new RedisAlwaysOn(link, log),
     // a PONG waits until Redis has answered everything queued before it (dropped ops were told)
     durable: () => {
       const drained = hub.drained();

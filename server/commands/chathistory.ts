@@ -70,24 +70,34 @@ export function replayOnJoin(ctx: Context, channel: Channel): void | Promise<voi
   if (lines <= 0 || ctx.has("draft/chathistory")) return;
   return whenReady(
     stores.history.latest(channel.historyKey, "*", lines),
-    (messages) => replay(ctx, channel, messages),
+    (messages) => replay(ctx, channel.name, messages, `the last ${messages.length} messages`),
   );
 }
 
-function replay(ctx: Context, channel: Channel, messages: StoredMessage[]): void | Promise<void> {
+/**
+ * Replays stored messages of `target` to a client that cannot ask for history: in a batch with
+ * times when it understands that, otherwise between two notices (the first says `what` they
+ * are), with the time written into each line for clients that would show arrival time.
+ */
+export function replay(
+  ctx: Context,
+  target: string,
+  messages: StoredMessage[],
+  what: string,
+): void | Promise<void> {
   const { user, server } = ctx;
   if (messages.length === 0) return;
   if (ctx.has("batch") && ctx.has("server-time")) {
-    return sendHistory(ctx, channel.name, messages);
+    return sendHistory(ctx, target, messages);
   }
   const notice = (text: string) => new Outgoing(msg("NOTICE", [user.nick, text], server.name));
   const stamp = !ctx.session.plainText && !ctx.has("server-time");
   return sendLong(ctx, [
-    notice(`*** History of ${channel.name}: the last ${messages.length} messages`),
+    notice(`*** History of ${target}: ${what}`),
     ...messages.map((m) =>
       replayed({ ...m, text: stamp ? `[${clock(m.time)}] ${m.text}` : m.text })
     ),
-    notice(`*** End of history of ${channel.name}`),
+    notice(`*** End of history of ${target}`),
   ]);
 }
 

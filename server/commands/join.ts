@@ -11,6 +11,7 @@ import { sendChannelMarker } from "./markread.ts";
 import type { Context } from "../context.ts";
 import type { Channel } from "../state/channel.ts";
 import { replayOnJoin } from "./chathistory.ts";
+import { catchesUp, catchUp } from "../catch_up.ts";
 import { sendNames, sendTopic } from "./names.ts";
 
 /** The numeric and text refusing a join to an existing channel, if any. */
@@ -66,14 +67,23 @@ export async function joinChannel(ctx: Context, name: string, key?: string): Pro
 
 /**
  * What a session is told after its user's JOIN: the read marker, topic, names and recent
- * history. Also what a session attaching to a user learns of each of its channels (attach.ts).
+ * history. Also what a session attaching to a user learns of each of its channels (attach.ts),
+ * with what was said there since `missedSince` when it attached to a user that had no session.
  */
-export async function sendJoinReplies(ctx: Context, channel: Channel): Promise<void> {
+export async function sendJoinReplies(
+  ctx: Context,
+  channel: Channel,
+  missedSince?: number,
+): Promise<void> {
   const marking = sendChannelMarker(ctx, channel);
   if (marking) await marking;
   if (channel.topic) sendTopic(ctx, channel);
   const naming = sendNames(ctx, channel);
   if (naming) await naming;
+  if (missedSince !== undefined) {
+    if (catchesUp(ctx)) await catchUp(ctx, channel.historyKey, channel.name, missedSince);
+    return;
+  }
   const replaying = replayOnJoin(ctx, channel);
   if (replaying) await replaying;
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { disconnectUser } from "../attach.ts";
 import { msg } from "../../protocol/message.ts";
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
@@ -60,7 +61,7 @@ export const operCommands: Record<string, CommandSpec> = {
       }
       ctx.server.log.info(`KILL ${target.nick} by ${ctx.user.nick}: ${reason}`);
       target.send(new Outgoing(msg("KILL", [target.nick, reason], ctx.user.source)));
-      target.disconnect(`Killed (${ctx.user.nick} (${reason}))`);
+      disconnectUser(ctx.hub, target, `Killed (${ctx.user.nick} (${reason}))`);
     },
   },
   WALLOPS: {

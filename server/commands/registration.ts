@@ -31,7 +31,9 @@ function cleanUsername(raw: string, max: number): string {
 export function completeRegistration(ctx: Context): void | Promise<void> {
   const { user, server } = ctx;
   const reg = ctx.session.registration;
-  if (!reg || user.nick === "*" || !reg.gotUser || reg.capHold) return;
+  if (!reg || (user.nick === "*" && reg.nick === undefined) || !reg.gotUser || reg.capHold) {
+    return;
+  }
   if (!server.password) return welcome(ctx);
   const given = reg.pass;
   reg.pass = undefined; // a wrong one ends the connection; a right one is not needed again
@@ -48,12 +50,23 @@ export function completeRegistration(ctx: Context): void | Promise<void> {
  * is welcomed under its nick, then told its channels); any other becomes a user of its own.
  */
 async function welcome(ctx: Context): Promise<void> {
-  ctx.session.registration = undefined;
-  const attached = attachToAccount(ctx) === "attached";
+  const attached = attachToAccount(ctx);
   const { user, server } = ctx;
-  if (!attached) {
+  const reg = ctx.session.registration;
+  if (typeof attached !== "object" && user.nick === "*" && reg?.nick !== undefined) {
+    // it could not attach after all: the nick it asked for is needed now
+    const wanted = reg.nick;
+    reg.nick = undefined;
+    if (!await ctx.hub.claimNick(user, wanted)) {
+      ctx.reply(N.ERR_NICKNAMEINUSE, wanted, "Nickname is already in use");
+      return;
+    }
+  }
+  ctx.session.registration = undefined;
+  if (typeof attached !== "object") {
     user.registered = true;
     ctx.hub.register(user);
+    if (user.alwaysOn) ctx.hub.keepAlwaysOn?.(user); // logged in with SASL
   }
   ctx.reply(N.RPL_WELCOME, `Welcome to the ${server.network} IRC Network ${user.source}`);
   ctx.reply(N.RPL_YOURHOST, `Your host is ${server.name}, running version ${server.version}`);
@@ -69,7 +82,7 @@ async function welcome(ctx: Context): Promise<void> {
   sendIsupport(ctx);
   sendLusers(ctx);
   sendMotd(ctx);
-  if (attached) await sendUserState(ctx);
+  if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
   else protectNick(ctx);
 }
 
@@ -98,6 +111,11 @@ async function nick(ctx: Context, params: string[]): Promise<void> {
       "Cannot change nickname while banned on channel",
     );
     return;
+  }
+  const reg = ctx.session.registration;
+  if (reg && user.account !== undefined && hub.accountUser(user.account)) {
+    reg.nick = wanted; // it will attach to its account's user and take that nick
+    return completeRegistration(ctx);
   }
   const ok = user.registered
     ? await hub.changeNick(user, wanted)

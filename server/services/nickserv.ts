@@ -5,6 +5,7 @@
  * @module
  */
 
+import { disconnectUser } from "../attach.ts";
 import { foldCase } from "../../protocol/casemap.ts";
 import type { Context } from "../context.ts";
 import { ownerId } from "../store/conversations.ts";
@@ -28,6 +29,7 @@ const HELP = [
   "  REGISTER <password>            register your current nick as an account",
   "  IDENTIFY [account] <password>  log in (or use SASL PLAIN in your client)",
   "  LOGOUT                         log out",
+  "  SET ALWAYS-ON on|off           stay on the network (away) with no connection",
   "  INFO [nick]                    show an account",
   "  GHOST <nick> [password]        disconnect someone using your nick",
   "  DROP <password>                delete your account",
@@ -100,7 +102,7 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
         if (result === "wrong") return say("Wrong password.");
         if (result === "unavailable") return say(UNAVAILABLE);
       }
-      target.disconnect(`Ghosted by ${user.nick}`);
+      disconnectUser(hub, target, `Ghosted by ${user.nick}`);
       return say(`${nick} has been disconnected.`);
     }
     case "DROP": {
@@ -122,6 +124,28 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
       hub.accountDropped(name); // this user and every other one logged in to it get a 901
       protectNick(ctx);
       return say(`Account ${name} dropped.`);
+    }
+    case "SET": {
+      const [setting = "", value = ""] = args;
+      const on = value.toLowerCase();
+      if (setting.toUpperCase() !== "ALWAYS-ON" || (on !== "on" && on !== "off")) {
+        return say("Usage: SET ALWAYS-ON on|off");
+      }
+      if (user.account === undefined) return say("Log in first.");
+      if (ctx.server.alwaysOn.policy === "off") return say("Always-on is off on this server.");
+      try {
+        await stores.alwaysOn.setChoice(user.account, on === "on");
+      } catch (err) {
+        ctx.server.log.error(`always-on: cannot save ${user.account}: ${errorMessage(err)}`);
+        return say(UNAVAILABLE);
+      }
+      user.alwaysOn = on === "on";
+      hub.keepAlwaysOn?.(user);
+      return say(
+        user.alwaysOn
+          ? "Always-on: you stay on the network, away, when your last connection ends."
+          : "Always-on is off: you leave the network with your last connection.",
+      );
     }
     case "HELP":
     case "":

@@ -38,6 +38,11 @@ export interface Registration {
   capHold: boolean;
   /** The last PASS given; checked once, when registration completes (a hash is costly). */
   pass: string | undefined;
+  /**
+   * The NICK of a connection logged in to an account whose user is here: not claimed, as the
+   * connection takes that user's nick (claimed at the welcome only if it cannot attach).
+   */
+  nick?: string;
 }
 
 /** Which sessions a delivery is for, by the capabilities they negotiated. */

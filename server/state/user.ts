@@ -22,6 +22,13 @@ declare module "./channel.ts" {
   interface User extends UserState {}
 }
 
+let lastUserId = 0;
+
+/** A process-wide unique id for a new local user. */
+export function newUserId(): number {
+  return ++lastUserId;
+}
+
 /** One user, local or remote. */
 export class User {
   readonly id: number;
@@ -47,6 +54,15 @@ export class User {
   sessions: readonly Session[];
   /** The account the user is logged in to (display case), if any. */
   account: string | undefined;
+  /** Stays on the network with no session (its account is always-on, always_on.ts). */
+  alwaysOn = false;
+  /**
+   * When its last session ended, for an always-on user with none (undefined while one is
+   * attached); catching up and expiry count from it.
+   */
+  lastSeen: number | undefined;
+  /** Marked away because its last session ended (cleared when one attaches). */
+  awayOffline = false;
   /** When a user holding someone else's registered nick gets renamed, unless they log in. */
   nickDeadline: number | undefined;
   readonly signon: number;

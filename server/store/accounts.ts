@@ -82,6 +82,7 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
   readonly #dropAccount: StatementSync;
   readonly #dropFounded: StatementSync;
   readonly #dropMarkers: StatementSync;
+  readonly #dropAlwaysOn: StatementSync;
   readonly #loadChannel: StatementSync;
   readonly #saveChannel: StatementSync;
   readonly #dropChannel: StatementSync;
@@ -98,6 +99,7 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
     this.#dropAccount = db.prepare("DELETE FROM accounts WHERE name = ?");
     this.#dropFounded = db.prepare("DELETE FROM channels WHERE founder = ?");
     this.#dropMarkers = db.prepare("DELETE FROM read_markers WHERE account = ?");
+    this.#dropAlwaysOn = db.prepare("DELETE FROM always_on WHERE account = ?");
     this.#loadChannel = db.prepare("SELECT * FROM channels WHERE name = ?");
     this.#saveChannel = db.prepare(
       `INSERT OR REPLACE INTO channels
@@ -147,6 +149,7 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
     try {
       this.#dropFounded.run(folded);
       this.#dropMarkers.run(folded);
+      this.#dropAlwaysOn.run(folded);
       this.#dropAccount.run(folded);
       this.#db.exec("COMMIT");
     } catch (err) {

@@ -114,6 +114,12 @@ const MIGRATIONS: Migration[] = [
      time INTEGER NOT NULL,
      PRIMARY KEY (account, target)
    ) WITHOUT ROWID;`,
+  // 5: always-on users (store/always_on.ts) and each account's own choice (NULL: the policy).
+  `CREATE TABLE always_on (
+     account TEXT PRIMARY KEY,
+     record TEXT NOT NULL
+   ) WITHOUT ROWID;
+   ALTER TABLE accounts ADD COLUMN always_on INTEGER;`,
 ];
 
 /**

@@ -11,6 +11,7 @@ import { openDatabase } from "./database.ts";
 import type { Awaitable, HistoryStore } from "./history.ts";
 import { SqliteHistory, type SqliteHistoryOptions } from "./sqlite_history.ts";
 import { type ReadMarkers, SqliteReadMarkers } from "./read_markers.ts";
+import { type AlwaysOnStore, SqliteAlwaysOn } from "./always_on.ts";
 
 /** The persistent stores handlers and the hub use. */
 export interface Stores {
@@ -18,6 +19,7 @@ export interface Stores {
   accounts: AccountStore;
   channels: ChannelRegistry;
   readMarkers: ReadMarkers;
+  alwaysOn: AlwaysOnStore;
   /**
    * The durability point a PONG waits for: true (at once, or later) when everything handed to the
    * stores so far is stored, false when that wait was given up (see `HistoryStore.flush`).
@@ -38,7 +40,8 @@ export interface OpenOptions extends SqliteHistoryOptions {
 /**
  * Opens the SQLite stores at `path` (`:memory:` keeps nothing), creating its directory; throws a
  * `DatabaseOpenError` for a file that cannot be served from. History nobody may read any more is
- * queued for deletion: the lives of channels that ended with the last process, channels no longer
+ * queued for deletion: the lives of channels that ended with the last process (those an always-on
+ * user comes back to excepted), channels no longer
  * registered or permanent, private copies of dropped accounts.
  */
 export function openSqliteStores(path: string, options: OpenOptions = {}): Stores {
@@ -47,12 +50,14 @@ export function openSqliteStores(path: string, options: OpenOptions = {}): Store
   const db = openDatabase(path, note);
   const history = new SqliteHistory(db, options);
   const accounts = new SqliteAccounts(db);
-  const registered = accounts.channelHistoryKeys();
+  const alwaysOn = new SqliteAlwaysOn(db);
+  // channels come back with their always-on members, with the history of the life they had
+  const kept = new Set([...accounts.channelHistoryKeys(), ...alwaysOn.historyKeys()]);
   const owners = accounts.ownerIds();
   const permanent = options.permanent ?? new Set();
   const swept = history.sweep((key) =>
     isChannelKey(key)
-      ? registered.has(key) || (key === channelOfKey(key) && permanent.has(key))
+      ? kept.has(key) || (key === channelOfKey(key) && permanent.has(key))
       : owners.has(ownerOf(key)!)
   );
   if (swept > 0) note(`history: deleting ${swept} conversations nobody may read any more`);
@@ -61,6 +66,7 @@ export function openSqliteStores(path: string, options: OpenOptions = {}): Store
     accounts,
     channels: accounts,
     readMarkers: new SqliteReadMarkers(db),
+    alwaysOn,
     durable: () => history.flush(),
     async close() {
       await history.close();

@@ -90,7 +90,10 @@ Deno.test("sessions: a second connection logging in with SASL becomes the same u
     assert.deepEqual((await laptop.expect(command("JOIN", "#y"))).params, ["#y"]);
     await laptop.expect(command("366", "alice", "#y"));
 
-    // one session leaving is not the user leaving
+    // one session leaving is not the user leaving (nor is the last, for an always-on account:
+    // always_on_test.ts; this one opts out)
+    await laptop.send("PRIVMSG NickServ :SET ALWAYS-ON off");
+    await laptop.expect((m) => m.command === "NOTICE" && /Always-on is off/.test(m.params[1]!));
     await phone.send("QUIT :phone off");
     await phone.closed();
     assert.deepEqual(await names(bob, "#x"), ["alice", "bob"]);

@@ -50,6 +50,7 @@ Deno.test("private history is filed under accounts: a registered nick's next hol
   await bob.run("PRIVMSG alice :ok");
   assert.deepEqual(await history(alice, "bob"), ["meet me at noon", "ok"]);
   assert.deepEqual(await history(bob, "alice"), [], "bob keeps no history: not logged in");
+  await alice.run("NS SET ALWAYS-ON off"); // else her user would stay, holding the nick
   await alice.run("QUIT");
 
   // mallory takes the nick during the NickServ grace period
