@@ -45,6 +45,8 @@ export class LocalHub implements Hub {
   readonly #registry: ChannelRegistry | undefined;
   readonly #history: HistoryStore | undefined;
   readonly #alwaysOn: AlwaysOnStore | undefined;
+  /** Restoring saved users: what they are in is saved already. */
+  #restoring = false;
   readonly #permanent: ReadonlySet<string>;
   readonly #serverName: string;
 
@@ -251,7 +253,15 @@ export class LocalHub implements Hub {
    * back.
    */
   restore(records: AlwaysOnRecord[], expireMs: number): number {
-    const now = this.#now();
+    this.#restoring = true;
+    try {
+      return this.#restoreAll(records, this.#now(), expireMs);
+    } finally {
+      this.#restoring = false;
+    }
+  }
+
+  #restoreAll(records: AlwaysOnRecord[], now: number, expireMs: number): number {
     let restored = 0;
     for (const record of records) {
       if (expired(record.lastSeen, now, expireMs) || this.findUser(record.nick)) {
@@ -321,7 +331,7 @@ export class LocalHub implements Hub {
 
   #apply(e: NetworkEvent): void {
     this.#network.apply(e);
-    if (!this.#alwaysOn) return;
+    if (!this.#alwaysOn || this.#restoring) return;
     // an always-on user's record follows what it is in and what it is called
     switch (e.type) {
       case "join":
