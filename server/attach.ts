@@ -31,15 +31,16 @@ export type AttachOutcome =
 
 /**
  * Moves the session of `ctx` to the user of the account it is logged in to, when that user is
- * another one. A registering user gives up the nick it claimed; a registered one leaves the
+ * another one (in a cluster, brought to this node first if it has no session on its own). A registering user gives up the nick it claimed; a registered one leaves the
  * network (others see it quit) after its client is told it left its channels and took the nick
  * of the user it joins, so the client's view stays true.
  */
-export function attachToAccount(ctx: Context): AttachOutcome {
+export async function attachToAccount(ctx: Context): Promise<AttachOutcome> {
   const { user: was, session, hub } = ctx;
   if (was.account === undefined) return "alone";
   const owner = hub.accountUser(was.account);
   if (!owner || owner === was) return "alone";
+  if (hub.bringHere && !(await hub.bringHere(owner))) return "alone";
   const max = ctx.server.limits.maxSessions;
   if (owner.sessions.length >= max) {
     ctx.fail(

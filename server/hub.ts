@@ -174,6 +174,11 @@ export interface Hub {
    * absent where always-on users do not outlive the process yet (a cluster node).
    */
   keepAlwaysOn?(user: User): void;
+  /**
+   * Makes `user` (an `accountUser`) one of this server's: a cluster node adopts an always-on user
+   * with no session from another node. False when it cannot (a session came back there first).
+   */
+  bringHere?(user: User): Promise<boolean>;
   /** The server is stopping: what must outlive it is saved (always-on users, as of now). */
   stopping?(): void;
   /** Ends the always-on users with no session unseen past `expireMs`; returns how many. */

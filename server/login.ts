@@ -54,7 +54,7 @@ export async function logIn(ctx: Context, account: string): Promise<void> {
   ctx.hub.setAccount(user, account);
   ctx.reply(N.RPL_LOGGEDIN, user.source, account, `You are now logged in as ${account}`);
   user.alwaysOn = await alwaysOnChoice(ctx, account);
-  const attached = user.registered ? attachToAccount(ctx) : "alone";
+  const attached = user.registered ? await attachToAccount(ctx) : "alone";
   if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
   else {
     if (user.registered && user.alwaysOn) ctx.hub.keepAlwaysOn?.(user);

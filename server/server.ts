@@ -273,11 +273,6 @@ export async function startServer(
     throttleRatePerMinute: config.limits.throttleRatePerMinute,
     exempt,
   });
-  if (config.cluster && config.alwaysOn.policy !== "off") {
-    // a user with no session would be held by one node, which the others cannot attach to yet
-    log.info("always-on: not in cluster mode yet; users leave with their last connection");
-    config = { ...config, alwaysOn: { ...config.alwaysOn, policy: "off" } };
-  }
   const info = await createServerInfo(config, log);
   const permanent = new Set(config.permanentChannels.map(foldCase));
   let stores: Stores;

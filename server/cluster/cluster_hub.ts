@@ -13,7 +13,7 @@
  *   messages in the order Redis published them, and a message is stored (in the same script)
  *   before anyone receives it.
  * - Failure: each node renews a lease; a node whose lease expired is reaped (its users QUIT
- *   "node lost"). When Redis goes away, changes queue (op_queue.ts) while local users stay
+ *   "node lost", its always-on users adopted by the reaper). When Redis goes away, changes queue (op_queue.ts) while local users stay
  *   connected; once Redis is back the node subscribes again, re-introduces whatever Redis lost,
  *   loads a snapshot, shows its users what changed, and sends the queue. What waited longer than
  *   the hold time is reported to its sender with a NOTICE.
@@ -26,7 +26,7 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import { msg } from "../../protocol/message.ts";
-import { awayOnPresence } from "../always_on.ts";
+import { awayOnPresence, OFFLINE_AWAY } from "../always_on.ts";
 import type { ModeChange } from "../channel_modes.ts";
 import {
   type DeliveryFilter,
@@ -37,7 +37,6 @@ import {
   type Relay,
   type WhowasEntry,
 } from "../hub.ts";
-import type { Logger } from "../log.ts";
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
@@ -50,25 +49,7 @@ import { ClusterMessages, type OpResult } from "./cluster_messages.ts";
 import { NodeLink } from "./node_link.ts";
 import { recordOf } from "./records.ts";
 import { reassert, type ReassertHost } from "./resync.ts";
-
-/** How a node takes part in the cluster. */
-export interface ClusterHubOptions {
-  /** This node's id (letters, digits, `-`, `_`). */
-  node: string;
-  /** The server name of this node (WHOIS, MODE lines made up on resynchronization). */
-  serverName: string;
-  /** Lease of the node's liveness key; others reap the node this long after it stops. */
-  leaseMs: number;
-  /** How long changes wait for Redis to come back before their senders are told. */
-  holdMs: number;
-  /** History kept per conversation (0: no limit). */
-  maxPerConversation: number;
-  /** Folded names of the permanent channels, whose history outlives them. */
-  permanent: ReadonlySet<string>;
-  /** Bans per channel (MAXLIST): Redis refuses more, whichever node asks. */
-  maxBans: number;
-  log: Logger;
-}
+import type { ClusterHubOptions } from "./hub_options.ts";
 
 /** The cluster implementation of `Hub`. */
 export class ClusterHub implements Hub {
@@ -93,6 +74,11 @@ export class ClusterHub implements Hub {
     this.replica = new Replica({
       self: options.node,
       remoteSink: (uid) => this.#messages.remoteSink(uid),
+      adopted: (user, uid) => this.#adopted(user, uid),
+      released: (user, uid) => {
+        this.#uidOfLocal.delete(user);
+        this.#locals.delete(uid);
+      },
     });
     this.#messages = new ClusterMessages({
       node: options.node,
@@ -241,6 +227,22 @@ export class ClusterHub implements Hub {
   setPresent(user: User, present: boolean): void {
     const away = awayOnPresence(user, present, Date.now());
     if (away) this.setAway(user, away.message);
+    // other nodes may adopt it while it has no session (bringHere)
+    this.#uset(user, "off", user.lastSeen === undefined ? undefined : String(user.lastSeen));
+  }
+
+  async bringHere(user: User): Promise<boolean> {
+    if (this.replica.isLocal(user)) return true;
+    const uid = this.replica.uidOf(user);
+    if (!uid) return false;
+    const r = await this.#net.op("adopt", [uid, this.node]);
+    if (r.ok && typeof r.value === "number" && r.value > 0) await this.#net.applied(r.value);
+    return this.replica.isLocal(user);
+  }
+
+  /** Redis keeps always-on users: marked `ao`, a lost node's are adopted, not quit. */
+  keepAlwaysOn(user: User): void {
+    this.#uset(user, "ao", user.alwaysOn ? "1" : undefined);
   }
 
   setAway(user: User, message: string | undefined): void {
@@ -447,7 +449,26 @@ export class ClusterHub implements Hub {
     return this.#uidOfLocal.get(user) ?? this.replica.uidOf(user);
   }
 
-  #uset(user: User, kind: "away" | "setname" | "account" | "umode", value?: string): void {
+  /**
+   * An always-on user of a lost node is ours now (replica.ts): local, with no session, away,
+   * and this node hears its channels, for the session that attaches here next.
+   */
+  #adopted(user: User, uid: string): void {
+    this.#uidOfLocal.set(user, uid);
+    this.#locals.set(uid, user);
+    user.alwaysOn = true;
+    // from a lost node it was never marked: it is now; one adopted to attach to already was
+    if (user.lastSeen === undefined) this.setPresent(user, false);
+    else user.awayOffline = user.away === OFFLINE_AWAY;
+    for (const folded of user.channels.keys()) void this.#net.subscribe(folded);
+    this.#o.log.info(`cluster: adopted always-on user ${user.nick} of a lost node`);
+  }
+
+  #uset(
+    user: User,
+    kind: "away" | "setname" | "account" | "umode" | "ao" | "off",
+    value?: string,
+  ): void {
     const uid = this.#uidOfLocal.get(user);
     if (!uid || !user.registered) return;
     this.#net.op("uset", [uid, kind, value === undefined ? "0" : "1", value ?? ""]);

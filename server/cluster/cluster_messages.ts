@@ -134,18 +134,26 @@ export class ClusterMessages {
     this.#host.op("msg", ["", "", ...this.#historyArgs(copy)]);
   }
 
-  /** The sink of a user on another node: its lines go to that node's inbox. */
+  /**
+   * The sink of a user on another node: its lines go to that node's inbox (the node it is on
+   * now: an always-on user moves when its node is lost).
+   */
   remoteSink(uid: string): Sink {
+    const inbox = () => {
+      const user = this.#host.replica.byUid(uid);
+      const node = (user && this.#host.replica.nodeOf(user)) ?? uid.slice(0, uid.indexOf("/"));
+      return inboxTopic(node);
+    };
     return {
       send: (out) => {
         const wire = this.#wire(out, undefined);
         wire.to = uid;
         wire.id = "";
-        this.#raw(inboxTopic(uid.slice(0, uid.indexOf("/"))), JSON.stringify(wire));
+        this.#raw(inbox(), JSON.stringify(wire));
       },
       terminate: (reason) => {
         const kill: Delivery = { t: "kill", to: uid, r: reason };
-        this.#raw(inboxTopic(uid.slice(0, uid.indexOf("/"))), JSON.stringify(kill));
+        this.#raw(inbox(), JSON.stringify(kill));
       },
     };
   }

@@ -33,6 +33,13 @@ export interface UserRecord {
   server: string;
   /** Registration completed (false: only the nick is claimed). */
   r: boolean;
+  /**
+   * "1" for an always-on user: when its node is lost, the node that finds out adopts it instead
+   * of quitting it (and a node leaving leaves it for the next one to adopt).
+   */
+  ao?: string;
+  /** For an always-on user with no session: when its last one ended (ms, as a string). */
+  off?: string;
 }
 
 /**
@@ -62,7 +69,13 @@ export type ClusterEvent =
   | Base & { t: "intro"; u: UserRecord }
   | Base & { t: "nick"; u: string; nick: string; tm: number }
   | Base & { t: "quit"; u: string; r: string }
-  | Base & { t: "lost"; node: string; us: string[]; r: string }
+  /** `us` quit; `ad` (always-on users) now belong to node `by`, or wait for an adopter. */
+  | Base & { t: "lost"; node: string; us: string[]; r: string; ad: string[]; by?: string }
+  | Base & { t: "ao"; u: string; v?: string }
+  /** `v`: when the user's last session ended ("" once one is attached again). */
+  | Base & { t: "off"; u: string; v?: string }
+  /** An always-on user with no session moved to node `by`, where a connection of its account is. */
+  | Base & { t: "adopt"; u: string; by: string }
   | Base & { t: "away"; u: string; v?: string }
   | Base & { t: "setname"; u: string; v: string }
   | Base & { t: "account"; u: string; v?: string }
@@ -181,6 +194,8 @@ export function decodeEvent(text: string): ClusterEvent {
       break;
     case "lost":
       e.us = asArray(e.us);
+      e.ad = asArray(e.ad ?? []);
+      e.by = opt(e.by);
       break;
     case "mode":
       e.ch = asArray(e.ch);
@@ -193,6 +208,8 @@ export function decodeEvent(text: string): ClusterEvent {
       break;
     case "away":
     case "account":
+    case "ao":
+    case "off":
       e.v = opt(e.v);
       break;
   }
@@ -201,7 +218,14 @@ export function decodeEvent(text: string): ClusterEvent {
 
 /** A user record as read from Redis. */
 export function normalizeUser(u: UserRecord): UserRecord {
-  return { ...u, away: opt(u.away), account: opt(u.account), modes: u.modes ?? "" };
+  return {
+    ...u,
+    away: opt(u.away),
+    account: opt(u.account),
+    modes: u.modes ?? "",
+    ao: u.ao === "1" ? "1" : undefined,
+    off: opt(u.off),
+  };
 }
 
 /** Settings as the network model names them. */

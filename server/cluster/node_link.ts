@@ -307,7 +307,7 @@ export class NodeLink {
   async #reap(): Promise<void> {
     if (!this.#live || this.#closing) return;
     try {
-      const reaped = await this.#link.script("reap", ["node lost"]) as string[];
+      const reaped = await this.#link.script("reap", ["node lost", this.#host.node]) as string[];
       for (const node of reaped) this.#host.log.warn(`cluster: node ${node} lost (lease expired)`);
     } catch (err) {
       if (!isConnectionError(err)) this.#host.log.error(`cluster: reaper: ${errorMessage(err)}`);

@@ -29,6 +29,7 @@ export function recordOf(user: User, uid: string, node: string, serverName: stri
     secure: user.secure,
     server: serverName,
     r: user.registered,
+    ao: user.alwaysOn ? "1" : undefined,
   };
 }
 
@@ -46,6 +47,8 @@ export function fillUser(user: User, rec: UserRecord): void {
   user.setModes(rec.modes);
   user.away = rec.away;
   user.account = rec.account;
+  user.alwaysOn = rec.ao === "1";
+  if (rec.off) user.lastSeen = Number(rec.off); // a remote user with no session, since then
   for (const session of user.sessions) session.secure = rec.secure;
 }
 

@@ -20,7 +20,7 @@ import type { NetworkEvent } from "../network/events.ts";
 import { Network } from "../network/network.ts";
 import type { Outgoing } from "../outgoing.ts";
 import type { Channel } from "../state/channel.ts";
-import type { Sink } from "../state/session.ts";
+import { Session, type Sink } from "../state/session.ts";
 import { User } from "../state/user.ts";
 import { type Account, type RegisteredChannel, registrationOf } from "../store/accounts.ts";
 import { fillUser } from "./records.ts";
@@ -37,15 +37,28 @@ export interface ReplicaOptions {
   self: string;
   /** The sink of a user on another node. */
   remoteSink(uid: string): Sink;
+  /** This node adopted an always-on user (of a lost node, or to attach): local, no session. */
+  adopted?(user: User, uid: string): void;
+  /** Another node adopted one of this node's always-on users: it is remote now. */
+  released?(user: User, uid: string): void;
   now?: () => number;
 }
 
 let nextRemoteId = -1;
 
+/** The one session of a user on another node: what it is sent goes there. */
+function remoteSession(sink: Sink): Session {
+  const session = new Session(sink);
+  session.registration = undefined;
+  return session;
+}
+
 /** The network as this node sees it. */
 export class Replica {
   readonly self: string;
   readonly #remoteSink: (uid: string) => Sink;
+  readonly #adopted: ((user: User, uid: string) => void) | undefined;
+  readonly #released: ((user: User, uid: string) => void) | undefined;
   readonly #now: () => number;
   /** Users of this node. */
   readonly #local = new Set<User>();
@@ -69,6 +82,8 @@ export class Replica {
   constructor(options: ReplicaOptions) {
     this.self = options.self;
     this.#remoteSink = options.remoteSink;
+    this.#adopted = options.adopted;
+    this.#released = options.released;
     this.#now = options.now ?? Date.now;
     this.#network = new Network({
       here: this.#local,
@@ -106,9 +121,19 @@ export class Replica {
     return this.#network.channel(folded);
   }
 
-  /** See `Network.accountUser`: this node's user of an account. */
+  /**
+   * This node's user of an account (see `Network.accountUser`), else an always-on one with no
+   * session on another node, which a connection here may adopt.
+   */
   accountUser(account: string): User | undefined {
-    return this.#network.accountUser(account);
+    const here = this.#network.accountUser(account);
+    if (here) return here;
+    const folded = foldCase(account);
+    for (const user of this.#users.values()) {
+      if (this.#local.has(user) || !user.alwaysOn || user.lastSeen === undefined) continue;
+      if (user.account !== undefined && foldCase(user.account) === folded) return user;
+    }
+    return undefined;
   }
 
   users(): Iterable<User> {
@@ -196,8 +221,19 @@ export class Replica {
       case "lost":
         if (e.node === this.self) return; // we were declared lost: the hub introduces us again
         for (const uid of e.us) this.#quit(uid, e.r);
+        if (e.by !== undefined) { for (const uid of e.ad) this.#moved(uid, e.by); }
         this.nodes.delete(e.node);
         return;
+      case "ao":
+      case "off": {
+        const user = this.#users.get(e.u);
+        if (!user || this.#local.has(user)) return;
+        if (e.t === "ao") user.alwaysOn = e.v === "1";
+        else user.lastSeen = e.v ? Number(e.v) : undefined;
+        return;
+      }
+      case "adopt":
+        return this.#moved(e.u, e.by);
       case "part":
         this.#parting.delete(`${e.u} ${e.c}`);
         break;
@@ -319,6 +355,27 @@ export class Replica {
     this.#uid.set(user, uid);
     this.#nodeOf.set(user, node);
     this.#apply({ type: "introduce", user });
+  }
+
+  /** An always-on user now belongs to `node` (adopted after its node was lost, or to attach). */
+  #moved(uid: string, node: string): void {
+    const user = this.#users.get(uid);
+    if (!user) return;
+    this.#nodeOf.set(user, node);
+    this.nodes.add(node);
+    if (node === this.self && !this.#local.has(user)) {
+      // ours now: the session that forwarded to its old node goes; it is here in its channels
+      for (const session of [...user.sessions]) user.detach(session);
+      this.#local.add(user);
+      this.#network.rehome(user);
+      this.#adopted?.(user, uid);
+    } else if (node !== this.self && this.#local.has(user)) {
+      this.#local.delete(user);
+      this.#network.rehome(user);
+      this.#released?.(user, uid);
+      for (const session of [...user.sessions]) session.sink.terminate("Moved to another server");
+      user.attach(remoteSession(this.#remoteSink(uid)));
+    }
   }
 
   #quit(uid: string, reason: string): void {

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { ACCOUNT_BODIES } from "./account_scripts.ts";
+
 /** Key prefix of everything the cluster keeps in Redis. */
 export const PREFIX = "chat:";
 /** The pub/sub channel of state events. */
@@ -85,19 +87,36 @@ local function removeUser(uid)
   redis.call('SREM', P .. 'nu:' .. u.node, uid)
   return u
 end
-local function removeNode(node, reason)
-  local us = {}
+-- always-on users (ao) move to the adopter; with none they stay, and so does the node, for the
+-- next reaper to adopt
+local function removeNode(node, reason, adopter)
+  local us, ad, kept = {}, {}, 0
   for _, uid in ipairs(redis.call('SMEMBERS', P .. 'nu:' .. node)) do
-    local u = removeUser(uid)
-    if u and u.r then table.insert(us, uid) end
+    local raw = redis.call('HGET', P .. 'users', uid)
+    local u = raw and cjson.decode(raw)
+    if u and u.ao == '1' and u.r and adopter then
+      u.node = adopter
+      redis.call('HSET', P .. 'users', uid, cjson.encode(u))
+      redis.call('SADD', P .. 'nu:' .. adopter, uid)
+      table.insert(ad, uid)
+    elseif u and u.ao == '1' and u.r then
+      kept = kept + 1
+    else
+      local gone = removeUser(uid)
+      if gone and gone.r then table.insert(us, uid) end
+    end
   end
-  redis.call('DEL', P .. 'nu:' .. node)
-  redis.call('SREM', P .. 'nodes', node)
-  return emit({t = 'lost', n = node, node = node, us = us, r = reason})
+  if kept == 0 then
+    redis.call('DEL', P .. 'nu:' .. node)
+    redis.call('SREM', P .. 'nodes', node)
+  else
+    for _, uid in ipairs(ad) do redis.call('SREM', P .. 'nu:' .. node, uid) end
+  end
+  return emit({t = 'lost', n = node, node = node, us = us, r = reason, ad = ad, by = adopter})
 end
 `;
 
-const BODIES = {
+const CORE_BODIES = {
   /** ARGV: uid, node, nick, folded, record. Claims a nick for a registering user. */
   claim: `
 local uid, node, nick, f = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -148,12 +167,15 @@ return emit({t = 'nick', n = u.node, u = uid, nick = nick, tm = tonumber(ARGV[4]
 local u = removeUser(ARGV[1])
 if u and u.r then return emit({t = 'quit', n = u.node, u = ARGV[1], r = ARGV[2]}) end
 return -1`,
-  /** ARGV: reason. Removes the users of every node whose lease expired. */
+  /**
+   * ARGV: reason, reaper node. Removes the users of every node whose lease expired; the reaper
+   * adopts their always-on users.
+   */
   reap: `
 local reaped = {}
 for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
   if redis.call('EXISTS', P .. 'node:' .. node) == 0 then
-    removeNode(node, ARGV[1])
+    removeNode(node, ARGV[1], ARGV[2])
     table.insert(reaped, node)
   end
 end
@@ -311,7 +333,8 @@ return emit({t = 'invite', n = ARGV[6], c = ARGV[1], by = ARGV[4], byu = ARGV[5]
 local raw = redis.call('HGET', P .. 'users', ARGV[1])
 if not raw then return -1 end
 local u = cjson.decode(raw)
-local field = ({away = 'away', setname = 'realname', account = 'account', umode = 'modes'})[ARGV[2]]
+local field = ({away = 'away', setname = 'realname', account = 'account', umode = 'modes',
+  ao = 'ao', off = 'off'})[ARGV[2]]
 local v = nil
 if ARGV[3] == '1' then v = ARGV[4] end
 local cur = u[field]
@@ -435,55 +458,9 @@ end
 local seq = redis.call('GET', P .. 'seq') or '0'
 return {seq, redis.call('HVALS', P .. 'users'), chans, redis.call('SMEMBERS', P .. 'nodes'),
   redis.call('HVALS', P .. 'reg'), redis.call('HVALS', P .. 'acct')}`,
-  /** ARGV: folded name, public JSON, secret JSON, name, created, node. */
-  acctCreate: `
-if redis.call('HSETNX', P .. 'acct', ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('HSET', P .. 'acctpw', ARGV[1], ARGV[3])
-return emit({t = 'acct', n = ARGV[6], name = ARGV[4], created = tonumber(ARGV[5])})`,
-  /**
-   * ARGV: folded account, folded target, time, most targets per account. The marker only moves
-   * forward; returns it, or -1 when the account has that many others.
-   */
-  markRead: `
-local k = P .. 'rm:' .. ARGV[1]
-local t = tonumber(ARGV[3])
-local held = redis.call('HGET', k, ARGV[2])
-if not held and redis.call('HLEN', k) >= tonumber(ARGV[4]) then return -1 end
-local cur = tonumber(held or '0')
-if t <= cur then return cur end
-redis.call('HSET', k, ARGV[2], ARGV[3])
-return t`,
-  /**
-   * ARGV: folded name, name, node. The account goes, with the channels it founded and its read
-   * markers.
-   */
-  acctDrop: `
-if redis.call('HDEL', P .. 'acct', ARGV[1]) == 0 then return -1 end
-redis.call('HDEL', P .. 'acctpw', ARGV[1])
-redis.call('DEL', P .. 'rm:' .. ARGV[1])
-redis.call('HDEL', P .. 'ao', ARGV[1])
-redis.call('HDEL', P .. 'aochoice', ARGV[1])
-local cs = {}
-local reg = redis.call('HGETALL', P .. 'reg')
-for i = 1, #reg, 2 do
-  local c = reg[i]
-  if cjson.decode(reg[i + 1]).founder == ARGV[1] then
-    redis.call('HDEL', P .. 'reg', c)
-    local st = getSettings(c)
-    if st then
-      st.founder = nil
-      redis.call('SET', P .. 'ch:' .. c, cjson.encode(st))
-    else
-      -- nobody is in it: the channel ends now, and its history with it
-      local r = cjson.decode(reg[i + 1])
-      r.founder = nil
-      if historyEnds(c, r) then forgetHistory(r.hk) end
-    end
-    table.insert(cs, c)
-  end
-end
-return emit({t = 'acctdrop', n = ARGV[3], name = ARGV[2], cs = cs})`,
 } as const;
+
+const BODIES = { ...CORE_BODIES, ...ACCOUNT_BODIES };
 
 /** The name of a cluster script. */
 export type ScriptName = keyof typeof BODIES;

@@ -50,7 +50,7 @@ export function completeRegistration(ctx: Context): void | Promise<void> {
  * is welcomed under its nick, then told its channels); any other becomes a user of its own.
  */
 async function welcome(ctx: Context): Promise<void> {
-  const attached = attachToAccount(ctx);
+  const attached = await attachToAccount(ctx);
   const { user, server } = ctx;
   const reg = ctx.session.registration;
   if (typeof attached !== "object" && user.nick === "*" && reg?.nick !== undefined) {

@@ -95,6 +95,24 @@ export class Network {
     return this.#channels.values();
   }
 
+  /**
+   * A user became one of this process's, or stopped being one (a cluster node adopted it, or
+   * another did): the members here of its channels follow.
+   */
+  rehome(user: User): void {
+    if (!this.#here) return;
+    const here = this.isHere(user);
+    for (const folded of user.channels.keys()) {
+      let members = this.#membersHere.get(folded);
+      if (here) {
+        if (!members) this.#membersHere.set(folded, members = new Set());
+        members.add(user);
+      } else if (members?.delete(user) && members.size === 0) {
+        this.#membersHere.delete(folded);
+      }
+    }
+  }
+
   /** True when `user` has sessions in this process. */
   isHere(user: User): boolean {
     return this.#here === undefined || this.#here.has(user);

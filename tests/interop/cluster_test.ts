@@ -246,6 +246,52 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "cluster: kill -9 of the node an always-on user is on: it stays, and attaches through another" +
+    why,
+  ignore,
+  async fn() {
+    await withCluster(2, ["--cluster-lease", "2"], async (_redis, [a, b], clients) => {
+      const ann = await client(clients, a.port, "ann");
+      await ann.send("NS REGISTER wonderland");
+      await ann.expectLine((l) => l.includes("registered; you are logged in"));
+      const bob = await client(clients, b.port, "bob", ["away-notify"]);
+      await joinAll([ann, bob], "#room");
+      a.process.kill("SIGKILL");
+      const seen = await bob.expect((m) => m.command === "AWAY" || m.command === "QUIT", 10_000);
+      assert.deepEqual([seen.command, seen.params[0]], ["AWAY", "Disconnected"], "no QUIT");
+      await bob.send("NAMES #room");
+      assert.deepEqual((await bob.expect("353")).params[3]!.split(" ").sort(), ["@ann", "bob"]);
+      await bob.send("PRIVMSG ann :are you there?");
+      assert.equal(
+        (await bob.expect((m) => m.command === "301" || m.command === "401")).command,
+        "301",
+      );
+
+      // ann's next connection, through the node that kept her, is her user again and catches up
+      const back = await TestClient.connect(b.port);
+      clients.push(back);
+      await back.send("CAP LS 302");
+      await back.send("CAP REQ :sasl");
+      await back.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
+      await back.send("AUTHENTICATE PLAIN");
+      await back.expect("AUTHENTICATE");
+      await back.send(`AUTHENTICATE ${btoa("\0ann\0wonderland")}`);
+      await back.expect("903");
+      await back.send("NICK ann\r\nUSER a 0 * :Ann\r\nCAP END");
+      assert.equal((await back.expect("001")).params[0], "ann");
+      await back.expect((m) => m.command === "366" && m.params[1] === "#room");
+      const missed = await back.expect((m) => m.command === "PRIVMSG" && m.params[0] === "ann");
+      assert.match(missed.params[1]!, /are you there\?$/);
+      assert.deepEqual((await bob.expect("AWAY")).params, [], "back");
+      await back.send("PRIVMSG #room :back through n2");
+      const heard = await bob.expect("PRIVMSG");
+      assert.deepEqual([heard.source?.split("!")[0], heard.params[1]], ["ann", "back through n2"]);
+    });
+  },
+});
+
+Deno.test({
   name: "cluster: kill -9 of a node: its users QUIT 'node lost' elsewhere within the lease" + why,
   ignore,
   async fn() {
@@ -485,6 +531,9 @@ Deno.test({
       await ann.send("PRIVMSG #secret :the plan");
       assert.deepEqual(await latest(ann, "#secret"), ["the plan"]);
       assert.deepEqual(await latest(ann, "ben"), ["for ben only"]);
+      // not always-on: her nick and #secret end with her connection
+      await ann.send("NS SET ALWAYS-ON off");
+      await ann.expectLine((l) => l.includes("Always-on is off"));
       await ann.send("QUIT");
       await ann.closed();
 
