@@ -30,7 +30,8 @@ export function msg(command: string, params: string[], source?: string, tags?: T
 
 const TAG_UNESCAPES: Record<string, string> = { ":": ";", s: " ", "\\": "\\", r: "\r", n: "\n" };
 
-function unescapeTagValue(value: string): string {
+/** Undoes IRCv3 tag-value escaping; SEARCH attributes (soju.im/search) are written the same way. */
+export function unescapeTagValue(value: string): string {
   if (!value.includes("\\")) return value;
   let out = "";
   for (let i = 0; i < value.length; i++) {

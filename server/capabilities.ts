@@ -24,6 +24,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["sasl", "PLAIN"],
   ["server-time", ""],
   ["setname", ""],
+  ["soju.im/search", ""],
   ["standard-replies", ""],
   ["userhost-in-names", ""],
 ]);

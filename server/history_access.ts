@@ -1,16 +1,17 @@
 /**
  * Whose history a message goes into and whose history a user may read: the one place that turns
  * users, nicks and accounts into the conversation keys of store/conversations.ts. PRIVMSG files
- * messages through it, CHATHISTORY and the JOIN replay read through it.
+ * messages through it, CHATHISTORY, SEARCH and the JOIN replay read through it.
  *
  * @module
  */
 
+import { isChannelName } from "../protocol/names.ts";
 import type { Hub } from "./hub.ts";
 import type { User } from "./state/user.ts";
 import type { AccountStore } from "./store/accounts.ts";
 import { ownerId, type Peer, privateKey } from "./store/conversations.ts";
-import type { TargetScope } from "./store/history.ts";
+import type { SearchScope, TargetScope } from "./store/history.ts";
 
 /** The owner id of a user's private history: their account as registered now, if logged in. */
 export function ownerOfUser(user: User, accounts: AccountStore): string | undefined {
@@ -88,4 +89,28 @@ export function privateConversation(
 export function targetScope(user: User, accounts: AccountStore): TargetScope {
   const channels = [...user.channels.values()].map((c) => ({ key: c.historyKey, name: c.name }));
   return { channels, owner: ownerOfUser(user, accounts) };
+}
+
+/**
+ * Where SEARCH may look for a user, decided now: `target` (a channel they are on, or their own
+ * copy of the private conversation with that nick or account), or, without one, their channels
+ * and all their private copies. Undefined when `target` is a channel they are not on (whether
+ * it exists or not: the answer must not tell).
+ */
+export function searchScope(
+  user: User,
+  target: string | undefined,
+  hub: Hub,
+  accounts: AccountStore,
+): SearchScope | undefined {
+  if (target === undefined) {
+    const { channels, owner } = targetScope(user, accounts);
+    return { conversations: channels.map((c) => c.key), owner };
+  }
+  if (isChannelName(target)) {
+    const channel = hub.findChannel(target);
+    return channel?.has(user) ? { conversations: [channel.historyKey] } : undefined;
+  }
+  const conversation = privateConversation(user, target, hub, accounts);
+  return { conversations: conversation === undefined ? [] : [conversation] };
 }

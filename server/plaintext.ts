@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Message, msg } from "../protocol/message.ts";
+import { type Message, msg, serializeTags } from "../protocol/message.ts";
 import { isChannelName } from "../protocol/names.ts";
 import { N } from "../protocol/numerics.ts";
 import { sameName } from "../protocol/casemap.ts";
@@ -35,6 +35,7 @@ export const PLAIN_COMMANDS: ReadonlyArray<[string, string]> = [
   ["/topic [TEXT]", "show or set the current channel's topic"],
   ["/register PASSWORD", "register an account named after your nick"],
   ["/login ACCOUNT PASSWORD", "log in; become your account's user, on every device"],
+  ["/search [#CHANNEL|*] TEXT", "search the current (or named) channel's history; * for all"],
   ["/quit [REASON]", "leave the chat"],
   ["/help", "show this help"],
 ];
@@ -119,6 +120,17 @@ export class PlainTextView {
       case "login":
         if (!first || !after) return { send: [], show: ["! Usage: /login ACCOUNT PASSWORD"] };
         return send(msg("PRIVMSG", ["NickServ", `IDENTIFY ${first} ${after}`]));
+      case "search": {
+        const [where, text] = isChannelName(first) || first === "*"
+          ? [first, after]
+          : [this.current, rest];
+        if (!text) return { send: [], show: ["! Usage: /search [#CHANNEL|*] TEXT"] };
+        // SEARCH attributes are escaped like tag values (a `;` in the text stays text)
+        const attributes: Record<string, string> = where && where !== "*"
+          ? { in: where, text }
+          : { text };
+        return send(msg("SEARCH", [serializeTags(attributes)]));
+      }
       case "quit":
         return send(msg("QUIT", rest ? [rest] : []));
       case "help":
@@ -201,6 +213,8 @@ export class PlainTextView {
         return [`! WALLOPS from ${nick}: ${p[0]}`];
       case "ERROR":
         return [`*** ${p[0]}`];
+      case "FAIL": // a standard reply (SEARCH, MARKREAD…): its description
+        return [`! ${p[p.length - 1] ?? ""}`];
       default:
         return /^\d{3}$/.test(m.command) ? this.#numeric(m.command, p.slice(1)) : [];
     }

@@ -32,6 +32,8 @@ import type {
   HistoryStore,
   MessageRef,
   RetentionPolicy,
+  SearchQuery,
+  SearchScope,
   StoredMessage,
   TargetScope,
 } from "../store/history.ts";
@@ -41,6 +43,7 @@ import type { AlwaysOnRecord, AlwaysOnStore } from "../store/always_on.ts";
 import { ownerOf } from "../store/conversations.ts";
 import type { ClusterHub } from "./cluster_hub.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
+import { searchRedis } from "./redis_search.ts";
 import { PREFIX } from "./scripts.ts";
 import { errorMessage } from "../../util/error_message.ts";
 
@@ -192,6 +195,11 @@ export class RedisHistory implements HistoryStore {
       found.sort((a, b) => b.latest - a.latest);
       return found.slice(0, limit);
     }, []);
+  }
+
+  /** A bounded scan, no index (redis_search.ts says what it costs). */
+  search(scope: SearchScope, query: SearchQuery): Promise<StoredMessage[]> {
+    return this.#query(() => searchRedis(this.#link.cmd, scope, query));
   }
 
   forget(conversation: string): void {

@@ -23,6 +23,7 @@ import { privmsgCommands } from "./privmsg.ts";
 import { quitCommands } from "./quit.ts";
 import { registrationCommands } from "./registration.ts";
 import { saslCommands } from "./sasl.ts";
+import { searchCommands } from "./search.ts";
 import { serverQueryCommands } from "./server_queries.ts";
 import { serviceCommands } from "./services.ts";
 import { setnameCommands } from "./setname.ts";
@@ -50,6 +51,7 @@ const groups: Record<string, CommandSpec>[] = [
   quitCommands,
   registrationCommands,
   saslCommands,
+  searchCommands,
   serverQueryCommands,
   serviceCommands,
   setnameCommands,

@@ -120,6 +120,21 @@ const MIGRATIONS: Migration[] = [
      record TEXT NOT NULL
    ) WITHOUT ROWID;
    ALTER TABLE accounts ADD COLUMN always_on INTEGER;`,
+  // 6: SEARCH (store/history_search.ts): a full-text index of message text, kept equal to the
+  // messages by triggers (every insert, and every deletion: retention, forgotten lives and
+  // accounts), and built from the messages already stored.
+  `CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id');
+   CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+     INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+   END;
+   CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+     INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+   END;
+   CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+     INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+     INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+   END;
+   INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');`,
 ];
 
 /**

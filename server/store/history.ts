@@ -54,6 +54,31 @@ export interface RetentionPolicy {
   maxPerConversation: number;
 }
 
+/**
+ * A SEARCH (soju.im/search) as a store runs it. Every given condition must hold; bounds are
+ * inclusive. Without `after` the newest `limit` matches are taken, with it the oldest from then.
+ */
+export interface SearchQuery {
+  /** Words (search_text.ts `searchWords`) every result contains; none: any text. */
+  words?: string[];
+  /** The sender's nick, compared by the IRC casemap. */
+  from?: string;
+  after?: number;
+  before?: number;
+  limit: number;
+}
+
+/**
+ * Where a search may look, decided at query time by who asks (history_access.ts): never more
+ * than the asker may read now.
+ */
+export interface SearchScope {
+  /** Conversation keys searched: the asked one, or the asker's channels. */
+  conversations: string[];
+  /** Also every private conversation this owner id keeps (a search of everything). */
+  owner?: string;
+}
+
 /** A value now (SQLite) or later (a store across the network, like the cluster's Redis). */
 export type Awaitable<T> = T | Promise<T>;
 
@@ -98,6 +123,11 @@ export interface HistoryStore {
     to: number,
     limit: number,
   ): Awaitable<ConversationSummary[]>;
+  /**
+   * Messages of the scope matching the query, oldest first; what a match of the words is, and
+   * what a search may cost, is the store's (SQLite FTS5 words, Redis a bounded scan).
+   */
+  search(scope: SearchScope, query: SearchQuery): Awaitable<StoredMessage[]>;
   /** Deletes a conversation: a channel's life that ended. Its key is never used again. */
   forget(conversation: string): void;
   /** Deletes every private conversation an account (its owner id) kept: a dropped account. */

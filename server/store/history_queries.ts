@@ -10,7 +10,8 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { msgidTime } from "../msgid.ts";
 import type { ConversationSummary, MessageRef, StoredMessage, TargetScope } from "./history.ts";
 
-interface Row {
+/** A `messages` row as read (history_search.ts reads the same columns). */
+export interface Row {
   id: number;
   msgid: string;
   time: number;
@@ -29,7 +30,9 @@ interface Position {
   id: number;
 }
 
-const COLUMNS = "id, msgid, time, conversation, target, source, account, command, text, tags";
+/** The columns a `Row` holds. */
+export const COLUMNS =
+  "id, msgid, time, conversation, target, source, account, command, text, tags";
 const START: Position = { time: -Infinity, id: -Infinity };
 const END: Position = { time: Infinity, id: Infinity };
 
@@ -44,7 +47,8 @@ function sqlId(id: number): number {
   return id === Infinity ? Number.MAX_SAFE_INTEGER : id === -Infinity ? -1 : id;
 }
 
-function toMessage(r: Row): StoredMessage {
+/** A row as the message handlers see. */
+export function toMessage(r: Row): StoredMessage {
   const m: StoredMessage = {
     msgid: r.msgid,
     time: r.time,

@@ -28,6 +28,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { DELETE_WEIGHT, HistoryDeletion } from "./history_deletion.ts";
 import { HistoryQueries } from "./history_queries.ts";
+import { HistorySearch } from "./history_search.ts";
 import { ownerOf } from "./conversations.ts";
 import { DEFAULT_OUTAGE_LIMITS, Outage, type OutageLimits } from "./outage.ts";
 import { classifySqliteFailure, describeError } from "./sqlite_failure.ts";
@@ -37,6 +38,8 @@ import type {
   HistoryStore,
   MessageRef,
   RetentionPolicy,
+  SearchQuery,
+  SearchScope,
   StoredMessage,
   TargetScope,
 } from "./history.ts";
@@ -97,6 +100,8 @@ export class SqliteHistory implements HistoryStore {
   #privateSeen = new Map<string, [string, string, number]>();
   /** The read side (history_queries.ts). */
   readonly #queries: HistoryQueries;
+  /** SEARCH over the full-text index (history_search.ts). */
+  readonly #search: HistorySearch;
   /** Deletions: forgotten conversations, the start-up sweep, retention (history_deletion.ts). */
   readonly #deletion: HistoryDeletion;
   /** Undefined for `:memory:`: there is no WAL to checkpoint. */
@@ -129,6 +134,7 @@ export class SqliteHistory implements HistoryStore {
          latest = MAX(latest, excluded.latest)`,
     );
     this.#queries = new HistoryQueries(db);
+    this.#search = new HistorySearch(db);
     this.#deletion = new HistoryDeletion(db, {
       flush: () => this.flush(),
       deleted: (rows) => this.#committed(rows * DELETE_WEIGHT),
@@ -387,6 +393,11 @@ export class SqliteHistory implements HistoryStore {
   targets(scope: TargetScope, from: number, to: number, limit: number): ConversationSummary[] {
     this.flush();
     return this.#queries.targets(scope, from, to, limit);
+  }
+
+  search(scope: SearchScope, query: SearchQuery): StoredMessage[] {
+    this.flush();
+    return this.#search.search(scope, query);
   }
 
   forget(conversation: string): void {

@@ -139,6 +139,17 @@ const scenarios: Record<string, Scenario> = {
     (await pair(port, caps, async (_, o) => await o.send("SETNAME :New Name"))).some((l) =>
       / SETNAME :New Name$/.test(l)
     ),
+  "soju.im/search": async (port, caps) => {
+    // enables a command: acknowledged, and SEARCH answers (to a client without an account, FAIL)
+    const c = await TestClient.register(port, "seeker", caps);
+    await c.send("CAP LIST");
+    const list = await c.expect((m) => m.command === "CAP" && m.params[1] === "LIST");
+    await c.send("SEARCH text=anything");
+    const fail = await c.expect("FAIL");
+    await c.close();
+    return list.params[2]!.split(" ").includes("soju.im/search") &&
+      fail.params[1] === "ACCOUNT_REQUIRED";
+  },
   "standard-replies": async (port, caps) => {
     const c = await TestClient.register(port, "std", caps);
     await c.send("CAP LIST");

@@ -513,6 +513,18 @@ Deno.test({
           found.push(m.params[1]!);
         }
       };
+      // SEARCH over Redis: a bounded scan of the conversations the asker may read
+      const searched = async (c: TestClient, attributes: string) => {
+        await c.send(`SEARCH ${attributes}`);
+        const start = await c.expect((m) => m.command === "BATCH" || m.command === "FAIL");
+        if (start.command === "FAIL") return start.params[1]!;
+        const found: string[] = [];
+        for (;;) {
+          const m = await c.expect((m) => m.tags?.batch !== undefined || m.command === "BATCH");
+          if (m.command === "BATCH") return found;
+          found.push(m.params[1]!);
+        }
+      };
       const ann = await client(clients, a.port, "ann", caps);
       await ann.send("NS REGISTER wonderland");
       await ann.expectLine((l) => l.includes("registered; you are logged in"));
@@ -531,6 +543,8 @@ Deno.test({
       await ann.send("PRIVMSG #secret :the plan");
       assert.deepEqual(await latest(ann, "#secret"), ["the plan"]);
       assert.deepEqual(await latest(ann, "ben"), ["for ben only"]);
+      assert.deepEqual(await searched(ann, "text=PLAN;in=#secret"), ["the plan"]);
+      assert.deepEqual(await searched(ann, "text=ben"), ["for ben only"]);
       // not always-on: her nick and #secret end with her connection
       await ann.send("NS SET ALWAYS-ON off");
       await ann.expectLine((l) => l.includes("Always-on is off"));
@@ -540,6 +554,7 @@ Deno.test({
       // someone else takes the nick on the other node: nothing of ann's
       const mallory = await client(clients, b.port, "ann", caps);
       assert.deepEqual(await latest(mallory, "ben"), []);
+      assert.equal(await searched(mallory, "text=ben"), "ACCOUNT_REQUIRED");
       await mallory.send("JOIN #secret");
       await mallory.expect("366");
       assert.deepEqual(await latest(mallory, "#secret"), [], "a new #secret starts empty");
@@ -557,6 +572,7 @@ Deno.test({
       await back.send("NS IDENTIFY ann wonderland");
       await back.expectLine((l) => l.includes("You are now logged in as ann"));
       assert.deepEqual(await latest(back, "ben"), ["for ben only"]);
+      assert.deepEqual(await searched(back, "text=only;in=ben"), ["for ben only"]);
 
       // the ended #secret's stream is gone from Redis
       const { Redis } = await import("ioredis");
