@@ -13,6 +13,9 @@ import { parseSource } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
 import { ReadState } from "./read_state.ts";
 
+/** Batches open at once that are tracked; servers nest a few at most. */
+const MAX_OPEN_BATCHES = 64;
+
 /** One channel member with their status prefixes (`@`, `+`, … highest first). */
 export interface Member {
   nick: string;
@@ -253,8 +256,10 @@ export class ClientState {
         break;
       case "BATCH": {
         const ref = p[0] ?? "";
-        if (ref.startsWith("+") && ref.length > 1) this.#batches.set(ref.slice(1), p[1] ?? "");
-        else if (ref.startsWith("-")) this.#batches.delete(ref.slice(1));
+        // a server that opens batches and never closes them cannot grow this without end
+        if (ref.startsWith("+") && ref.length > 1 && this.#batches.size < MAX_OPEN_BATCHES) {
+          this.#batches.set(ref.slice(1), p[1] ?? "");
+        } else if (ref.startsWith("-")) this.#batches.delete(ref.slice(1));
         break;
       }
       case N.RPL_LOGGEDIN:

@@ -131,6 +131,9 @@ Deno.test("client state: history batches, the account, and what a reconnect rese
   assert.ok(!s.isReplayed(parseMessage(":bob!b@h PRIVMSG #x :live")!));
   apply(":srv BATCH -b1");
   assert.ok(!s.isReplayed(parseMessage("@batch=b1 :bob!b@h PRIVMSG #x :late")!));
+  for (let i = 0; i < 1000; i++) apply(`:srv BATCH +open${i} chathistory #x`);
+  assert.ok(s.isReplayed(parseMessage("@batch=open1 :bob!b@h PRIVMSG #x :old")!));
+  assert.ok(!s.isReplayed(parseMessage("@batch=open999 :bob!b@h PRIVMSG #x :x")!), "capped");
   s.read.setMarker("#x", 5);
   s.disconnected();
   assert.equal(s.account, undefined);
