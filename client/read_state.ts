@@ -9,10 +9,23 @@
  */
 
 import { foldCase } from "../protocol/casemap.ts";
-import type { ChatEvent } from "./events.ts";
 
 /** Unread lines remembered per conversation; past this the count shows as at least this. */
 export const MAX_UNREAD = 999;
+
+/**
+ * The parts of a shown line (a `ChatEvent`, described here so that the state does not import
+ * the events that read it) the read state judges.
+ */
+export interface ShownLine {
+  kind: string;
+  time: Date;
+  conversation?: string;
+  own?: boolean;
+  fromServer?: boolean;
+  /** Cleared for a replayed line already read. */
+  mention?: boolean;
+}
 
 /** The newest line shown in a conversation: its time and the msgids shown at that time. */
 interface Shown {
@@ -31,7 +44,7 @@ export interface Arrival {
 }
 
 /** True for lines a person wrote: what is counted as unread and deduplicated. */
-function isChatLine(e: ChatEvent): boolean {
+function isChatLine(e: ShownLine): boolean {
   return (e.kind === "message" || e.kind === "action" || e.kind === "notice") &&
     e.conversation !== undefined && !e.fromServer;
 }
@@ -49,7 +62,7 @@ export class ReadState {
    * already covers is shown without its mention flag (it was read on another device). A line
    * shown outside the current conversation, by someone else, after the marker, counts as unread.
    */
-  admit(e: ChatEvent, arrival: Arrival): boolean {
+  admit(e: ShownLine, arrival: Arrival): boolean {
     if (!isChatLine(e)) return true;
     const key = foldCase(e.conversation!);
     const time = e.time.getTime();
