@@ -268,6 +268,7 @@ export function toEvents(m: Message, state: ClientState, now: Date = new Date())
     case "ACCOUNT":
     case "CHGHOST":
     case "SETNAME":
+    case "MARKREAD": // read markers change unread counts, not the screen
       return [];
   }
 

@@ -24,7 +24,15 @@ export interface Identity {
 }
 
 /** Capabilities the client uses when the server offers them. */
-export const WANTED_CAPS: readonly string[] = ["server-time", "echo-message", "multi-prefix"];
+export const WANTED_CAPS: readonly string[] = [
+  "server-time",
+  "echo-message",
+  "multi-prefix",
+  // history replays come in a batch (told apart from live lines), with msgids to match them
+  "batch",
+  "message-tags",
+  "draft/read-marker",
+];
 
 /** The result of feeding one message to the registration. */
 export type RegistrationStep =
@@ -32,8 +40,11 @@ export type RegistrationStep =
   | { kind: "ignored" }
   /** Consumed; send these, and tell the user `notice` if given. */
   | { kind: "progress"; send: Message[]; notice?: string }
-  /** Registered (001) as `nick` with these capabilities; the 001 is also shown. */
-  | { kind: "registered"; nick: string; caps: Set<string> }
+  /**
+   * Registered (001) as `nick` with these capabilities, logged in to `account` if SASL (or the
+   * server) said so; the 001 is also shown.
+   */
+  | { kind: "registered"; nick: string; caps: Set<string>; account?: string }
   /** The server refused us for good (wrong password, banned, no usable nick). */
   | { kind: "failed"; reason: string };
 
@@ -65,6 +76,7 @@ export class Registration {
   readonly #acked = new Set<string>();
   #capDone = false;
   #saslDone = false;
+  #account: string | undefined;
 
   constructor(identity: Identity, wanted: readonly string[] = WANTED_CAPS) {
     this.#identity = identity;
@@ -112,7 +124,12 @@ export class Registration {
         }
         return { kind: "ignored" };
       case N.RPL_WELCOME:
-        return { kind: "registered", nick: p[0] ?? this.#nick, caps: new Set(this.#acked) };
+        return {
+          kind: "registered",
+          nick: p[0] ?? this.#nick,
+          caps: new Set(this.#acked),
+          ...(this.#account === undefined ? {} : { account: this.#account }),
+        };
       case N.ERR_ERRONEUSNICKNAME:
         if (this.#nick === this.#identity.nick) {
           return {
@@ -126,6 +143,8 @@ export class Registration {
       case "AUTHENTICATE":
         return p[0] === "+" ? { kind: "progress", send: this.#saslPayload() } : { kind: "ignored" };
       case N.RPL_LOGGEDIN:
+        // 900 nick nick!user@host account :You are now logged in as account
+        if (p.length >= 4) this.#account = p[2];
         return { kind: "progress", send: [], notice: p.at(-1) };
       case N.RPL_SASLSUCCESS:
       case N.ERR_SASLALREADY:

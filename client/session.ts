@@ -24,6 +24,8 @@ import {
 import { type ChatEvent, toEvents } from "./events.ts";
 import type { PacingPolicy } from "./pacer.ts";
 import { type Identity, Registration, WANTED_CAPS } from "./registration.ts";
+import { MarkThrottle } from "./mark_throttle.ts";
+import { parseMarkread } from "./read_state.ts";
 import { ClientState } from "./state.ts";
 
 /** Everything a session needs to know. */
@@ -47,6 +49,8 @@ export interface SessionConfig {
   /** Random numbers for jitter and tokens (injectable for tests). */
   random?: () => number;
   caps?: readonly string[];
+  /** Least time between two rounds of MARKREAD (default 1 s): a flood sends few. */
+  markReadIntervalMs?: number;
 }
 
 /** How a session ended. */
@@ -56,6 +60,9 @@ export type SessionEnd =
 
 /** Receives everything the user should see. */
 export type EventSink = (event: ChatEvent) => void;
+
+/** Default for `SessionConfig.markReadIntervalMs`. */
+const MARK_READ_INTERVAL_MS = 1000;
 
 const LIVENESS_CHECK_MS = 5000;
 
@@ -88,10 +95,19 @@ export class ChatSession {
   readonly #pongWaiters = new Map<string, () => void>();
   /** User lines queued on a connection that died, resent when ready again. */
   #carry: string[] = [];
+  /** Called when unread counts may have changed without a line shown (a MARKREAD arrived). */
+  readonly #onReadChange: () => void;
+  /** Read markers moved here, on their way to the server. */
+  readonly #marks: MarkThrottle;
 
-  constructor(config: SessionConfig, sink: EventSink) {
+  constructor(config: SessionConfig, sink: EventSink, onReadChange: () => void = () => {}) {
     this.#config = config;
     this.#sink = sink;
+    this.#onReadChange = onReadChange;
+    this.#marks = new MarkThrottle(
+      config.markReadIntervalMs ?? MARK_READ_INTERVAL_MS,
+      (targets) => this.#sendMarks(targets),
+    );
     this.#random = config.random ?? Math.random;
     this.state = new ClientState(config.identity.nick);
     this.#wantedNick = config.identity.nick;
@@ -167,7 +183,10 @@ export class ChatSession {
       conn.send(m, { paced: true });
       if ((m.command === "PRIVMSG" || m.command === "NOTICE") && !this.echoes) {
         const self = { ...m, source: `${this.state.nick}!${this.#config.identity.username}@local` };
-        for (const e of toEvents(self, this.state)) this.#sink(e);
+        const arrival = { replayed: false, current: this.state.current };
+        for (const e of toEvents(self, this.state)) {
+          if (this.state.read.admit(e, arrival)) this.#sink(e);
+        }
       }
     }
     return true;
@@ -237,6 +256,7 @@ export class ChatSession {
   #finish(end: SessionEnd): void {
     if (this.#end) return;
     this.#end = end;
+    this.#marks.stop();
     for (const w of this.#readyWaiters.splice(0)) w(false);
     this.#resolveEnded(end);
   }
@@ -361,22 +381,73 @@ export class ChatSession {
           return;
         case "registered":
           this.state.caps = step.caps;
+          this.state.account = step.account;
           registeredNow = true;
           break;
       }
     }
     if (m.command === "ERROR" && this.#quitting !== undefined) return;
+    if (m.command === "MARKREAD") return this.#markerHeard(m);
     const events = toEvents(m, this.state);
+    const arrival = {
+      replayed: this.state.isReplayed(m),
+      msgid: m.tags?.["msgid"],
+      current: this.state.current,
+    };
     this.#answerCtcp(m, conn);
     this.#trackWantedNick(m);
     this.state.apply(m);
     for (const e of events) {
+      if (!this.state.read.admit(e, arrival)) continue; // shown before this reconnect
       if ((e.kind === "message" || e.kind === "action") && e.private && !e.own && !e.fromServer) {
-        this.state.openQuery(e.from ?? "");
+        this.#openQuery(e.from ?? "");
       }
       this.#sink(e);
     }
+    if (events.length > 0) this.markCurrentRead();
     if (registeredNow) this.#registered(conn);
+  }
+
+  #markerHeard(m: Message): void {
+    const marker = parseMarkread(m.params);
+    if (marker?.time === undefined) return;
+    if (this.state.read.setMarker(marker.target, marker.time)) this.#onReadChange();
+  }
+
+  /** Opens a private conversation; a new one asks the server for its read marker. */
+  #openQuery(nick: string): void {
+    const known = this.state.queries.length;
+    this.state.openQuery(nick);
+    if (this.state.queries.length > known && this.state.keepsMarkers) {
+      this.#conn?.send(msg("MARKREAD", [nick]));
+    }
+  }
+
+  /**
+   * The user sees the current conversation: what it showed is read. Its unread lines are
+   * forgotten and the read marker moves to its newest line, sent to the server (when it keeps
+   * markers) at most once per interval, so a flood of lines costs a MARKREAD a second at most.
+   */
+  markCurrentRead(): void {
+    const current = this.state.current;
+    if (current === undefined) return;
+    const read = this.state.read;
+    read.clearUnread(current);
+    const newest = read.newestShown(current);
+    if (newest === undefined || !read.setMarker(current, newest)) return;
+    if (this.state.keepsMarkers) this.#marks.add(current);
+  }
+
+  /** Sends the markers of `targets` as they are now; false without a connection. */
+  #sendMarks(targets: string[]): boolean {
+    const conn = this.#conn;
+    if (!conn || conn.isClosed || !this.state.registered) return false;
+    for (const target of targets) {
+      const time = this.state.read.marker(target);
+      if (time === undefined) continue;
+      conn.send(msg("MARKREAD", [target, `timestamp=${new Date(time).toISOString()}`]));
+    }
+    return true;
   }
 
   #trackWantedNick(m: Message): void {
@@ -401,6 +472,10 @@ export class ChatSession {
 
   #registered(conn: IrcConnection): void {
     this.#attempt = 0;
+    // markers of private conversations: other devices may have moved them while we were away
+    if (this.state.keepsMarkers) {
+      for (const q of this.state.queries) conn.send(msg("MARKREAD", [q]));
+    }
     for (const channel of this.#rejoin) {
       const key = this.state.keys.get(foldCase(channel));
       conn.send(msg("JOIN", key ? [channel, key] : [channel]));
@@ -413,6 +488,7 @@ export class ChatSession {
   #becomeReady(conn: IrcConnection): void {
     this.#ready = true;
     this.#readyToken = undefined;
+    this.#marks.flush();
     for (const line of this.#carry.splice(0)) conn.send(line, { paced: true });
     for (const w of this.#readyWaiters.splice(0)) w(true);
   }

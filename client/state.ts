@@ -11,6 +11,10 @@ import { foldCase, sameName } from "../protocol/casemap.ts";
 import type { Message } from "../protocol/message.ts";
 import { parseSource } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
+import { ReadState } from "./read_state.ts";
+
+/** Batches open at once that are tracked; servers nest a few at most. */
+const MAX_OPEN_BATCHES = 64;
 
 /** One channel member with their status prefixes (`@`, `+`, … highest first). */
 export interface Member {
@@ -71,6 +75,12 @@ export class ClientState {
   readonly #names: Map<string, string[]> = new Map();
   /** Channel keys given with JOIN, kept for rejoining after a reconnect. */
   readonly keys: Map<string, string> = new Map();
+  /** The account we are logged in to (SASL or later), if any: read markers need one. */
+  account: string | undefined;
+  /** Lines shown, read markers and unread counts: kept across reconnects. */
+  readonly read: ReadState = new ReadState();
+  /** Open batches (IRCv3 `batch`) by reference, with their type. */
+  readonly #batches: Map<string, string> = new Map();
 
   constructor(nick: string) {
     this.nick = nick;
@@ -159,10 +169,23 @@ export class ClientState {
     for (const name of rejoin) this.switchOnJoin.delete(foldCase(name));
     this.channels.clear();
     this.#names.clear();
+    this.#batches.clear();
     this.registered = false;
+    this.account = undefined;
     this.caps = new Set();
     this.support = defaultSupport();
     return rejoin;
+  }
+
+  /** True when the server keeps read markers for us: we asked for them and are logged in. */
+  get keepsMarkers(): boolean {
+    return this.caps.has("draft/read-marker") && this.account !== undefined;
+  }
+
+  /** True when `m` is part of a history replay (a `chathistory` batch) rather than live. */
+  isReplayed(m: Message): boolean {
+    const ref = m.tags?.["batch"];
+    return ref !== undefined && this.#batches.get(ref) === "chathistory";
   }
 
   #pickCurrent(): void {
@@ -230,6 +253,20 @@ export class ClientState {
       }
       case "MODE":
         if (p[0] && this.isChannel(p[0])) this.#channelMode(p[0], p.slice(1));
+        break;
+      case "BATCH": {
+        const ref = p[0] ?? "";
+        // a server that opens batches and never closes them cannot grow this without end
+        if (ref.startsWith("+") && ref.length > 1 && this.#batches.size < MAX_OPEN_BATCHES) {
+          this.#batches.set(ref.slice(1), p[1] ?? "");
+        } else if (ref.startsWith("-")) this.#batches.delete(ref.slice(1));
+        break;
+      }
+      case N.RPL_LOGGEDIN:
+        if (p[2]) this.account = p[2];
+        break;
+      case N.RPL_LOGGEDOUT:
+        this.account = undefined;
         break;
     }
   }

@@ -9,11 +9,12 @@
 
 import process from "node:process";
 import * as readline from "node:readline";
-import { foldCase } from "../protocol/casemap.ts";
+import { foldCase, sameName } from "../protocol/casemap.ts";
 import { commandNames, interpret } from "./commands.ts";
 import { complete } from "./complete.ts";
 import type { ChatEvent } from "./events.ts";
 import { formatEvent, render } from "./format.ts";
+import { MAX_UNREAD } from "./read_state.ts";
 import { ChatSession, type SessionConfig } from "./session.ts";
 import { displayWidth, sanitize } from "./text.ts";
 
@@ -25,9 +26,21 @@ export interface TerminalOptions {
   bell: boolean;
 }
 
-/** The prompt for a current conversation. */
-export function promptFor(current: string | undefined): string {
-  return current === undefined ? "> " : `[${sanitize(current)}] `;
+/**
+ * The prompt for a current conversation, with the other conversations that have unread lines
+ * (`[#lobby | #dev 3, bob 1] `): what is waiting elsewhere is visible without switching.
+ */
+export function promptFor(
+  current: string | undefined,
+  unread: readonly [string, number][] = [],
+): string {
+  const others = unread.filter(([name]) => current === undefined || !sameName(name, current))
+    .map(([name, n]) => `${sanitize(name)} ${n >= MAX_UNREAD ? `${MAX_UNREAD}+` : n}`);
+  const waiting = others.length === 0
+    ? ""
+    : `${current === undefined ? "" : " | "}${others.join(", ")}`;
+  if (current === undefined) return waiting === "" ? "> " : `[${waiting}] `;
+  return `[${sanitize(current)}${waiting}] `;
 }
 
 /** Runs the interactive client until the user quits; returns the exit status. */
@@ -60,12 +73,14 @@ export async function runTerminal(
     rl.prompt(true);
   };
 
-  const syncPrompt = (): void => {
-    const next = promptFor(session.state.current);
-    if (next !== prompt) {
-      prompt = next;
-      rl.setPrompt(prompt);
-    }
+  /** Updates the prompt; true when it changed. */
+  const syncPrompt = (): boolean => {
+    const state = session.state;
+    const next = promptFor(state.current, state.read.unreadCounts(state.windows()));
+    if (next === prompt) return false;
+    prompt = next;
+    rl.setPrompt(prompt);
+    return true;
   };
 
   const show = (e: ChatEvent): void => {
@@ -78,7 +93,10 @@ export async function runTerminal(
 
   const local = (kind: "status" | "error", text: string) => show({ kind, time: new Date(), text });
 
-  const session = new ChatSession(config, show);
+  // a marker moved on another device: only the prompt's unread counts change
+  const session = new ChatSession(config, show, () => {
+    if (syncPrompt()) rl.prompt(true);
+  });
 
   const completionSource = () => {
     const state = session.state;
@@ -100,6 +118,7 @@ export async function runTerminal(
   const switchTo = (target: string | undefined): void => {
     if (target === undefined) return;
     session.state.current = target;
+    session.markCurrentRead();
     syncPrompt();
     local("status", `Now talking in ${target}`);
   };

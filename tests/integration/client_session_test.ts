@@ -31,7 +31,10 @@ Deno.test("client: registers with CAPs, joins, chats in a channel and privately"
     assert.equal(await session.start(), undefined);
     assert.equal(await session.whenReady(), true);
     assert.deepEqual([...session.state.caps].sort(), [
+      "batch",
+      "draft/read-marker",
       "echo-message",
+      "message-tags",
       "multi-prefix",
       "server-time",
     ]);

@@ -154,7 +154,8 @@ Deno.test({
         assert.ok(help.some((x) => x.includes(`  ${c}`)), `${c} in /help:\n${help.join("\n")}`);
       }
 
-      // /join switches to the new channel; Alt-1 switches back; a private message is marked.
+      // /join switches to the new channel; Alt-1 switches back (its unread line read); a private
+      // message is marked.
       await tmux.type("/join #dev");
       await tmux.keys("Enter");
       await tmux.waitForScreen((l) => inputLine(l) === "[#dev]", "the #dev prompt");
@@ -166,8 +167,13 @@ Deno.test({
           l.some((x) => / {2}\*bob\* psst$/.test(x)),
         "the channel label and the private message",
       );
+      // the prompt counts the unread lines of the other conversations
+      await tmux.waitForScreen(
+        (l) => inputLine(l) === "[#dev | #lobby 1, bob 1]",
+        "the unread counts",
+      );
       await tmux.keys("M-1");
-      await tmux.waitForScreen((l) => inputLine(l) === "[#lobby]", "Alt-1 back to #lobby");
+      await tmux.waitForScreen((l) => inputLine(l) === "[#lobby | bob 1]", "Alt-1 back to #lobby");
       await tmux.keys("M-3");
       await tmux.waitForScreen((l) => inputLine(l) === "[bob]", "Alt-3 to the private chat");
 
