@@ -802,7 +802,7 @@ function onBatch(m) {
     const lines = [];
     for (const hm of batch.messages) {
       const line = messageLine(hm);
-      if (line) lines.push({ ...line, history: true, mention: false });
+      if (line) lines.push({ ...line, history: true });
     }
     addHistory(b, lines);
   } else {
