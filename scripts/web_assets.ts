@@ -18,6 +18,7 @@ export const WEB_FILES: readonly (readonly [path: string, file: string, type: st
   ["/app.css", "app.css", "text/css; charset=utf-8"],
   ["/app.js", "app.js", "text/javascript; charset=utf-8"],
   ["/irc.js", "irc.js", "text/javascript; charset=utf-8"],
+  ["/read_markers.js", "read_markers.js", "text/javascript; charset=utf-8"],
 ];
 
 const WEB_DIR = new URL("../web/", import.meta.url);

@@ -17,9 +17,11 @@ import {
   parseInput,
   parseLine,
   reconnectDelay,
+  saslPlain,
   splitNamesEntry,
   stripFormatting,
 } from "./irc.js";
+import { latestSaid, markerParam, parseMarker, unreadOf } from "./read_markers.js";
 
 /** Capabilities the page uses when the server offers them. */
 const WANTED_CAPS = [
@@ -28,6 +30,7 @@ const WANTED_CAPS = [
   "message-tags",
   "batch",
   "draft/chathistory",
+  "draft/read-marker",
   "multi-prefix",
 ];
 /** Lines kept per conversation. */
@@ -35,13 +38,20 @@ const MAX_LINES = 1000;
 /** Messages asked for when joining a channel, where the server keeps history. */
 const HISTORY_LINES = 50;
 const SERVER_KEY = "\0server";
+/** How far back a new connection looks for private conversations to catch up on. */
+const PRIVATE_CATCH_UP_MS = 7 * 24 * 3600_000;
+/** A read marker for a conversation being read waits this long for more lines (ms). */
+const MARK_DELAY_MS = 500;
 
 /**
  * @typedef {{ time: Date, kind: string, nick?: string, text: string, self?: boolean,
- *   mention?: boolean, history?: boolean, msgid?: string }} Line
+ *   mention?: boolean, history?: boolean, msgid?: string, at?: number }} Line
  * @typedef {{ key: string, name: string, kind: "server" | "channel" | "query", lines: Line[],
  *   unread: number, mention: boolean, members: Map<string, { nick: string, prefix: string }>,
- *   topic: string, joined: boolean, namesPending: boolean }} Buffer
+ *   topic: string, joined: boolean, namesPending: boolean, readAt?: number, marker?: number,
+ *   markTimer?: ReturnType<typeof setTimeout> }} Buffer
+ * (`readAt`: read up to here, from the account's marker or from showing the conversation;
+ * `marker`: the account's marker as the server last said)
  * @typedef {import("./irc.js").IrcMessage} IrcMessage
  */
 
@@ -50,6 +60,8 @@ const el = {
   status: $("status"),
   login: /** @type {HTMLFormElement} */ ($("login")),
   nick: /** @type {HTMLInputElement} */ ($("nick")),
+  password: /** @type {HTMLInputElement} */ ($("password")),
+  register: /** @type {HTMLInputElement} */ ($("register")),
   channelsToJoin: /** @type {HTMLInputElement} */ ($("channels-to-join")),
   loginError: $("login-error"),
   app: $("app"),
@@ -76,6 +88,21 @@ const state = {
   nick: "",
   wantedNick: "",
   registered: false,
+  /**
+   * The account's password, kept in memory only (never stored) to log in again after a drop;
+   * empty when not logging in.
+   */
+  password: "",
+  /** The account to log in to: the nick typed at login. */
+  accountName: "",
+  /** Create the account (REGISTER) once connected, rather than log in to it. */
+  registering: false,
+  /** The channels to join once the account is created. */
+  afterRegister: "",
+  /** The account this connection is logged in to. */
+  /** @type {string | undefined} */
+  account: undefined,
+  privateAsked: false,
   /** The user quit: do not reconnect. */
   quitting: false,
   attempts: 0,
@@ -133,6 +160,7 @@ function buffer(name, kind) {
       namesPending: false,
     };
     state.buffers.set(key, b);
+    if (kind === "query" && canMark()) sendLine(formatLine("MARKREAD", [name]));
     renderBufferList();
   }
   return b;
@@ -151,10 +179,67 @@ function show(key) {
   if (!state.buffers.has(key)) return;
   state.current = key;
   const b = currentBuffer();
-  b.unread = 0;
-  b.mention = false;
+  markSeen(b, true);
   state.completion = undefined;
   renderAll();
+}
+
+/** Whether this connection keeps read markers: logged in, with the capabilities. */
+function canMark() {
+  return state.registered && state.account !== undefined &&
+    state.caps.has("draft/read-marker") && state.caps.has("server-time");
+}
+
+/** @param {Buffer} b */
+function refreshUnread(b) {
+  const { count, mention } = unreadOf(b.lines, b.readAt, b.kind === "query");
+  b.unread = count;
+  b.mention = mention;
+}
+
+/**
+ * The conversation is on screen: what it shows is read, here and (MARKREAD) on the account's
+ * other devices. At once when it was just opened, else after a short wait that gathers lines.
+ * A page in a hidden tab reads nothing.
+ * @param {Buffer} b
+ * @param {boolean} now
+ */
+function markSeen(b, now) {
+  if (document.hidden) {
+    refreshUnread(b);
+    renderBufferList();
+    return;
+  }
+  const latest = latestSaid(b.lines);
+  if (latest !== undefined && (b.readAt === undefined || latest > b.readAt)) b.readAt = latest;
+  refreshUnread(b);
+  if (b.kind === "server" || latest === undefined || !canMark()) return;
+  if (b.marker !== undefined && latest <= b.marker) return;
+  clearTimeout(b.markTimer);
+  b.markTimer = setTimeout(() => {
+    b.markTimer = undefined;
+    if (state.buffers.get(b.key) !== b || !canMark()) return;
+    if (b.marker === undefined || latest > b.marker) {
+      sendLine(formatLine("MARKREAD", [b.name, markerParam(latest)]));
+    }
+  }, now ? 0 : MARK_DELAY_MS);
+}
+
+/**
+ * The account's marker for a conversation, told after a JOIN, in answer to ours, or because
+ * another device read it: counts change to match.
+ * @param {string} target
+ * @param {string | undefined} param
+ */
+function onMarkRead(target, param) {
+  const b = state.buffers.get(keyOf(target));
+  const time = parseMarker(param);
+  if (!b || time === undefined) return;
+  if (b.marker === undefined || time > b.marker) b.marker = time;
+  if (b.readAt === undefined || time > b.readAt) b.readAt = time;
+  refreshUnread(b);
+  renderBufferList();
+  renderTitle();
 }
 
 /**
@@ -167,12 +252,11 @@ function addLine(b, line) {
   if (full.msgid && b.lines.some((l) => l.msgid === full.msgid)) return;
   b.lines.push(full);
   if (b.lines.length > MAX_LINES) b.lines.splice(0, b.lines.length - MAX_LINES);
-  if (b.key === state.current) {
-    appendLine(full);
-  } else if (full.kind === "message" || full.kind === "action" || full.kind === "notice") {
-    if (!full.self) {
-      b.unread++;
-      if (full.mention || b.kind === "query") b.mention = true;
+  if (b.key === state.current) appendLine(full);
+  if (full.at !== undefined && !full.self) {
+    if (b.key === state.current) markSeen(b, false);
+    else {
+      refreshUnread(b);
       renderBufferList();
     }
   }
@@ -194,7 +278,12 @@ function addHistory(b, lines) {
     ...b.lines,
   ]
     .slice(-MAX_LINES);
-  if (b.key === state.current) renderMessages();
+  if (b.key === state.current) {
+    renderMessages();
+    markSeen(b, true);
+  } else refreshUnread(b);
+  renderBufferList();
+  renderTitle();
 }
 
 /** @param {string} text */
@@ -387,6 +476,8 @@ function connect() {
   state.caps = new Set();
   state.offered = new Set();
   state.capsDone = false;
+  state.account = undefined;
+  state.privateAsked = false;
   state.batches.clear();
   setStatus(`Connecting to ${location.host}…`);
   const ws = new WebSocket(socketUrl(), ["text.ircv3.net"]);
@@ -416,6 +507,7 @@ function connect() {
     }
     renderMembers();
     if (state.quitting) {
+      state.password = "";
       setStatus("Disconnected");
       showLogin();
       return;
@@ -468,12 +560,14 @@ function handle(m) {
     case "BATCH":
       return onBatch(m);
     case "001":
+      // Logged in to an account whose user is here, this is that user's nick, not ours.
       state.registered = true;
       state.attempts = 0;
       state.nick = p[0];
+      state.wantedNick = p[0];
       if (m.source) state.serverName = m.source;
       serverBuffer().name = state.serverName;
-      setStatus(`Connected as ${state.nick}`);
+      setConnectedStatus();
       addLine(serverBuffer(), { kind: "info", text: p.at(-1) ?? "" });
       onRegistered();
       return;
@@ -485,6 +579,9 @@ function handle(m) {
       }
       return;
     case "433": // nickname in use
+      if (!state.registered && state.registering) {
+        return loginFailed(`"${p[1]}" is taken: pick another nickname, or log in to it`);
+      }
       if (!state.registered) {
         state.wantedNick = `${state.wantedNick}_`.slice(-30);
         sendLine(formatLine("NICK", [state.wantedNick]));
@@ -545,6 +642,53 @@ function handle(m) {
     case "ERROR":
       addLine(serverBuffer(), { kind: "error", text: p[0] ?? "" });
       return;
+    case "MARKREAD":
+      return onMarkRead(p[0], p[1]);
+    case "CHATHISTORY": // TARGETS: a private conversation with news
+      if (p[0] === "TARGETS" && p[1] && !isChannel(p[1])) {
+        buffer(p[1], "query");
+        requestHistory(p[1]);
+      }
+      return;
+    case "AUTHENTICATE":
+      if (p[0] === "+" && state.password && !state.registering) {
+        for (const chunk of saslPlain(state.accountName, state.password)) {
+          sendLine(formatLine("AUTHENTICATE", [chunk]));
+        }
+      }
+      return;
+    case "900": // logged in
+      state.account = p[2];
+      setConnectedStatus();
+      addLine(serverBuffer(), { kind: "info", text: p.at(-1) ?? "" });
+      if (state.registered) afterLogin();
+      return;
+    case "901": // logged out
+      state.account = undefined;
+      setConnectedStatus();
+      break;
+    case "903": // SASL success
+      endCaps();
+      return;
+    case "902":
+    case "904":
+    case "905":
+    case "906":
+      if (!state.registered) return loginFailed(p.at(-1) ?? "Logging in failed");
+      break;
+    case "908": // the mechanisms offered: 904 follows
+      return;
+    case "REGISTER":
+      if (p[0] === "SUCCESS") {
+        state.registering = false;
+        joinChannels(state.afterRegister);
+        state.afterRegister = "";
+      }
+      return;
+    case "FAIL":
+      if (p[0] === "REGISTER" && state.registering) return loginFailed(p.at(-1) ?? "");
+      addLine(serverBuffer(), { kind: "error", text: p.at(-1) ?? "" });
+      return;
   }
   if (/^\d{3}$/.test(m.command)) return onNumeric(m);
 }
@@ -558,12 +702,16 @@ function onCap(m) {
       if (item) state.offered.add(item.split("=")[0]);
     }
     if (more) return;
-    const wanted = WANTED_CAPS.filter((c) => state.offered.has(c));
+    const login = state.password && !state.registering ? ["sasl"] : [];
+    const register = state.registering ? ["draft/account-registration"] : [];
+    const wanted = [...WANTED_CAPS, ...login, ...register].filter((c) => state.offered.has(c));
     if (wanted.length > 0) sendLine(formatLine("CAP", ["REQ", wanted.join(" ")]));
     else endCaps();
   } else if (sub === "ACK") {
     for (const c of (rest.at(-1) ?? "").split(" ")) if (c) state.caps.add(c.replace(/^-/, ""));
-    endCaps();
+    if (state.caps.has("sasl") && state.password && !state.registering) {
+      sendLine("AUTHENTICATE PLAIN"); // CAP END once it is done (903) or failed
+    } else endCaps();
   } else if (sub === "NAK") {
     endCaps();
   }
@@ -583,10 +731,59 @@ function onRegistered() {
     .map((c) => isChannel(c) ? c : `#${c}`);
   const all = [...new Set([...rejoin, ...wanted].map((c) => c))];
   if (rejoin.length === 0 && wanted.length > 0) state.pendingOpen = keyOf(wanted[0]);
-  joinChannels(all.join(","));
   el.channelsToJoin.value = "";
   renderAll();
   el.input.focus();
+  if (state.registering) {
+    // The account is named after the nick we have: create it, then join.
+    if (!state.caps.has("draft/account-registration")) {
+      return loginFailed("This server does not let you create an account here");
+    }
+    state.afterRegister = all.join(",");
+    sendLine(formatLine("REGISTER", ["*", "*", state.password]));
+    return;
+  }
+  if (state.password && state.account === undefined && !state.offered.has("sasl")) {
+    sendLine(
+      formatLine("PRIVMSG", ["NickServ", `IDENTIFY ${state.accountName} ${state.password}`]),
+    );
+  }
+  joinChannels(all.join(","));
+  if (state.account !== undefined) afterLogin();
+}
+
+/**
+ * Logged in and connected: the channels come as JOINs (the account's user may be in more than
+ * we asked for); private conversations are looked up, to catch up on and count unread in.
+ */
+function afterLogin() {
+  if (state.privateAsked || !state.caps.has("draft/chathistory")) return;
+  state.privateAsked = true;
+  const now = Date.now();
+  const from = new Date(now - PRIVATE_CATCH_UP_MS).toISOString();
+  const to = new Date(now + PRIVATE_CATCH_UP_MS).toISOString();
+  sendLine(formatLine("CHATHISTORY", ["TARGETS", `timestamp=${from}`, `timestamp=${to}`, "50"]));
+  for (const b of state.buffers.values()) {
+    if (b.kind === "query") sendLine(formatLine("MARKREAD", [b.name]));
+  }
+  markSeen(currentBuffer(), true);
+}
+
+/**
+ * Logging in or creating the account failed: nothing else happens (no guest session), the
+ * login form comes back with the reason.
+ * @param {string} reason
+ */
+function loginFailed(reason) {
+  state.quitting = true;
+  el.loginError.textContent = reason;
+  sendLine(formatLine("QUIT", ["Login failed"]));
+  state.ws?.close();
+}
+
+function setConnectedStatus() {
+  const account = state.account !== undefined ? ` (account ${state.account})` : "";
+  setStatus(state.registered ? `Connected as ${state.nick}${account}` : "Connecting…");
 }
 
 /** @param {IrcMessage} m */
@@ -605,7 +802,7 @@ function onBatch(m) {
     const lines = [];
     for (const hm of batch.messages) {
       const line = messageLine(hm);
-      if (line) lines.push({ ...line, history: true, mention: false });
+      if (line) lines.push({ ...line, history: true });
     }
     addHistory(b, lines);
   } else {
@@ -633,6 +830,7 @@ function messageLine(m) {
     self: isMe(m.nick),
     mention: !isMe(m.nick) && mentions(action ?? text),
     msgid: m.tags.msgid,
+    at: timeOf(m).getTime(),
   };
 }
 
@@ -737,7 +935,7 @@ function onNick(m) {
   if (me) {
     state.nick = nick;
     state.wantedNick = nick;
-    setStatus(`Connected as ${nick}`);
+    setConnectedStatus();
   }
   for (const b of state.buffers.values()) {
     const member = b.members.get(oldKey);
@@ -904,7 +1102,7 @@ function showLogin() {
   el.showChannels.hidden = true;
   el.showMembers.hidden = true;
   el.login.hidden = false;
-  el.nick.value = state.wantedNick || el.nick.value;
+  el.nick.value = state.accountName || state.wantedNick || el.nick.value;
   const joined = [...state.buffers.values()].filter((b) => b.kind === "channel")
     .map((b) => b.name);
   if (joined.length > 0) el.channelsToJoin.value = joined.join(",");
@@ -915,7 +1113,19 @@ el.login.addEventListener("submit", (e) => {
   e.preventDefault();
   const nick = el.nick.value.trim();
   if (!nick) return;
+  const password = el.password.value;
+  if (el.register.checked && password === "") {
+    el.loginError.textContent = "Choose a password for the new account.";
+    el.password.focus();
+    return;
+  }
   el.loginError.textContent = "";
+  // The password stays in this page's memory only (to log in again after a drop), not the form.
+  state.password = password;
+  state.accountName = password ? nick : "";
+  state.registering = el.register.checked;
+  el.password.value = "";
+  el.register.checked = false;
   state.wantedNick = nick;
   state.quitting = false;
   state.attempts = 0;
@@ -954,6 +1164,15 @@ function closePanels() {
     button.setAttribute("aria-expanded", "false");
   }
 }
+
+el.register.addEventListener("change", () => {
+  // Password managers offer to save a new password, and to fill in a known one.
+  el.password.autocomplete = el.register.checked ? "new-password" : "current-password";
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && state.registered) markSeen(currentBuffer(), true);
+});
 
 el.showChannels.addEventListener("click", () => togglePanel(el.showChannels, el.channelsPanel));
 el.showMembers.addEventListener("click", () => togglePanel(el.showMembers, el.members));

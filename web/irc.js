@@ -292,3 +292,21 @@ export function reconnectDelay(n, random = Math.random()) {
   const base = Math.min(30_000, 1000 * 2 ** n);
   return Math.round(base * (0.75 + random * 0.5));
 }
+
+/**
+ * The AUTHENTICATE arguments that send a SASL PLAIN login (`\0account\0password`, UTF-8, base64)
+ * in chunks of 400, with a closing `+` when the last chunk is a full one, as IRCv3 SASL asks.
+ * @param {string} account
+ * @param {string} password
+ * @returns {string[]}
+ */
+export function saslPlain(account, password) {
+  const bytes = new TextEncoder().encode(`\0${account}\0${password}`);
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  const encoded = btoa(binary);
+  const chunks = [];
+  for (let i = 0; i < encoded.length; i += 400) chunks.push(encoded.slice(i, i + 400));
+  if (encoded.length % 400 === 0) chunks.push("+");
+  return chunks;
+}

@@ -6,27 +6,16 @@
  */
 
 import assert from "node:assert/strict";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { CAPABILITIES } from "../../server/capabilities.ts";
 import type { RunningServer } from "../../server/server.ts";
 import { TestClient } from "../../scripts/support/irc_client.ts";
+import { CHROMIUM, haveChromium, launchChromium } from "../helpers/chromium.ts";
 import { testServer } from "../helpers/server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const OUTPUT = new URL("../output/", import.meta.url).pathname;
 const SCREENSHOT = `${OUTPUT}web_chat.png`;
 const WAIT_MS = 10_000;
-
-const haveChromium = await Deno.stat(CHROMIUM).then((s) => s.isFile, () => false);
 
 /** Types a nickname into the focused login form with the keyboard and connects. */
 async function logInWithKeyboard(page: Page, nick: string): Promise<void> {
@@ -82,12 +71,7 @@ Deno.test({
     const tcp = await TestClient.register(server.addr.port, "carl");
     const problems: string[] = [];
     try {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: FLAGS,
-        viewport: { width: 1100, height: 700 },
-      });
+      context = await launchChromium(profile);
       const [anna, bert] = [await context.newPage(), await context.newPage()];
       for (const page of [anna, bert]) {
         page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));

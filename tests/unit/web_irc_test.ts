@@ -8,6 +8,7 @@ import {
   parseInput,
   parseLine,
   reconnectDelay,
+  saslPlain,
   splitNamesEntry,
   stripFormatting,
 } from "../../web/irc.js";
@@ -85,4 +86,16 @@ Deno.test("web irc: small helpers", () => {
   assert.equal(reconnectDelay(0, 0.5), 1000);
   assert.equal(reconnectDelay(3, 0.5), 8000);
   assert.equal(reconnectDelay(20, 0.5), 30000);
+});
+
+Deno.test("web irc: SASL PLAIN is UTF-8 base64 in 400-character chunks, + after a full one", () => {
+  const [one, ...none] = saslPlain("zoë", "pässword");
+  assert.deepEqual(none, []);
+  const bytes = Uint8Array.from(atob(one!), (c) => c.charCodeAt(0));
+  assert.equal(new TextDecoder().decode(bytes), "\0zoë\0pässword");
+  // 7 + 293 bytes are 400 base64 characters exactly: an empty chunk (+) ends it.
+  const full = saslPlain("alice", "x".repeat(293));
+  assert.deepEqual([full.length, full[0]!.length, full[1]], [2, 400, "+"]);
+  const long = saslPlain("alice", "x".repeat(400));
+  assert.deepEqual(long.map((c) => c.length), [400, 144]);
 });
