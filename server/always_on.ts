@@ -80,6 +80,13 @@ export function restoredUser(record: AlwaysOnRecord, id: number): User {
   return user;
 }
 
+/** The always-on users among `users` with no session, unseen past `expireMs`: they end. */
+export function expiredUsers(users: Iterable<User>, now: number, expireMs: number): User[] {
+  return [...users].filter((user) =>
+    user.alwaysOn && user.sessions.length === 0 && expired(user.lastSeen, now, expireMs)
+  );
+}
+
 /** True when a record's user has gone unseen past the expiry (`expireMs` 0: never). */
 export function expired(lastSeen: number | undefined, now: number, expireMs: number): boolean {
   return expireMs > 0 && lastSeen !== undefined && now - lastSeen > expireMs;

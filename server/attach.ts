@@ -87,15 +87,6 @@ export async function sendUserState(ctx: Context, missedSince?: number): Promise
 }
 
 /**
- * KILL and GHOST: closes the user's connections; an always-on user then stays, with none, until
- * it is disconnected again, which ends it (its record with it).
- */
-export function disconnectUser(hub: Hub, user: User, reason: string): void {
-  if (user.sessions.length > 0) user.disconnect(reason);
-  else hub.quit(user, reason);
-}
-
-/**
  * A connection ended: its session leaves the user. When that was its last, an always-on user
  * stays (away), any other quits with `reason`.
  */

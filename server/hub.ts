@@ -63,6 +63,15 @@ export function deliver(user: User, out: Outgoing, filter: DeliveryFilter | unde
   if (filter?.except !== user) user.send(out, filter);
 }
 
+/**
+ * KILL and GHOST: closes the user's connections; an always-on user then stays, with none, until
+ * it is disconnected again, which ends it (its record with it).
+ */
+export function disconnectUser(hub: Hub, user: User, reason: string): void {
+  if (user.sessions.length > 0) user.disconnect(reason);
+  else hub.quit(user, reason);
+}
+
 /** The 901 a user gets when the account they are logged in to is dropped. */
 export function droppedAccountLogout(user: User, account: string, serverName: string): Outgoing {
   const text = `You are now logged out: account ${account} was dropped`;
@@ -181,8 +190,6 @@ export interface Hub {
   bringHere?(user: User): Promise<boolean>;
   /** The server is stopping: what must outlive it is saved (always-on users, as of now). */
   stopping?(): void;
-  /** Ends the always-on users with no session unseen past `expireMs`; returns how many. */
-  expireAlwaysOn?(expireMs: number): number;
   /** Registers a channel to a founder account (persisted), or drops the registration. */
   setFounder(channel: Channel, founder: string | undefined): void;
   /**

@@ -285,20 +285,6 @@ export class LocalHub implements Hub {
     return restored;
   }
 
-  /** Ends the always-on users with no session unseen past `expireMs`; returns how many. */
-  expireAlwaysOn(expireMs: number): number {
-    const now = this.#now();
-    let ended = 0;
-    for (const user of [...this.users()]) {
-      if (!user.alwaysOn || user.sessions.length > 0 || !expired(user.lastSeen, now, expireMs)) {
-        continue;
-      }
-      this.quit(user, "Away too long"); // its record goes with it
-      ended++;
-    }
-    return ended;
-  }
-
   stopping(): void {
     for (const user of this.users()) if (user.alwaysOn) this.keepAlwaysOn(user);
   }

@@ -15,6 +15,7 @@ import { acceptLoop, sendAndClose } from "./byte_stream.ts";
 import { type ConnectionOpener, formatPeer, StreamConnection } from "./connection.ts";
 import { ExtraListeners } from "./extra_listeners.ts";
 import { LocalHub } from "./local_hub.ts";
+import { expiredUsers } from "./always_on.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createServerInfo, type ServerInfo } from "./server_info.ts";
 import { SessionDriver, type SessionHost } from "./session_driver.ts";
@@ -139,11 +140,17 @@ class Server implements SessionHost, RunningServer {
     }
   }
 
-  /** Always-on users unseen too long end: ordinary offline accounts from now on. */
+  /**
+   * Always-on users of this server unseen too long end (their records with them): ordinary
+   * offline accounts from now on.
+   */
   #expireAlwaysOn(): void {
     try {
-      const ended = this.hub.expireAlwaysOn?.(this.info.alwaysOn.expireMs) ?? 0;
-      if (ended > 0) this.info.log.info(`always-on: ${ended} users unseen too long ended`);
+      const ended = expiredUsers(this.hub.users(), Date.now(), this.info.alwaysOn.expireMs);
+      for (const user of ended) this.hub.quit(user, "Away too long");
+      if (ended.length > 0) {
+        this.info.log.info(`always-on: ${ended.length} users unseen too long ended`);
+      }
     } catch (err) {
       this.info.log.error(`always-on: expiry failed: ${errorMessage(err)}`);
     }

@@ -30,6 +30,7 @@ import { awayOnPresence, OFFLINE_AWAY } from "../always_on.ts";
 import type { ModeChange } from "../channel_modes.ts";
 import {
   type DeliveryFilter,
+  disconnectUser,
   droppedAccountLogout,
   type HistoryCopy,
   type Hub,
@@ -87,6 +88,7 @@ export class ClusterHub implements Hub {
       op: (name, args, onDrop) => this.#net.op(name, args, onDrop),
       uidOf: (user) => this.#uidOf(user),
       localUser: (uid) => this.#locals.get(uid),
+      disconnect: (user, reason) => disconnectUser(this, user, reason),
       isQuitting: (user) => this.#quitting.has(user),
       isSubscribed: (topic) => this.#net.isSubscribed(topic),
       notice: (user, text) => this.#notice(user, text),

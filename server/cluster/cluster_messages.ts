@@ -64,6 +64,8 @@ export interface MessageHost {
   uidOf(user: User): string | undefined;
   /** A user of this node by cluster id. */
   localUser(uid: string): User | undefined;
+  /** Ends a local user's connections (hub.ts `disconnectUser`). */
+  disconnect(user: User, reason: string): void;
   /** The user is leaving: nothing more is said to them. */
   isQuitting(user: User): boolean;
   /** This node is subscribed to the topic (its messages come back through it). */
@@ -254,7 +256,8 @@ export class ClusterMessages {
   /** A payload from a subscription (or an answer): delivered here once, whatever the retries. */
   deliver(topic: string, d: Delivery, streamId = ""): void {
     if (d.t === "kill") {
-      this.#host.localUser(d.to)?.disconnect(d.r);
+      const user = this.#host.localUser(d.to);
+      if (user) this.#host.disconnect(user, d.r); // KILL or GHOST from another node
       return;
     }
     if (streamId && d.to === undefined) this.#lastSeen.set(topic, streamId);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { disconnectUser } from "../attach.ts";
+import { disconnectUser } from "../hub.ts";
 import { msg } from "../../protocol/message.ts";
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";

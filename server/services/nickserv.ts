@@ -5,7 +5,7 @@
  * @module
  */
 
-import { disconnectUser } from "../attach.ts";
+import { disconnectUser } from "../hub.ts";
 import { foldCase } from "../../protocol/casemap.ts";
 import type { Context } from "../context.ts";
 import { ownerId } from "../store/conversations.ts";

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   awayOnPresence,
   expired,
+  expiredUsers,
   isAlwaysOn,
   OFFLINE_AWAY,
   recordOf,
@@ -36,6 +37,12 @@ Deno.test("always-on: away when the last session ends, unless away by choice; ba
     [expired(0, 2 * DAY, DAY), expired(0, DAY, DAY), expired(0, 9 * DAY, 0)],
     [true, false, false],
   );
+  // only always-on users nobody is connected to end
+  const gone = new User(2, "h"), connected = new User(3, "h", { send() {}, terminate() {} });
+  const plain = new User(4, "h");
+  for (const u of [gone, connected, plain]) u.lastSeen = 0;
+  gone.alwaysOn = connected.alwaysOn = true;
+  assert.deepEqual(expiredUsers([gone, connected, plain], 2 * DAY, DAY), [gone]);
 });
 
 Deno.test("always-on: a saved user comes back as it was, and the hub restores it in its channels", async () => {
