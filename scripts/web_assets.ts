@@ -17,8 +17,20 @@ export const WEB_FILES: readonly (readonly [path: string, file: string, type: st
   ["/", "index.html", "text/html; charset=utf-8"],
   ["/app.css", "app.css", "text/css; charset=utf-8"],
   ["/app.js", "app.js", "text/javascript; charset=utf-8"],
+  ["/buffers.js", "buffers.js", "text/javascript; charset=utf-8"],
+  ["/chat_events.js", "chat_events.js", "text/javascript; charset=utf-8"],
+  ["/connection.js", "connection.js", "text/javascript; charset=utf-8"],
+  ["/conversations.js", "conversations.js", "text/javascript; charset=utf-8"],
+  ["/dom.js", "dom.js", "text/javascript; charset=utf-8"],
+  ["/incoming.js", "incoming.js", "text/javascript; charset=utf-8"],
+  ["/input.js", "input.js", "text/javascript; charset=utf-8"],
   ["/irc.js", "irc.js", "text/javascript; charset=utf-8"],
+  ["/line_view.js", "line_view.js", "text/javascript; charset=utf-8"],
+  ["/login.js", "login.js", "text/javascript; charset=utf-8"],
   ["/read_markers.js", "read_markers.js", "text/javascript; charset=utf-8"],
+  ["/reading.js", "reading.js", "text/javascript; charset=utf-8"],
+  ["/session.js", "session.js", "text/javascript; charset=utf-8"],
+  ["/view.js", "view.js", "text/javascript; charset=utf-8"],
 ];
 
 const WEB_DIR = new URL("../web/", import.meta.url);

@@ -26,14 +26,19 @@ export interface Edge {
   typeOnly: boolean;
 }
 
-/** Every project `.ts` file under `under` (the whole tree by default), repo-relative and sorted. */
-export function sourceFiles(under = ""): string[] {
+/**
+ * Every project file under `under` (the whole tree by default) whose name ends in one of
+ * `extensions` (`.ts`, the module graph's nodes, by default), repo-relative and sorted.
+ */
+export function sourceFiles(under = "", extensions: readonly string[] = [".ts"]): string[] {
   const files: string[] = [];
   for (const entry of Deno.readDirSync(join(ROOT, under))) {
     const rel = under === "" ? entry.name : `${under}/${entry.name}`;
     if (entry.isDirectory) {
-      if (!SKIPPED_DIRS.has(entry.name) && !SKIPPED_PATHS.has(rel)) files.push(...sourceFiles(rel));
-    } else if (entry.isFile && entry.name.endsWith(".ts")) {
+      if (!SKIPPED_DIRS.has(entry.name) && !SKIPPED_PATHS.has(rel)) {
+        files.push(...sourceFiles(rel, extensions));
+      }
+    } else if (entry.isFile && extensions.some((ext) => entry.name.endsWith(ext))) {
       files.push(rel);
     }
   }

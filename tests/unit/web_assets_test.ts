@@ -1,6 +1,6 @@
 /**
  * The web page's embedded copy is current, and its DOM code type-checks against the browser's
- * types (the project's own `deno check` has no DOM types, so it only parses web/app.js).
+ * types (the project's own `deno check` has no DOM types, so it only parses web/*.js).
  */
 
 import assert from "node:assert/strict";
@@ -20,7 +20,15 @@ Deno.test("web assets: web/assets.ts matches web/*.html|css|js (run deno task we
   }
 });
 
-Deno.test("web assets: app.js and irc.js type-check with the browser's DOM types", async () => {
+Deno.test("web assets: every file of the page under web/ is embedded (listed in WEB_FILES)", () => {
+  const listed = new Set(WEB_FILES.map(([, file]) => file));
+  const onDisk = [...Deno.readDirSync(`${ROOT}/web`)]
+    .filter((e) => e.isFile && /\.(html|css|js)$/.test(e.name))
+    .map((e) => e.name);
+  assert.deepEqual(onDisk.filter((f) => !listed.has(f)).sort(), []);
+});
+
+Deno.test("web assets: app.js, the modules it imports, and irc.js type-check with the DOM types", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-webcheck-" });
   try {
     await Deno.writeTextFile(
