@@ -5,43 +5,10 @@
 import assert from "node:assert/strict";
 import type { Message } from "../../protocol/message.ts";
 import { TestClient } from "../../scripts/support/irc_client.ts";
+import { names, PASSWORD, viaSasl, withAccount } from "../helpers/accounts.ts";
 import { testServer } from "../helpers/server.ts";
 
-const PASSWORD = "correct-horse-battery";
-
-/** Registers `nick` and its account (named after it). */
-async function withAccount(port: number, nick: string) {
-  const c = await TestClient.register(port, nick);
-  await c.send(`PRIVMSG NickServ :REGISTER ${PASSWORD}`);
-  await c.expect("900");
-  return c;
-}
-
-/** Connects with SASL as `account` and completes registration, with `caps`. */
-async function viaSasl(port: number, account: string, caps: string[] = []) {
-  const c = await TestClient.connect(port);
-  await c.send("CAP LS 302");
-  await c.send(`CAP REQ :${["sasl", ...caps].join(" ")}`);
-  await c.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
-  await c.send("AUTHENTICATE PLAIN");
-  await c.expect("AUTHENTICATE");
-  await c.send(`AUTHENTICATE ${btoa(`\0${account}\0${PASSWORD}`)}`);
-  await c.expect("903");
-  await c.send(`NICK ${account}_new`);
-  await c.send("USER u 0 * :Someone");
-  await c.send("CAP END");
-  return c;
-}
-
 const text = (m: Message) => m.params[1] ?? "";
-
-/** The nicks of a channel's NAMES reply, without status prefixes. */
-async function names(c: TestClient, channel: string): Promise<string[]> {
-  await c.send(`NAMES ${channel}`);
-  const reply = await c.expect("353");
-  await c.expect("366");
-  return (reply.params[3] ?? "").split(" ").map((n) => n.replace(/^[@+]+/, "")).sort();
-}
 
 Deno.test("always-on: the user stays when its last connection ends, messages wait, the next session catches up once", async () => {
   const server = await testServer();
@@ -73,7 +40,7 @@ Deno.test("always-on: the user stays when its last connection ends, messages wai
     const quiet = await bob.sync();
     assert.ok(!quiet.some((m) => /^[45]\d\d$/.test(m.command)), "TAGMSG dropped silently");
 
-    back = await viaSasl(port, "alice");
+    back = await viaSasl(port, "alice", "alice_new");
     assert.equal((await back.expect("001")).params[0], "alice");
     await back.expect((m) => m.command === "JOIN" && m.params[0] === "#x");
     await back.expect((m) => m.command === "366" && m.params[1] === "#x");
@@ -89,7 +56,7 @@ Deno.test("always-on: the user stays when its last connection ends, messages wai
     await back.send("QUIT");
     await back.closed();
     await bob.expect("AWAY");
-    again = await viaSasl(port, "alice");
+    again = await viaSasl(port, "alice", "alice_new");
     await again.expect((m) => m.command === "366" && m.params[1] === "#x");
     const rest = await again.sync();
     assert.ok(!rest.some((m) => m.command === "PRIVMSG"), "caught up once");

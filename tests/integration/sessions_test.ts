@@ -6,44 +6,11 @@
 import assert from "node:assert/strict";
 import { type Matcher, TestClient } from "../../scripts/support/irc_client.ts";
 import type { Message } from "../../protocol/message.ts";
+import { names, PASSWORD, viaSasl, withAccount } from "../helpers/accounts.ts";
 import { testServer } from "../helpers/server.ts";
-
-const PASSWORD = "correct-horse-battery";
-
-/** Registers `nick` and its account (named after it). */
-async function withAccount(port: number, nick: string, caps: string[] = []) {
-  const c = await TestClient.register(port, nick, caps);
-  await c.send(`PRIVMSG NickServ :REGISTER ${PASSWORD}`);
-  await c.expect("900");
-  return c;
-}
-
-/** Connects, logs in with SASL PLAIN asking for `nick`, and completes registration. */
-async function viaSasl(port: number, account: string, nick: string, caps: string[] = []) {
-  const c = await TestClient.connect(port);
-  await c.send("CAP LS 302");
-  await c.send(`CAP REQ :${["sasl", ...caps].join(" ")}`);
-  await c.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
-  await c.send("AUTHENTICATE PLAIN");
-  await c.expect("AUTHENTICATE");
-  await c.send(`AUTHENTICATE ${btoa(`\0${account}\0${PASSWORD}`)}`);
-  await c.expect("903");
-  await c.send(`NICK ${nick}`);
-  await c.send("USER u 0 * :Someone");
-  await c.send("CAP END");
-  return c;
-}
 
 const command = (name: string, ...params: string[]): Matcher => (m: Message) =>
   m.command === name && params.every((p, i) => m.params[i] === p);
-
-/** The nicks of a channel's NAMES reply, without status prefixes. */
-async function names(c: TestClient, channel: string): Promise<string[]> {
-  await c.send(`NAMES ${channel}`);
-  const reply = await c.expect("353");
-  await c.expect("366");
-  return (reply.params[3] ?? "").split(" ").map((n) => n.replace(/^[@+]+/, "")).sort();
-}
 
 Deno.test("sessions: a second connection logging in with SASL becomes the same user, nick and channels", async () => {
   const server = await testServer();
