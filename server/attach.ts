@@ -31,9 +31,10 @@ export type AttachOutcome =
 
 /**
  * Moves the session of `ctx` to the user of the account it is logged in to, when that user is
- * another one (in a cluster, brought to this node first if it has no session on its own). A registering user gives up the nick it claimed; a registered one leaves the
- * network (others see it quit) after its client is told it left its channels and took the nick
- * of the user it joins, so the client's view stays true.
+ * another one (in a cluster, brought to this node first if it has no session where it is). A
+ * registering user gives up the nick it claimed; a registered one leaves the network (others see
+ * it quit) after its client is told it left its channels and took the nick of the user it joins,
+ * so the client's view stays true.
  */
 export async function attachToAccount(ctx: Context): Promise<AttachOutcome> {
   const { user: was, session, hub } = ctx;
