@@ -52,6 +52,9 @@ import { recordOf } from "./records.ts";
 import { reassert, type ReassertHost } from "./resync.ts";
 import type { ClusterHubOptions } from "./hub_options.ts";
 
+/** A user's field as the `uset` script names it. */
+type UserField = "away" | "setname" | "account" | "umode" | "ao" | "off";
+
 /** The cluster implementation of `Hub`. */
 export class ClusterHub implements Hub {
   readonly node: string;
@@ -226,8 +229,9 @@ export class ClusterHub implements Hub {
     this.#net.op("quit", [uid, reason]).then(() => this.#quitReasons.delete(uid));
   }
 
-  setPresent(user: User, present: boolean): void {
-    const away = awayOnPresence(user, present, Date.now());
+  /** `at`: when its last session ended (now, or when its lost node may have died). */
+  setPresent(user: User, present: boolean, at = Date.now()): void {
+    const away = awayOnPresence(user, present, at);
     if (away) this.setAway(user, away.message);
     // other nodes may adopt it while it has no session (bringHere)
     this.#uset(user, "off", user.lastSeen === undefined ? undefined : String(user.lastSeen));
@@ -459,18 +463,15 @@ export class ClusterHub implements Hub {
     this.#uidOfLocal.set(user, uid);
     this.#locals.set(uid, user);
     user.alwaysOn = true;
-    // from a lost node it was never marked: it is now; one adopted to attach to already was
-    if (user.lastSeen === undefined) this.setPresent(user, false);
+    // from a lost node: marked now, as of when the node may have died (a lease and a reaper's
+    // pass ago), so that catching up covers that time; one adopted to attach to already was
+    if (user.lastSeen === undefined) this.setPresent(user, false, Date.now() - 2 * this.#o.leaseMs);
     else user.awayOffline = user.away === OFFLINE_AWAY;
     for (const folded of user.channels.keys()) void this.#net.subscribe(folded);
     this.#o.log.info(`cluster: adopted always-on user ${user.nick} of a lost node`);
   }
 
-  #uset(
-    user: User,
-    kind: "away" | "setname" | "account" | "umode" | "ao" | "off",
-    value?: string,
-  ): void {
+  #uset(user: User, kind: UserField, value?: string): void {
     const uid = this.#uidOfLocal.get(user);
     if (!uid || !user.registered) return;
     this.#net.op("uset", [uid, kind, value === undefined ? "0" : "1", value ?? ""]);

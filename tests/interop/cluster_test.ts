@@ -258,6 +258,7 @@ Deno.test({
       const bob = await client(clients, b.port, "bob", ["away-notify"]);
       await joinAll([ann, bob], "#room");
       a.process.kill("SIGKILL");
+      await bob.send("PRIVMSG #room :said while n1 was dying");
       const seen = await bob.expect((m) => m.command === "AWAY" || m.command === "QUIT", 10_000);
       assert.deepEqual([seen.command, seen.params[0]], ["AWAY", "Disconnected"], "no QUIT");
       await bob.send("NAMES #room");
@@ -281,6 +282,9 @@ Deno.test({
       await back.send("NICK ann\r\nUSER a 0 * :Ann\r\nCAP END");
       assert.equal((await back.expect("001")).params[0], "ann");
       await back.expect((m) => m.command === "366" && m.params[1] === "#room");
+      // caught up from when n1 may have died, not from when n2 noticed
+      const dying = await back.expect((m) => m.command === "PRIVMSG" && m.params[0] === "#room");
+      assert.match(dying.params[1]!, /said while n1 was dying$/);
       const missed = await back.expect((m) => m.command === "PRIVMSG" && m.params[0] === "ann");
       assert.match(missed.params[1]!, /are you there\?$/);
       assert.deepEqual((await bob.expect("AWAY")).params, [], "back");
