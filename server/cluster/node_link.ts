@@ -16,6 +16,7 @@ import { type Op, OpQueue } from "./op_queue.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
 import type { Replica } from "./replica.ts";
 import { parseSnapshot, readMissed, resyncReplica } from "./resync.ts";
+import { isAlwaysOnRecord } from "./records.ts";
 import {
   CHANNEL_TOPIC_PREFIX,
   channelTopic,
@@ -364,10 +365,12 @@ export class NodeLink {
     await link.sub.subscribe(...new Set(topics));
     // 2. make Redis agree with this node about its own users
     const present = new Set(await link.cmd.smembers(`${PREFIX}nu:${this.#host.node}`));
-    for (const uid of present) {
-      if (!this.#host.locals.has(uid)) {
-        await link.script("quit", [uid, this.#host.quitReason(uid) ?? "Connection closed"]);
-      }
+    const stale = [...present].filter((uid) => !this.#host.locals.has(uid));
+    const records = stale.length > 0 ? await link.cmd.hmget(`${PREFIX}users`, ...stale) : [];
+    for (const [i, uid] of stale.entries()) {
+      // an always-on user of this node's previous run stays: the snapshot brings it back here
+      if (isAlwaysOnRecord(records[i])) continue;
+      await link.script("quit", [uid, this.#host.quitReason(uid) ?? "Connection closed"]);
     }
     for (const [uid, user] of [...this.#host.locals]) {
       if (!present.has(uid)) await this.#host.reassert(uid, user);

@@ -94,3 +94,14 @@ export function storedMessageOf(fields: readonly string[]): StoredMessage {
   if (tags) m.tags = JSON.parse(tags);
   return m;
 }
+
+/** True for a user record as Redis keeps it (JSON) of a registered always-on user. */
+export function isAlwaysOnRecord(raw: string | null | undefined): boolean {
+  if (!raw) return false;
+  try {
+    const u = JSON.parse(raw) as UserRecord;
+    return u.ao === "1" && u.r === true;
+  } catch {
+    return false;
+  }
+}

@@ -341,13 +341,16 @@ export class Replica {
       fillUser(known, rec);
       return;
     }
-    if (rec.node === this.self) return; // a local user we no longer have (quit meanwhile)
+    const previousRun = rec.node === this.self && rec.ao === "1" && rec.r;
+    if (rec.node === this.self && !previousRun) return; // a local user we no longer have
     const user = new User(nextRemoteId--, rec.hostname, this.#remoteSink(rec.id), rec.signon);
     user.registered = true;
     for (const session of user.sessions) session.registration = undefined;
     fillUser(user, rec);
     this.#addUser(user, rec.id, rec.node);
     this.nodes.add(rec.node);
+    // an always-on user of this node's previous run (same node id): ours again, with no session
+    if (previousRun) this.#moved(rec.id, this.self);
   }
 
   #addUser(user: User, uid: string, node: string): void {

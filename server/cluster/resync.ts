@@ -216,7 +216,8 @@ export function resyncReplica(
   for (const rec of snap.users) {
     const user = replica.byUid(rec.id);
     if (!user) {
-      if (rec.node !== replica.self) run({ s: 0, n, t: "intro", u: rec });
+      // ours only when always-on, from this node's previous run (it becomes local again)
+      if (rec.node !== replica.self || rec.ao === "1") run({ s: 0, n, t: "intro", u: rec });
       continue;
     }
     if (replica.isLocal(user)) continue;

@@ -296,6 +296,42 @@ Deno.test({
 });
 
 Deno.test({
+  name: "cluster: a node started again under its id gets its always-on users back" + why,
+  ignore,
+  async fn() {
+    await withCluster(1, [], async (redis, [a], clients) => {
+      const ann = await client(clients, a.port, "ann");
+      await ann.send("NS REGISTER wonderland");
+      await ann.expectLine((l) => l.includes("registered; you are logged in"));
+      await ann.send("JOIN #room");
+      await ann.expect("366");
+      await ann.send("QUIT");
+      await ann.closed();
+      a.process.kill("SIGKILL");
+      await a.process.finish();
+      const again = await ChatProcess.serve([
+        "--cluster",
+        redis.url,
+        "--node-id",
+        a.id,
+        "--name",
+        `${a.id}.chat.test`,
+        "--no-flood-control",
+      ]);
+      a.process = again.process; // withCluster stops it
+      const bob = await client(clients, again.port, "bob");
+      await bob.send("NAMES #room");
+      assert.equal((await bob.expect("353")).params[3], "@ann", "not quit by the restart");
+      await bob.send("PRIVMSG ann :still there?");
+      assert.equal(
+        (await bob.expect((m) => m.command === "301" || m.command === "401")).command,
+        "301",
+      );
+    });
+  },
+});
+
+Deno.test({
   name: "cluster: kill -9 of a node: its users QUIT 'node lost' elsewhere within the lease" + why,
   ignore,
   async fn() {
