@@ -111,13 +111,20 @@ export interface Relay {
  * (`echo-message`), and each of its others (its other devices) always, so that every session
  * shows the whole conversation. A message to oneself reaches them all as a delivery already.
  */
-export function echoSessions(r: Relay): Session[] {
+export function echoSessions(r: Relay): readonly Session[] {
   const filter = r.cap === undefined ? undefined : { cap: r.cap };
+  const sessions = r.from.sessions;
+  // the usual case, once per message sent: one session, nothing allocated
+  if (sessions.length === 1 && sessions[0] === r.session) {
+    return r.echo && r.session.accepts(filter) ? sessions : NO_SESSIONS;
+  }
   const toSelf = "user" in r.to && r.to.user === r.from;
-  return r.from.sessions.filter((s) =>
+  return sessions.filter((s) =>
     s === r.session ? r.echo && s.accepts(filter) : !toSelf && s.accepts(filter)
   );
 }
+
+const NO_SESSIONS: readonly Session[] = [];
 
 /** Network-wide state and delivery, as seen by command handlers. */
 export interface Hub {

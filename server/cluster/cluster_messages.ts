@@ -22,12 +22,12 @@ export type OpResult = { ok: true; value: unknown } | { ok: false };
 /** The echo a sender's sessions are owed once its message is back from Redis (`echoSessions`). */
 interface Echo {
   user: User;
-  sessions: Session[];
+  sessions: readonly Session[];
   out: Outgoing;
 }
 
 /** Gives an echo to each of its sessions. */
-function giveEcho(echo: { user: User; sessions: Session[] }, out: Outgoing): void {
+function giveEcho(echo: { user: User; sessions: readonly Session[] }, out: Outgoing): void {
   for (const session of echo.sessions) echo.user.sendTo(session, out);
 }
 
@@ -297,7 +297,7 @@ export function deliverWire(
   m: WireMessage,
   out: Outgoing,
   channelFolded: string | undefined,
-  echo?: { user: User; sessions: Session[] },
+  echo?: { user: User; sessions: readonly Session[] },
 ): void {
   const wants = m.cap === undefined ? undefined : { cap: m.cap };
   if (m.to !== undefined) {
