@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { TestClient } from "../../scripts/support/irc_client.ts";
 import { ChatProcess } from "../../scripts/support/process.ts";
+import { viaSasl } from "../helpers/accounts.ts";
 
 async function stop(server: ChatProcess): Promise<void> {
   server.kill("SIGTERM");
@@ -48,18 +49,14 @@ Deno.test("always-on: the user is back after a restart, in NAMES and away, and c
     await carol.send("PRIVMSG #room :said after the restart");
     await carol.sync();
 
-    const back = await TestClient.connect(port);
+    const back = await viaSasl(
+      port,
+      "alice",
+      "alice_laptop",
+      ["batch", "server-time"],
+      "wonderland",
+    );
     clients.push(back);
-    await back.send("CAP LS 302");
-    await back.send("CAP REQ :sasl batch server-time");
-    await back.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
-    await back.send("AUTHENTICATE PLAIN");
-    await back.expect("AUTHENTICATE");
-    await back.send(`AUTHENTICATE ${btoa("\0alice\0wonderland")}`);
-    await back.expect("903");
-    await back.send("NICK alice_laptop");
-    await back.send("USER a 0 * :Alice");
-    await back.send("CAP END");
     assert.equal((await back.expect("001")).params[0], "alice");
     await back.expect((m) => m.command === "366" && m.params[1] === "#room");
     const seen: string[] = [];

@@ -31,6 +31,7 @@ export async function viaSasl(
   account: string,
   nick: string,
   caps: string[] = [],
+  password = PASSWORD,
 ): Promise<TestClient> {
   const c = await TestClient.connect(port);
   await c.send("CAP LS 302");
@@ -38,7 +39,7 @@ export async function viaSasl(
   await c.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
   await c.send("AUTHENTICATE PLAIN");
   await c.expect("AUTHENTICATE");
-  await c.send(`AUTHENTICATE ${btoa(`\0${account}\0${PASSWORD}`)}`);
+  await c.send(`AUTHENTICATE ${btoa(`\0${account}\0${password}`)}`);
   await c.expect("903");
   await c.send(`NICK ${nick}`);
   await c.send("USER u 0 * :Someone");

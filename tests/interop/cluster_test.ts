@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { type Message, parseMessage } from "../../protocol/message.ts";
 import { TestClient } from "../../scripts/support/irc_client.ts";
 import { ChatProcess } from "../../scripts/support/process.ts";
+import { viaSasl } from "../helpers/accounts.ts";
 import { RawClient, type RawLine } from "../helpers/raw_client.ts";
 import { HAVE_REDIS, TestRedis } from "../../scripts/support/redis.ts";
 
@@ -270,16 +271,8 @@ Deno.test({
       );
 
       // ann's next connection, through the node that kept her, is her user again and catches up
-      const back = await TestClient.connect(b.port);
+      const back = await viaSasl(b.port, "ann", "ann", [], "wonderland");
       clients.push(back);
-      await back.send("CAP LS 302");
-      await back.send("CAP REQ :sasl");
-      await back.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
-      await back.send("AUTHENTICATE PLAIN");
-      await back.expect("AUTHENTICATE");
-      await back.send(`AUTHENTICATE ${btoa("\0ann\0wonderland")}`);
-      await back.expect("903");
-      await back.send("NICK ann\r\nUSER a 0 * :Ann\r\nCAP END");
       assert.equal((await back.expect("001")).params[0], "ann");
       await back.expect((m) => m.command === "366" && m.params[1] === "#room");
       // caught up from when n1 may have died, not from when n2 noticed
