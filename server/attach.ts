@@ -13,6 +13,7 @@ import { catchesUp, catchUpPrivate } from "./catch_up.ts";
 import type { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
 import { joinLines } from "./join_batch.ts";
+import { describeSession } from "./moved_session.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { Session } from "./state/session.ts";
 import type { User } from "./state/user.ts";
@@ -27,21 +28,30 @@ export type AttachOutcome =
   /** The account has no user here yet: this one is it. */
   | "alone"
   /** The account's user has `--max-sessions` sessions: this connection stays a user of its own. */
-  | "full";
+  | "full"
+  /**
+   * The account's user has sessions on another cluster node: the connection moved there, which
+   * goes on with it (its welcome, its channels); nothing more happens here.
+   */
+  | "moved";
 
 /**
  * Moves the session of `ctx` to the user of the account it is logged in to, when that user is
- * another one (in a cluster, brought to this node first if it has no session where it is). A
- * registering user gives up the nick it claimed; a registered one leaves the network (others see
- * it quit) after its client is told it left its channels and took the nick of the user it joins,
- * so the client's view stays true.
+ * another one (in a cluster, brought to this node first if it has no session where it is, else
+ * the connection moves to that node). A registering user gives up the nick it claimed; a
+ * registered one leaves the network (others see it quit) after its client is told it left its
+ * channels and took the nick of the user it joins, so the client's view stays true.
  */
 export async function attachToAccount(ctx: Context): Promise<AttachOutcome> {
   const { user: was, session, hub } = ctx;
   if (was.account === undefined) return "alone";
-  const owner = hub.accountUser(was.account);
-  if (!owner || owner === was) return "alone";
-  if (hub.bringHere && !(await hub.bringHere(owner))) return "alone";
+  const owner = hub.accountUser(was.account, was);
+  if (!owner) return "alone";
+  if (hub.bringHere && !(await hub.bringHere(owner))) {
+    if (!moveToOwner(ctx, owner)) return "alone";
+    leaveOwnUser(ctx, owner);
+    return "moved";
+  }
   const max = ctx.server.limits.maxSessions;
   if (owner.sessions.length >= max) {
     ctx.fail(
@@ -53,6 +63,26 @@ export async function attachToAccount(ctx: Context): Promise<AttachOutcome> {
     );
     return "full";
   }
+  leaveOwnUser(ctx, owner);
+  const missedSince = owner.sessions.length === 0 ? owner.lastSeen : undefined;
+  owner.attach(session);
+  ctx.user = owner;
+  if (owner.sessions.length === 1) hub.setPresent(owner, true); // back from always-on
+  return { missedSince };
+}
+
+/** Turns the connection of `ctx` into a pipe to the node `owner` is on; false if it cannot. */
+function moveToOwner(ctx: Context, owner: User): boolean {
+  const { hub, session } = ctx;
+  if (!hub.moveSession || !session.sink.moveTo) return false;
+  const { user } = ctx;
+  const state = describeSession(user, session, user.registered ? "attach" : "welcome");
+  return session.sink.moveTo((socket) => hub.moveSession!(owner, state, socket));
+}
+
+/** The connection's own user ends, its session now `owner`'s (here or on another node). */
+function leaveOwnUser(ctx: Context, owner: User): void {
+  const { user: was, session, hub } = ctx;
   const reason = `Attached to ${owner.nick}`;
   if (was.registered) {
     for (const channel of was.channels.values()) {
@@ -63,11 +93,6 @@ export async function attachToAccount(ctx: Context): Promise<AttachOutcome> {
   was.detach(session);
   was.alwaysOn = false; // the account's user is `owner`: `was` ends for good
   hub.quit(was, reason); // or, still registering, gives up its claimed nick
-  const missedSince = owner.sessions.length === 0 ? owner.lastSeen : undefined;
-  owner.attach(session);
-  ctx.user = owner;
-  if (owner.sessions.length === 1) hub.setPresent(owner, true); // back from always-on
-  return { missedSince };
 }
 
 /**

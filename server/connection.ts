@@ -29,6 +29,11 @@ export interface ClientConnection {
   readonly secure: boolean;
   /** Whether a silent or non-IRC client may be a netcat user (not on WebSockets). */
   readonly canBePlainText: boolean;
+  /**
+   * The socket is on another cluster node (session_pipes.ts): not counted by this node's
+   * admission, and never moved again.
+   */
+  readonly remote?: boolean;
   /** Reads until the peer goes away, feeding lines to `handler`; resolves with the reason. */
   readLines(handler: LineHandler): Promise<string>;
   /** Queues CRLF-terminated lines (one or more) for sending; never blocks. */

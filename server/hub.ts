@@ -13,9 +13,11 @@
 import { msg } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
 import type { ModeChange } from "./channel_modes.ts";
+import type { ClientConnection } from "./connection.ts";
+import type { MovedSession } from "./moved_session.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { Channel } from "./state/channel.ts";
-import type { CapFilter, Session } from "./state/session.ts";
+import type { CapFilter, PipeSocket, Session, SessionPipe } from "./state/session.ts";
 import type { StoredMessage } from "./store/history.ts";
 import type { User } from "./state/user.ts";
 
@@ -135,9 +137,10 @@ export interface Hub {
   users(): Iterable<User>;
   /**
    * The user of this server logged in to `account`, which another connection logging in to it
-   * attaches to (one nick on every device); undefined when there is none here.
+   * attaches to (one nick on every device), other than `besides` (that connection's own user);
+   * undefined when there is none.
    */
-  accountUser(account: string): User | undefined;
+  accountUser(account: string, besides?: User): User | undefined;
   channels(): Iterable<Channel>;
   stats(): NetworkStats;
   /** Past users of a nick, newest first. */
@@ -195,6 +198,14 @@ export interface Hub {
    * with no session from another node. False when it cannot (a session came back there first).
    */
   bringHere?(user: User): Promise<boolean>;
+  /**
+   * Moves a connection to the node its account's user `owner` is on, where that user has
+   * sessions (a cluster): `socket` is how that node's lines reach the client, the pipe returned
+   * takes the client's lines there. Undefined when it cannot.
+   */
+  moveSession?(owner: User, state: MovedSession, socket: PipeSocket): SessionPipe | undefined;
+  /** Tells the hub how this server serves connections that move here from other nodes. */
+  servesMoved?(serve: (connection: ClientConnection, state: MovedSession) => void): void;
   /** The server is stopping: what must outlive it is saved (always-on users, as of now). */
   stopping?(): void;
   /** Registers a channel to a founder account (persisted), or drops the registration. */

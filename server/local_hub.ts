@@ -101,8 +101,8 @@ export class LocalHub implements Hub {
     return this.#network.channels();
   }
 
-  accountUser(account: string): User | undefined {
-    return this.#network.accountUser(account);
+  accountUser(account: string, besides?: User): User | undefined {
+    return this.#network.accountUser(account, besides);
   }
 
   stats(): NetworkStats {

@@ -56,7 +56,7 @@ export async function logIn(ctx: Context, account: string): Promise<void> {
   user.alwaysOn = await alwaysOnChoice(ctx, account);
   const attached = user.registered ? await attachToAccount(ctx) : "alone";
   if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
-  else {
+  else if (attached !== "moved") {
     if (user.registered && user.alwaysOn) ctx.hub.keepAlwaysOn?.(user);
     protectNick(ctx);
   }

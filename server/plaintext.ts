@@ -52,9 +52,14 @@ function clock(time: number): string {
 /** One plain-text user's view: the nickname prompt and the current channel. */
 export class PlainTextView {
   /** Until registration completes, each typed line is a nickname attempt. */
-  choosingNick = true;
+  choosingNick: boolean;
   /** Where typed text goes; follows the user's own JOIN/PART/KICK. */
   current: string | undefined;
+
+  /** `choosingNick`: false for a registered user's connection that moved from another node. */
+  constructor(choosingNick = true) {
+    this.choosingNick = choosingNick;
+  }
 
   /** The greeting shown when the door opens. */
   greeting(serverName: string): string[] {

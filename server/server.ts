@@ -19,6 +19,7 @@ import { expiredUsers } from "./always_on.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createServerInfo, type ServerInfo } from "./server_info.ts";
 import { SessionDriver, type SessionHost } from "./session_driver.ts";
+import type { MovedSession } from "./moved_session.ts";
 import { DatabaseOpenError } from "./store/sqlite_failure.ts";
 import { openSqliteStores, type Stores } from "./store/stores.ts";
 import { startCluster } from "./cluster/start.ts";
@@ -98,6 +99,7 @@ class Server implements SessionHost, RunningServer {
     this.stores = stores;
     this.#ownsStores = ownsStores;
     this.done = new Promise((resolve) => this.#resolveDone = resolve);
+    hub.servesMoved?.((connection, state) => this.serve(() => connection, state));
     this.#prune();
     this.#tick = setInterval(() => {
       const now = Date.now();
@@ -177,7 +179,8 @@ class Server implements SessionHost, RunningServer {
   }
 
   ended(session: SessionDriver): void {
-    if (this.#sessions.delete(session)) this.#admission.release(session.connection.hostname);
+    if (!this.#sessions.delete(session) || session.connection.remote) return;
+    this.#admission.release(session.connection.hostname);
   }
 
   async acceptLoop(): Promise<void> {
@@ -220,9 +223,12 @@ class Server implements SessionHost, RunningServer {
     this.#admission.release(remote.hostname);
   }
 
-  /** Starts a session on an admitted connection (one that became a session too late is ended). */
-  serve(open: ConnectionOpener): void {
-    const session = new SessionDriver(open, this);
+  /**
+   * Starts a session on an admitted connection (one that became a session too late is ended), or
+   * on one that moved here from another cluster node with `moved`.
+   */
+  serve(open: ConnectionOpener, moved?: MovedSession): void {
+    const session = new SessionDriver(open, this, moved);
     this.#sessions.add(session);
     if (this.#stopping) {
       // a WebSocket handshake that finished after shutdown began

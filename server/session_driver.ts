@@ -23,7 +23,10 @@ import type { Outgoing } from "./outgoing.ts";
 import { PlainTextView } from "./plaintext.ts";
 import { terminalSafe } from "../protocol/terminal_text.ts";
 import type { ServerInfo } from "./server_info.ts";
-import { Session, type Sink } from "./state/session.ts";
+import type { MovedSession } from "./moved_session.ts";
+import { restoreSession } from "./moved_session.ts";
+import { resumeMoved } from "./commands/registration.ts";
+import { type PipeSocket, Session, type SessionPipe, type Sink } from "./state/session.ts";
 import { newUserId, User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
 import type { Stores } from "./store/stores.ts";
@@ -76,14 +79,27 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   #closed: Promise<void> | undefined;
   /** Replies to a labeled command, held until it has run (or streamed when long). */
   #labeled: LabeledReply | undefined;
+  /** Where this connection came from another node: what it brought, until it is resumed. */
+  #moved: MovedSession | undefined;
+  /** This connection moved to another node: its lines go through this pipe. */
+  #pipe: SessionPipe | undefined;
+  /** When that node last sent anything (it PINGs an idle client: silence means it is gone). */
+  #pipeHeardAt = 0;
 
-  constructor(open: ConnectionOpener, host: SessionHost) {
+  /** `moved`: the connection came from another node (`open` gives its pipe) with this state. */
+  constructor(open: ConnectionOpener, host: SessionHost, moved?: MovedSession) {
     this.#host = host;
     this.connection = open(this);
     this.session = new Session(this, this.connection.secure);
     const user = new User(newUserId(), this.connection.hostname);
     user.attach(this.session);
     this.#ctx = new Context(user, this.session, host.hub, host.info, host.stores);
+    if (moved) {
+      restoreSession(this.session, user, moved);
+      this.#moved = moved;
+      this.#mode = moved.plainText ? "plain" : "irc";
+      if (moved.plainText) this.#plain = new PlainTextView(moved.phase === "welcome");
+    }
     const limits = host.info.limits;
     if (host.info.floodControl) {
       this.#flood = new TokenBucket(limits.floodBurst, limits.floodRatePerSecond, Date.now());
@@ -99,11 +115,38 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   run(): Promise<void> {
     this.#host.info.log.info(`${this.connection.peer} connected`);
     // a silent client becomes a plain-text user on a later tick (see tick)
-    if (!this.connection.canBePlainText) this.#mode = "irc";
-    return this.connection.readLines(this).then((reason) => {
+    if (!this.connection.canBePlainText && this.#mode === "unknown") this.#mode = "irc";
+    const done = this.connection.readLines(this).then((reason) => {
       this.terminate(reason);
       return this.#closed;
     });
+    const moved = this.#moved;
+    if (moved) {
+      // lines arriving meanwhile wait for it, in order
+      this.#moved = undefined;
+      this.#pumping = true;
+      resumeMoved(this.#ctx, moved.phase).catch((err) => this.#crash(err, "resume"))
+        .finally(() => this.#pump());
+    }
+    return done;
+  }
+
+  /** Sink: from now on the connection is a pipe to the node its session moved to. */
+  moveTo(open: (socket: PipeSocket) => SessionPipe | undefined): boolean {
+    if (this.connection.remote || this.#ended) return false;
+    this.#pipeHeardAt = Date.now();
+    this.#pipe = open({
+      write: (lines) => {
+        this.#pipeHeardAt = Date.now();
+        this.connection.send(encoder.encode(lines));
+      },
+      close: (last, reason) => {
+        if (this.#ended) return;
+        this.#ended = true;
+        this.#close(reason, last);
+      },
+    });
+    return this.#pipe !== undefined;
   }
 
   /** OutboxEvents: the client's queue passed the sendq limit. */
@@ -122,7 +165,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
    * is given up it goes, after a NOTICE that messages are not being stored.
    */
   beforeWrite(): boolean {
-    if (!this.session.caps.has("echo-message")) return true;
+    if (this.#pipe || !this.session.caps.has("echo-message")) return true;
     const stored = this.#host.stores.history.flush();
     // false: given up; echoes of what was sent since follow the sender's NOTICE (privmsg.ts)
     if (typeof stored === "boolean") return true;
@@ -181,13 +224,19 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   terminate(reason: string, quietly = false): void {
     if (this.#ended) return;
     this.#ended = true;
+    if (this.#pipe) this.#pipe.end(reason);
+    else if (!quietly) endSession(this.#host.hub, this.user, this.session, reason);
+    this.#close(reason);
+  }
+
+  /** Sends the last line (`last`, else an ERROR with `reason`) and closes the socket. */
+  #close(reason: string, last?: string): void {
     clearTimeout(this.#pumpTimer);
     this.#queue = undefined;
-    if (!quietly) endSession(this.#host.hub, this.user, this.session, reason);
-    const last = this.#mode === "plain"
-      ? `*** Disconnected: ${terminalSafe(reason)}` // a KILL's reason is an oper's text
-      : `ERROR :Closing Link: ${this.user.hostname} (${reason})`;
-    this.connection.finish(encoder.encode(last + "\r\n"));
+    last ??= this.#mode === "plain"
+      ? `*** Disconnected: ${terminalSafe(reason)}\r\n` // a KILL's reason is an oper's text
+      : `ERROR :Closing Link: ${this.user.hostname} (${reason})\r\n`;
+    this.connection.finish(encoder.encode(last));
     const who = this.user.nick === "*" ? "" : ` (${this.user.nick})`;
     this.#host.info.log.info(`${this.connection.peer} disconnected${who}: ${reason}`);
     this.#closed = this.connection.close(CLOSE_FLUSH_MS);
@@ -207,6 +256,14 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   tick(now: number): void {
     if (this.#ended) return;
     const limits = this.#host.info.limits;
+    if (this.#pipe) {
+      // the session's node PINGs an idle IRC client; past that, nothing heard means it is gone
+      const silent = now - Math.max(this.#pipeHeardAt, this.#lastActivity);
+      if (this.#mode === "irc" && silent > limits.pingIntervalMs + limits.pingTimeoutMs) {
+        this.terminate("The server node of this session stopped answering");
+      }
+      return;
+    }
     if (this.#mode === "unknown" && now - this.connectedAt >= limits.plainTextAfterMs) {
       this.#openPlainDoor();
     }
@@ -258,7 +315,8 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
 
   /** 0 when `line` may run now (using up a token), else the milliseconds to wait. */
   #floodDelay(line: string, now: number): number {
-    if (!this.#flood || !this.user.registered || this.user.isOper) return 0;
+    // a moved connection's lines are paced here too: a flood never piles up in the op queue
+    if (!this.#flood || !(this.user.registered || this.#pipe) || this.user.isOper) return 0;
     if (/^pong\b/i.test(line)) return 0; // answering the server's PING is never a flood
     return this.#flood.take(now);
   }
@@ -286,7 +344,8 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
 
   /** LineHandler: a line over the length limit was dropped. */
   tooLong(): void {
-    if (this.#mode === "plain") {
+    if (this.#pipe) this.#pipe.tooLong();
+    else if (this.#mode === "plain") {
       this.connection.send(encoder.encode("! That line was too long and was not sent.\r\n"));
     } else {
       this.#ctx.reply(N.ERR_INPUTTOOLONG, "Input line was too long");
@@ -295,6 +354,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
 
   /** Handles one line; returns a promise when an async command is still running. */
   #step(line: string): void | Promise<void> {
+    if (this.#pipe) return this.#pipe.line(line);
     try {
       if (this.#mode === "unknown") {
         const first = parseMessage(line);

@@ -1,22 +1,20 @@
 /**
  * The hub of a node in a cluster: the same `Hub` the handlers use, with Redis as the backplane.
  *
- * - State: every change goes to Redis as a Lua script (see scripts.ts) that decides it atomically
- *   and publishes an event with a global sequence number on `chat:events`. Every node applies the
- *   events, its own included, in that one order to its replica (replica.ts), which turns them
- *   into network events and applies them with the same `Network.apply` as the single process
- *   (network/network.ts), telling its local users. Handlers keep reading the replica
- *   synchronously.
+ * - State: every change is a Lua script (scripts.ts) that decides it atomically and publishes an
+ *   event with a global sequence number on `chat:events`. Every node applies the events, its own
+ *   included, in that one order to its replica (replica.ts), with the same `Network.apply` as the
+ *   single process (network/network.ts), telling its local users. Handlers read the replica.
  * - Delivery: a channel's messages are published on `chat:c:<channel>`, which only nodes with
  *   local members subscribe to; private messages on the recipient node's inbox. A node delivers
- *   only what comes back from Redis — the sender's echo too — so every member sees a channel's
- *   messages in the order Redis published them, and a message is stored (in the same script)
- *   before anyone receives it.
+ *   only what comes back from Redis (the sender's echo too), so every member sees a channel's
+ *   messages in one order, each stored (in the same script) before anyone receives it. A
+ *   connection whose account's user is on another node moves there (session_pipes.ts).
  * - Failure: each node renews a lease; a node whose lease expired is reaped (its users QUIT
- *   "node lost", its always-on users adopted by the reaper). When Redis goes away, changes queue (op_queue.ts) while local users stay
- *   connected; once Redis is back the node subscribes again, re-introduces whatever Redis lost,
- *   loads a snapshot, shows its users what changed, and sends the queue. What waited longer than
- *   the hold time is reported to its sender with a NOTICE.
+ *   "node lost", its always-on users adopted by the reaper). While Redis is away, changes queue
+ *   (op_queue.ts) and local users stay connected; once it is back the node re-introduces what
+ *   Redis lost, loads a snapshot, shows its users what changed, and sends the queue. What waited
+ *   past the hold time is reported to its sender with a NOTICE.
  *
  * This module decides what to ask Redis for each `Hub` operation; node_link.ts gets it asked and
  * the events applied, cluster_messages.ts carries messages, resync.ts catches up after outages.
@@ -41,8 +39,9 @@ import {
 import { Outgoing } from "../outgoing.ts";
 import { Channel } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
+import type { PipeSocket, SessionPipe } from "../state/session.ts";
 import { channelFromRegistration, newChannelSettings } from "../network/rules.ts";
-import { type AppliedMode, settingsToWire } from "./events.ts";
+import { appliedModes, settingsToWire } from "./events.ts";
 import type { RedisLink } from "./redis_client.ts";
 import { Replica } from "./replica.ts";
 import type { ScriptName } from "./scripts.ts";
@@ -51,6 +50,8 @@ import { NodeLink } from "./node_link.ts";
 import { recordOf } from "./records.ts";
 import { reassert, type ReassertHost } from "./resync.ts";
 import type { ClusterHubOptions } from "./hub_options.ts";
+import { type ServeMoved, SessionPipes } from "./session_pipes.ts";
+import type { MovedSession } from "../moved_session.ts";
 
 /** A user's field as the `uset` script names it. */
 type UserField = "away" | "setname" | "account" | "umode" | "ao" | "off";
@@ -71,6 +72,8 @@ export class ClusterHub implements Hub {
   readonly #quitReasons = new Map<string, string>();
   /** Publishing, echoes, and delivering what subscriptions bring (cluster_messages.ts). */
   readonly #messages: ClusterMessages;
+  /** Connections moved to their users' nodes, both ends (session_pipes.ts). */
+  readonly #pipes: SessionPipes;
 
   constructor(options: ClusterHubOptions) {
     this.#o = options;
@@ -96,6 +99,10 @@ export class ClusterHub implements Hub {
       isSubscribed: (topic) => this.#net.isSubscribed(topic),
       notice: (user, text) => this.#notice(user, text),
     });
+    this.#pipes = new SessionPipes(
+      options.node,
+      (node, d, onDrop) => this.#messages.toNode(node, d, onDrop),
+    );
     this.#net = new NodeLink({
       node: options.node,
       serverName: options.serverName,
@@ -104,6 +111,7 @@ export class ClusterHub implements Hub {
       log: options.log,
       replica: this.replica,
       messages: this.#messages,
+      pipes: this.#pipes,
       locals: this.#locals,
       quitReason: (uid) => this.#quitReasons.get(uid),
       reassert: (uid, user) => reassert(this.#reassertHost(), uid, user),
@@ -151,8 +159,8 @@ export class ClusterHub implements Hub {
     return this.replica.users();
   }
 
-  accountUser(account: string): User | undefined {
-    return this.replica.accountUser(account);
+  accountUser(account: string, besides?: User): User | undefined {
+    return this.replica.accountUser(account, besides);
   }
 
   channels(): Iterable<Channel> {
@@ -244,6 +252,15 @@ export class ClusterHub implements Hub {
     const r = await this.#net.op("adopt", [uid, this.node]);
     if (r.ok && typeof r.value === "number" && r.value > 0) await this.#net.applied(r.value);
     return this.replica.isLocal(user);
+  }
+
+  moveSession(owner: User, state: MovedSession, socket: PipeSocket): SessionPipe | undefined {
+    const node = this.replica.nodeOf(owner);
+    return node === undefined ? undefined : this.#pipes.open(node, state, socket);
+  }
+
+  servesMoved(serve: ServeMoved): void {
+    this.#pipes.serve = serve;
   }
 
   /** Redis keeps always-on users: marked `ao`, a lost node's are adopted, not quit. */
@@ -340,22 +357,11 @@ export class ClusterHub implements Hub {
   }
 
   async changeModes(by: User, channel: Channel, changes: ModeChange[]): Promise<void> {
-    const list: AppliedMode[] = [];
-    for (const c of changes) {
-      if (c.mode === "o" || c.mode === "v") {
-        const member = c.param === undefined ? undefined : this.findUser(c.param);
-        const uid = member && this.#uidOf(member);
-        if (member && uid) list.push({ a: c.adding, m: c.mode, p: member.nick, u: uid });
-      } else {
-        list.push(
-          c.param === undefined ? { a: c.adding, m: c.mode } : {
-            a: c.adding,
-            m: c.mode,
-            p: c.param,
-          },
-        );
-      }
-    }
+    const list = appliedModes(changes, (nick) => {
+      const member = this.findUser(nick);
+      const uid = member && this.#uidOf(member);
+      return member && uid ? { nick: member.nick, uid } : undefined;
+    });
     if (list.length === 0) return;
     const r = await this.#net.op(
       "mode",
@@ -419,8 +425,6 @@ export class ClusterHub implements Hub {
     this.#net.op("wallops", [by.source, text, this.node]);
   }
 
-  // --- for the stores over Redis ---------------------------------------------------------
-
   /** Runs a script through the ordered queue (accounts); `{ ok: false }` if it was dropped. */
   run(name: ScriptName, args: (string | number)[]): Promise<OpResult> {
     return this.#net.op(name, args);
@@ -438,8 +442,6 @@ export class ClusterHub implements Hub {
   drained(): Promise<void> | undefined {
     return this.#net.drained();
   }
-
-  // --- internals: local users ------------------------------------------------------------
 
   /** Gives a local user its cluster id and the echo gate in front of its session. */
   #adopt(user: User): string {
@@ -463,8 +465,7 @@ export class ClusterHub implements Hub {
     this.#uidOfLocal.set(user, uid);
     this.#locals.set(uid, user);
     user.alwaysOn = true;
-    // from a lost node: marked now, as of when the node may have died (a lease and a reaper's
-    // pass ago), so that catching up covers that time; one adopted to attach to already was
+    // from a lost node: offline since it may have died (catch-up covers it), unless marked so
     if (user.lastSeen === undefined) this.setPresent(user, false, Date.now() - 2 * this.#o.leaseMs);
     else user.awayOffline = user.away === OFFLINE_AWAY;
     for (const folded of user.channels.keys()) void this.#net.subscribe(folded);

@@ -12,7 +12,7 @@ import { echoSessions, type HistoryCopy, type Relay } from "../hub.ts";
 import { Outgoing } from "../outgoing.ts";
 import type { Session, Sink } from "../state/session.ts";
 import type { User } from "../state/user.ts";
-import type { Delivery, WireMessage } from "./events.ts";
+import type { Delivery, KillRequest, WireMessage } from "./events.ts";
 import type { Replica } from "./replica.ts";
 import { CHANNEL_TOPIC_PREFIX, channelTopic, inboxTopic, type ScriptName } from "./scripts.ts";
 
@@ -254,7 +254,7 @@ export class ClusterMessages {
   }
 
   /** A payload from a subscription (or an answer): delivered here once, whatever the retries. */
-  deliver(topic: string, d: Delivery, streamId = ""): void {
+  deliver(topic: string, d: WireMessage | KillRequest, streamId = ""): void {
     if (d.t === "kill") {
       const user = this.#host.localUser(d.to);
       if (user) this.#host.disconnect(user, d.r); // KILL or GHOST from another node
@@ -274,9 +274,14 @@ export class ClusterMessages {
     deliverWire(this.#host.replica, d, out, folded, echo);
   }
 
+  /** Publishes on a node's inbox without storing (a moved connection's pipe, session_pipes.ts). */
+  toNode(node: string, d: Delivery, onDrop: () => void): void {
+    this.#raw(inboxTopic(node), JSON.stringify(d), onDrop);
+  }
+
   /** Publishes a payload without storing it (kills, lines for a remote user). */
-  #raw(topic: string, payload: string): void {
-    this.#host.op("msg", [topic, payload, ...this.#historyArgs(undefined)]);
+  #raw(topic: string, payload: string, onDrop?: () => void): void {
+    this.#host.op("msg", [topic, payload, ...this.#historyArgs(undefined)], onDrop);
   }
 }
 

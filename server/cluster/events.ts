@@ -9,6 +9,8 @@
 import type { Tags } from "../../protocol/message.ts";
 import type { ChannelSettings } from "../network/events.ts";
 import type { Topic } from "../state/channel.ts";
+import type { MovedSession } from "../moved_session.ts";
+import type { ModeChange } from "../channel_modes.ts";
 import { foldCase } from "../../protocol/casemap.ts";
 import { errorMessage } from "../../util/error_message.ts";
 
@@ -54,6 +56,25 @@ export interface AppliedMode {
   m: string;
   p?: string;
   u?: string;
+}
+
+/**
+ * A MODE's changes as Redis applies them: `o`/`v` name their member by id (`member` finds it;
+ * a change for nobody is left out).
+ */
+export function appliedModes(
+  changes: readonly ModeChange[],
+  member: (nick: string) => { nick: string; uid: string } | undefined,
+): AppliedMode[] {
+  const list: AppliedMode[] = [];
+  for (const c of changes) {
+    if (c.mode === "o" || c.mode === "v") {
+      const found = c.param === undefined ? undefined : member(c.param);
+      if (found) list.push({ a: c.adding, m: c.mode, p: found.nick, u: found.uid });
+    } else if (c.param === undefined) list.push({ a: c.adding, m: c.mode });
+    else list.push({ a: c.adding, m: c.mode, p: c.param });
+  }
+  return list;
 }
 
 /** Fields every event has: its sequence number and the node that caused it. */
@@ -141,8 +162,30 @@ export interface KillRequest {
   r: string;
 }
 
+/**
+ * The traffic of a connection that moved to its user's node (moved_session.ts), on the inbox of
+ * the node it is for; `s` names the pipe (`<socket's node>/<n>`). To the user's node: `sopen`
+ * (from node `n`, with the session's state), each client line (`sin`), a line over the limit
+ * (`slong`), the socket closed (`send`). Back: lines for the client (`sout`), the session ended
+ * (`sfin`, with its last line).
+ */
+export type PipeDelivery =
+  | { t: "sopen"; s: string; n: string; st: MovedSession }
+  | { t: "sin"; s: string; l: string }
+  | { t: "slong"; s: string }
+  | { t: "send"; s: string; r: string }
+  | { t: "sout"; s: string; b: string }
+  | { t: "sfin"; s: string; b?: string; r: string };
+
+const PIPE_KINDS: ReadonlySet<string> = new Set(["sopen", "sin", "slong", "send", "sout", "sfin"]);
+
+/** Whether a delivery belongs to a moved connection's pipe. */
+export function isPipeDelivery(d: Delivery): d is PipeDelivery {
+  return PIPE_KINDS.has(d.t);
+}
+
 /** Anything arriving on a channel or inbox subscription. */
-export type Delivery = WireMessage | KillRequest;
+export type Delivery = WireMessage | KillRequest | PipeDelivery;
 
 /** Why a payload could not be decoded. */
 export class DecodeError extends Error {
@@ -253,7 +296,10 @@ export function decodeDelivery(text: string): Delivery {
   } catch (err) {
     throw new DecodeError(`not JSON: ${errorMessage(err)}`);
   }
-  if (typeof d !== "object" || d === null || (d.t !== "msg" && d.t !== "kill")) {
+  if (
+    typeof d !== "object" || d === null ||
+    (d.t !== "msg" && d.t !== "kill" && (!PIPE_KINDS.has(d.t) || typeof d.s !== "string"))
+  ) {
     throw new DecodeError(`not a delivery: ${text.slice(0, 80)}`);
   }
   return d;

@@ -11,10 +11,11 @@ import { errorMessage } from "../../util/error_message.ts";
 import type { Logger } from "../log.ts";
 import type { User } from "../state/user.ts";
 import type { ClusterMessages, OpResult } from "./cluster_messages.ts";
-import { type ClusterEvent, decodeDelivery, decodeEvent } from "./events.ts";
+import { type ClusterEvent, decodeDelivery, decodeEvent, isPipeDelivery } from "./events.ts";
 import { type Op, OpQueue } from "./op_queue.ts";
 import { isConnectionError, type RedisLink, RedisUnavailableError } from "./redis_client.ts";
 import type { Replica } from "./replica.ts";
+import type { SessionPipes } from "./session_pipes.ts";
 import { parseSnapshot, readMissed, resyncReplica } from "./resync.ts";
 import { isAlwaysOnRecord } from "./records.ts";
 import {
@@ -46,6 +47,7 @@ export interface NodeHost {
   readonly log: Logger;
   readonly replica: Replica;
   readonly messages: ClusterMessages;
+  readonly pipes: SessionPipes;
   /** This node's users (registering with a claimed nick, or registered), by cluster id. */
   readonly locals: ReadonlyMap<string, User>;
   /** Why a local user left, if it did while Redis was away. */
@@ -217,7 +219,9 @@ export class NodeLink {
         this.#apply(e);
       } else {
         const cut = text.indexOf("\n");
-        this.#host.messages.deliver(topic, decodeDelivery(text.slice(cut + 1)), text.slice(0, cut));
+        const d = decodeDelivery(text.slice(cut + 1));
+        if (isPipeDelivery(d)) this.#host.pipes.deliver(d);
+        else this.#host.messages.deliver(topic, d, text.slice(0, cut));
       }
     } catch (err) {
       this.#host.log.error(`cluster: bad payload on ${topic}: ${errorMessage(err)}`);
@@ -235,6 +239,7 @@ export class NodeLink {
     const touched = this.#touchedChannels(e);
     this.#host.replica.apply(e);
     if (e.t === "acctdrop") this.#host.accountDropped(e.name);
+    if (e.t === "lost") this.#host.pipes.nodeLost(e.node);
     for (const c of touched) this.syncSubscription(c);
     this.#wake(false);
   }

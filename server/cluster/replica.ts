@@ -122,16 +122,17 @@ export class Replica {
   }
 
   /**
-   * This node's user of an account (see `Network.accountUser`), else an always-on one with no
-   * session on another node, which a connection here may adopt.
+   * This node's user of an account (see `Network.accountUser`), else one on another node: an
+   * always-on one with no session, which a connection here may adopt, or one whose sessions are
+   * there, where a connection here moves (attach.ts).
    */
-  accountUser(account: string): User | undefined {
-    const here = this.#network.accountUser(account);
+  accountUser(account: string, besides?: User): User | undefined {
+    const here = this.#network.accountUser(account, besides);
     if (here) return here;
     const folded = foldCase(account);
     for (const user of this.#users.values()) {
-      if (this.#local.has(user) || !user.alwaysOn || user.lastSeen === undefined) continue;
-      if (user.account !== undefined && foldCase(user.account) === folded) return user;
+      if (this.#local.has(user) || !user.registered || user.account === undefined) continue;
+      if (foldCase(user.account) === folded) return user;
     }
     return undefined;
   }

@@ -12,6 +12,7 @@ import type { Context } from "../context.ts";
 import { verifySecret } from "../credentials.ts";
 import { attachToAccount, sendUserState } from "../attach.ts";
 import { isServiceNick, protectNick } from "../login.ts";
+import type { MovedSession } from "../moved_session.ts";
 import { sendIsupport, sendLusers, sendMotd } from "./server_queries.ts";
 
 const USER_MODES = "iow";
@@ -51,6 +52,7 @@ export function completeRegistration(ctx: Context): void | Promise<void> {
  */
 async function welcome(ctx: Context): Promise<void> {
   const attached = await attachToAccount(ctx);
+  if (attached === "moved") return; // its welcome comes from the node it moved to
   const { user, server } = ctx;
   const reg = ctx.session.registration;
   if (typeof attached !== "object" && user.nick === "*" && reg?.nick !== undefined) {
@@ -84,6 +86,18 @@ async function welcome(ctx: Context): Promise<void> {
   sendMotd(ctx);
   if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
   else protectNick(ctx);
+}
+
+/**
+ * Goes on with a connection that moved here from another cluster node (moved_session.ts), where
+ * it stopped there: at its welcome, or logged in after registering (it attaches and is told its
+ * user's channels; should that user have gone meanwhile, it is asked to connect again).
+ */
+export async function resumeMoved(ctx: Context, phase: MovedSession["phase"]): Promise<void> {
+  if (phase === "welcome") return welcome(ctx);
+  const attached = await attachToAccount(ctx);
+  if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
+  else ctx.disconnect(`${ctx.user.account}'s user is not on this server node; connect again`);
 }
 
 async function nick(ctx: Context, params: string[]): Promise<void> {

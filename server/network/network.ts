@@ -76,13 +76,15 @@ export class Network {
     return this.#nicks.values();
   }
 
-  /** A user of this process logged in to `account` (any case), if any; a scan, as logins are rare. */
-  accountUser(account: string): User | undefined {
+  /**
+   * A user of this process logged in to `account` (any case) other than `besides`, if any; a scan,
+   * as logins are rare.
+   */
+  accountUser(account: string, besides?: User): User | undefined {
     const folded = foldCase(account);
     for (const user of this.#nicks.values()) {
-      if (user.account !== undefined && this.isHere(user) && foldCase(user.account) === folded) {
-        return user;
-      }
+      if (user === besides || user.account === undefined || !this.isHere(user)) continue;
+      if (foldCase(user.account) === folded) return user;
     }
     return undefined;
   }

@@ -29,6 +29,33 @@ export interface Sink {
    * parts, so they never overflow the sendq (long_reply.ts). Absent when the sink keeps no queue.
    */
   drained?(below: number): boolean | Promise<boolean>;
+  /**
+   * Turns the connection into a pipe to another node, where its session goes on (a cluster's
+   * account user lives there; moved_session.ts): `open` makes the pipe, given where that node's
+   * lines go. False when this connection cannot move (it came through another node already).
+   */
+  moveTo?(open: (socket: PipeSocket) => SessionPipe | undefined): boolean;
+}
+
+/** The socket's end of a moved connection, as the user's node writes to it. */
+export interface PipeSocket {
+  /** CRLF-terminated lines in the client's form. */
+  write(lines: string): void;
+  /**
+   * The session ended: `last` is the line its node ended it with (an ERROR); without one, this
+   * end says `reason` itself.
+   */
+  close(last: string | undefined, reason: string): void;
+}
+
+/** The session's end of a moved connection, as the node holding the socket feeds it. */
+export interface SessionPipe {
+  /** One line from the client. */
+  line(line: string): void;
+  /** The client sent a line over the length limit (dropped here). */
+  tooLong(): void;
+  /** The socket closed (or this node stops): the session ends with `reason`. */
+  end(reason: string): void;
 }
 
 /** Progress of connection registration (NICK, USER, CAP, PASS) before the welcome. */

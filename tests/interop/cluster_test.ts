@@ -289,6 +289,100 @@ Deno.test({
 });
 
 Deno.test({
+  name: "cluster: a second device through another node is a session of the same user, " +
+    "there and back (SASL and IDENTIFY, messages, joins, read markers, QUIT, node loss)" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, ["--cluster-lease", "2"], async (_redis, [a, b], clients) => {
+      const caps = ["draft/read-marker"];
+      const laptop = await client(clients, a.port, "ann", caps);
+      await laptop.send("NS REGISTER wonderland");
+      await laptop.expectLine((l) => l.includes("registered; you are logged in"));
+      const bob = await client(clients, b.port, "bob");
+      await joinAll([laptop, bob], "#room");
+
+      // the phone logs in through node B: the same user, welcomed under its nick by node A
+      const phone = await viaSasl(b.port, "ann", "ann_phone", caps, "wonderland");
+      clients.push(phone);
+      assert.equal((await phone.expect("001")).params[0], "ann");
+      assert.match((await phone.expect("002")).params[1]!, /n1\.chat\.test/);
+      await phone.expect((m) => m.command === "JOIN" && m.params[0] === "#room");
+      assert.deepEqual((await phone.expect("353")).params[3]!.split(" ").sort(), ["@ann", "bob"]);
+      await bob.send("NAMES #room");
+      assert.deepEqual((await bob.expect("353")).params[3]!.split(" ").sort(), ["@ann", "bob"]);
+
+      await bob.send("PRIVMSG #room :hello both");
+      for (const device of [laptop, phone]) {
+        await device.expect((m) => m.command === "PRIVMSG" && m.params[1] === "hello both");
+      }
+      await phone.send("PRIVMSG #room :from the phone");
+      const heard = await bob.expect("PRIVMSG");
+      assert.deepEqual([heard.source?.split("!")[0], heard.params[1]], ["ann", "from the phone"]);
+      await laptop.expect((m) => m.command === "PRIVMSG" && m.params[1] === "from the phone");
+      await bob.send("PRIVMSG ann :private to ann");
+      for (const device of [laptop, phone]) {
+        await device.expect((m) => m.command === "PRIVMSG" && m.params[1] === "private to ann");
+      }
+      await phone.send("JOIN #phone");
+      await phone.expect((m) => m.command === "366" && m.params[1] === "#phone");
+      await laptop.expect((m) => m.command === "JOIN" && m.params[0] === "#phone");
+      const at = "2026-01-02T03:04:05.678Z";
+      await laptop.send(`MARKREAD #room timestamp=${at}`);
+      const pushed = await phone.expect((m) => m.command === "MARKREAD" && m.params[0] === "#room");
+      assert.equal(
+        pushed.params[1],
+        `timestamp=${at}`,
+        "the marker reaches the other node's device",
+      );
+
+      // a third device logs in after registering, through node B: told it left its own nick
+      const tablet = await client(clients, b.port, "tablet");
+      await tablet.send("JOIN #tablet");
+      await tablet.expect("366");
+      await tablet.send("NS IDENTIFY ann wonderland");
+      assert.deepEqual((await tablet.expect("PART")).params[0], "#tablet");
+      assert.deepEqual((await tablet.expect("NICK")).params, ["ann"]);
+      await tablet.expect((m) => m.command === "JOIN" && m.params[0] === "#room");
+      await tablet.send("PRIVMSG #room :from the tablet");
+      await phone.expect((m) => m.command === "PRIVMSG" && m.params[1] === "from the tablet");
+
+      // a netcat user on node B logs in with /login: the same user too, in rendered lines
+      const nc = await TestClient.connect(b.port);
+      clients.push(nc);
+      await nc.expectLine((l) => l.includes("Pick a nickname:"), 10_000);
+      await nc.send("visitor");
+      await nc.expectLine((l) => l.includes("* You joined #lobby"));
+      await nc.send("/login ann wonderland");
+      await nc.expectLine((l) => l.includes("* You joined #room"));
+      await nc.send("typed at the terminal");
+      await laptop.expect((m) =>
+        m.command === "PRIVMSG" && m.params[1] === "typed at the terminal"
+      );
+      await bob.send("PRIVMSG #room :seen at the terminal");
+      await nc.expectLine((l) => l.endsWith("<bob> seen at the terminal"));
+
+      // one device leaves: the user stays, with its other sessions
+      await tablet.send("QUIT :bye");
+      await tablet.closed();
+      await phone.send("PRIVMSG #room :phone still here");
+      await bob.expect((m) => m.command === "PRIVMSG" && m.params[1] === "phone still here");
+      assert.ok(!bob.lines.some((l) => / QUIT /.test(l)), "nobody quit");
+
+      // the user's node dies: the phone is told and comes back through node B, which kept her
+      a.process.kill("SIGKILL");
+      assert.match((await phone.expect("ERROR", 10_000)).params[0]!, /node lost/);
+      await phone.closed();
+      await nc.expectLine((l) => l.startsWith("*** Disconnected:") && l.includes("node lost"));
+      const back = await viaSasl(b.port, "ann", "ann", caps, "wonderland");
+      clients.push(back);
+      assert.equal((await back.expect("001")).params[0], "ann");
+      assert.match((await back.expect("002")).params[1]!, /n2\.chat\.test/);
+      await back.expect((m) => m.command === "366" && m.params[1] === "#room");
+    });
+  },
+});
+
+Deno.test({
   name: "cluster: a node started again under its id gets its always-on users back" + why,
   ignore,
   async fn() {
@@ -811,18 +905,28 @@ Deno.test({
       const laptop = await client(clients, a.port, "alice", caps);
       await laptop.send("PRIVMSG NickServ :REGISTER correct-horse-battery");
       await laptop.expect("900");
-      const phone = await client(clients, b.port, "alice_phone", caps);
-      await phone.send("PRIVMSG NickServ :IDENTIFY alice correct-horse-battery");
-      await phone.expect("900");
       const at = "2026-01-02T03:04:05.678Z";
       await laptop.send(`MARKREAD bob timestamp=${at}`);
       assert.equal((await laptop.expect("MARKREAD")).params[1], `timestamp=${at}`);
-      await phone.send("MARKREAD bob timestamp=2025-01-01T00:00:00.000Z");
-      assert.deepEqual((await phone.expect("MARKREAD")).params, ["bob", `timestamp=${at}`]);
       await laptop.send("JOIN #c");
       await laptop.expect("366");
       await laptop.send(`MARKREAD #c timestamp=${at}`);
-      await laptop.expect((m) => m.command === "MARKREAD" && m.params[0] === "#c");
+      await laptop.expect((m) => m.command === "MARKREAD" && m.params[1] === `timestamp=${at}`);
+      // her user ends; her next one, on the other node, finds her markers there
+      await laptop.send("NS SET ALWAYS-ON off");
+      await laptop.expectLine((l) => l.includes("Always-on is off"));
+      await laptop.send("QUIT");
+      await laptop.closed();
+      const phone = await client(clients, b.port, "alice_phone", caps);
+      for (let tries = 0;; tries++) {
+        await phone.send("ISON alice");
+        if ((await phone.expect("303")).params[1] === "") break;
+        assert.ok(tries < 100, "node B never saw alice quit");
+      }
+      await phone.send("PRIVMSG NickServ :IDENTIFY alice correct-horse-battery");
+      await phone.expect("900");
+      await phone.send("MARKREAD bob timestamp=2025-01-01T00:00:00.000Z");
+      assert.deepEqual((await phone.expect("MARKREAD")).params, ["bob", `timestamp=${at}`]);
       await phone.send("JOIN #c");
       const joined = await phone.expect((m) => m.command === "MARKREAD" && m.params[0] === "#c");
       assert.equal(joined.params[1], `timestamp=${at}`, "the other node's JOIN gets it");

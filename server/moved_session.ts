@@ -1,0 +1,72 @@
+/**
+ * A connection whose account's user lives on another cluster node moves there: the node holding
+ * the socket becomes a pipe (lines in, lines out), the user's node runs the session like any
+ * other. This module holds what moves (the two ends' interfaces are in state/session.ts);
+ * cluster/session_pipes.ts carries it over Redis, session_driver.ts plugs it into a connection.
+ *
+ * @module
+ */
+
+import type { Session } from "./state/session.ts";
+import type { User } from "./state/user.ts";
+
+/** What a connection takes with it when it moves to its account's user's node. */
+export interface MovedSession {
+  /**
+   * Where it was: `welcome` (registering: it still gets the welcome burst) or `attach` (logged in
+   * after registration: its client was told it left its own channels and nick already).
+   */
+  phase: "welcome" | "attach";
+  caps: string[];
+  capVersion: number;
+  secure: boolean;
+  plainText: boolean;
+  /** The client's address. */
+  hostname: string;
+  username: string;
+  realname: string;
+  account: string;
+  /** Its account is always-on (should it become a user of its own here). */
+  alwaysOn: boolean;
+  /** The nick it asked for: its own, should it not attach after all (welcome phase). */
+  nick?: string;
+}
+
+/** The state of a connection as it moves (before its own `user` leaves the network). */
+export function describeSession(
+  user: User,
+  session: Session,
+  phase: MovedSession["phase"],
+): MovedSession {
+  const asked = session.registration?.nick ?? (user.nick === "*" ? undefined : user.nick);
+  return {
+    phase,
+    caps: [...session.caps],
+    capVersion: session.capVersion,
+    secure: session.secure,
+    plainText: session.plainText,
+    hostname: user.hostname,
+    username: user.username,
+    realname: user.realname,
+    account: user.account ?? "",
+    alwaysOn: user.alwaysOn,
+    ...(asked === undefined ? {} : { nick: asked }),
+  };
+}
+
+/**
+ * Gives a new session and its placeholder user on the user's node what the connection had: its
+ * capabilities, its names and account, and where registration stands.
+ */
+export function restoreSession(session: Session, user: User, state: MovedSession): void {
+  for (const cap of state.caps) session.setCap(cap, true);
+  session.capVersion = state.capVersion;
+  session.plainText = state.plainText;
+  user.username = state.username;
+  user.realname = state.realname;
+  user.account = state.account;
+  user.alwaysOn = state.alwaysOn;
+  session.registration = state.phase === "welcome"
+    ? { gotUser: true, capHold: false, pass: undefined, nick: state.nick }
+    : undefined;
+}
