@@ -21,6 +21,9 @@ export type ServeMoved = (connection: ClientConnection, state: MovedSession) => 
 
 const decoder = new TextDecoder();
 
+/** Output sent as one payload at most (characters), so a long reply is not one huge message. */
+const MAX_PAYLOAD = 64 * 1024;
+
 /** Why a connection ends when the other node is gone. */
 const NODE_LOST = "Connection to the server node lost; connect again";
 const UNAVAILABLE = "The network is unavailable; connect again";
@@ -76,6 +79,7 @@ export class RemoteConnection implements ClientConnection {
     if (this.#finished) return;
     if (this.#pending === "") queueMicrotask(() => this.#flush());
     this.#pending += decoder.decode(bytes);
+    if (this.#pending.length >= MAX_PAYLOAD) this.#flush(); // a long reply goes in parts
   }
 
   finish(last: Uint8Array): void {
