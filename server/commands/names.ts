@@ -9,6 +9,7 @@ import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { sendBlock, sendLong, SMALL_REPLY_BYTES } from "../long_reply.ts";
 import { type Channel, type NamesCache, statusPrefix } from "../state/channel.ts";
+import { listedInChannel } from "../visibility.ts";
 
 const encoder = new TextEncoder();
 
@@ -50,7 +51,7 @@ export function sendNames(ctx: Context, channel: Channel): void | Promise<void> 
   const texts: string[] = [];
   let text = "";
   for (const [member, status] of channel.members) {
-    if (!isMember && member.modes.includes("i")) continue;
+    if (!listedInChannel(user, channel, member)) continue;
     const name = statusPrefix(status, multi) + (userhost ? member.source : member.nick);
     if (text.length + name.length + 1 > NAMES_LINE_BYTES) {
       texts.push(text);

@@ -1,5 +1,7 @@
 /**
- * WHO: members of a channel, or users matching a mask, with away/oper/status flags.
+ * WHO: members of a channel, a user by nick, or the users matching a mask, with away/oper/status
+ * flags; with `%fields[,token]`, a WHOX reply (354) of the fields asked for (who_fields.ts).
+ * Invisible users are listed as RFC 2812 says (visibility.ts).
  *
  * @module
  */
@@ -13,16 +15,28 @@ import { sendLong } from "../long_reply.ts";
 import type { Outgoing } from "../outgoing.ts";
 import type { Channel } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
+import { listedByMask, listedInChannel } from "../visibility.ts";
+import { parseWhoOptions, whoFlags, type WhoOptions, whoxParams } from "../who_fields.ts";
 
-function sharesChannel(a: User, b: User): boolean {
-  for (const channel of a.channels.values()) if (channel.has(b)) return true;
-  return false;
-}
-
-function whoLine(ctx: Context, target: User, channel: Channel | undefined): Outgoing {
-  let flags = target.away === undefined ? "H" : "G";
-  if (target.isOper) flags += "*";
-  if (channel) flags += channel.prefix(target, ctx.has("multi-prefix"));
+/** One user's line: 352, or 354 for a WHOX query. */
+function whoLine(
+  ctx: Context,
+  options: WhoOptions,
+  target: User,
+  channel: Channel | undefined,
+): Outgoing {
+  const multiPrefix = ctx.has("multi-prefix");
+  if (options.whox) {
+    const now = Date.now();
+    const params = whoxParams(target, {
+      whox: options.whox,
+      channel,
+      serverName: ctx.server.name,
+      multiPrefix,
+      now,
+    });
+    return ctx.numeric(N.RPL_WHOSPCRPL, ...params);
+  }
   return ctx.numeric(
     N.RPL_WHOREPLY,
     channel?.name ?? "*",
@@ -30,34 +44,43 @@ function whoLine(ctx: Context, target: User, channel: Channel | undefined): Outg
     target.hostname,
     ctx.server.name,
     target.nick,
-    flags,
+    whoFlags(target, channel, multiPrefix),
     `0 ${target.realname}`,
   );
 }
 
-/** The 352 lines and the 315, made as they are sent (a big network is walked as it goes). */
-function* whoReply(ctx: Context, mask: string, opersOnly: boolean): Generator<Outgoing> {
+/** The users a WHO lists, with the channel their lines name (made as they are sent). */
+function* listed(ctx: Context, mask: string): Generator<[User, Channel | undefined]> {
   const { user, hub } = ctx;
   if (isChannelName(mask)) {
     const channel = hub.findChannel(mask);
-    if (channel && channel.visibleTo(user)) {
-      const isMember = channel.has(user);
-      for (const member of channel.members.keys()) {
-        if (!isMember && member.modes.includes("i")) continue;
-        if (opersOnly && !member.isOper) continue;
-        yield whoLine(ctx, member, channel);
-      }
+    if (!channel || !channel.visibleTo(user)) return;
+    for (const member of channel.members.keys()) {
+      if (listedInChannel(user, channel, member)) yield [member, channel];
     }
-  } else {
-    const folded = foldCase(mask === "0" ? "*" : mask);
-    for (const other of hub.users()) {
-      if (opersOnly && !other.isOper) continue;
-      if (other !== user && other.modes.includes("i") && !sharesChannel(user, other)) continue;
-      const matches = matchMask(folded, other.folded) ||
-        matchMask(folded, foldCase(other.hostname)) ||
-        matchMask(folded, foldCase(other.realname));
-      if (matches) yield whoLine(ctx, other, undefined);
-    }
+    return;
+  }
+  // an exact nick names one user, invisible or not (WHOIS shows them anyway)
+  const named = /[*?]/.test(mask) ? undefined : hub.findUser(mask);
+  if (named?.registered) {
+    yield [named, undefined];
+    return;
+  }
+  const folded = foldCase(mask === "0" ? "*" : mask);
+  for (const other of hub.users()) {
+    if (!listedByMask(user, other)) continue;
+    const matches = matchMask(folded, other.folded) ||
+      matchMask(folded, foldCase(other.hostname)) ||
+      matchMask(folded, foldCase(other.realname));
+    if (matches) yield [other, undefined];
+  }
+}
+
+/** The 352 (or 354) lines and the 315, made as they are sent (a big network is walked as it goes). */
+function* whoReply(ctx: Context, mask: string, options: WhoOptions): Generator<Outgoing> {
+  for (const [target, channel] of listed(ctx, mask)) {
+    if (options.opersOnly && !target.isOper) continue;
+    yield whoLine(ctx, options, target, channel);
   }
   yield ctx.numeric(N.RPL_ENDOFWHO, mask, "End of /WHO list");
 }
@@ -66,8 +89,8 @@ function* whoReply(ctx: Context, mask: string, opersOnly: boolean): Generator<Ou
 export const whoCommands: Record<string, CommandSpec> = {
   WHO: {
     minParams: 0,
-    handler(ctx, [mask = "*", flag]) {
-      return sendLong(ctx, whoReply(ctx, mask, flag === "o"));
+    handler(ctx, [mask = "*", options]) {
+      return sendLong(ctx, whoReply(ctx, mask, parseWhoOptions(options)));
     },
   },
 };

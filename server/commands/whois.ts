@@ -8,6 +8,7 @@ import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { firstField } from "../../util/text.ts";
+import { idleSeconds } from "../who_fields.ts";
 
 function whois(ctx: Context, nick: string): void {
   const { user, hub, server } = ctx;
@@ -34,7 +35,7 @@ function whois(ctx: Context, nick: string): void {
   ctx.reply(
     N.RPL_WHOISIDLE,
     target.nick,
-    String(Math.floor((now - target.lastMessage) / 1000)),
+    String(idleSeconds(target, now)),
     String(Math.floor(target.signon / 1000)),
     "seconds idle, signon time",
   );

@@ -144,7 +144,9 @@ Deno.test("WHO on a channel and a mask, with flags", async () => {
   );
   const c = await h.user("carol");
   await c.run("MODE carol +i");
-  assert.deepEqual(commands(await a.run("WHO carol")), ["315"]); // invisible, no shared channel
+  assert.deepEqual(commands(await a.run("WHO car*")), ["315"]); // invisible, no shared channel
+  // an exact nick names one user, invisible or not (Modern IRC docs; WHOIS shows her anyway)
+  assert.deepEqual(commands(await a.run("WHO carol")), ["352", "315"]);
 });
 
 Deno.test("WHOIS shows user, channels, server, away, idle; 401 for unknown", async () => {
