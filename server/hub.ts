@@ -176,7 +176,7 @@ export interface Hub {
   /** Changes the realname; `setname` neighbours are told. */
   setRealname(user: User, realname: string): void;
   /**
-   * Sets and clears user modes (+i +w +o); returns the change that took effect, like `+iw-o`,
+   * Sets and clears user modes (+B +i +w +o); returns the change that took effect, like `+iw-o`,
    * or "" (the handler tells the user). Others see user modes in WHO, WHOIS and LUSERS.
    */
   setUserModes(user: User, add: string, remove: string): string;

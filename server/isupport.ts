@@ -8,12 +8,14 @@ import { CASEMAPPING } from "../protocol/casemap.ts";
 import { CHANTYPES } from "../protocol/names.ts";
 import { CHANMODES, PREFIX } from "./state/channel.ts";
 import type { ServerConfig } from "./config.ts";
+import { BOT_MODE } from "./state/user.ts";
 
 /** The ISUPPORT tokens for a configuration, in a stable order. */
 export function isupportTokens(config: ServerConfig): string[] {
   const l = config.limits;
   return [
     `AWAYLEN=${l.awayLength}`,
+    `BOT=${BOT_MODE}`,
     `CASEMAPPING=${CASEMAPPING}`,
     `CHANLIMIT=${CHANTYPES}:${l.maxChannels}`,
     `CHATHISTORY=${config.history.queryLimit}`,

@@ -7,7 +7,7 @@
  */
 
 import type { Channel } from "./state/channel.ts";
-import type { User } from "./state/user.ts";
+import { BOT_MODE, type User } from "./state/user.ts";
 
 /**
  * The WHOX field letters in the order a 354 gives them, whatever order they were asked in: token,
@@ -52,12 +52,13 @@ export function parseWhoOptions(param: string | undefined): WhoOptions {
 }
 
 /**
- * The WHO flags: `H` here or `G` gone (away), `*` an operator, then the user's status prefix
- * in `channel` (all of them with `multi-prefix`).
+ * The WHO flags: `H` here or `G` gone (away), `*` an operator, `B` a bot (ISUPPORT `BOT`), then
+ * the user's status prefix in `channel` (all of them with `multi-prefix`).
  */
 export function whoFlags(target: User, channel: Channel | undefined, multi: boolean): string {
   let flags = target.away === undefined ? "H" : "G";
   if (target.isOper) flags += "*";
+  if (target.isBot) flags += BOT_MODE;
   if (channel) flags += channel.prefix(target, multi);
   return flags;
 }

@@ -1,5 +1,5 @@
 /**
- * MODE for channels (+o +v +b +k +l +i +m +n +s +t) and for the user's own modes (+i +w, -o).
+ * MODE for channels (+o +v +b +k +l +i +m +n +s +t) and for the user's own modes (+B +i +w, -o).
  *
  * @module
  */
@@ -11,6 +11,7 @@ import { type ModeChange, parseChannelModes } from "../channel_modes.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import type { Channel } from "../state/channel.ts";
+import { BOT_MODE } from "../state/user.ts";
 import { mayModerate } from "./checks.ts";
 
 /** Completes a ban mask: `bob` → `bob!*@*`, `*@host` → `*!*@host`. */
@@ -138,7 +139,7 @@ function userMode(ctx: Context, nick: string, modestring: string | undefined) {
       continue;
     }
     // +o only comes from OPER; everything else here is the user's own choice.
-    if (mode !== "i" && mode !== "w" && mode !== "o") {
+    if (mode !== "i" && mode !== "w" && mode !== "o" && mode !== BOT_MODE) {
       unknown = true;
       continue;
     }

@@ -19,9 +19,14 @@ import { OP, VOICE } from "../state/channel.ts";
 import { privateCopies } from "../history_access.ts";
 import type { StoredMessage } from "../store/history.ts";
 
-/** Client-only tags (`+name`) a `message-tags` client attached, plus the message's msgid. */
+/**
+ * Client-only tags (`+name`) a `message-tags` client attached, plus the message's msgid, and
+ * `bot` (no value) from a bot (ircv3 bot-mode). They travel with the message (to other cluster
+ * nodes too) and reach only `message-tags` clients.
+ */
 function relayTags(ctx: Context, message: Message, msgid: string): Tags {
   const tags: Tags = { msgid };
+  if (ctx.user.isBot) tags.bot = "";
   if (message.tags && ctx.has("message-tags")) {
     for (const [key, value] of Object.entries(message.tags)) if (key[0] === "+") tags[key] = value;
   }

@@ -15,7 +15,7 @@ import { isServiceNick, protectNick } from "../login.ts";
 import type { MovedSession } from "../moved_session.ts";
 import { sendIsupport, sendLusers, sendMotd } from "./server_queries.ts";
 
-const USER_MODES = "iow";
+const USER_MODES = "Biow";
 const CHANNEL_MODES = "biklmnostv";
 const CHANNEL_MODES_WITH_PARAM = "bklov";
 

@@ -26,6 +26,7 @@ function whois(ctx: Context, nick: string): void {
   if (channels.length > 0) ctx.reply(N.RPL_WHOISCHANNELS, target.nick, channels.join(" "));
   ctx.reply(N.RPL_WHOISSERVER, target.nick, server.name, server.network);
   if (target.isOper) ctx.reply(N.RPL_WHOISOPERATOR, target.nick, "is an IRC operator");
+  if (target.isBot) ctx.reply(N.RPL_WHOISBOT, target.nick, `is a bot on ${server.network}`);
   if (target.account !== undefined) {
     ctx.reply(N.RPL_WHOISACCOUNT, target.nick, target.account, "is logged in as");
   }

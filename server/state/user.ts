@@ -22,6 +22,12 @@ declare module "./channel.ts" {
   interface User extends UserState {}
 }
 
+/**
+ * The user mode a bot sets on itself (ircv3 bot-mode): ISUPPORT `BOT`, the WHO flag, WHOIS 335
+ * and the `bot` tag on its messages all follow from it.
+ */
+export const BOT_MODE = "B";
+
 let lastUserId = 0;
 
 /** A process-wide unique id for a new local user. */
@@ -38,7 +44,7 @@ export class User {
   hostname: string;
   realname = "";
   /**
-   * User modes, their letters in order (`i` invisible, `o` operator, `w` wallops): a string, not
+   * User modes, their letters in order (`B` bot, `i` invisible, `o` operator, `w` wallops): a string, not
    * a Set, which would cost some 150 bytes per user.
    */
   modes = "";
@@ -144,6 +150,11 @@ export class User {
 
   get isOper(): boolean {
     return this.modes.includes("o");
+  }
+
+  /** Marked as a bot (`+B`, `BOT_MODE`). */
+  get isBot(): boolean {
+    return this.modes.includes(BOT_MODE);
   }
 
   /** Sets user mode `m` on or off; false when it already was. */

@@ -33,7 +33,7 @@ function nicks(replies: Message[]): string[] {
 }
 
 Deno.test("WHOX: the fields asked for, in the spec's order, with the token; ISUPPORT WHOX", async () => {
-  const server = await testServer();
+  const server = await testServer({ floodControl: false });
   const port = server.addr.port;
   const alice = await withAccount(port, "alice");
   const bob = await TestClient.register(port, "bob");
@@ -97,7 +97,10 @@ Deno.test("WHOX: the fields asked for, in the spec's order, with the token; ISUP
 });
 
 Deno.test("WHO and NAMES list invisible users only to those sharing a channel (and opers)", async () => {
-  const server = await testServer({ opers: [{ name: "root", password: "pw" }] });
+  const server = await testServer({
+    floodControl: false,
+    opers: [{ name: "root", password: "pw" }],
+  });
   const port = server.addr.port;
   const alice = await TestClient.register(port, "alice");
   const carol = await TestClient.register(port, "carol");

@@ -933,3 +933,30 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "cluster: a bot's +B is seen from the other node (bot tag, WHO flag, WHOIS 335)" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const robo = await client(clients, a.port, "robodan");
+      const tagged = await client(clients, b.port, "alice", ["message-tags"]);
+      const plain = await client(clients, b.port, "plain");
+      await robo.send("MODE robodan +B");
+      assert.deepEqual((await robo.expect("MODE")).params, ["robodan", "+B"]);
+      // the JOIN comes after the mode change on every node: node B knows the bot once it sees it
+      await joinAll([tagged, plain, robo], "#chat");
+      await robo.send("PRIVMSG #chat :beep from node A");
+      const hear = (l: string) => l.endsWith(" PRIVMSG #chat :beep from node A");
+      const line = await tagged.expectLine(hear);
+      assert.equal(parseMessage(line)!.tags?.bot, "", line);
+      assert.ok(/^@(?:[^ ]*;)?bot[; ]/.test(line), line);
+      assert.equal(parseMessage(await plain.expectLine(hear))!.tags, undefined);
+      await tagged.send("WHOIS robodan");
+      const whois = await tagged.expect((m) => m.command === "335" || m.command === "318");
+      assert.deepEqual(whois.params, ["alice", "robodan", "is a bot on chat"]);
+      await tagged.send("WHO robodan %nf");
+      assert.deepEqual((await tagged.expect("354")).params, ["alice", "robodan", "HB"]);
+    });
+  },
+});
