@@ -44,8 +44,8 @@ export class User {
   hostname: string;
   realname = "";
   /**
-   * User modes, their letters in order (`B` bot, `i` invisible, `o` operator, `w` wallops): a string, not
-   * a Set, which would cost some 150 bytes per user.
+   * User modes, their letters in order (`B` bot, `i` invisible, `o` operator, `w` wallops): a
+   * string, not a Set, which would cost some 150 bytes per user.
    */
   modes = "";
   away: string | undefined;
