@@ -76,7 +76,9 @@ function* listed(ctx: Context, mask: string): Generator<[User, Channel | undefin
   }
 }
 
-/** The 352 (or 354) lines and the 315, made as they are sent (a big network is walked as it goes). */
+/**
+ * The 352 (or 354) lines and the 315, made as they are sent (a big network is walked as it goes).
+ */
 function* whoReply(ctx: Context, mask: string, options: WhoOptions): Generator<Outgoing> {
   for (const [target, channel] of listed(ctx, mask)) {
     if (options.opersOnly && !target.isOper) continue;
