@@ -26,6 +26,7 @@ import type { ServerInfo } from "./server_info.ts";
 import type { MovedSession } from "./moved_session.ts";
 import { restoreSession } from "./moved_session.ts";
 import { resumeMoved } from "./commands/registration.ts";
+import { batchLine, expireBatch, isBatchLine } from "./commands/batch.ts";
 import { type PipeSocket, Session, type SessionPipe, type Sink } from "./state/session.ts";
 import { newUserId, User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
@@ -200,8 +201,10 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       this.connection.send(out.bytes(this.session.variant));
       return;
     }
-    for (const line of this.#plain!.render(out.message, out.time, this.user)) {
-      this.connection.send(encoder.encode(line + "\r\n"));
+    for (const message of out.parts()) {
+      for (const line of this.#plain!.render(message, out.time, this.user)) {
+        this.connection.send(encoder.encode(line + "\r\n"));
+      }
     }
   }
 
@@ -255,6 +258,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
    */
   tick(now: number): void {
     if (this.#ended) return;
+    expireBatch(this.#ctx, now);
     const limits = this.#host.info.limits;
     if (this.#pipe) {
       // the session's node PINGs an idle IRC client; past that, nothing heard means it is gone
@@ -318,6 +322,8 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     // a moved connection's lines are paced here too: a flood never piles up in the op queue
     if (!this.#flood || !(this.user.registered || this.#pipe) || this.user.isOper) return 0;
     if (/^pong\b/i.test(line)) return 0; // answering the server's PING is never a flood
+    const batch = this.session.batch;
+    if (batch && isBatchLine(line, batch.ref)) return 0; // its BATCH line paid for it
     return this.#flood.take(now);
   }
 
@@ -364,6 +370,10 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       if (this.#mode === "plain") return this.#plainLine(line);
       const message = parseMessage(line);
       if (!message) return;
+      // a line of the client's multiline batch is collected, not run (commands/batch.ts)
+      if (message.tags?.batch !== undefined && this.user.registered) {
+        return batchLine(this.#ctx, message);
+      }
       const label = message.tags?.label;
       if (label === undefined || !this.session.caps.has("labeled-response")) {
         const result = dispatch(this.#host.commands, this.#ctx, message);
