@@ -135,19 +135,6 @@ export function expireBatch(ctx: Context, now: number): void {
   ctx.fail("BATCH", "TIMEOUT", batch.ref, "Multiline batch timed out");
 }
 
-/**
- * Whether a raw line belongs to the open batch `ref` (tagged with it, or closing it): such lines
- * skip flood control, the batch having paid for them when it opened (its limits bound them).
- */
-export function isBatchLine(line: string, ref: string): boolean {
-  if (line[0] !== "@") {
-    return line.length === ref.length + 7 && /^BATCH -/i.test(line) &&
-      line.endsWith(ref);
-  }
-  const space = line.indexOf(" ");
-  return parseTags(line.slice(1, space === -1 ? line.length : space)).batch === ref;
-}
-
 /** BATCH. */
 export const batchCommands: Record<string, CommandSpec> = {
   BATCH: {

@@ -45,6 +45,8 @@ export class MultilineBatch {
   /** Client-only tags sent on the opening BATCH line (they are the message's). */
   readonly tags: Record<string, string> | undefined;
   readonly openedAt: number;
+  /** The `label` of the opening BATCH line: the reply to the whole batch carries it. */
+  label: string | undefined;
   #command: "PRIVMSG" | "NOTICE" | undefined;
   readonly #lines: TextLine[] = [];
   #bytes = 0;

@@ -214,6 +214,30 @@ Deno.test("multiline: the spec's invalid batches are refused and nothing is rela
   }
 });
 
+Deno.test("multiline: labeled-response: the label of the opening BATCH is on the echo's BATCH line", async () => {
+  const server = await testServer();
+  const port = server.addr.port;
+  const alice = await joined(port, "alice", [...MULTILINE, "labeled-response"]);
+  try {
+    await alice.send("@label=L1 BATCH +lb draft/multiline #ml");
+    await alice.send("@batch=lb PRIVMSG #ml :one");
+    await alice.send("@batch=lb PRIVMSG #ml :two");
+    await alice.send("BATCH -lb");
+    const echo = await readBatch(alice);
+    assert.equal(echo.open.tags?.label, "L1");
+    assert.ok(echo.lines.every((m) => m.tags?.label === undefined));
+    await alice.send("@label=L2 BATCH +bad draft/multiline #ml");
+    await alice.send("BATCH -bad");
+    const fail = await alice.expect("FAIL");
+    assert.deepEqual([fail.tags?.label, fail.params[1]], ["L2", "MULTILINE_INVALID"]);
+    const rest = await alice.sync();
+    assert.ok(!rest.some((m) => m.command === "ACK"), "no ACK for the opening line");
+  } finally {
+    await alice.close();
+    await server.shutdown();
+  }
+});
+
 Deno.test("multiline: a batch unfinished when its sender leaves is dropped", async () => {
   const server = await testServer();
   const port = server.addr.port;
