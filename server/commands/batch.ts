@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Message, msg, parseTags } from "../../protocol/message.ts";
+import { type Message, msg } from "../../protocol/message.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { isServiceNick } from "../login.ts";
