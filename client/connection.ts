@@ -307,6 +307,11 @@ export class IrcConnection {
     this.#pump();
   }
 
+  /** Queues messages that leave together and are paced as one (a multiline batch). */
+  sendTogether(messages: Message[], options: SendOptions = {}): void {
+    this.send(messages.map((m) => serializeMessage(m)).join("\r\n"), options);
+  }
+
   /** Resolves when the queue is empty (or the connection closed). */
   drained(): Promise<void> {
     if ((this.#queue.length === 0 && !this.#writing) || this.isClosed) return Promise.resolve();

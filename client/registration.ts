@@ -32,6 +32,8 @@ export const WANTED_CAPS: readonly string[] = [
   "batch",
   "message-tags",
   "draft/read-marker",
+  // a pasted block goes out as one message, and one received is shown whole
+  "draft/multiline",
 ];
 
 /** The result of feeding one message to the registration. */
@@ -44,7 +46,14 @@ export type RegistrationStep =
    * Registered (001) as `nick` with these capabilities, logged in to `account` if SASL (or the
    * server) said so; the 001 is also shown.
    */
-  | { kind: "registered"; nick: string; caps: Set<string>; account?: string }
+  | {
+    kind: "registered";
+    nick: string;
+    caps: Set<string>;
+    /** The values the server gave its capabilities in CAP LS (`draft/multiline`'s limits). */
+    capValues: Map<string, string>;
+    account?: string;
+  }
   /** The server refused us for good (wrong password, banned, no usable nick). */
   | { kind: "failed"; reason: string };
 
@@ -73,6 +82,7 @@ export class Registration {
   #nick: string;
   readonly #alternatives: string[];
   #offered = new Set<string>();
+  readonly #values = new Map<string, string>();
   readonly #acked = new Set<string>();
   #capDone = false;
   #saslDone = false;
@@ -128,6 +138,7 @@ export class Registration {
           kind: "registered",
           nick: p[0] ?? this.#nick,
           caps: new Set(this.#acked),
+          capValues: new Map(this.#values),
           ...(this.#account === undefined ? {} : { account: this.#account }),
         };
       case N.ERR_ERRONEUSNICKNAME:
@@ -200,7 +211,11 @@ export class Registration {
     const list = (p.at(-1) ?? "").split(" ").filter((s) => s !== "");
     switch (sub) {
       case "LS": {
-        for (const item of list) this.#offered.add(firstField(item, "="));
+        for (const item of list) {
+          const name = firstField(item, "=");
+          this.#offered.add(name);
+          if (item.length > name.length) this.#values.set(name, item.slice(name.length + 1));
+        }
         if (more) return { kind: "progress", send: [] };
         const saslWanted = this.#identity.sasl !== undefined;
         if (saslWanted && !this.#offered.has("sasl")) {

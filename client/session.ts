@@ -8,10 +8,8 @@
  */
 
 import { foldCase } from "../protocol/casemap.ts";
-import { ctcp, parseCtcp } from "../protocol/ctcp.ts";
 import { SERVER_LINE_LIMITS } from "../protocol/lines.ts";
 import { type Message, msg, parseSource } from "../protocol/message.ts";
-import { VERSION } from "../version.ts";
 import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "../util/backoff.ts";
 import {
   type ConnectError,
@@ -27,6 +25,8 @@ import { type Identity, Registration, WANTED_CAPS } from "./registration.ts";
 import { MarkThrottle } from "./mark_throttle.ts";
 import { parseMarkread } from "./read_state.ts";
 import { ClientState } from "./state.ts";
+import { ctcpReply } from "./ctcp_reply.ts";
+import { MultilineInbox } from "./multiline.ts";
 
 /** Everything a session needs to know. */
 export interface SessionConfig {
@@ -99,6 +99,7 @@ export class ChatSession {
   readonly #onReadChange: () => void;
   /** Read markers moved here, on their way to the server. */
   readonly #marks: MarkThrottle;
+  readonly #inbox = new MultilineInbox();
 
   constructor(config: SessionConfig, sink: EventSink, onReadChange: () => void = () => {}) {
     this.#config = config;
@@ -165,24 +166,22 @@ export class ChatSession {
   }
 
   /**
-   * Sends what the user typed (paced). Shows our own PRIVMSG/NOTICE right away unless the server
-   * will echo them. Returns false (sending nothing) when not connected.
+   * Sends what the user typed (paced; `together`, a multiline batch, as one line is). Shows our
+   * own PRIVMSG/NOTICE right away unless the server will echo them. Returns false (sending
+   * nothing) when not connected.
    */
-  sendUser(messages: Message[]): boolean {
+  sendUser(messages: Message[], together = false): boolean {
     const conn = this.#conn;
     if (!conn || conn.isClosed || !this.state.registered) return false;
+    if (together) conn.sendTogether(messages, { paced: true });
+    const own = new MultilineInbox(); // a batch of ours is shown as its lines too
+    const source = `${this.state.nick}!${this.#config.identity.username}@local`;
     for (const m of messages) {
-      const [channels = "", keys] = m.params;
-      if (m.command === "JOIN" && keys !== undefined) {
-        const keyList = keys.split(",");
-        channels.split(",").forEach((c, i) => {
-          const key = keyList[i];
-          if (key) this.state.keys.set(foldCase(c), key);
-        });
-      }
-      conn.send(m, { paced: true });
-      if ((m.command === "PRIVMSG" || m.command === "NOTICE") && !this.echoes) {
-        const self = { ...m, source: `${this.state.nick}!${this.#config.identity.username}@local` };
+      this.state.rememberKeys(m);
+      if (!together) conn.send(m, { paced: true });
+      for (const line of this.echoes ? [] : own.take(m)) {
+        if (line.command !== "PRIVMSG" && line.command !== "NOTICE") continue;
+        const self = { ...line, source };
         const arrival = { replayed: false, current: this.state.current };
         for (const e of toEvents(self, this.state)) {
           if (this.state.read.admit(e, arrival)) this.#sink(e);
@@ -327,6 +326,7 @@ export class ChatSession {
     clearInterval(this.#liveness);
     this.#liveness = undefined;
     this.#carry.push(...conn.takeUnsent());
+    this.#inbox.clear();
     this.#ready = false;
     this.#readyToken = undefined;
     const wasRegistered = this.state.registered;
@@ -381,6 +381,7 @@ export class ChatSession {
           return;
         case "registered":
           this.state.caps = step.caps;
+          this.state.capValues = step.capValues;
           this.state.account = step.account;
           registeredNow = true;
           break;
@@ -388,13 +389,20 @@ export class ChatSession {
     }
     if (m.command === "ERROR" && this.#quitting !== undefined) return;
     if (m.command === "MARKREAD") return this.#markerHeard(m);
+    // a multiline batch is shown once complete, as its lines
+    for (const part of this.#inbox.take(m)) this.#show(part, conn);
+    if (registeredNow) this.#registered(conn);
+  }
+
+  #show(m: Message, conn: IrcConnection): void {
     const events = toEvents(m, this.state);
     const arrival = {
       replayed: this.state.isReplayed(m),
       msgid: m.tags?.["msgid"],
       current: this.state.current,
     };
-    this.#answerCtcp(m, conn);
+    const reply = ctcpReply(m, (nick) => this.state.isMe(nick));
+    if (reply) conn.send(reply, { paced: true });
     this.#trackWantedNick(m);
     this.state.apply(m);
     for (const e of events) {
@@ -405,7 +413,6 @@ export class ChatSession {
       this.#sink(e);
     }
     if (events.length > 0) this.markCurrentRead();
-    if (registeredNow) this.#registered(conn);
   }
 
   #markerHeard(m: Message): void {
@@ -456,18 +463,6 @@ export class ChatSession {
         this.#wantedNick = m.params[0];
       }
     }
-  }
-
-  #answerCtcp(m: Message, conn: IrcConnection): void {
-    if (m.command !== "PRIVMSG" || !m.source) return;
-    const from = parseSource(m.source).nick;
-    const request = parseCtcp(m.params[1] ?? "");
-    if (!request || this.state.isMe(from)) return;
-    const reply = (args: string) =>
-      conn.send(msg("NOTICE", [from, ctcp(request.verb, args)]), { paced: true });
-    if (request.verb === "VERSION") reply(`chat ${VERSION} (Deno ${Deno.version.deno})`);
-    else if (request.verb === "PING") reply(request.args);
-    else if (request.verb === "TIME") reply(new Date().toString());
   }
 
   #registered(conn: IrcConnection): void {

@@ -63,6 +63,8 @@ export class ClientState {
   support: ServerSupport = defaultSupport();
   /** Capabilities the server acknowledged. */
   caps: Set<string> = new Set();
+  /** Values of the server's capabilities from CAP LS, by name (`draft/multiline` limits). */
+  capValues: Map<string, string> = new Map();
   /** Joined channels by folded name, in join order. */
   readonly channels: Map<string, ChannelInfo> = new Map();
   /** Open private conversations (nick as last seen), in opening order. */
@@ -173,6 +175,7 @@ export class ClientState {
     this.registered = false;
     this.account = undefined;
     this.caps = new Set();
+    this.capValues = new Map();
     this.support = defaultSupport();
     return rejoin;
   }
@@ -180,6 +183,17 @@ export class ClientState {
   /** True when the server keeps read markers for us: we asked for them and are logged in. */
   get keepsMarkers(): boolean {
     return this.caps.has("draft/read-marker") && this.account !== undefined;
+  }
+
+  /** Remembers the keys of a JOIN we send, to rejoin with them after a reconnect. */
+  rememberKeys(m: Message): void {
+    const [channels = "", keys] = m.params;
+    if (m.command !== "JOIN" || keys === undefined) return;
+    const keyList = keys.split(",");
+    channels.split(",").forEach((c, i) => {
+      const key = keyList[i];
+      if (key) this.keys.set(foldCase(c), key);
+    });
   }
 
   /** True when `m` is part of a history replay (a `chathistory` batch) rather than live. */

@@ -14,6 +14,8 @@ import { commandNames, interpret } from "./commands.ts";
 import { complete } from "./complete.ts";
 import type { ChatEvent } from "./events.ts";
 import { formatEvent, render } from "./format.ts";
+import { pasteBatch } from "./multiline.ts";
+import { PasteGroups } from "./paste.ts";
 import { MAX_UNREAD } from "./read_state.ts";
 import { ChatSession, type SessionConfig } from "./session.ts";
 import { displayWidth, sanitize } from "./text.ts";
@@ -157,15 +159,23 @@ export async function runTerminal(
     }
   });
 
+  // lines that arrive together are a paste: one multiline message where the server takes them
+  const pastes = new PasteGroups((lines) => {
+    const state = session.state;
+    const batch = pasteBatch(lines, state, `paste${Date.now().toString(36)}`);
+    if (batch === undefined) { for (const line of lines) handleLine(line); }
+    else if (!session.sendUser(batch, true)) local("error", "Not connected: nothing was sent");
+    syncPrompt();
+    rl.prompt();
+  });
+
   rl.on("line", (line: string) => {
     // Erase the echoed input line: the message shows up formatted instead.
     const cols = out.columns ?? 80;
     readline.moveCursor(out, 0, -(Math.floor(displayWidth(prompt + line) / cols) + 1));
     readline.cursorTo(out, 0);
     readline.clearScreenDown(out);
-    handleLine(line);
-    syncPrompt();
-    rl.prompt();
+    pastes.add(line);
   });
 
   const handleLine = (line: string): void => {
@@ -208,7 +218,10 @@ export async function runTerminal(
   };
 
   rl.on("SIGINT", () => quit(""));
-  rl.on("close", () => quit(""));
+  rl.on("close", () => {
+    pastes.flush();
+    quit("");
+  });
   const onSignal = () => quit("");
   // SIGTERM and SIGHUP (terminal closed) quit cleanly too; Windows has neither.
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? [] : ["SIGTERM", "SIGHUP"];

@@ -10,6 +10,7 @@ import type { Context } from "./context.ts";
 import { sendLong } from "./long_reply.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { StoredMessage } from "./store/history.ts";
+import { storedLines } from "./store/multiline_text.ts";
 
 let batchCounter = 0;
 
@@ -39,11 +40,16 @@ export function sendBatch(
   ]);
 }
 
-/** A stored message as it is sent again: original source, time, msgid, tags and account. */
+/**
+ * A stored message as it is sent again: original source, time, msgid, tags and account; a
+ * multiline one whole, as a batch or as lines (outgoing.ts).
+ */
 export function replayed(m: StoredMessage): Outgoing {
-  return new Outgoing(msg(m.command, [m.target, m.text], m.source), {
+  const lines = storedLines(m.text);
+  return new Outgoing(msg(m.command, lines ? [m.target] : [m.target, m.text], m.source), {
     time: m.time,
     tags: { msgid: m.msgid, ...m.tags },
     account: m.account,
+    lines,
   });
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES } from "./state/multiline_batch.ts";
+
 /** Supported capabilities and their CAP LS 302 values. */
 export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["account-notify", ""],
@@ -14,6 +16,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["cap-notify", ""],
   ["draft/account-registration", ""],
   ["draft/chathistory", ""],
+  ["draft/multiline", `max-bytes=${MULTILINE_MAX_BYTES},max-lines=${MULTILINE_MAX_LINES}`],
   ["draft/read-marker", ""],
   ["echo-message", ""],
   ["extended-join", ""],

@@ -53,6 +53,8 @@ export interface Limits {
   plainTextAfterMs: number;
   /** Time a user holding a registered nick has to log in before being renamed. */
   nickGraceMs: number;
+  /** Time a client's multiline batch may stay open before it is dropped (FAIL BATCH TIMEOUT). */
+  batchTimeoutMs: number;
 }
 
 /** What history keeps and replays. */
@@ -199,6 +201,7 @@ export const DEFAULT_LIMITS: Limits = {
   pingTimeoutMs: 60_000,
   plainTextAfterMs: 1_000,
   nickGraceMs: 30_000,
+  batchTimeoutMs: 15_000,
 };
 
 /** History defaults: a screenful on join, a year of messages, Ergo's 1000-line query limit. */

@@ -9,14 +9,18 @@
  */
 
 import { fitMessage } from "../protocol/line_fit.ts";
-import { type Message, serializeMessage, type Tags } from "../protocol/message.ts";
+import { type Message, msg, serializeMessage, type Tags } from "../protocol/message.ts";
 import { LineSlab } from "./line_slab.ts";
-import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "./state/tag_variant.ts";
+import type { TextLine } from "./state/multiline_batch.ts";
+import { WANTS_ACCOUNT, WANTS_MULTILINE, WANTS_TAGS, WANTS_TIME } from "./state/tag_variant.ts";
+
+/** How many forms a message takes: every combination of the variant bits (tag_variant.ts). */
+const VARIANTS = 16;
 
 /** Lines for one recipient. */
 const direct = new LineSlab();
 /** Lines for many recipients, one slab per variant, so that each variant's lines stay adjacent. */
-const fannedOut: (LineSlab | undefined)[] = new Array(8);
+const fannedOut: (LineSlab | undefined)[] = new Array(VARIANTS);
 
 /** What an `Outgoing` carries besides the message; all optional, named at each call site. */
 export interface OutgoingExtras {
@@ -28,7 +32,15 @@ export interface OutgoingExtras {
   account?: string;
   /** Tags every recipient gets (`batch`, `label`): only on messages made for one recipient. */
   always?: Tags;
+  /**
+   * A multiline message (draft/multiline): its lines, sent as one `draft/multiline` batch to
+   * sessions that read those, as separate PRIVMSG/NOTICE lines (the blank ones left out) to the
+   * others. `message` is then the command and target without text.
+   */
+  lines?: readonly TextLine[];
 }
+
+let multilineBatches = 0;
 
 /**
  * A message plus the tags that only some recipients may see. Every line the server writes is
@@ -43,8 +55,12 @@ export class Outgoing {
   readonly tags: Tags | undefined;
   readonly account: string | undefined;
   readonly always: Tags | undefined;
-  readonly #bytes: (Uint8Array | undefined)[] = new Array(8);
+  /** A multiline message's lines, each fitted to a line of its own. */
+  readonly lines: readonly TextLine[] | undefined;
+  readonly #bytes: (Uint8Array | undefined)[] = new Array(VARIANTS);
   #many = false;
+  /** The reference of a multiline message's batch, the same for every recipient. */
+  #ref: string | undefined;
 
   constructor(message: Message, extras: OutgoingExtras = {}) {
     this.message = fitMessage(message);
@@ -52,6 +68,10 @@ export class Outgoing {
     this.tags = extras.tags;
     this.account = extras.account;
     this.always = extras.always;
+    this.lines = extras.lines?.map(({ text, concat }) => {
+      const fitted = fitMessage({ ...message, params: [...message.params, text] });
+      return { text: fitted.params.at(-1)!, concat };
+    });
   }
 
   /** The same message with more tags for every recipient (labels, batches). */
@@ -61,6 +81,7 @@ export class Outgoing {
       tags: this.tags,
       account: this.account,
       always: { ...this.always, ...always },
+      lines: this.lines,
     });
   }
 
@@ -78,13 +99,62 @@ export class Outgoing {
     if (this.time === undefined) variant &= ~WANTS_TIME;
     if (this.tags === undefined) variant &= ~WANTS_TAGS;
     if (this.account === undefined) variant &= ~WANTS_ACCOUNT;
+    if (this.lines === undefined) variant &= ~WANTS_MULTILINE;
     return this.#bytes[variant] ??= this.#many
       ? (fannedOut[variant] ??= new LineSlab()).encode(this.line(variant))
       : direct.encode(this.line(variant));
   }
 
-  /** The line without CRLF for the given variant (for logs and the plain-text door). */
+  /**
+   * The line without CRLF for the given variant (for logs); a multiline message's lines joined by
+   * CRLF.
+   */
   line(variant = 0): string {
+    if (this.lines === undefined) return serializeMessage(this.message, this.#tags(variant));
+    return variant & WANTS_MULTILINE ? this.#batch(variant) : this.#separate(variant);
+  }
+
+  /**
+   * The messages a recipient without multiline support gets: the non-blank lines, the first with
+   * the message's tags (msgid, client-only tags) as the spec asks; itself when not multiline.
+   */
+  parts(): Message[] {
+    if (this.lines === undefined) return [this.message];
+    return this.lines.filter((l) => l.text !== "").map((l) => this.#lineMessage(l.text));
+  }
+
+  #lineMessage(text: string): Message {
+    return { ...this.message, params: [...this.message.params, text] };
+  }
+
+  /** `BATCH +ref draft/multiline target` with the message's tags, its lines, `BATCH -ref`. */
+  #batch(variant: number): string {
+    const ref = this.#ref ??= `m${(multilineBatches++).toString(36)}`;
+    const { source, command, params } = this.message;
+    const open = msg("BATCH", [`+${ref}`, "draft/multiline", ...params], source);
+    const out = [serializeMessage(open, this.#tags(variant))];
+    for (const { text, concat } of this.lines!) {
+      const tags: Tags = concat ? { batch: ref, "draft/multiline-concat": "" } : { batch: ref };
+      out.push(serializeMessage(msg(command, [...params, text], source), tags));
+    }
+    out.push(serializeMessage(msg("BATCH", [`-${ref}`], source), {}));
+    return out.join("\r\n");
+  }
+
+  /**
+   * The fallback: each non-blank line a message; the label only on the first, as are the msgid
+   * and client-only tags; time, account and an enclosing batch on each.
+   */
+  #separate(variant: number): string {
+    const first = this.#tags(variant);
+    let rest: Tags | undefined = { ...first };
+    for (const key in this.tags) delete rest[key];
+    delete rest.label;
+    if (Object.keys(rest).length === 0) rest = undefined;
+    return this.parts().map((m, i) => serializeMessage(m, i === 0 ? first : rest)).join("\r\n");
+  }
+
+  #tags(variant: number): Tags | undefined {
     let tags: Tags | undefined = this.always;
     if (variant & WANTS_TIME && this.time !== undefined) {
       tags = { ...tags, time: new Date(this.time).toISOString() };
@@ -93,6 +163,6 @@ export class Outgoing {
       tags = { ...tags, account: this.account };
     }
     if (variant & WANTS_TAGS && this.tags) tags = { ...tags, ...this.tags };
-    return serializeMessage(this.message, tags);
+    return tags;
   }
 }

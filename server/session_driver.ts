@@ -26,6 +26,8 @@ import type { ServerInfo } from "./server_info.ts";
 import type { MovedSession } from "./moved_session.ts";
 import { restoreSession } from "./moved_session.ts";
 import { resumeMoved } from "./commands/registration.ts";
+import { batchLine, expireBatch } from "./commands/batch.ts";
+import { BatchPacing } from "./batch_pacing.ts";
 import { type PipeSocket, Session, type SessionPipe, type Sink } from "./state/session.ts";
 import { newUserId, User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
@@ -72,6 +74,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   #pumping = false;
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #flood: TokenBucket | undefined;
+  readonly #batchPacing = new BatchPacing();
   #ended = false;
   readonly connectedAt = Date.now();
   #lastActivity = this.connectedAt;
@@ -200,8 +203,10 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       this.connection.send(out.bytes(this.session.variant));
       return;
     }
-    for (const line of this.#plain!.render(out.message, out.time, this.user)) {
-      this.connection.send(encoder.encode(line + "\r\n"));
+    for (const message of out.parts()) {
+      for (const line of this.#plain!.render(message, out.time, this.user)) {
+        this.connection.send(encoder.encode(line + "\r\n"));
+      }
     }
   }
 
@@ -255,6 +260,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
    */
   tick(now: number): void {
     if (this.#ended) return;
+    expireBatch(this.#ctx, now);
     const limits = this.#host.info.limits;
     if (this.#pipe) {
       // the session's node PINGs an idle IRC client; past that, nothing heard means it is gone
@@ -318,7 +324,10 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     // a moved connection's lines are paced here too: a flood never piles up in the op queue
     if (!this.#flood || !(this.user.registered || this.#pipe) || this.user.isOper) return 0;
     if (/^pong\b/i.test(line)) return 0; // answering the server's PING is never a flood
-    return this.#flood.take(now);
+    if (this.#batchPacing.free(line)) return 0; // its BATCH line paid for it
+    const delay = this.#flood.take(now);
+    if (delay === 0) this.#batchPacing.paid(line);
+    return delay;
   }
 
   /** Runs queued lines in order, waiting for async commands and for flood-control tokens. */
@@ -364,7 +373,16 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       if (this.#mode === "plain") return this.#plainLine(line);
       const message = parseMessage(line);
       if (!message) return;
-      const label = message.tags?.label;
+      // a line of the client's multiline batch is collected, not run (commands/batch.ts)
+      if (message.tags?.batch !== undefined && this.user.registered) {
+        return batchLine(this.#ctx, message);
+      }
+      const open = this.session.batch;
+      // a multiline batch's label is answered when it closes (with the echo, on its BATCH line)
+      const label = message.tags?.label ??
+        (message.command === "BATCH" && message.params[0] === `-${open?.ref}`
+          ? open?.label
+          : undefined);
       if (label === undefined || !this.session.caps.has("labeled-response")) {
         const result = dispatch(this.#host.commands, this.#ctx, message);
         if (result) return result.catch((err) => this.#crash(err, message.command));
@@ -373,6 +391,10 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       const batches = this.session.caps.has("batch");
       this.#labeled = new LabeledReply(label, batches, this.#host.info.name);
       const result = dispatch(this.#host.commands, this.#ctx, message);
+      if (this.session.batch && this.session.batch !== open) {
+        this.session.batch.label = label; // opened: nothing to answer yet
+        this.#labeled = undefined;
+      }
       if (!result) return this.#answerLabeled();
       return result.catch((err) => this.#crash(err, message.command))
         .finally(() => this.#answerLabeled());

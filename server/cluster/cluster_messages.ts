@@ -173,6 +173,7 @@ export class ClusterMessages {
     if (out.time !== undefined) wire.tm = out.time;
     if (out.tags !== undefined) wire.tg = out.tags;
     if (out.account !== undefined) wire.a = out.account;
+    if (out.lines !== undefined) wire.ml = [...out.lines];
     return wire;
   }
 
@@ -290,6 +291,7 @@ function outgoingOf(d: WireMessage): Outgoing {
     time: d.tm,
     tags: d.tg,
     account: d.a,
+    lines: d.ml,
   });
 }
 

@@ -9,6 +9,7 @@
 import type { Tags } from "../../protocol/message.ts";
 import type { ChannelSettings } from "../network/events.ts";
 import type { Topic } from "../state/channel.ts";
+import type { TextLine } from "../state/multiline_batch.ts";
 import type { MovedSession } from "../moved_session.ts";
 import type { ModeChange } from "../channel_modes.ts";
 import { foldCase } from "../../protocol/casemap.ts";
@@ -153,6 +154,11 @@ export interface WireMessage {
   st?: number;
   /** Recipient user id, for a node inbox. */
   to?: string;
+  /**
+   * A multiline message's lines (draft/multiline), `p` then holding only the target: all of
+   * them in one payload, so every node delivers and echoes the message whole.
+   */
+  ml?: TextLine[];
 }
 
 /** Asks the node owning `to` to disconnect that user (KILL, GHOST on another node). */

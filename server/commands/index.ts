@@ -7,6 +7,7 @@
 import type { CommandSpec, CommandTable } from "../command_table.ts";
 import { accountRegistrationCommands } from "./account_registration.ts";
 import { awayCommands } from "./away.ts";
+import { batchCommands } from "./batch.ts";
 import { capCommands } from "./cap.ts";
 import { chathistoryCommands } from "./chathistory.ts";
 import { inviteCommands } from "./invite.ts";
@@ -35,6 +36,7 @@ import { whoisCommands } from "./whois.ts";
 const groups: Record<string, CommandSpec>[] = [
   accountRegistrationCommands,
   awayCommands,
+  batchCommands,
   capCommands,
   chathistoryCommands,
   inviteCommands,

@@ -15,7 +15,9 @@ import { Outgoing } from "../outgoing.ts";
 import { isServiceNick } from "../login.ts";
 import { nextMsgid } from "../msgid.ts";
 import { runService } from "../services/index.ts";
-import { OP, VOICE } from "../state/channel.ts";
+import { type Channel, OP, VOICE } from "../state/channel.ts";
+import type { User } from "../state/user.ts";
+import type { HistoryCopy } from "../hub.ts";
 import { privateCopies } from "../history_access.ts";
 import type { StoredMessage } from "../store/history.ts";
 
@@ -24,7 +26,7 @@ import type { StoredMessage } from "../store/history.ts";
  * `bot` (no value) from a bot (ircv3 bot-mode). They travel with the message (to other cluster
  * nodes too) and reach only `message-tags` clients.
  */
-function relayTags(ctx: Context, message: Message, msgid: string): Tags {
+export function relayTags(ctx: Context, message: Message, msgid: string): Tags {
   const tags: Tags = { msgid };
   if (ctx.user.isBot) tags.bot = "";
   if (message.tags && ctx.has("message-tags")) {
@@ -61,10 +63,80 @@ function stored(out: Outgoing, msgid: string): StoredMessage {
   };
 }
 
-function clientTags(tags: Tags): Tags | undefined {
+/** The client-only tags among `tags`, as history keeps them. */
+export function clientTags(tags: Tags): Tags | undefined {
   let client: Tags | undefined;
   for (const [key, value] of Object.entries(tags)) if (key[0] === "+") (client ??= {})[key] = value;
   return client;
+}
+
+/** Where a message goes once its target is checked: a channel (status bits for `@#chan`) or a user. */
+export type MessageTarget = { channel: Channel; status?: number } | { user: User };
+
+/**
+ * Finds `target` and checks that the user may send `command` to it (+n, +m, +b), answering the
+ * error when not (never to a NOTICE); a PRIVMSG to an away user gets RPL_AWAY. One rule for
+ * single messages and multiline batches (batch.ts).
+ */
+export function messageTarget(
+  ctx: Context,
+  command: string,
+  target: string,
+): MessageTarget | undefined {
+  const { user, hub } = ctx;
+  const quiet = command === "NOTICE";
+  const { status, name } = statusTarget(target);
+  if (isChannelName(name)) {
+    const channel = hub.findChannel(name);
+    if (!channel) {
+      if (!quiet) ctx.reply(N.ERR_NOSUCHCHANNEL, name, "No such channel");
+      return undefined;
+    }
+    const member = channel.has(user);
+    const voiced = channel.canSpeakWhenModerated(user);
+    const blocked = (channel.modes.has("n") && !member)
+      ? "+n"
+      : (channel.modes.has("m") && !voiced)
+      ? "+m"
+      : channel.silencedByBan(user)
+      ? "+b"
+      : undefined;
+    if (blocked) {
+      if (!quiet) {
+        ctx.reply(N.ERR_CANNOTSENDTOCHAN, channel.name, `Cannot send to channel (${blocked})`);
+      }
+      return undefined;
+    }
+    return { channel, status };
+  }
+  const recipient = hub.findUser(target);
+  if (!recipient || !recipient.registered) {
+    if (!quiet) ctx.reply(N.ERR_NOSUCHNICK, target, "No such nick/channel");
+    return undefined;
+  }
+  if (command === "PRIVMSG" && recipient.away !== undefined) {
+    ctx.reply(N.RPL_AWAY, recipient.nick, recipient.away);
+  }
+  return { user: recipient };
+}
+
+/**
+ * Where a message to `to` is filed: the channel's history (never for a status message, which is
+ * for ops only), or the private conversation's copies.
+ */
+export function historyCopies(
+  ctx: Context,
+  to: MessageTarget,
+  message: StoredMessage,
+): HistoryCopy[] {
+  if ("channel" in to) {
+    return to.status === undefined ? [{ conversation: to.channel.historyKey, message }] : [];
+  }
+  return privateCopies(ctx.user, to.user, ctx.stores.accounts).map(({ conversation, label }) => ({
+    conversation,
+    message,
+    label,
+  }));
 }
 
 function deliver(
@@ -111,50 +183,10 @@ function deliver(
       tags: relayTags(ctx, message, msgid),
       account: user.account,
     });
-    const { status, name } = statusTarget(target);
-    if (isChannelName(name)) {
-      const channel = hub.findChannel(name);
-      if (!channel) {
-        if (!quiet) ctx.reply(N.ERR_NOSUCHCHANNEL, name, "No such channel");
-        continue;
-      }
-      const member = channel.has(user);
-      const voiced = channel.canSpeakWhenModerated(user);
-      const blocked = (channel.modes.has("n") && !member)
-        ? "+n"
-        : (channel.modes.has("m") && !voiced)
-        ? "+m"
-        : channel.silencedByBan(user)
-        ? "+b"
-        : undefined;
-      if (blocked) {
-        if (!quiet) {
-          ctx.reply(N.ERR_CANNOTSENDTOCHAN, channel.name, `Cannot send to channel (${blocked})`);
-        }
-        continue;
-      }
-      // status messages (@#chan) are for ops only: never replayed to everyone
-      const history = kept && status === undefined
-        ? [{ conversation: channel.historyKey, message: stored(out, msgid) }]
-        : [];
-      hub.relay({ ...relay, out, to: { channel, status }, history });
-    } else {
-      const recipient = hub.findUser(target);
-      if (!recipient || !recipient.registered) {
-        if (!quiet) ctx.reply(N.ERR_NOSUCHNICK, target, "No such nick/channel");
-        continue;
-      }
-      if (command === "PRIVMSG" && recipient.away !== undefined) {
-        ctx.reply(N.RPL_AWAY, recipient.nick, recipient.away);
-      }
-      const copies = kept ? privateCopies(user, recipient, ctx.stores.accounts) : [];
-      const history = copies.map(({ conversation, label }) => ({
-        conversation,
-        message: stored(out, msgid),
-        label,
-      }));
-      hub.relay({ ...relay, out, to: { user: recipient }, history });
-    }
+    const to = messageTarget(ctx, command, target);
+    if (!to) continue;
+    const history = kept ? historyCopies(ctx, to, stored(out, msgid)) : [];
+    hub.relay({ ...relay, out, to, history });
     if (server.logMessages && !isTagmsg) {
       server.log.info(`${command} ${user.nick} -> ${target}: ${out.message.params[1]}`);
     }

@@ -10,7 +10,8 @@
  */
 
 import type { Outgoing } from "../outgoing.ts";
-import { WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME } from "./tag_variant.ts";
+import type { MultilineBatch } from "./multiline_batch.ts";
+import { WANTS_ACCOUNT, WANTS_MULTILINE, WANTS_TAGS, WANTS_TIME } from "./tag_variant.ts";
 
 /** Where messages for a session go, and how its connection is ended. */
 export interface Sink {
@@ -96,6 +97,8 @@ export class Session {
   secure: boolean;
   /** A SASL exchange in progress: the mechanism and the base64 received so far. */
   sasl: { mechanism: string; buffer: string } | undefined;
+  /** The `draft/multiline` batch the client has open: one at a time, bounded, dropped with it. */
+  batch: MultilineBatch | undefined;
   sink: Sink;
 
   constructor(sink: Sink, secure = false) {
@@ -114,7 +117,8 @@ export class Session {
     else this.caps.delete(name);
     this.variant = (this.caps.has("server-time") ? WANTS_TIME : 0) |
       (this.caps.has("message-tags") ? WANTS_TAGS : 0) |
-      (this.caps.has("account-tag") ? WANTS_ACCOUNT : 0);
+      (this.caps.has("account-tag") ? WANTS_ACCOUNT : 0) |
+      (this.caps.has("draft/multiline") && this.caps.has("batch") ? WANTS_MULTILINE : 0);
   }
 
   /** Whether a delivery with `filter` is for this session. */

@@ -12,3 +12,8 @@ export const WANTS_TIME = 1;
 export const WANTS_TAGS = 2;
 /** Variant bit: the recipient negotiated `account-tag`. */
 export const WANTS_ACCOUNT = 4;
+/**
+ * Variant bit: the recipient reads `draft/multiline` batches (negotiated with `batch`, which the
+ * spec requires); a multiline message reaches the others as separate lines.
+ */
+export const WANTS_MULTILINE = 8;

@@ -78,6 +78,19 @@ const scenarios: Record<string, Scenario> = {
     await c.close();
     return c.lines.some((l) => / MARKREAD #r \*$/.test(l));
   },
+  "draft/multiline": async (port, caps) => {
+    // a client that reads batches gets a multiline message as one with the capability
+    const watcher = await TestClient.register(port, "watcher", [...caps, "batch"]);
+    const sender = await TestClient.register(port, "sender", ["batch", "draft/multiline"]);
+    await sender.send("BATCH +m draft/multiline watcher");
+    await sender.send("@batch=m PRIVMSG watcher :one");
+    await sender.send("@batch=m PRIVMSG watcher :two");
+    await sender.send("BATCH -m");
+    await watcher.expect((m) => m.params.at(-1) === "two");
+    await watcher.close();
+    await sender.close();
+    return watcher.lines.some((l) => / BATCH \+\w+ draft\/multiline watcher$/.test(l));
+  },
   "draft/chathistory": async (port, caps) => {
     const early = await TestClient.register(port, "early");
     await early.send("JOIN #h");

@@ -32,6 +32,7 @@ Deno.test("client: registers with CAPs, joins, chats in a channel and privately"
     assert.equal(await session.whenReady(), true);
     assert.deepEqual([...session.state.caps].sort(), [
       "batch",
+      "draft/multiline",
       "draft/read-marker",
       "echo-message",
       "message-tags",

@@ -189,3 +189,65 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "chat join in tmux: a pasted block goes out as one multiline message, typing does not",
+  ignore: !hasProgram("tmux"),
+  async fn() {
+    const server = await testServer();
+    const port = server.addr.port;
+    const dir = await Deno.makeTempDir({ prefix: "chat-tmux-" });
+    const tmux = new Tmux(dir);
+    const bob = await TestClient.register(port, "bob", ["batch", "draft/multiline"]);
+    try {
+      await bob.send("JOIN #lobby");
+      await bob.expect("366");
+      const started = await tmux.run(
+        "new-session",
+        "-d",
+        "-s",
+        "chat",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        `${Deno.execPath()} run --allow-net --allow-env ${MAIN} join 127.0.0.1:${port} --nick alice`,
+      );
+      assert.ok(started.ok, "tmux started");
+      await bob.expect("JOIN");
+      await tmux.waitForScreen((l) => inputLine(l) === "[#lobby]", "the #lobby prompt");
+
+      // a paste reaches the terminal in one write, its line feeds as Enter
+      const paste = ["def f(x):", "    return x", "/not a command inside a paste"];
+      assert.ok((await tmux.run("set-buffer", "-b", "p", paste.join("\n") + "\n")).ok);
+      assert.ok((await tmux.run("paste-buffer", "-b", "p", "-t", "chat")).ok);
+      const open = await bob.expect((m) => m.command === "BATCH");
+      assert.deepEqual(open.params.slice(1), ["draft/multiline", "#lobby"]);
+      const lines = [];
+      for (let m = await bob.expect(() => true); m.command !== "BATCH";) {
+        lines.push(m.params[1]);
+        m = await bob.expect(() => true);
+      }
+      assert.deepEqual(lines, paste);
+      await tmux.waitForScreen(
+        (l) => paste.every((p) => l.some((x) => x.endsWith(`><alice> ${p}`))),
+        "the pasted lines, shown as ours",
+      );
+
+      // lines typed one at a time stay single messages
+      await tmux.type("typed");
+      await tmux.keys("Enter");
+      const typed = await bob.expect((m) => m.command === "PRIVMSG" || m.command === "BATCH");
+      assert.deepEqual([typed.command, typed.tags?.batch, typed.params], [
+        "PRIVMSG",
+        undefined,
+        ["#lobby", "typed"],
+      ]);
+    } finally {
+      await tmux.run("kill-server");
+      await bob.close();
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

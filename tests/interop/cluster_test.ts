@@ -960,3 +960,70 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "cluster: a multiline message from node A reaches node B whole, lines elsewhere, history" +
+    why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const multiline = ["batch", "draft/multiline", "message-tags", "draft/chathistory"];
+      const ann = await client(clients, a.port, "ann", [...multiline, "echo-message"]);
+      const ben = await client(clients, b.port, "ben", multiline);
+      const cat = await client(clients, b.port, "cat", ["message-tags"]);
+      await joinAll([ann, ben, cat], "#ml");
+      const send = async (target: string) => {
+        await ann.send(`BATCH +123 draft/multiline ${target}`);
+        await ann.send(`@batch=123 PRIVMSG ${target} hello`);
+        await ann.send(`@batch=123 PRIVMSG ${target} :`);
+        await ann.send(`@batch=123 PRIVMSG ${target} :how is `);
+        await ann.send(`@batch=123;draft/multiline-concat PRIVMSG ${target} :everyone?`);
+        await ann.send("BATCH -123");
+      };
+      /** The next multiline batch `c` reads: the opening line and the lines as sent. */
+      const batch = async (c: TestClient) => {
+        const open = await c.expect((m) =>
+          m.command === "BATCH" && m.params[1] === "draft/multiline"
+        );
+        const ref = open.params[0]!.slice(1);
+        const lines: string[] = [];
+        for (;;) {
+          const m = await c.expect(() => true);
+          if (m.command === "BATCH") break;
+          assert.equal(m.tags?.batch, ref);
+          lines.push(
+            `${m.tags?.["draft/multiline-concat"] === undefined ? "" : "+"}${m.params[1]}`,
+          );
+        }
+        return { open, lines };
+      };
+      const EXAMPLE = ["hello", "", "how is ", "+everyone?"];
+      await send("#ml");
+      const got = await batch(ben);
+      assert.match(got.open.source!, /^ann!/);
+      assert.deepEqual(got.lines, EXAMPLE);
+      const msgid = got.open.tags?.msgid;
+      assert.ok(msgid);
+      const echo = await batch(ann);
+      assert.equal(echo.open.tags?.msgid, msgid);
+      assert.deepEqual(echo.lines, EXAMPLE);
+      const first = await cat.expect("PRIVMSG");
+      assert.deepEqual([first.params[1], first.tags?.msgid], ["hello", msgid]);
+      assert.equal((await cat.expect("PRIVMSG")).params[1], "how is ");
+      assert.equal((await cat.expect("PRIVMSG")).params[1], "everyone?");
+
+      // stored whole in Redis: the replay is the same batch, inside the chathistory one
+      await ben.send("CHATHISTORY LATEST #ml * 10");
+      await ben.expect((m) => m.command === "BATCH" && m.params[1] === "chathistory");
+      const replay = await batch(ben);
+      assert.equal(replay.open.tags?.msgid, msgid);
+      assert.deepEqual(replay.lines, EXAMPLE);
+
+      // a private one to another node's user
+      await send("ben");
+      const direct = await batch(ben);
+      assert.deepEqual(direct.open.params.slice(1), ["draft/multiline", "ben"]);
+      assert.deepEqual(direct.lines, EXAMPLE);
+    });
+  },
+});
