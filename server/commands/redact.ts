@@ -59,9 +59,12 @@ async function carryOut(
   const { user, hub, stores, server } = ctx;
   await stores.history.redact(where.copies, m.msgid);
   const now = Date.now();
-  const params = reason ? [target, m.msgid, reason] : [target, m.msgid];
-  const base = { from: user as User, session: ctx.session, to: where.to, history: [] };
   const toSelf = "user" in where.to && where.to.user === user;
+  // the names as the network spells them: the channel's, the recipient's nick
+  const shown = where.channel?.name ??
+    ("user" in where.to && !toSelf ? where.to.user.nick : target);
+  const params = reason ? [shown, m.msgid, reason] : [shown, m.msgid];
+  const base = { from: user as User, session: ctx.session, to: where.to, history: [] };
   hub.relay({
     ...base,
     out: new Outgoing(msg("REDACT", params, user.source), {
@@ -72,10 +75,8 @@ async function carryOut(
     cap: REDACTION_CAP,
     echo: !toSelf,
   });
-  // the recipient sees the notice addressed to it; a channel's members see the channel
-  const noticeTarget = where.channel
-    ? where.channel.name
-    : ("user" in where.to ? where.to.user.nick : target);
+  // the recipient sees the notice addressed to it (to oneself: one's own nick)
+  const noticeTarget = toSelf ? user.nick : shown;
   hub.relay({
     ...base,
     out: new Outgoing(
@@ -90,16 +91,30 @@ async function carryOut(
   });
 }
 
+/**
+ * A FAIL quoting the client's target and msgid, each cut to ECHOED characters: two parameters of
+ * up to 500 bytes would not fit one 512-byte line otherwise.
+ */
+function fail(ctx: Context, code: string, target: string, ...rest: string[]): void {
+  ctx.fail("REDACT", code, target.slice(0, ECHOED), ...rest);
+}
+
+/** Characters of the client's target and msgid a FAIL quotes, at most. */
+const ECHOED = 100;
+
 async function redact(ctx: Context, params: string[]): Promise<void> {
-  const [target = "", msgid = "", reason] = params;
+  const [target = "", fullMsgid = "", reason] = params;
+  const msgid = fullMsgid.slice(0, ECHOED); // no msgid of ours is that long
   const where = resolve(ctx, target);
   if (where === "invalid") {
-    ctx.fail("REDACT", "INVALID_TARGET", target, `You cannot delete messages from ${target}`);
+    fail(ctx, "INVALID_TARGET", target, "You cannot delete messages there");
     return;
   }
-  const m = where === "none" ? undefined : await ctx.stores.history.find(where.conversation, msgid);
+  const m = where === "none"
+    ? undefined
+    : await ctx.stores.history.find(where.conversation, fullMsgid);
   if (where === "none" || m === undefined) {
-    ctx.fail("REDACT", "UNKNOWN_MSGID", target, msgid, "This message does not exist or is too old");
+    fail(ctx, "UNKNOWN_MSGID", target, msgid, "This message does not exist or is too old");
     return;
   }
   const windowMs = ctx.server.history.redactWindowMs;
@@ -114,19 +129,13 @@ async function redact(ctx: Context, params: string[]): Promise<void> {
     windowMs,
   );
   if (verdict === "forbidden") {
-    ctx.fail(
-      "REDACT",
-      "REDACT_FORBIDDEN",
-      target,
-      msgid,
-      "You are not authorised to delete this message",
-    );
+    fail(ctx, "REDACT_FORBIDDEN", target, msgid, "You are not authorised to delete this message");
     return;
   }
   if (verdict === "expired") {
     const window = String(Math.floor(windowMs / 1000));
-    ctx.fail(
-      "REDACT",
+    fail(
+      ctx,
       "REDACT_WINDOW_EXPIRED",
       target,
       msgid,

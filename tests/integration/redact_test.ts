@@ -122,6 +122,10 @@ Deno.test("REDACT: own message and an op's; REDACT to the capable, NOTICE to the
       "nosuchmsgid",
     ]);
     assert.equal((await refused(bob, `REDACT #c ${mine}`))[1], "UNKNOWN_MSGID");
+    // a client's longest target and msgid are quoted cut, so the FAIL still fits one line
+    await bob.send(`REDACT ${"n".repeat(240)} ${"m".repeat(250)}`);
+    const long = await bob.expectLine((l) => l.includes(" FAIL REDACT "));
+    assert.ok(new TextEncoder().encode(long).length + 2 <= 512, `${long.length} bytes`);
     assert.deepEqual((await refused(bob, `REDACT #elsewhere ${kept}`)).slice(0, 3), [
       "REDACT",
       "INVALID_TARGET",
