@@ -2,8 +2,9 @@
  * Splitting a byte stream into IRC lines, in place, with the protocol's length limits.
  *
  * The reader hands each chunk it reads into a reused buffer; complete lines are decoded straight
- * out of that buffer and only an unfinished tail is copied. Invalid UTF-8, and CR or NUL inside a
- * line, are replaced with U+FFFD (the documented policy) so bad bytes never crash anything.
+ * out of that buffer and only an unfinished tail is copied. A CR or NUL inside a line is replaced
+ * with U+FFFD so bad bytes never crash anything. Invalid UTF-8 is replaced too, and a handler that
+ * refuses it (the server, which advertises UTF8ONLY) is also told the line was not UTF-8.
  *
  * @module
  */
@@ -31,6 +32,8 @@ export const SERVER_LINE_LIMITS: LineLimits = { maxTagBytes: 8191, maxBodyBytes:
 const LF = 10, CR = 13, AT = 64, SPACE = 32;
 /** Shared: lines are decoded whole (never streaming), so one decoder serves every connection. */
 const decoder = new TextDecoder();
+/** Throws on bytes that are not UTF-8: the check costs nothing on valid lines. */
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 // A CR or NUL inside a line is no terminator, and no character a line may hold (a peer could
 // otherwise smuggle a second line past anyone who splits at LF, as this framer does): it becomes
 // U+FFFD, as bytes that are not UTF-8 do, so the line stays one line and validators (nicks, tag
@@ -40,11 +43,14 @@ const INNER_CONTROLS = /[\r\0]/g;
 
 /**
  * Receives framed lines, never holding CR, LF or NUL; `tooLong` is called once per over-long
- * line, which is dropped.
+ * line, which is dropped. A handler with `invalidUtf8` gets lines that were not UTF-8 there (as
+ * text with U+FFFD, to name the command in a reply) instead of `line`: UTF8ONLY servers must not
+ * relay them. Without it (clients), such lines arrive through `line`, replaced.
  */
 export interface LineHandler {
   line(text: string): void;
   tooLong(): void;
+  invalidUtf8?(text: string): void;
 }
 
 /** Stateful splitter for one connection's incoming bytes. */
@@ -102,16 +108,51 @@ export class LineFramer {
       handler.tooLong();
       return;
     }
-    handler.line(decodeLine(bytes));
+    deliverLine(bytes, handler);
   }
 }
 
 /**
  * One line's bytes (without CR/LF) as text: invalid UTF-8, and a CR or NUL inside, become U+FFFD.
- * The one rule for every transport's lines (this framer, WebSocket messages).
+ * What clients do with what servers send, and what the server shows of a line it refuses.
  */
 export function decodeLine(bytes: Uint8Array): string {
   const text = decoder.decode(bytes);
+  return INNER_CONTROL.test(text) ? text.replace(INNER_CONTROLS, "\ufffd") : text;
+}
+
+/**
+ * Hands one line's bytes (within the limits, without CR/LF) to `handler`: the one place that
+ * tells valid lines from invalid UTF-8, for every transport (this framer, WebSocket messages).
+ */
+export function deliverLine(bytes: Uint8Array, handler: LineHandler): void {
+  if (!handler.invalidUtf8) return handler.line(decodeLine(bytes));
+  const text = decodeStrict(bytes);
+  if (text === undefined) handler.invalidUtf8(decodeLine(bytes));
+  else handler.line(text);
+}
+
+/** Whether `bytes` are UTF-8 (RFC 6455 requires it of a WebSocket text message). */
+export function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One line's bytes as text (a CR or NUL inside becomes U+FFFD), or undefined when they are not
+ * UTF-8: the check for every transport that refuses invalid UTF-8 (UTF8ONLY).
+ */
+export function decodeStrict(bytes: Uint8Array): string | undefined {
+  let text: string;
+  try {
+    text = strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
   return INNER_CONTROL.test(text) ? text.replace(INNER_CONTROLS, "\ufffd") : text;
 }
 

@@ -185,6 +185,7 @@ const TEXT_FROM: Record<string, number> = {
   KICK: 2,
   TOPIC: 1,
   KILL: 1,
+  REDACT: 2, // the reason
   PONG: 1,
   CAP: 2,
   QUIT: 0,

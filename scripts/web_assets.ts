@@ -29,6 +29,7 @@ export const WEB_FILES: readonly (readonly [path: string, file: string, type: st
   ["/login.js", "login.js", "text/javascript; charset=utf-8"],
   ["/read_markers.js", "read_markers.js", "text/javascript; charset=utf-8"],
   ["/reading.js", "reading.js", "text/javascript; charset=utf-8"],
+  ["/redaction.js", "redaction.js", "text/javascript; charset=utf-8"],
   ["/session.js", "session.js", "text/javascript; charset=utf-8"],
   ["/view.js", "view.js", "text/javascript; charset=utf-8"],
 ];

@@ -16,6 +16,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["cap-notify", ""],
   ["draft/account-registration", ""],
   ["draft/chathistory", ""],
+  ["draft/message-redaction", ""],
   ["draft/multiline", `max-bytes=${MULTILINE_MAX_BYTES},max-lines=${MULTILINE_MAX_LINES}`],
   ["draft/read-marker", ""],
   ["echo-message", ""],

@@ -72,6 +72,8 @@ export interface HistoryConfig {
    * clients are told that messages are not being stored (store/outage.ts).
    */
   holdMs: number;
+  /** How long senders may REDACT their own messages (0: as long as history keeps them). */
+  redactWindowMs: number;
 }
 
 /** Operator credentials as given on the command line (`--oper NAME:PASSWORD`). */
@@ -211,6 +213,7 @@ export const DEFAULT_HISTORY: HistoryConfig = {
   maxAgeMs: 365 * 24 * 3600 * 1000,
   maxPerTarget: 100_000,
   holdMs: 5_000,
+  redactWindowMs: 3600 * 1000,
 };
 
 /** A complete configuration with every default filled in. */

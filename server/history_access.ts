@@ -85,6 +85,25 @@ export function privateConversation(
   return owner === undefined ? undefined : privateKey(owner, peerNamed(name, hub, accounts));
 }
 
+/**
+ * The copies of a private message `user` sent to `name` that a redaction deletes: the sender's
+ * own, and the other party's when it is an account (a nick keeps no history). Empty when the
+ * sender keeps no private history (not logged in): there is no message to find.
+ */
+export function sentPrivateCopies(
+  user: User,
+  name: string,
+  hub: Hub,
+  accounts: AccountStore,
+): string[] {
+  const mine = privateConversation(user, name, hub, accounts);
+  if (mine === undefined) return [];
+  const peer = peerNamed(name, hub, accounts);
+  const account = "account" in peer ? accounts.find(peer.account) : undefined;
+  const theirs = account && privateKey(ownerId(account), peerOfUser(user));
+  return theirs === undefined || theirs === mine ? [mine] : [mine, theirs];
+}
+
 /** What CHATHISTORY TARGETS may list for a user: their channels and their own private copies. */
 export function targetScope(user: User, accounts: AccountStore): TargetScope {
   const channels = [...user.channels.values()].map((c) => ({ key: c.historyKey, name: c.name }));

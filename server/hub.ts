@@ -102,6 +102,8 @@ export interface Relay {
   to: { channel: Channel; status?: number } | { user: User };
   /** Only sessions with this capability receive it (TAGMSG: `message-tags`). */
   cap?: string;
+  /** Only sessions without this capability receive it (a REDACT's fallback NOTICE). */
+  withoutCap?: string;
   /** Where it is filed: none for TAGMSG and status messages, one or two for private ones. */
   history: HistoryCopy[];
   /** The sending session asked for its own messages back (`echo-message`). */
@@ -114,7 +116,7 @@ export interface Relay {
  * shows the whole conversation. A message to oneself reaches them all as a delivery already.
  */
 export function echoSessions(r: Relay): readonly Session[] {
-  const filter = r.cap === undefined ? undefined : { cap: r.cap };
+  const filter = relayFilter(r);
   const sessions = r.from.sessions;
   // the usual case, once per message sent: one session, nothing allocated
   if (sessions.length === 1 && sessions[0] === r.session) {
@@ -127,6 +129,12 @@ export function echoSessions(r: Relay): readonly Session[] {
 }
 
 const NO_SESSIONS: readonly Session[] = [];
+
+/** The capability filter a relay's recipients pass: one definition for both hubs. */
+export function relayFilter(r: Relay): CapFilter | undefined {
+  if (r.cap === undefined && r.withoutCap === undefined) return undefined;
+  return { cap: r.cap, withoutCap: r.withoutCap };
+}
 
 /** Network-wide state and delivery, as seen by command handlers. */
 export interface Hub {

@@ -35,6 +35,7 @@ export function isupportTokens(config: ServerConfig): string[] {
     `TARGMAX=JOIN:,KICK:1,LIST:,NAMES:1,NOTICE:${l.maxTargets},PRIVMSG:${l.maxTargets},WHOIS:1`,
     `TOPICLEN=${l.topicLength}`,
     `USERLEN=${l.nickLength}`,
+    "UTF8ONLY",
     "WHOX",
   ];
 }

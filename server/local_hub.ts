@@ -16,6 +16,7 @@ import {
   type Hub,
   type NetworkStats,
   type Relay,
+  relayFilter,
   type WhowasEntry,
 } from "./hub.ts";
 import { notStoredNotice } from "./history_warning.ts";
@@ -297,10 +298,10 @@ export class LocalHub implements Hub {
       const notice = notStoredNotice(r.from, history, this.#serverName);
       if (notice) r.from.sendTo(r.session, notice);
     }
-    const filter = r.cap === undefined ? undefined : { cap: r.cap };
+    const filter = relayFilter(r);
     if ("channel" in r.to) {
       const { channel, status } = r.to;
-      this.#network.toChannel(channel, r.out, { except: r.from, cap: r.cap, status });
+      this.#network.toChannel(channel, r.out, { ...filter, except: r.from, status });
     } else {
       r.to.user.send(r.out, filter);
     }

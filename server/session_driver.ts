@@ -43,6 +43,13 @@ const IRC_OPENERS = new Set(["CAP", "NICK", "USER", "PASS"]);
 
 const encoder = new TextEncoder();
 
+/**
+ * Marks a queued line that was not UTF-8 (UTF8ONLY): no decoded line holds a NUL (lines.ts), so
+ * the mark cannot be forged, and the line keeps its place in the queue, the flood control and a
+ * moved connection's pipe like any other.
+ */
+const NOT_UTF8 = "\0";
+
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
   readonly hub: Hub;
@@ -361,15 +368,41 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     }
   }
 
+  /** LineHandler: a line that was not UTF-8, refused in its turn (`NOT_UTF8`). */
+  invalidUtf8(text: string): void {
+    this.line(NOT_UTF8 + text);
+  }
+
+  /**
+   * Refuses a line that was not UTF-8 (UTF8ONLY: never relayed), as the spec's example does:
+   * `FAIL <command> INVALID_UTF8`; a plain-text user gets a line saying so.
+   */
+  #refuseInvalid(text: string): void {
+    if (this.#mode === "plain") {
+      const says = "! That line was not valid UTF-8 and was not sent: set your terminal to UTF-8.";
+      this.connection.send(encoder.encode(says + "\r\n"));
+      return;
+    }
+    const command = parseMessage(text)?.command ?? "*";
+    this.#ctx.fail(
+      /^[A-Z0-9]+$/.test(command) ? command : "*",
+      "INVALID_UTF8",
+      "Message rejected, your IRC software MUST use UTF-8 encoding on this network",
+    );
+  }
+
   /** Handles one line; returns a promise when an async command is still running. */
   #step(line: string): void | Promise<void> {
     if (this.#pipe) return this.#pipe.line(line);
     try {
+      const invalid = line.startsWith(NOT_UTF8);
+      if (invalid) line = line.slice(NOT_UTF8.length);
       if (this.#mode === "unknown") {
         const first = parseMessage(line);
         if (first && IRC_OPENERS.has(first.command)) this.#mode = "irc";
         else this.#openPlainDoor();
       }
+      if (invalid) return this.#refuseInvalid(line);
       if (this.#mode === "plain") return this.#plainLine(line);
       const message = parseMessage(line);
       if (!message) return;

@@ -1,7 +1,8 @@
 /**
  * A `ClientConnection` over a WebSocket (IRCv3 `websocket`): each message is one IRC line without
- * CR/LF, in text frames (`text.ircv3.net`, invalid UTF-8 replaced) or binary frames
- * (`binary.ircv3.net`). Frames are read with `FrameReader`, so a message is capped at
+ * CR/LF, in text frames (`text.ircv3.net`: one that is not UTF-8 closes the connection with 1007,
+ * as RFC 6455 requires) or binary frames (`binary.ircv3.net`: a line that is not UTF-8 is refused
+ * as on TCP). Frames are read with `FrameReader`, so a message is capped at
  * `MAX_MESSAGE_BYTES` before it is buffered, and the same line limits as TCP apply inside it (417
  * beyond them). Frames go out through an `Outbox`, with the same sendq as TCP.
  *
@@ -10,7 +11,7 @@
 
 import {
   CLIENT_LINE_LIMITS,
-  decodeLine,
+  deliverLine,
   exceedsLimits,
   type LineHandler,
 } from "../protocol/lines.ts";
@@ -130,7 +131,7 @@ export class WebSocketConnection implements ClientConnection {
   #lines(data: Uint8Array, handler: LineHandler): void {
     for (const line of splitLines(data)) {
       if (exceedsLimits(line, CLIENT_LINE_LIMITS)) handler.tooLong();
-      else handler.line(decodeLine(line));
+      else deliverLine(line, handler);
       if (this.#closed || this.#closeSent) return;
     }
   }

@@ -1,11 +1,13 @@
 /**
  * RFC 6455 framing, without sockets: an incremental reader of client frames that refuses what a
  * server must refuse (unmasked frames, reserved bits, bad control frames, stray continuations)
- * and, before buffering a byte of payload, any message larger than its cap; and the writer of
- * the server's frames.
+ * and, before buffering a byte of payload, any message larger than its cap, and text messages that
+ * are not UTF-8; and the writer of the server's frames.
  *
  * @module
  */
+
+import { isUtf8 } from "../protocol/lines.ts";
 
 /** Frame opcodes (RFC 6455 §5.2). */
 export const OPCODE = {
@@ -22,6 +24,7 @@ export const CLOSE = {
   normal: 1000,
   goingAway: 1001,
   protocolError: 1002,
+  invalidData: 1007,
   policy: 1008,
   tooBig: 1009,
 } as const;
@@ -228,6 +231,11 @@ export class FrameReader {
     if (!this.#fin) return;
     const data = this.#message.subarray(0, this.#messageBytes);
     const binary = this.#messageOpcode === OPCODE.binary;
+    // RFC 6455 §8.1: a text message that is not UTF-8 fails the connection
+    if (!binary && !isUtf8(data)) {
+      this.#fail(emit, CLOSE.invalidData, "Text message is not UTF-8");
+      return;
+    }
     this.#message = EMPTY; // handed over with the event
     this.#messageBytes = 0;
     this.#messageOpcode = 0;

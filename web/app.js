@@ -7,6 +7,7 @@
  * - session.js: the shared state; buffers.js: the conversations by key
  * - dom.js, line_view.js, view.js: drawing the page
  * - conversations.js: lines into conversations; reading.js: unread counts and read markers
+ * - redaction.js: deleting messages (REDACT)
  * - connection.js, incoming.js, chat_events.js: the socket and what the server says
  * - login.js, input.js: what the user types
  *
@@ -19,6 +20,7 @@ import { el } from "./dom.js";
 import { listenToInput } from "./input.js";
 import { listenToLogin } from "./login.js";
 import { askMarker, markSeen } from "./reading.js";
+import { requestDelete } from "./redaction.js";
 import { state } from "./session.js";
 import { closePanels, renderBufferList, togglePanel } from "./view.js";
 
@@ -34,6 +36,12 @@ el.bufferList.addEventListener("click", (e) => {
   show(key);
   closePanels();
   el.input.focus();
+});
+
+el.messages.addEventListener("click", (e) => {
+  const button = /** @type {Element} */ (e.target).closest("button.delete");
+  const msgid = button instanceof HTMLElement ? button.dataset.msgid : undefined;
+  if (msgid !== undefined) requestDelete(currentBuffer(), msgid);
 });
 
 listenToInput();

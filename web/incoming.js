@@ -24,6 +24,7 @@ import { addHistory, addLine } from "./conversations.js";
 import { el } from "./dom.js";
 import { formatLine, isChannel, saslPlain } from "./irc.js";
 import { markSeen, onMarkRead } from "./reading.js";
+import { onRedact } from "./redaction.js";
 import { keyOf, sendLine, state } from "./session.js";
 import { renderAll, renderMembers, renderTitle, setConnectedStatus } from "./view.js";
 
@@ -39,6 +40,7 @@ const WANTED_CAPS = [
   "message-tags",
   "batch",
   "draft/chathistory",
+  "draft/message-redaction",
   "draft/read-marker",
   "multi-prefix",
 ];
@@ -157,6 +159,8 @@ export function handle(m) {
       return;
     case "MARKREAD":
       return onMarkRead(p[0], p[1]);
+    case "REDACT":
+      return onRedact(m);
     case "CHATHISTORY": // TARGETS: a private conversation with news
       if (p[0] === "TARGETS" && p[1] && !isChannel(p[1])) {
         buffer(p[1], "query");
@@ -200,7 +204,11 @@ export function handle(m) {
       return;
     case "FAIL":
       if (p[0] === "REGISTER" && state.registering) return loginFailed(p.at(-1) ?? "");
-      addLine(serverBuffer(), { kind: "error", text: p.at(-1) ?? "" });
+      // a refused delete is told where it was asked
+      addLine(p[0] === "REDACT" ? currentBuffer() : serverBuffer(), {
+        kind: "error",
+        text: p.at(-1) ?? "",
+      });
       return;
   }
   if (/^\d{3}$/.test(m.command)) return onNumeric(m);

@@ -6,6 +6,7 @@
  */
 
 import { nickHue, stripFormatting } from "./irc.js";
+import { canRedact } from "./session.js";
 
 /** @typedef {import("./session.js").Line} Line */
 
@@ -15,7 +16,8 @@ function two(n) {
 }
 
 /**
- * The list item a line shows as: time, nick, text with links.
+ * The list item a line shows as: time, nick, text with links, and a Delete button on the user's
+ * own messages where the server allows deleting them.
  * @param {Line} line
  * @returns {HTMLLIElement}
  */
@@ -42,6 +44,17 @@ export function lineElement(line) {
     li.append(nick, line.kind === "action" ? " " : ": ");
   }
   li.append(...linkify(stripFormatting(line.text)));
+  if (line.self && line.msgid && line.kind !== "event" && canRedact()) {
+    // app.js handles the click for the conversation on screen
+    const del = document.createElement("button");
+    del.type = "button";
+    del.className = "delete";
+    del.dataset.msgid = line.msgid;
+    del.textContent = "Delete";
+    del.title = "Delete this message for everyone";
+    del.setAttribute("aria-label", "Delete this message");
+    li.append(" ", del);
+  }
   return li;
 }
 

@@ -109,6 +109,11 @@ export function sendLine(line) {
   if (state.ws?.readyState === WebSocket.OPEN) state.ws.send(line);
 }
 
+/** Whether the server lets this connection delete messages (REDACT, redaction.js). */
+export function canRedact() {
+  return state.caps.has("draft/message-redaction");
+}
+
 /** Whether this connection keeps read markers: logged in, with the capabilities. */
 export function canMark() {
   return state.registered && state.account !== undefined &&

@@ -8,7 +8,7 @@
  */
 
 import { msg } from "../../protocol/message.ts";
-import { echoSessions, type HistoryCopy, type Relay } from "../hub.ts";
+import { echoSessions, type HistoryCopy, type Relay, relayFilter } from "../hub.ts";
 import { Outgoing } from "../outgoing.ts";
 import type { Session, Sink } from "../state/session.ts";
 import type { User } from "../state/user.ts";
@@ -105,11 +105,12 @@ export class ClusterMessages {
    * published), the others stored by the same queue right after; the echo waits for Redis.
    */
   relay(r: Relay): void {
-    const filter = r.cap === undefined ? undefined : { cap: r.cap };
+    const filter = relayFilter(r);
     const sessions = echoSessions(r);
     const echo = sessions.length > 0 ? { user: r.from, sessions, out: r.out } : undefined;
     const wire = this.#wire(r.out, r.from);
     if (r.cap !== undefined) wire.cap = r.cap;
+    if (r.withoutCap !== undefined) wire.ncap = r.withoutCap;
     let topic: string;
     if ("channel" in r.to) {
       if (r.to.status !== undefined) wire.st = r.to.status;
@@ -306,7 +307,9 @@ export function deliverWire(
   channelFolded: string | undefined,
   echo?: { user: User; sessions: readonly Session[] },
 ): void {
-  const wants = m.cap === undefined ? undefined : { cap: m.cap };
+  const wants = m.cap === undefined && m.ncap === undefined
+    ? undefined
+    : { cap: m.cap, withoutCap: m.ncap };
   if (m.to !== undefined) {
     const user = replica.byUid(m.to);
     if (user && replica.isLocal(user)) user.send(out, wants);

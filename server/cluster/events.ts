@@ -150,6 +150,8 @@ export interface WireMessage {
   u: string;
   /** Only recipients with this capability. */
   cap?: string;
+  /** Only recipients without this capability. */
+  ncap?: string;
   /** Only channel members with one of these status bits. */
   st?: number;
   /** Recipient user id, for a node inbox. */

@@ -202,6 +202,27 @@ export class RedisHistory implements HistoryStore {
     return this.#query(() => searchRedis(this.#link.cmd, scope, query));
   }
 
+  find(conversation: string, msgid: string): Promise<StoredMessage | undefined> {
+    return this.#query(async () => {
+      const id = await this.#idOf(conversation, msgid);
+      if (id === undefined) return undefined;
+      const [entry] = await this.#link.cmd.xrange(`${PREFIX}h:${conversation}`, id, id) as Entry[];
+      return entry && toMessage(entry);
+    }, undefined);
+  }
+
+  /** XDEL of each copy's stream entry and its msgid index entry (SEARCH scans the streams). */
+  async redact(conversations: string[], msgid: string): Promise<void> {
+    await this.#query(async () => {
+      for (const conversation of conversations) {
+        const id = await this.#idOf(conversation, msgid);
+        if (id === undefined) continue;
+        await this.#link.cmd.xdel(`${PREFIX}h:${conversation}`, id);
+        await this.#link.cmd.hdel(`${PREFIX}hi:${conversation}`, msgid);
+      }
+    }, undefined);
+  }
+
   forget(conversation: string): void {
     this.#hub.run("forget", [conversation]);
   }

@@ -22,6 +22,7 @@ import { partCommands } from "./part.ts";
 import { pingCommands } from "./ping.ts";
 import { privmsgCommands } from "./privmsg.ts";
 import { quitCommands } from "./quit.ts";
+import { redactCommands } from "./redact.ts";
 import { registrationCommands } from "./registration.ts";
 import { saslCommands } from "./sasl.ts";
 import { searchCommands } from "./search.ts";
@@ -51,6 +52,7 @@ const groups: Record<string, CommandSpec>[] = [
   pingCommands,
   privmsgCommands,
   quitCommands,
+  redactCommands,
   registrationCommands,
   saslCommands,
   searchCommands,

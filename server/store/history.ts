@@ -128,6 +128,13 @@ export interface HistoryStore {
    * what a search may cost, is the store's (SQLite FTS5 words, Redis a bounded scan).
    */
   search(scope: SearchScope, query: SearchQuery): Awaitable<StoredMessage[]>;
+  /** The message `msgid` of a conversation, or undefined when it does not keep it (REDACT). */
+  find(conversation: string, msgid: string): Awaitable<StoredMessage | undefined>;
+  /**
+   * Deletes the message `msgid` from each of the conversations (its copies): a redaction
+   * (REDACT). Done when this returns or resolves: CHATHISTORY and SEARCH no longer return it.
+   */
+  redact(conversations: string[], msgid: string): Awaitable<void>;
   /** Deletes a conversation: a channel's life that ended. Its key is never used again. */
   forget(conversation: string): void;
   /** Deletes every private conversation an account (its owner id) kept: a dropped account. */

@@ -9,6 +9,7 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { msgidTime } from "../msgid.ts";
 import { RETRY_MAX_MS } from "./outage.ts";
 import type { RetentionPolicy } from "./history.ts";
 import { classifySqliteFailure } from "./sqlite_failure.ts";
@@ -41,6 +42,7 @@ export class HistoryDeletion {
   readonly #allOfOwner: StatementSync;
   readonly #deleteSome: StatementSync;
   readonly #deleteSummary: StatementSync;
+  readonly #deleteOne: StatementSync;
   /** Conversations to delete, a bounded step at a time (`maintain`). */
   readonly #doomed = new Set<string>();
   #pruning: Promise<number> | undefined;
@@ -58,6 +60,24 @@ export class HistoryDeletion {
          (SELECT id FROM messages WHERE conversation = ? LIMIT ?)`,
     );
     this.#deleteSummary = db.prepare(`DELETE FROM private_conversations WHERE conversation = ?`);
+    // the FTS trigger takes the text out of the search index with the row
+    this.#deleteOne = db.prepare(
+      `DELETE FROM messages WHERE conversation = ? AND time = ? AND msgid = ?`,
+    );
+  }
+
+  /**
+   * Deletes one message (its copy in each conversation) at once: a redaction. Returns how many
+   * rows went; throws when the database is unavailable.
+   */
+  redact(conversations: string[], msgid: string): number {
+    const time = msgidTime(msgid);
+    if (time === undefined) return 0;
+    this.#hooks.flush(); // the message may still be queued
+    let deleted = 0;
+    for (const c of conversations) deleted += Number(this.#deleteOne.run(c, time, msgid).changes);
+    this.#hooks.deleted(deleted);
+    return deleted;
   }
 
   /** Queues a conversation for deletion. */

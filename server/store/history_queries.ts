@@ -70,6 +70,7 @@ export class HistoryQueries {
    */
   readonly #empty = new Set<string>();
   readonly #byMsgid: StatementSync;
+  readonly #messageByMsgid: StatementSync;
   readonly #rangeAsc: StatementSync;
   readonly #rangeDesc: StatementSync;
   readonly #latestIn: StatementSync;
@@ -79,6 +80,9 @@ export class HistoryQueries {
     // msgids carry their time (see msgid.ts): the conversation index finds them
     this.#byMsgid = db.prepare(
       `SELECT id, time FROM messages WHERE conversation = ? AND time = ? AND msgid = ?`,
+    );
+    this.#messageByMsgid = db.prepare(
+      `SELECT ${COLUMNS} FROM messages WHERE conversation = ? AND time = ? AND msgid = ?`,
     );
     // Messages strictly between two (time, id) positions.
     const range = `SELECT ${COLUMNS} FROM messages WHERE conversation = ?
@@ -118,6 +122,14 @@ export class HistoryQueries {
     if (time === undefined) return undefined;
     const row = this.#byMsgid.get(conversation, time, ref.msgid) as Position | undefined;
     return row && { time: row.time, id: row.id };
+  }
+
+  /** The message `msgid` of a conversation (one index seek: msgids carry their time). */
+  find(conversation: string, msgid: string): StoredMessage | undefined {
+    const time = msgidTime(msgid);
+    if (time === undefined) return undefined;
+    const row = this.#messageByMsgid.get(conversation, time, msgid) as Row | undefined;
+    return row && toMessage(row);
   }
 
   /** Messages strictly between `lo` and `hi`: the oldest `limit`, or the newest `limit`. */

@@ -400,6 +400,35 @@ export class SqliteHistory implements HistoryStore {
     return this.#search.search(scope, query);
   }
 
+  find(conversation: string, msgid: string): StoredMessage | undefined {
+    this.flush();
+    return this.#queries.find(conversation, msgid);
+  }
+
+  /**
+   * Deletes a message's copies: from the queue first (during an outage it may not be stored
+   * yet), then from the database; with the database unavailable, what is stored stays (logged).
+   */
+  redact(conversations: string[], msgid: string): void {
+    const pending = this.#pending;
+    for (let i = pending.length - ROW_VALUES; i >= 0; i -= ROW_VALUES) {
+      if (pending[i] === msgid && conversations.includes(pending[i + 2] as string)) {
+        pending.splice(i, ROW_VALUES);
+      }
+    }
+    if (this.#outage !== undefined) {
+      this.#log.warn(
+        `history: message ${msgid} could not be redacted: the database is unavailable`,
+      );
+      return;
+    }
+    try {
+      this.#deletion.redact(conversations, msgid);
+    } catch (err) {
+      this.#log.warn(`history: message ${msgid} could not be redacted: ${describeError(err)}`);
+    }
+  }
+
   forget(conversation: string): void {
     this.#deletion.forget(conversation);
   }

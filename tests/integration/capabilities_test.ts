@@ -104,6 +104,19 @@ const scenarios: Record<string, Scenario> = {
     await late.close();
     return !replayed; // with the cap the client asks itself, so nothing is pushed
   },
+  "draft/message-redaction": async (port, caps) =>
+    (await pair(port, caps, async () => {
+      // the sender has the capability; the watcher sees REDACT only with it (else a NOTICE)
+      const caps = ["message-tags", "echo-message", "draft/message-redaction"];
+      const sender = await TestClient.register(port, "sender", caps);
+      await sender.send("JOIN #c");
+      await sender.expect("366");
+      await sender.send("PRIVMSG #c :oops");
+      const msgid = (await sender.expect("PRIVMSG")).tags!.msgid!;
+      await sender.send(`REDACT #c ${msgid}`);
+      await sender.expect("REDACT");
+      await sender.close();
+    })).some((l) => / REDACT #c \S+$/.test(l)),
   "echo-message": async (port, caps) =>
     (await pair(port, caps, async (w) => await w.send("PRIVMSG #c :me too"))).some((l) =>
       l.includes("watcher!") && l.endsWith("PRIVMSG #c :me too")

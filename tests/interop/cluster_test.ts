@@ -625,6 +625,90 @@ Deno.test({
 });
 
 Deno.test({
+  name: "cluster: REDACT on node A reaches node B, and Redis history forgets the message" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (redis, [a, b], clients) => {
+      const caps = [
+        "batch",
+        "server-time",
+        "message-tags",
+        "echo-message",
+        "draft/chathistory",
+        "draft/message-redaction",
+        "soju.im/search",
+      ];
+      const batchTexts = async (c: TestClient, line: string) => {
+        await c.send(line);
+        const id = (await c.expect("BATCH")).params[0]!.slice(1);
+        const found: string[] = [];
+        for (;;) {
+          const m = await c.expect((m) => m.tags?.batch === id || m.command === "BATCH");
+          if (m.command === "BATCH") return found;
+          found.push(m.params[1]!);
+        }
+      };
+      const ann = await client(clients, a.port, "ann", caps);
+      await ann.send("NS REGISTER wonderland");
+      await ann.expect("900");
+      const ben = await client(clients, b.port, "ben", caps);
+      await ben.send("NS REGISTER looking-glass");
+      await ben.expect("900");
+      const cat = await client(clients, b.port, "cat", ["message-tags"]); // no capability
+      for (const c of [ann, ben, cat]) { // ann first: op
+        await c.send("JOIN #r");
+        await c.expect("366");
+      }
+      await ann.expect((m) => m.command === "JOIN" && m.source?.startsWith("cat!") === true);
+      await ben.send("PRIVMSG #r :spam from node B");
+      const spam = (await ben.expect("PRIVMSG")).tags!.msgid!;
+      await ben.send("PRIVMSG #r :a keeper");
+      await ann.expect((m) => m.params[1] === "a keeper");
+
+      // the op on node A deletes ben's message: node B's members are told
+      await ann.send(`REDACT #r ${spam} :spam`);
+      assert.deepEqual((await ann.expect("REDACT")).params, ["#r", spam, "spam"]);
+      const seen = await ben.expect("REDACT");
+      assert.equal(seen.source, "ann!~ann@127.0.0.1");
+      assert.deepEqual(seen.params, ["#r", spam, "spam"]);
+      const told = await cat.expect((m) => m.command === "NOTICE" && m.params[0] === "#r");
+      assert.match(told.params[1]!, /^ann deleted a message from ben from \d+ seconds? ago: spam$/);
+      for (const c of [ann, ben]) {
+        assert.deepEqual(await batchTexts(c, "CHATHISTORY LATEST #r * 10"), ["a keeper"]);
+        assert.deepEqual(await batchTexts(c, "SEARCH in=#r;text=spam"), []);
+      }
+
+      // ben's private message to ann, deleted from node B: gone from both copies
+      await ben.send("PRIVMSG ann :oops, wrong window");
+      const oops = (await ben.expect("PRIVMSG")).tags!.msgid!;
+      await ann.expect((m) => m.params[1] === "oops, wrong window");
+      await ben.send(`REDACT ann ${oops}`);
+      assert.deepEqual((await ann.expect("REDACT")).params, ["ann", oops]);
+      assert.deepEqual(await batchTexts(ann, "CHATHISTORY LATEST ben * 10"), []);
+      assert.deepEqual(await batchTexts(ben, "CHATHISTORY LATEST ann * 10"), []);
+
+      // Redis itself keeps neither message, nor their msgid index entries
+      const { Redis } = await import("ioredis");
+      const r = new Redis({ port: redis.port, host: "127.0.0.1", lazyConnect: true });
+      try {
+        await r.connect();
+        for (const key of await r.keys("chat:h:*")) {
+          const entries = await r.xrange(key, "-", "+");
+          const ids = entries.map(([, fields]) => fields[fields.indexOf("msgid") + 1]);
+          assert.ok(!ids.includes(spam) && !ids.includes(oops), `${key} still has it`);
+        }
+        for (const key of await r.keys("chat:hi:*")) {
+          assert.equal(await r.hget(key, spam), null);
+          assert.equal(await r.hget(key, oops), null);
+        }
+      } finally {
+        r.disconnect();
+      }
+    });
+  },
+});
+
+Deno.test({
   name: "cluster: history belongs to accounts and to a channel's life, on every node" + why,
   ignore,
   async fn() {

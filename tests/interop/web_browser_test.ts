@@ -115,6 +115,30 @@ Deno.test({
       await say(bert, "/me waves");
       await seeMessage(anna, "* bert waves");
 
+      // Deleting one's own message (draft/message-redaction): the line leaves both pages; the
+      // TCP client without the capability is told in a NOTICE.
+      await say(anna, "a typo to delete");
+      await seeMessage(bert, "a typo to delete");
+      await tcp.expect((m) => m.command === "PRIVMSG" && m.params[1] === "a typo to delete");
+      assert.equal(
+        await bert.locator("#messages li", { hasText: "hello from carl" }).locator(".delete")
+          .count(),
+        0,
+        "no Delete on others' messages",
+      );
+      const typo = anna.locator("#messages li", { hasText: "a typo to delete" });
+      await typo.locator("button.delete").focus();
+      await anna.keyboard.press("Enter");
+      for (const page of [anna, bert]) {
+        await page.locator("#messages li", { hasText: "a typo to delete" }).waitFor({
+          state: "detached",
+          timeout: WAIT_MS,
+        });
+      }
+      const told = await tcp.expect("NOTICE");
+      assert.match(told.params[1]!, /^anna deleted their message/);
+      await anna.locator("#input").focus();
+
       // A message in #lobby, which anna is not looking at, shows as unread.
       await tcp.send("PRIVMSG #lobby :anna, are you there?");
       const lobby = anna.locator("#buffer-list button", { hasText: "#lobby" });

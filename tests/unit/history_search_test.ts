@@ -150,3 +150,34 @@ Deno.test("search words: quoted for FTS5, bounded, and matched as substrings by 
   assert.ok(!containsWords("Hello World", ["world", "bye"]));
   assert.equal(fromPattern("a_b%[x]"), "a\\_b\\%_x_!%");
 });
+
+Deno.test("redact: a message found by msgid is deleted from each copy and from the index", () => {
+  const h = fixture();
+  const sent = message(7000, "bob", "alice", "a regrettable private word");
+  h.append("~alice@1 bob", sent);
+  h.append("~bob@1 alice", sent);
+  const other = message(8000, "#a", "alice", "regrettable but kept");
+  h.append("#a", other);
+  // still queued: find commits first
+  assert.equal(h.find("~alice@1 bob", sent.msgid)?.text, "a regrettable private word");
+  assert.equal(h.find("#a", sent.msgid), undefined, "only in its conversations");
+  assert.equal(h.find("#a", "not-a-msgid"), undefined);
+  h.redact(["~alice@1 bob", "~bob@1 alice"], sent.msgid);
+  for (const owner of ["alice@1", "bob@1"]) {
+    const found = h.search(
+      { conversations: ["#a"], owner },
+      query({ words: words("regrettable") }),
+    );
+    assert.deepEqual(texts(found), ["regrettable but kept"]);
+  }
+  assert.equal(h.find("~bob@1 alice", sent.msgid), undefined);
+  assert.deepEqual(texts(h.latest("~alice@1 bob", "*", 10)), ["a quick private word"]);
+});
+
+Deno.test("redact: a message still queued is deleted before it is ever stored", () => {
+  const h = fixture();
+  const queued = message(9000, "#b", "carol", "never stored");
+  h.append("#b", queued);
+  h.redact(["#b"], queued.msgid);
+  assert.deepEqual(texts(h.latest("#b", "*", 10)), ["quick in another channel"]);
+});

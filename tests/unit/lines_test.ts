@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { CLIENT_LINE_LIMITS, LineFramer, SERVER_LINE_LIMITS } from "../../protocol/lines.ts";
+import {
+  CLIENT_LINE_LIMITS,
+  decodeStrict,
+  isUtf8,
+  LineFramer,
+  SERVER_LINE_LIMITS,
+} from "../../protocol/lines.ts";
 
 const enc = new TextEncoder();
 
@@ -99,4 +105,27 @@ Deno.test("a client accepts what real servers send: 8 KiB bodies, 8191 bytes of 
   f.push(enc.encode(`PING ${"z".repeat(8188)}\r\nPING ok\r\n`), c.handler);
   assert.equal(c.tooLong, 1);
   assert.equal(c.got.at(-1), "PING ok");
+});
+
+Deno.test("a handler that refuses invalid UTF-8 gets it apart, replaced; valid lines as before", () => {
+  const f = new LineFramer(CLIENT_LINE_LIMITS);
+  const got: string[] = [];
+  const invalid: string[] = [];
+  const handler = {
+    line: (l: string) => got.push(l),
+    tooLong: () => {},
+    invalidUtf8: (l: string) => invalid.push(l),
+  };
+  f.push(new Uint8Array([0x50, 0xff, 0x0a, ...enc.encode("caf\u00e9 \ufffd a\0b\n")]), handler);
+  assert.deepEqual(invalid, ["P\ufffd"]);
+  assert.deepEqual(got, ["caf\u00e9 \ufffd a\ufffdb"], "U+FFFD typed as UTF-8 is valid");
+});
+
+Deno.test("isUtf8 and decodeStrict tell UTF-8 from what is not", () => {
+  assert.equal(isUtf8(enc.encode("h\u00e9 \u{1F600}")), true);
+  for (const bad of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xff]]) {
+    assert.equal(isUtf8(new Uint8Array(bad)), false, JSON.stringify(bad));
+    assert.equal(decodeStrict(new Uint8Array(bad)), undefined);
+  }
+  assert.equal(decodeStrict(enc.encode("a\rb")), "a\ufffdb");
 });

@@ -149,3 +149,19 @@ Deno.test("websocket frames: a close frame ends the reader with its code", () =>
     { kind: "close", code: undefined },
   ]);
 });
+
+Deno.test("websocket frames: a text message that is not UTF-8 fails with 1007; binary passes", () => {
+  const bad = new Uint8Array([0x63, 0x61, 0x66, 0xe9]);
+  const asText = readAll([frame(OPCODE.text, bad)]);
+  assert.equal(asText.open, false);
+  assert.deepEqual(errorOf(asText.events), [CLOSE.invalidData, "Text message is not UTF-8"]);
+  // a code point split across fragments is still UTF-8 once the message is whole
+  const euro = bytes("\u20ac");
+  const split = readAll([
+    frame(OPCODE.text, euro.subarray(0, 1), false),
+    frame(OPCODE.continuation, euro.subarray(1)),
+  ]);
+  assert.deepEqual(split.events.map((e) => e.kind), ["message"]);
+  const asBinary = readAll([frame(OPCODE.binary, bad)]);
+  assert.deepEqual(asBinary.events.map((e) => e.kind), ["message"]);
+});
