@@ -106,7 +106,7 @@ export class LocalHub implements Hub {
   }
 
   stats(): NetworkStats {
-    return { ...this.#network.stats(), unknown: this.#pending.size };
+    return this.#network.stats();
   }
 
   whowas(nick: string): readonly WhowasEntry[] {

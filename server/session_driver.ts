@@ -85,6 +85,8 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   #pipe: SessionPipe | undefined;
   /** When that node last sent anything (it PINGs an idle client: silence means it is gone). */
   #pipeHeardAt = 0;
+  /** Counted in the server's connections still registering (LUSERS 253). */
+  #registering = false;
 
   /** `moved`: the connection came from another node (`open` gives its pipe) with this state. */
   constructor(open: ConnectionOpener, host: SessionHost, moved?: MovedSession) {
@@ -99,6 +101,10 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       this.#moved = moved;
       this.#mode = moved.plainText ? "plain" : "irc";
       if (moved.plainText) this.#plain = new PlainTextView(moved.phase === "welcome");
+    }
+    if (!this.session.registered) {
+      this.#registering = true;
+      host.info.registering.began();
     }
     const limits = host.info.limits;
     if (host.info.floodControl) {
@@ -146,7 +152,16 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
         this.#close(reason, last);
       },
     });
-    return this.#pipe !== undefined;
+    if (!this.#pipe) return false;
+    this.registered(); // it goes on registering on the other node, if at all
+    return true;
+  }
+
+  /** Sink: the welcome was sent; the connection is no longer one still registering. */
+  registered(): void {
+    if (!this.#registering) return;
+    this.#registering = false;
+    this.#host.info.registering.ended();
   }
 
   /** OutboxEvents: the client's queue passed the sendq limit. */
@@ -231,6 +246,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
 
   /** Sends the last line (`last`, else an ERROR with `reason`) and closes the socket. */
   #close(reason: string, last?: string): void {
+    this.registered(); // uncounted, whether it got that far or not
     clearTimeout(this.#pumpTimer);
     this.#queue = undefined;
     last ??= this.#mode === "plain"

@@ -35,6 +35,8 @@ export interface Sink {
    * lines go. False when this connection cannot move (it came through another node already).
    */
   moveTo?(open: (socket: PipeSocket) => SessionPipe | undefined): boolean;
+  /** The connection completed registration (its welcome): it no longer counts as registering. */
+  registered?(): void;
 }
 
 /** The socket's end of a moved connection, as the user's node writes to it. */
@@ -88,8 +90,7 @@ export class Session {
   variant = 0;
   /** CAP LS version (301 or 302) if the client sent CAP LS. */
   capVersion = 0;
-  /** Undefined once this connection is registered (has received 001). */
-  registration: Registration | undefined = { gotUser: false, capHold: false, pass: undefined };
+  #registration: Registration | undefined = { gotUser: false, capHold: false, pass: undefined };
   /** Came in through the plain-text door (netcat): sees rendered lines, not IRC. */
   plainText = false;
   /** Connected over TLS (WHOIS 671). */
@@ -101,6 +102,18 @@ export class Session {
   constructor(sink: Sink, secure = false) {
     this.sink = sink;
     this.secure = secure;
+  }
+
+  /** Undefined once this connection is registered (has received 001). */
+  get registration(): Registration | undefined {
+    return this.#registration;
+  }
+
+  /** Ending registration tells the sink (LUSERS counts the connections still registering). */
+  set registration(registration: Registration | undefined) {
+    const was = this.#registration;
+    this.#registration = registration;
+    if (was && !registration) this.sink.registered?.();
   }
 
   /** True once the welcome burst was sent on this connection. */

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import type { Message } from "../../protocol/message.ts";
 import { TestClient } from "../../scripts/support/irc_client.ts";
 import { testServer } from "../helpers/server.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 /** The numerics (and other commands) of replies, without the PONG of `sync`. */
 function commands(lines: Message[]): string[] {
@@ -81,6 +82,116 @@ Deno.test("WHOWAS: newest first, up to count, all for 0 or a negative count, 406
   } finally {
     for (const c of clients) await c.close();
     await asker.close();
+    await server.shutdown();
+  }
+});
+
+/** LUSERS as [command, params after the client] lines. */
+async function lusers(c: TestClient): Promise<string[][]> {
+  await c.send("LUSERS");
+  return (await c.sync()).filter((m) => m.command !== "PONG").map((m) => [
+    m.command,
+    ...m.params.slice(1),
+  ]);
+}
+
+Deno.test("LUSERS: every connection still registering is unknown (253), invisible and operators counted, the Modern IRC wording", async () => {
+  const server = await testServer({ opers: [{ name: "root", password: "pw" }] });
+  const port = server.addr.port;
+  const alice = await TestClient.register(port, "alice");
+  const bob = await TestClient.register(port, "bob");
+  // one connection that only asked for capabilities, one that only gave a nick
+  const silent = await TestClient.connect(port);
+  const named = await TestClient.connect(port);
+  try {
+    await silent.send("CAP LS 302");
+    await silent.expect("CAP");
+    await named.send("NICK pending");
+    await named.send("PING :here");
+    await named.expect("PONG");
+    await alice.send("MODE alice +i");
+    await alice.send("OPER root pw");
+    await alice.expect("381");
+    await bob.send("JOIN #one");
+    await bob.expect("366");
+    assert.deepEqual(await lusers(bob), [
+      ["251", "There are 1 users and 1 invisible on 1 servers"],
+      ["252", "1", "operator(s) online"],
+      ["253", "2", "unknown connection(s)"],
+      ["254", "1", "channels formed"],
+      ["255", "I have 2 clients and 0 servers"],
+      ["265", "2", "2", "Current local users 2, max 2"],
+      ["266", "2", "2", "Current global users 2, max 2"],
+    ]);
+
+    // one registers, the other leaves: neither is unknown any more; the invisible user quits
+    await named.send("USER pending 0 * :Pending");
+    await named.expect("001");
+    await silent.close();
+    await alice.send("QUIT");
+    await alice.closed(); // the server closes it once the QUIT is done
+    await waitUntil(() => server.connectionCount === 2, "the silent connection is gone");
+    const after = await lusers(bob);
+    assert.deepEqual(after.find((l) => l[0] === "251"), [
+      "251",
+      "There are 2 users and 0 invisible on 1 servers",
+    ]);
+    assert.equal(after.find((l) => l[0] === "253"), undefined, "no 253 when none is unknown");
+    assert.equal(after.find((l) => l[0] === "252"), undefined, "no 252 when no operator");
+    assert.deepEqual(after.find((l) => l[0] === "265"), [
+      "265",
+      "2",
+      "3",
+      "Current local users 2, max 3",
+    ]);
+  } finally {
+    for (const c of [alice, bob, silent, named]) await c.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("away-notify: a user joining while away is followed by its AWAY for members with the capability; 301 only for PRIVMSG", async () => {
+  const server = await testServer();
+  const port = server.addr.port;
+  const bob = await TestClient.register(port, "bob", ["away-notify"]);
+  const carol = await TestClient.register(port, "carol");
+  const alice = await TestClient.register(port, "alice", ["away-notify", "message-tags"]);
+  try {
+    for (const c of [bob, carol]) {
+      await c.send("JOIN #x");
+      await c.expect("366");
+    }
+    await alice.send("AWAY :gone fishing");
+    await alice.expect("306");
+    await alice.send("JOIN #x");
+    await alice.expect("366");
+    await bob.expect((m) => m.command === "JOIN" && m.source?.startsWith("alice!") === true);
+    // the AWAY comes right after the JOIN, as if alice had set it then
+    const away = await bob.expectLine(() => true);
+    assert.equal(away, ":alice!~alice@127.0.0.1 AWAY :gone fishing");
+    assert.ok(!commands(await carol.sync()).includes("AWAY"), "not without away-notify");
+    assert.ok(!commands(await alice.sync()).includes("AWAY"), "the joiner is not told its own");
+
+    // back, then joining another channel: no AWAY (the spec: none for a user with no away message)
+    await alice.send("AWAY");
+    await alice.expect("305");
+    await bob.expect("AWAY"); // the AWAY that clears it, as away-notify says
+    await bob.send("JOIN #y");
+    await bob.expect("366");
+    await alice.send("JOIN #y");
+    await bob.expect((m) => m.command === "JOIN" && m.params[0] === "#y");
+    assert.ok(!commands(await bob.sync()).includes("AWAY"));
+
+    // RPL_AWAY (301) answers a PRIVMSG to an away user, never a NOTICE or a TAGMSG
+    await bob.send("AWAY :out");
+    await bob.expect("306");
+    await alice.send("PRIVMSG bob :hi");
+    assert.deepEqual((await alice.expect("301")).params, ["alice", "bob", "out"]);
+    await alice.send("NOTICE bob :hi");
+    await alice.send("@+typing=active TAGMSG bob");
+    assert.ok(!commands(await alice.sync()).includes("301"));
+  } finally {
+    for (const c of [alice, bob, carol]) await c.close();
     await server.shutdown();
   }
 });
