@@ -301,6 +301,10 @@ export class LocalHub implements Hub {
     if ("channel" in r.to) {
       const { channel, status } = r.to;
       this.#network.toChannel(channel, r.out, { except: r.from, cap: r.cap, status });
+    } else if (r.to.user === r.from) {
+      // to oneself: a delivery to each session, the sender's included, which is no reply to the
+      // command (labeled-response: only its echo, if any, carries the label)
+      for (const s of r.from.sessions) if (s.accepts(filter)) r.from.deliverTo(s, r.out);
     } else {
       r.to.user.send(r.out, filter);
     }

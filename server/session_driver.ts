@@ -209,6 +209,11 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     this.#deliver(out);
   }
 
+  /** Sink: a message that is no reply to the command running goes out as it is, unlabeled. */
+  deliver(out: Outgoing): void {
+    this.#deliver(out);
+  }
+
   /** Queues a message in the form this client reads (labels and batches already on it). */
   #deliver(out: Outgoing): void {
     if (this.#mode !== "plain") {

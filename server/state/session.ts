@@ -17,6 +17,11 @@ export interface Sink {
   /** Queues a message; never blocks and never throws. */
   send(out: Outgoing): void;
   /**
+   * Queues a message that is no reply to the command running, outside any labeled reply being
+   * built (a message the client sent itself, delivered as anyone's); `send` when absent.
+   */
+  deliver?(out: Outgoing): void;
+  /**
    * Queues lines already in this client's form (tag variant); false when the client needs each
    * message (the plain-text door, a labeled-response capture).
    */

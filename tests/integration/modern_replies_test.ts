@@ -195,3 +195,47 @@ Deno.test("away-notify: a user joining while away is followed by its AWAY for me
     await server.shutdown();
   }
 });
+
+Deno.test("labeled-response: a message to oneself carries the label once, on its echo; without echo-message, an ACK", async () => {
+  const server = await testServer();
+  const port = server.addr.port;
+  const echo = await TestClient.register(port, "me", [
+    "labeled-response",
+    "batch",
+    "echo-message",
+    "message-tags",
+  ]);
+  const plain = await TestClient.register(port, "you", ["labeled-response", "batch"]);
+  try {
+    const lines = async (c: TestClient, line: string) => {
+      await c.send(line);
+      return (await c.sync()).filter((m) => m.command !== "PONG");
+    };
+    for (
+      const [line, command] of [
+        ["@label=p1 PRIVMSG me :hello me", "PRIVMSG"],
+        ["@label=n1 NOTICE me :hello me", "NOTICE"],
+        ["@label=t1;+typing=active TAGMSG me", "TAGMSG"],
+      ] as const
+    ) {
+      const got = await lines(echo, line);
+      const label = line.slice(7, 9);
+      // the echo (labeled) and the delivery (not), and nothing else: no batch, no ACK
+      assert.deepEqual(got.map((m) => [m.command, m.tags?.label ?? "-"]).sort(), [
+        [command, "-"],
+        [command, label],
+      ], line);
+      assert.ok(got.every((m) => m.tags?.batch === undefined && m.source?.startsWith("me!")));
+    }
+    // without echo-message the delivery is no reply: the label goes on an ACK
+    const got = await lines(plain, "@label=a1 PRIVMSG you :hello you");
+    assert.deepEqual(got.map((m) => [m.command, m.tags?.label]), [
+      ["PRIVMSG", undefined],
+      ["ACK", "a1"],
+    ]);
+  } finally {
+    await echo.close();
+    await plain.close();
+    await server.shutdown();
+  }
+});
