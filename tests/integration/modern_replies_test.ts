@@ -239,3 +239,43 @@ Deno.test("labeled-response: a message to oneself carries the label once, on its
     await server.shutdown();
   }
 });
+
+Deno.test("channel keys: +k refuses a key with a space, only a space, empty, over KEYLEN or with a comma (696, `*`); JOIN needs the key set", async () => {
+  const server = await testServer();
+  const port = server.addr.port;
+  const op = await TestClient.register(port, "op");
+  const guest = await TestClient.register(port, "guest");
+  try {
+    const keylen = op.lines.join("\n").match(/ KEYLEN=(\d+) /)?.[1];
+    assert.equal(keylen, "32", "KEYLEN advertised");
+    await op.send("JOIN #chan");
+    await op.expect("366");
+    for (const key of ["passphrase with spaces", " ", "", "k".repeat(33), "a,b", ":colon"]) {
+      await op.send(`MODE #chan +k :${key}`);
+      const replies = (await op.sync()).filter((m) => m.command !== "PONG");
+      assert.deepEqual(replies.map((m) => [m.command, ...m.params]), [
+        ["696", "op", "#chan", "k", "*", "Invalid key"],
+      ], JSON.stringify(key));
+    }
+    // none of them was set: anyone may join
+    await guest.send("JOIN #chan");
+    await guest.expect("366");
+    await guest.send("PART #chan");
+    await guest.expect("PART");
+
+    // the longest key there may be is set, shown to members, and needed to join
+    const longest = "k".repeat(32);
+    await op.send(`MODE #chan +k ${longest}`);
+    assert.deepEqual((await op.expect("MODE")).params, ["#chan", "+k", longest]);
+    await guest.send("JOIN #chan");
+    assert.equal((await guest.expect("475")).params[1], "#chan");
+    await guest.send("JOIN #chan :passphrase with spaces");
+    await guest.expect("475");
+    await guest.send(`JOIN #chan ${longest}`);
+    await guest.expect("366");
+  } finally {
+    await op.close();
+    await guest.close();
+    await server.shutdown();
+  }
+});
