@@ -32,9 +32,12 @@ import { isSqliteError } from "./store/sqlite_failure.ts";
 import type { Stores } from "./store/stores.ts";
 import { TokenBucket } from "../util/token_bucket.ts";
 import { errorMessage } from "../util/error_message.ts";
+import { settledWithin } from "../util/within.ts";
 
 /** How long a closing connection may take to flush its last lines. */
 const CLOSE_FLUSH_MS = 2000;
+/** How long a labeled PRIVMSG's reply waits for its echo from Redis before going without it. */
+const ECHO_WAIT_MS = 5000;
 
 /** First lines that mark an IRC client (anything else opens the plain-text door). */
 const IRC_OPENERS = new Set(["CAP", "NICK", "USER", "PASS"]);
@@ -391,20 +394,48 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
         if (result) return result.catch((err) => this.#crash(err, message.command));
         return;
       }
-      const batches = this.session.caps.has("batch");
-      this.#labeled = new LabeledReply(label, batches, this.#host.info.name);
-      const result = dispatch(this.#host.commands, this.#ctx, message);
-      if (!result) return this.#answerLabeled();
-      return result.catch((err) => this.#crash(err, message.command))
-        .finally(() => this.#answerLabeled());
+      // echoes owed to earlier commands go out first, unlabeled: they are no reply to this one
+      const earlier = this.session.echoesSettled();
+      if (!earlier) return this.#runLabeled(message, label);
+      return this.#awaitEchoes(earlier).then(() => this.#runLabeled(message, label));
     } catch (err) {
       this.#labeled = undefined;
       this.#crash(err, line.slice(0, 20));
     }
   }
 
-  /** The labeled command has run: what is left of its replies goes out with the label. */
-  #answerLabeled(): void {
+  /** Runs a labeled command, its replies held to go out with the label. */
+  #runLabeled(message: Message, label: string): void | Promise<void> {
+    if (this.#ended) return;
+    this.#labeled = new LabeledReply(label, this.session.caps.has("batch"), this.#host.info.name);
+    try {
+      const result = dispatch(this.#host.commands, this.#ctx, message);
+      if (!result) return this.#answerLabeled();
+      return result.catch((err) => this.#crash(err, message.command))
+        .finally(() => this.#answerLabeled());
+    } catch (err) {
+      this.#labeled = undefined;
+      this.#crash(err, message.command);
+    }
+  }
+
+  /**
+   * The labeled command has run: what is left of its replies goes out with the label, once the
+   * echoes it is owed came back (a cluster node gives them when Redis answers), or after a bound.
+   */
+  #answerLabeled(): void | Promise<void> {
+    const owed = this.session.echoesSettled();
+    if (owed) return this.#awaitEchoes(owed).then(() => this.#finishLabeled());
+    this.#finishLabeled();
+  }
+
+  /** Waits a bounded time for the echoes owed; those still owed then are not waited for again. */
+  async #awaitEchoes(owed: Promise<void>): Promise<void> {
+    await settledWithin(owed, ECHO_WAIT_MS);
+    this.session.forgetEchoes();
+  }
+
+  #finishLabeled(): void {
     const labeled = this.#labeled;
     this.#labeled = undefined;
     if (this.#ended || !labeled) return;

@@ -103,6 +103,9 @@ export class Session {
   /** A SASL exchange in progress: the mechanism and the base64 received so far. */
   sasl: { mechanism: string; buffer: string } | undefined;
   sink: Sink;
+  /** Echoes owed for messages on their way through Redis (a cluster), and who waits for none. */
+  #echoesOwed = 0;
+  #echoesSettled: (() => void) | undefined;
 
   constructor(sink: Sink, secure = false) {
     this.sink = sink;
@@ -124,6 +127,40 @@ export class Session {
   /** True once the welcome burst was sent on this connection. */
   get registered(): boolean {
     return this.registration === undefined;
+  }
+
+  /** A message from this session awaits its echo (a cluster node: until Redis answers). */
+  owesEcho(): void {
+    this.#echoesOwed++;
+  }
+
+  /** An owed echo was given, or never will be. */
+  echoSettled(): void {
+    if (this.#echoesOwed === 0 || --this.#echoesOwed > 0) return;
+    this.forgetEchoes();
+  }
+
+  /** Stops waiting for the echoes owed (they took too long: lost with a node, say). */
+  forgetEchoes(): void {
+    this.#echoesOwed = 0;
+    const settled = this.#echoesSettled;
+    this.#echoesSettled = undefined;
+    settled?.();
+  }
+
+  /**
+   * Resolves once no echo is owed; undefined when none is. A labeled command's reply waits for
+   * it, so that the echo is the reply that carries the label (labeled-response).
+   */
+  echoesSettled(): Promise<void> | undefined {
+    if (this.#echoesOwed === 0) return undefined;
+    return new Promise((resolve) => {
+      const before = this.#echoesSettled;
+      this.#echoesSettled = () => {
+        before?.();
+        resolve();
+      };
+    });
   }
 
   /** Records a capability change and recomputes the tag variant. */

@@ -985,3 +985,53 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "cluster: a labeled message's echo carries the label (after Redis); to oneself, only " +
+    "the echo does, the delivery not" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const caps = ["labeled-response", "batch", "echo-message", "message-tags"];
+      const me = await client(clients, a.port, "me", caps);
+      const you = await client(clients, b.port, "you", ["labeled-response", "batch"]);
+      await joinAll([me, you], "#room");
+      await me.sync(); // past the JOINs
+      const replies = async (c: TestClient, line: string) => {
+        await c.send(line);
+        return (await c.sync()).filter((m) => m.command !== "PONG");
+      };
+      const channel = await replies(me, "@label=c1 PRIVMSG #room :hello room");
+      assert.deepEqual(channel.map((m) => [m.command, m.tags?.label, m.params[0]]), [
+        ["PRIVMSG", "c1", "#room"],
+      ]);
+      for (
+        const [line, command] of [
+          ["@label=p1 PRIVMSG me :hello me", "PRIVMSG"],
+          ["@label=t1;+typing=active TAGMSG me", "TAGMSG"],
+        ] as const
+      ) {
+        // the echo is the reply; the delivery comes through the inbox, whenever it does
+        const start = me.lines.length;
+        await me.send(line);
+        await me.until(
+          () => me.lines.slice(start).filter((l) => l.includes(` ${command} me`)).length === 2,
+          "the echo and the delivery",
+        );
+        await me.sync();
+        const got = me.lines.slice(start).map((l) => parseMessage(l)!)
+          .filter((m) => m.command !== "PONG");
+        assert.deepEqual(got.map((m) => [m.command, m.tags?.label ?? "-"]).sort(), [
+          [command, "-"],
+          [command, line.slice(7, 9)],
+        ], line);
+      }
+      // without echo-message: an ACK
+      await you.send("@label=a1 PRIVMSG you :hello you");
+      const ack = await you.expect((m) => m.command === "ACK");
+      assert.equal(ack.tags?.label, "a1");
+      await you.expect((m) => m.command === "PRIVMSG" && m.params[1] === "hello you");
+      assert.equal(you.lines.filter((l) => l.includes("label=")).length, 1);
+    });
+  },
+});
