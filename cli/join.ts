@@ -180,7 +180,7 @@ export function joinCommand() {
         identity: {
           nick: opts.nick,
           username: login,
-          realname: opts.realname ?? opts.nick,
+          realname: opts.realname || opts.nick, // an empty one would be refused (461)
           password: opts.password,
           sasl: opts.sasl,
         },

@@ -45,6 +45,23 @@ export function isValidChannelName(name: string, maxLength: number): boolean {
   return true;
 }
 
+/** Longest channel key in bytes (ISUPPORT `KEYLEN`). */
+export const KEYLEN = 32;
+
+/**
+ * Checks a channel key (MODE +k): 1 to KEYLEN bytes with no space, comma, control character or
+ * U+FFFD, and no leading colon (RFC 2812's key grammar, allowing UTF-8), so that it can be given
+ * as one item of JOIN's comma list and shown in a MODE line as set. One rule for every +k.
+ */
+export function isValidKey(key: string): boolean {
+  if (key === "" || key.startsWith(":") || encoder.encode(key).length > KEYLEN) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c <= 32 || c === 44 /* , */ || c === 127 || c === 0xfffd) return false;
+  }
+  return true;
+}
+
 /**
  * Matches an IRC mask with `*` and `?` wildcards against a string. Both are expected to be
  * case-folded by the caller.

@@ -49,7 +49,8 @@ export function parseChannelModes(
       continue;
     }
     const param = args[argIndex++];
-    if (param === undefined || param === "") {
+    // an empty key is a key given, to refuse (mode.ts); any other empty parameter is none
+    if (param === undefined || (param === "" && !(mode === "k" && adding))) {
       if (mode === "b") result.listBans = true;
       else if (mode === "k" && !adding) result.changes.push({ adding, mode });
       continue;

@@ -37,13 +37,13 @@ export interface NetworkStats {
   maxUsers: number;
   invisible: number;
   opers: number;
-  /** Connections that claimed a nick but have not completed registration. */
-  unknown: number;
   channels: number;
   /** Servers (cluster nodes) in the network; 1 when absent. */
   servers?: number;
   /** Users of this server when the network has others; `users` when absent. */
   localUsers?: number;
+  /** Most users of this server seen at once, with `localUsers`; `maxUsers` when absent. */
+  maxLocalUsers?: number;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 
 import { CASEMAPPING } from "../protocol/casemap.ts";
-import { CHANTYPES } from "../protocol/names.ts";
+import { CHANTYPES, KEYLEN } from "../protocol/names.ts";
 import { CHANMODES, PREFIX } from "./state/channel.ts";
 import type { ServerConfig } from "./config.ts";
 import { BOT_MODE } from "./state/user.ts";
@@ -22,6 +22,7 @@ export function isupportTokens(config: ServerConfig): string[] {
     `CHANMODES=${CHANMODES}`,
     `CHANNELLEN=${l.channelLength}`,
     `CHANTYPES=${CHANTYPES}`,
+    `KEYLEN=${KEYLEN}`,
     `KICKLEN=${l.kickLength}`,
     `MAXLIST=b:${l.maxBans}`,
     `MAXTARGETS=${l.maxTargets}`,

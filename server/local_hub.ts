@@ -107,7 +107,7 @@ export class LocalHub implements Hub {
   }
 
   stats(): NetworkStats {
-    return { ...this.#network.stats(), unknown: this.#pending.size };
+    return this.#network.stats();
   }
 
   whowas(nick: string): readonly WhowasEntry[] {
@@ -302,6 +302,10 @@ export class LocalHub implements Hub {
     if ("channel" in r.to) {
       const { channel, status } = r.to;
       this.#network.toChannel(channel, r.out, { ...filter, except: r.from, status });
+    } else if (r.to.user === r.from) {
+      // to oneself: a delivery to each session, the sender's included, which is no reply to the
+      // command (labeled-response: only its echo, if any, carries the label)
+      for (const s of r.from.sessions) if (s.accepts(filter)) r.from.deliverTo(s, r.out);
     } else {
       r.to.user.send(r.out, filter);
     }

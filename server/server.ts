@@ -58,6 +58,8 @@ export interface RunningServer {
   reloadCertificates(): Promise<boolean>;
   /** Live connections, registered or not. */
   readonly connectionCount: number;
+  /** Live connections still registering (LUSERS 253). */
+  readonly registeringCount: number;
   readonly hub: Hub;
   /** Tells every client, flushes their queues, closes everything. Idempotent. */
   shutdown(reason?: string): Promise<void>;
@@ -176,6 +178,10 @@ class Server implements SessionHost, RunningServer {
 
   get connectionCount(): number {
     return this.#sessions.size;
+  }
+
+  get registeringCount(): number {
+    return this.info.registering.count;
   }
 
   ended(session: SessionDriver): void {

@@ -11,6 +11,7 @@ import type { AlwaysOnConfig, HistoryConfig, Limits, ServerConfig } from "./conf
 import { type HashedSecret, hashSecret } from "./credentials.ts";
 import { isupportTokens } from "./isupport.ts";
 import type { Logger } from "./log.ts";
+import { Registering } from "./registering.ts";
 import { VERSION } from "../version.ts";
 
 /** Read-only server facts for handlers. */
@@ -34,6 +35,8 @@ export interface ServerInfo {
   floodControl: boolean;
   /** Shared by SASL, NickServ, OPER and REGISTER: bounds password hashing and guessing. */
   authThrottle: AuthThrottle;
+  /** This server's connections still registering (LUSERS 253). */
+  registering: Registering;
   log: Logger;
 }
 
@@ -60,6 +63,7 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     authThrottle: new AuthThrottle(
       config.exempt.map((t) => parseCidr(t)).filter((r): r is Cidr => !!r),
     ),
+    registering: new Registering(),
     log,
   };
 }

@@ -34,9 +34,12 @@ import { isSqliteError } from "./store/sqlite_failure.ts";
 import type { Stores } from "./store/stores.ts";
 import { TokenBucket } from "../util/token_bucket.ts";
 import { errorMessage } from "../util/error_message.ts";
+import { settledWithin } from "../util/within.ts";
 
 /** How long a closing connection may take to flush its last lines. */
 const CLOSE_FLUSH_MS = 2000;
+/** How long a labeled PRIVMSG's reply waits for its echo from Redis before going without it. */
+const ECHO_WAIT_MS = 5000;
 
 /** First lines that mark an IRC client (anything else opens the plain-text door). */
 const IRC_OPENERS = new Set(["CAP", "NICK", "USER", "PASS"]);
@@ -95,6 +98,8 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   #pipe: SessionPipe | undefined;
   /** When that node last sent anything (it PINGs an idle client: silence means it is gone). */
   #pipeHeardAt = 0;
+  /** Counted in the server's connections still registering (LUSERS 253). */
+  #registering = false;
 
   /** `moved`: the connection came from another node (`open` gives its pipe) with this state. */
   constructor(open: ConnectionOpener, host: SessionHost, moved?: MovedSession) {
@@ -109,6 +114,10 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
       this.#moved = moved;
       this.#mode = moved.plainText ? "plain" : "irc";
       if (moved.plainText) this.#plain = new PlainTextView(moved.phase === "welcome");
+    }
+    if (!this.session.registered) {
+      this.#registering = true;
+      host.info.registering.began();
     }
     const limits = host.info.limits;
     if (host.info.floodControl) {
@@ -156,7 +165,16 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
         this.#close(reason, last);
       },
     });
-    return this.#pipe !== undefined;
+    if (!this.#pipe) return false;
+    this.registered(); // it goes on registering on the other node, if at all
+    return true;
+  }
+
+  /** Sink: the welcome was sent; the connection is no longer one still registering. */
+  registered(): void {
+    if (!this.#registering) return;
+    this.#registering = false;
+    this.#host.info.registering.ended();
   }
 
   /** OutboxEvents: the client's queue passed the sendq limit. */
@@ -204,6 +222,11 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     this.#deliver(out);
   }
 
+  /** Sink: a message that is no reply to the command running goes out as it is, unlabeled. */
+  deliver(out: Outgoing): void {
+    this.#deliver(out);
+  }
+
   /** Queues a message in the form this client reads (labels and batches already on it). */
   #deliver(out: Outgoing): void {
     if (this.#mode !== "plain") {
@@ -243,6 +266,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
 
   /** Sends the last line (`last`, else an ERROR with `reason`) and closes the socket. */
   #close(reason: string, last?: string): void {
+    this.registered(); // uncounted, whether it got that far or not
     clearTimeout(this.#pumpTimer);
     this.#queue = undefined;
     last ??= this.#mode === "plain"
@@ -421,11 +445,25 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
         if (result) return result.catch((err) => this.#crash(err, message.command));
         return;
       }
-      const batches = this.session.caps.has("batch");
-      this.#labeled = new LabeledReply(label, batches, this.#host.info.name);
+      // echoes owed to earlier commands go out first, unlabeled: they are no reply to this one
+      const earlier = this.session.echoesSettled();
+      if (!earlier) return this.#runLabeled(message, label);
+      return this.#awaitEchoes(earlier).then(() => this.#runLabeled(message, label));
+    } catch (err) {
+      this.#labeled = undefined;
+      this.#crash(err, line.slice(0, 20));
+    }
+  }
+
+  /** Runs a labeled command, its replies held to go out with the label. */
+  #runLabeled(message: Message, label: string): void | Promise<void> {
+    if (this.#ended) return;
+    const open = this.session.batch;
+    this.#labeled = new LabeledReply(label, this.session.caps.has("batch"), this.#host.info.name);
+    try {
       const result = dispatch(this.#host.commands, this.#ctx, message);
       if (this.session.batch && this.session.batch !== open) {
-        this.session.batch.label = label; // opened: nothing to answer yet
+        this.session.batch.label = label; // a multiline batch opened: nothing to answer yet
         this.#labeled = undefined;
       }
       if (!result) return this.#answerLabeled();
@@ -433,12 +471,27 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
         .finally(() => this.#answerLabeled());
     } catch (err) {
       this.#labeled = undefined;
-      this.#crash(err, line.slice(0, 20));
+      this.#crash(err, message.command);
     }
   }
 
-  /** The labeled command has run: what is left of its replies goes out with the label. */
-  #answerLabeled(): void {
+  /**
+   * The labeled command has run: what is left of its replies goes out with the label, once the
+   * echoes it is owed came back (a cluster node gives them when Redis answers), or after a bound.
+   */
+  #answerLabeled(): void | Promise<void> {
+    const owed = this.session.echoesSettled();
+    if (owed) return this.#awaitEchoes(owed).then(() => this.#finishLabeled());
+    this.#finishLabeled();
+  }
+
+  /** Waits a bounded time for the echoes owed; those still owed then are not waited for again. */
+  async #awaitEchoes(owed: Promise<void>): Promise<void> {
+    await settledWithin(owed, ECHO_WAIT_MS);
+    this.session.forgetEchoes();
+  }
+
+  #finishLabeled(): void {
     const labeled = this.#labeled;
     this.#labeled = undefined;
     if (this.#ended || !labeled) return;

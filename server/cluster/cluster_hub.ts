@@ -168,7 +168,7 @@ export class ClusterHub implements Hub {
   }
 
   stats(): NetworkStats {
-    return { ...this.replica.stats(), unknown: this.#pending.size };
+    return this.replica.stats();
   }
 
   whowas(nick: string): readonly WhowasEntry[] {

@@ -24,11 +24,20 @@ interface Echo {
   user: User;
   sessions: readonly Session[];
   out: Outgoing;
+  /** The sending session, which counts it as owed (`Session.owesEcho`) until given or dropped. */
+  owed?: Session;
 }
 
 /** Gives an echo to each of its sessions. */
-function giveEcho(echo: { user: User; sessions: readonly Session[] }, out: Outgoing): void {
+function giveEcho(echo: Pick<Echo, "user" | "sessions" | "owed">, out: Outgoing): void {
   for (const session of echo.sessions) echo.user.sendTo(session, out);
+  settleEcho(echo);
+}
+
+/** An owed echo was given or will never be: its sessions stop waiting for it. */
+function settleEcho(echo: Pick<Echo, "owed">): void {
+  echo.owed?.echoSettled();
+  echo.owed = undefined;
 }
 
 /** msgids remembered to drop a message delivered twice (a retry after an outage). */
@@ -107,7 +116,9 @@ export class ClusterMessages {
   relay(r: Relay): void {
     const filter = relayFilter(r);
     const sessions = echoSessions(r);
-    const echo = sessions.length > 0 ? { user: r.from, sessions, out: r.out } : undefined;
+    const echo: Echo | undefined = sessions.length > 0
+      ? { user: r.from, sessions, out: r.out }
+      : undefined;
     const wire = this.#wire(r.out, r.from);
     if (r.cap !== undefined) wire.cap = r.cap;
     if (r.withoutCap !== undefined) wire.ncap = r.withoutCap;
@@ -128,6 +139,8 @@ export class ClusterMessages {
       topic = inboxTopic(this.#host.replica.nodeOf(r.to.user) ?? this.#host.node);
     }
     const [first, ...rest] = r.history;
+    // the sending session's own echo is its reply: a labeled command waits for it (Redis's answer)
+    if (echo && sessions.includes(r.session)) echo.owed = r.session;
     this.#publish(topic, wire, r.from, first, echo);
     for (const copy of rest) this.store(copy);
   }
@@ -188,10 +201,15 @@ export class ClusterMessages {
   ): void {
     const id = wire.id;
     // the echo is given once Redis answers: the message is stored and published by then
-    if (echo && id) this.#echoes.set(id, echo);
+    if (echo && id) {
+      this.#echoes.set(id, echo);
+      echo.owed?.owesEcho();
+    } else if (echo) echo.owed = undefined; // never given
     const target = wire.p[0] ?? "";
     this.#host.op("msg", [topic, JSON.stringify(wire), ...this.#historyArgs(stored)], () => {
+      const dropped = this.#echoes.get(id);
       this.#echoes.delete(id);
+      if (dropped) settleEcho(dropped);
       if (sender && wire.cmd !== "TAGMSG") {
         this.#host.notice(
           sender,
@@ -252,7 +270,9 @@ export class ClusterMessages {
     const echo = this.#echoes.get(id);
     if (!echo) return undefined;
     this.#echoes.delete(id);
-    return this.#host.isQuitting(echo.user) ? undefined : echo;
+    if (!this.#host.isQuitting(echo.user)) return echo;
+    settleEcho(echo);
+    return undefined;
   }
 
   /** A payload from a subscription (or an answer): delivered here once, whatever the retries. */
@@ -305,14 +325,17 @@ export function deliverWire(
   m: WireMessage,
   out: Outgoing,
   channelFolded: string | undefined,
-  echo?: { user: User; sessions: readonly Session[] },
+  echo?: Pick<Echo, "user" | "sessions" | "owed">,
 ): void {
   const wants = m.cap === undefined && m.ncap === undefined
     ? undefined
     : { cap: m.cap, withoutCap: m.ncap };
   if (m.to !== undefined) {
     const user = replica.byUid(m.to);
-    if (user && replica.isLocal(user)) user.send(out, wants);
+    if (!user || !replica.isLocal(user)) return;
+    if (m.u !== m.to) return user.send(out, wants);
+    // to oneself: a delivery to each session, no reply to the command that sent it (hub.ts)
+    for (const s of user.sessions) if (s.accepts(wants)) user.deliverTo(s, out);
     return;
   }
   if (channelFolded === undefined) return;

@@ -62,6 +62,8 @@ export class Replica {
   readonly #now: () => number;
   /** Users of this node. */
   readonly #local = new Set<User>();
+  /** The most users this node had at once (LUSERS 265). */
+  #maxLocal = 0;
   readonly #network: Network;
   /** Registered users by cluster id. */
   readonly #users = new Map<string, User>();
@@ -164,9 +166,15 @@ export class Replica {
     return this.#network.whowas(nick);
   }
 
-  /** LUSERS counts; `unknown` (registering connections) is the hub's to add. */
+  /** LUSERS counts, with this node's users among them. */
   stats(): NetworkStats & { servers: number; localUsers: number } {
-    return { ...this.#network.stats(), servers: this.nodes.size, localUsers: this.#local.size };
+    const local = this.#local.size;
+    return {
+      ...this.#network.stats(),
+      servers: this.nodes.size,
+      localUsers: local,
+      maxLocalUsers: Math.max(this.#maxLocal, local),
+    };
   }
 
   // --- this node's users -----------------------------------------------------------------
@@ -174,6 +182,7 @@ export class Replica {
   /** Adds a user of this node who just registered (before its intro event comes back). */
   addLocal(user: User, uid: string): void {
     this.#local.add(user);
+    this.#maxLocal = Math.max(this.#maxLocal, this.#local.size);
     this.#addUser(user, uid, this.self);
   }
 
@@ -371,6 +380,7 @@ export class Replica {
       // ours now: the session that forwarded to its old node goes; it is here in its channels
       for (const session of [...user.sessions]) user.detach(session);
       this.#local.add(user);
+      this.#maxLocal = Math.max(this.#maxLocal, this.#local.size);
       this.#network.rehome(user);
       this.#adopted?.(user, uid);
     } else if (node !== this.self && this.#local.has(user)) {

@@ -5,7 +5,7 @@
  */
 
 import { msg } from "../../protocol/message.ts";
-import { isChannelName } from "../../protocol/names.ts";
+import { isChannelName, isValidKey } from "../../protocol/names.ts";
 import { N } from "../../protocol/numerics.ts";
 import { type ModeChange, parseChannelModes } from "../channel_modes.ts";
 import type { CommandSpec } from "../command_table.ts";
@@ -60,8 +60,9 @@ function check(
     }
     case "k":
       if (!change.adding) return { ...change, param: "*" };
-      if (/[\s,\0]/.test(param!) || param!.length > 32) {
-        ctx.reply(N.ERR_INVALIDMODEPARAM, channel.name, "k", param!, "Invalid key");
+      if (!isValidKey(param!)) {
+        // Modern IRC: 696, with `*` for a parameter that may not be shown as it was (irctest)
+        ctx.reply(N.ERR_INVALIDMODEPARAM, channel.name, "k", "*", "Invalid key");
         return undefined;
       }
       return change;

@@ -169,6 +169,11 @@ export const registrationCommands: Record<string, CommandSpec> = {
         ctx.reply(N.ERR_ALREADYREGISTERED, "You may not reregister");
         return;
       }
+      // Modern IRC: an empty username (or realname, as Ergo and Solanum) is a missing parameter
+      if (username === "" || realname === "") {
+        ctx.reply(N.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters");
+        return;
+      }
       user.username = cleanUsername(username, server.limits.nickLength);
       user.realname = realname.slice(0, server.limits.realnameLength);
       reg.gotUser = true;

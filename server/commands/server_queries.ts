@@ -22,22 +22,28 @@ export function sendMotd(ctx: Context): void {
   ctx.reply(N.RPL_ENDOFMOTD, "End of /MOTD command.");
 }
 
-/** Sends the LUSERS counts (251–255, 265, 266). */
+/**
+ * Sends the LUSERS counts as the Modern IRC docs give them: 251 and 255 always; 252, 253 and 254
+ * only with a positive count; 265 and 266 with their two counts. 251 counts visible users (as
+ * Solanum and Ergo) beside the invisible ones; 253 counts this server's connections still
+ * registering, and 255/265 this server's users, while 266 counts the whole network's.
+ */
 export function sendLusers(ctx: Context): void {
   const s = ctx.hub.stats();
+  const servers = s.servers ?? 1;
+  const visible = s.users - s.invisible;
   ctx.reply(
     N.RPL_LUSERCLIENT,
-    `There are ${s.users - s.invisible} users and ${s.invisible} invisible on ${
-      s.servers ?? 1
-    } servers`,
+    `There are ${visible} users and ${s.invisible} invisible on ${servers} servers`,
   );
   if (s.opers > 0) ctx.reply(N.RPL_LUSEROP, String(s.opers), "operator(s) online");
-  if (s.unknown > 0) ctx.reply(N.RPL_LUSERUNKNOWN, String(s.unknown), "unknown connection(s)");
+  const unknown = ctx.server.registering.count;
+  if (unknown > 0) ctx.reply(N.RPL_LUSERUNKNOWN, String(unknown), "unknown connection(s)");
   if (s.channels > 0) ctx.reply(N.RPL_LUSERCHANNELS, String(s.channels), "channels formed");
-  const local = String(s.localUsers ?? s.users);
-  ctx.reply(N.RPL_LUSERME, `I have ${local} clients and ${(s.servers ?? 1) - 1} servers`);
+  const local = String(s.localUsers ?? s.users), localMax = String(s.maxLocalUsers ?? s.maxUsers);
+  ctx.reply(N.RPL_LUSERME, `I have ${local} clients and ${servers - 1} servers`);
+  ctx.reply(N.RPL_LOCALUSERS, local, localMax, `Current local users ${local}, max ${localMax}`);
   const users = String(s.users), max = String(s.maxUsers);
-  ctx.reply(N.RPL_LOCALUSERS, local, max, `Current local users ${local}, max ${max}`);
   ctx.reply(N.RPL_GLOBALUSERS, users, max, `Current global users ${users}, max ${max}`);
 }
 

@@ -56,6 +56,10 @@ export const whoisCommands: Record<string, CommandSpec> = {
   WHOWAS: {
     minParams: 1,
     handler(ctx, [nick, count]) {
+      if (nick === "") {
+        ctx.reply(N.ERR_NONICKNAMEGIVEN, "No nickname given"); // Modern IRC: one reply, no 369
+        return;
+      }
       const entries = ctx.hub.whowas(nick);
       const max = Number(count) > 0 ? Number(count) : entries.length;
       if (entries.length === 0) ctx.reply(N.ERR_WASNOSUCHNICK, nick, "There was no such nickname");

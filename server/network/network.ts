@@ -127,14 +127,13 @@ export class Network {
     return members && members.size > 0 ? members : undefined;
   }
 
-  /** O(1): LUSERS runs at every registration. `unknown` is the hub's to add. */
+  /** O(1): LUSERS runs at every registration. */
   stats(): NetworkStats {
     return {
       users: this.#users,
       maxUsers: this.#maxUsers,
       invisible: this.#invisible,
       opers: this.#opers,
-      unknown: 0,
       channels: this.#channels.size,
     };
   }
@@ -379,6 +378,12 @@ export class Network {
     }
     const { plain, extended } = joinLines(channel, user, time);
     announceJoin(channel, audience, user, plain, extended);
+    if (user.away !== undefined) {
+      // away-notify: a user joining while away is followed by its AWAY (after the JOIN: a member
+      // with held joins gets them first); the joiner knows its own state
+      const away = new Outgoing(msg("AWAY", [user.away], user.source), { time });
+      this.toChannel(channel, away, { except: user, cap: "away-notify" });
+    }
   }
 
   /** A PART or KICK: the members here see it (a user dropped early too), then it leaves. */

@@ -18,6 +18,11 @@ export interface Sink {
   /** Queues a message; never blocks and never throws. */
   send(out: Outgoing): void;
   /**
+   * Queues a message that is no reply to the command running, outside any labeled reply being
+   * built (a message the client sent itself, delivered as anyone's); `send` when absent.
+   */
+  deliver?(out: Outgoing): void;
+  /**
    * Queues lines already in this client's form (tag variant); false when the client needs each
    * message (the plain-text door, a labeled-response capture).
    */
@@ -36,6 +41,8 @@ export interface Sink {
    * lines go. False when this connection cannot move (it came through another node already).
    */
   moveTo?(open: (socket: PipeSocket) => SessionPipe | undefined): boolean;
+  /** The connection completed registration (its welcome): it no longer counts as registering. */
+  registered?(): void;
 }
 
 /** The socket's end of a moved connection, as the user's node writes to it. */
@@ -89,8 +96,7 @@ export class Session {
   variant = 0;
   /** CAP LS version (301 or 302) if the client sent CAP LS. */
   capVersion = 0;
-  /** Undefined once this connection is registered (has received 001). */
-  registration: Registration | undefined = { gotUser: false, capHold: false, pass: undefined };
+  #registration: Registration | undefined = { gotUser: false, capHold: false, pass: undefined };
   /** Came in through the plain-text door (netcat): sees rendered lines, not IRC. */
   plainText = false;
   /** Connected over TLS (WHOIS 671). */
@@ -100,15 +106,64 @@ export class Session {
   /** The `draft/multiline` batch the client has open: one at a time, bounded, dropped with it. */
   batch: MultilineBatch | undefined;
   sink: Sink;
+  /** Echoes owed for messages on their way through Redis (a cluster), and who waits for none. */
+  #echoesOwed = 0;
+  #echoesSettled: (() => void) | undefined;
 
   constructor(sink: Sink, secure = false) {
     this.sink = sink;
     this.secure = secure;
   }
 
+  /** Undefined once this connection is registered (has received 001). */
+  get registration(): Registration | undefined {
+    return this.#registration;
+  }
+
+  /** Ending registration tells the sink (LUSERS counts the connections still registering). */
+  set registration(registration: Registration | undefined) {
+    const was = this.#registration;
+    this.#registration = registration;
+    if (was && !registration) this.sink.registered?.();
+  }
+
   /** True once the welcome burst was sent on this connection. */
   get registered(): boolean {
     return this.registration === undefined;
+  }
+
+  /** A message from this session awaits its echo (a cluster node: until Redis answers). */
+  owesEcho(): void {
+    this.#echoesOwed++;
+  }
+
+  /** An owed echo was given, or never will be. */
+  echoSettled(): void {
+    if (this.#echoesOwed === 0 || --this.#echoesOwed > 0) return;
+    this.forgetEchoes();
+  }
+
+  /** Stops waiting for the echoes owed (they took too long: lost with a node, say). */
+  forgetEchoes(): void {
+    this.#echoesOwed = 0;
+    const settled = this.#echoesSettled;
+    this.#echoesSettled = undefined;
+    settled?.();
+  }
+
+  /**
+   * Resolves once no echo is owed; undefined when none is. A labeled command's reply waits for
+   * it, so that the echo is the reply that carries the label (labeled-response).
+   */
+  echoesSettled(): Promise<void> | undefined {
+    if (this.#echoesOwed === 0) return undefined;
+    return new Promise((resolve) => {
+      const before = this.#echoesSettled;
+      this.#echoesSettled = () => {
+        before?.();
+        resolve();
+      };
+    });
   }
 
   /** Records a capability change and recomputes the tag variant. */

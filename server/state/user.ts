@@ -134,6 +134,16 @@ export class User {
   }
 
   /**
+   * Delivers a message to one of this user's sessions as a delivery, not a reply to what it asked
+   * (labeled-response: the copy of a message to oneself carries no label).
+   */
+  deliverTo(session: Session, out: Outgoing): void {
+    if (joinsHeld()) this.#settle();
+    if (session.sink.deliver) session.sink.deliver(out);
+    else session.sink.send(out);
+  }
+
+  /**
    * Queues lines already formatted for `session` (after any JOINs held for this user); false, and
    * nothing sent, when the sink needs messages instead (plain text, a labeled reply being built).
    */

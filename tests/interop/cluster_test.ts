@@ -1046,6 +1046,58 @@ Deno.test({
 });
 
 Deno.test({
+  name: "cluster: LUSERS counts each node's registering connections and users; an away user's " +
+    "JOIN on one node brings its AWAY to away-notify members on another" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const ann = await client(clients, a.port, "ann");
+      const ben = await client(clients, b.port, "ben", ["away-notify"]);
+      const cid = await client(clients, b.port, "cid");
+      // a connection still registering on each node: each node counts only its own
+      const waiting = await TestClient.connect(b.port);
+      clients.push(waiting);
+      await waiting.send("CAP LS 302");
+      await waiting.expect("CAP");
+      await cid.send("MODE cid +i");
+      await cid.expect("MODE");
+      // cid's +i reaches node a before its JOIN does (one order, Redis's)
+      await ann.send("JOIN #room");
+      await ann.expect("366");
+      await cid.send("JOIN #room");
+      await ann.expect((m) => m.command === "JOIN" && m.source?.startsWith("cid!") === true);
+      for (const c of [ann, ben]) {
+        await c.send("LUSERS");
+        const lines = (await c.sync()).filter((m) => m.command !== "PONG");
+        const find = (numeric: string) => lines.find((m) => m.command === numeric)?.params.slice(1);
+        const here = c === ann ? 1 : 2;
+        assert.deepEqual(find("251"), ["There are 2 users and 1 invisible on 2 servers"]);
+        // each node counts its own connections still registering: node b has one, a none
+        assert.deepEqual(find("253"), c === ann ? undefined : ["1", "unknown connection(s)"]);
+        assert.deepEqual(find("254"), ["1", "channels formed"]);
+        assert.deepEqual(find("255"), [`I have ${here} clients and 1 servers`]);
+        assert.deepEqual(find("265"), [
+          `${here}`,
+          `${here}`,
+          `Current local users ${here}, max ${here}`,
+        ]);
+        assert.deepEqual(find("266"), ["3", "3", "Current global users 3, max 3"]);
+      }
+
+      // ann, on node a, goes away and joins a channel ben (node b) is in
+      await ben.send("JOIN #away");
+      await ben.expect("366");
+      await ann.send("AWAY :lunch");
+      await ann.expect("306");
+      await ann.send("JOIN #away");
+      await ann.expect((m) => m.command === "366" && m.params[1] === "#away");
+      await ben.expect((m) => m.command === "JOIN" && m.params[0] === "#away");
+      assert.equal(await ben.expectLine(() => true), ":ann!~ann@127.0.0.1 AWAY :lunch");
+    });
+  },
+});
+
+Deno.test({
   name: "cluster: a multiline message from node A reaches node B whole, lines elsewhere, history" +
     why,
   ignore,
@@ -1108,6 +1160,56 @@ Deno.test({
       const direct = await batch(ben);
       assert.deepEqual(direct.open.params.slice(1), ["draft/multiline", "ben"]);
       assert.deepEqual(direct.lines, EXAMPLE);
+    });
+  },
+});
+
+Deno.test({
+  name: "cluster: a labeled message's echo carries the label (after Redis); to oneself, only " +
+    "the echo does, the delivery not" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const caps = ["labeled-response", "batch", "echo-message", "message-tags"];
+      const me = await client(clients, a.port, "me", caps);
+      const you = await client(clients, b.port, "you", ["labeled-response", "batch"]);
+      await joinAll([me, you], "#room");
+      await me.sync(); // past the JOINs
+      const replies = async (c: TestClient, line: string) => {
+        await c.send(line);
+        return (await c.sync()).filter((m) => m.command !== "PONG");
+      };
+      const channel = await replies(me, "@label=c1 PRIVMSG #room :hello room");
+      assert.deepEqual(channel.map((m) => [m.command, m.tags?.label, m.params[0]]), [
+        ["PRIVMSG", "c1", "#room"],
+      ]);
+      for (
+        const [line, command] of [
+          ["@label=p1 PRIVMSG me :hello me", "PRIVMSG"],
+          ["@label=t1;+typing=active TAGMSG me", "TAGMSG"],
+        ] as const
+      ) {
+        // the echo is the reply; the delivery comes through the inbox, whenever it does
+        const start = me.lines.length;
+        await me.send(line);
+        await me.until(
+          () => me.lines.slice(start).filter((l) => l.includes(` ${command} me`)).length === 2,
+          "the echo and the delivery",
+        );
+        await me.sync();
+        const got = me.lines.slice(start).map((l) => parseMessage(l)!)
+          .filter((m) => m.command !== "PONG");
+        assert.deepEqual(got.map((m) => [m.command, m.tags?.label ?? "-"]).sort(), [
+          [command, "-"],
+          [command, line.slice(7, 9)],
+        ], line);
+      }
+      // without echo-message: an ACK
+      await you.send("@label=a1 PRIVMSG you :hello you");
+      const ack = await you.expect((m) => m.command === "ACK");
+      assert.equal(ack.tags?.label, "a1");
+      await you.expect((m) => m.command === "PRIVMSG" && m.params[1] === "hello you");
+      assert.equal(you.lines.filter((l) => l.includes("label=")).length, 1);
     });
   },
 });
