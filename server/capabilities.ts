@@ -14,6 +14,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["cap-notify", ""],
   ["draft/account-registration", ""],
   ["draft/chathistory", ""],
+  ["draft/no-implicit-names", ""],
   ["draft/read-marker", ""],
   ["echo-message", ""],
   ["extended-join", ""],

@@ -69,6 +69,18 @@ const scenarios: Record<string, Scenario> = {
     await c.close();
     return reply.command === "REGISTER" && caps.includes("draft/account-registration");
   },
+  "draft/no-implicit-names": async (port, caps) => {
+    const c = await TestClient.register(port, "quiet", caps);
+    await c.send("JOIN #n");
+    await c.expect("JOIN");
+    const afterJoin = await c.sync();
+    await c.send("NAMES #n"); // asked for, the names come either way
+    const asked = await c.expect("353");
+    await c.expect("366");
+    await c.close();
+    assert.equal(asked.params[3], "@quiet");
+    return !afterJoin.some((m) => m.command === "353" || m.command === "366");
+  },
   "draft/read-marker": async (port, caps) => {
     const c = await TestClient.register(port, "reader", caps);
     await c.send("NS REGISTER password1");
