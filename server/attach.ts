@@ -14,6 +14,7 @@ import type { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
 import { joinLines } from "./join_batch.ts";
 import { describeSession } from "./moved_session.ts";
+import { markAbsentIfNonePresent } from "./presence.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { Session } from "./state/session.ts";
 import type { User } from "./state/user.ts";
@@ -67,7 +68,8 @@ export async function attachToAccount(ctx: Context): Promise<AttachOutcome> {
   const missedSince = owner.sessions.length === 0 ? owner.lastSeen : undefined;
   owner.attach(session);
   ctx.user = owner;
-  if (owner.sessions.length === 1) hub.setPresent(owner, true); // back from always-on
+  // back from always-on, or a person's connection among automatic ones (presence.ts)
+  if (owner.sessions.length === 1 || owner.awayOffline) hub.setPresent(owner, true);
   return { missedSince };
 }
 
@@ -114,11 +116,11 @@ export async function sendUserState(ctx: Context, missedSince?: number): Promise
 
 /**
  * A connection ended: its session leaves the user. When that was its last, an always-on user
- * stays (away), any other quits with `reason`.
+ * stays (away), any other quits with `reason`; when those left all said `AWAY *`, it is away.
  */
 export function endSession(hub: Hub, user: User, session: Session, reason: string): void {
   user.detach(session);
-  if (user.sessions.length > 0) return;
+  if (user.sessions.length > 0) return markAbsentIfNonePresent(hub, user);
   if (user.alwaysOn && user.account !== undefined && user.registered) hub.setPresent(user, false);
   else hub.quit(user, reason);
 }

@@ -15,6 +15,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["draft/account-registration", ""],
   ["draft/chathistory", ""],
   ["draft/no-implicit-names", ""],
+  ["draft/pre-away", ""],
   ["draft/read-marker", ""],
   ["echo-message", ""],
   ["extended-join", ""],

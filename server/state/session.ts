@@ -96,6 +96,13 @@ export class Session {
   secure: boolean;
   /** A SASL exchange in progress: the mechanism and the base64 received so far. */
   sasl: { mechanism: string; buffer: string } | undefined;
+  /**
+   * Said `AWAY *` (draft/pre-away): an automatic connection (fetching history, say) that does not
+   * count as its user being there (presence.ts).
+   */
+  absent = false;
+  /** An away message given before registration (draft/pre-away), set on the user at the welcome. */
+  preAway: string | undefined;
   sink: Sink;
 
   constructor(sink: Sink, secure = false) {

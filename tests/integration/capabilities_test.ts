@@ -81,6 +81,19 @@ const scenarios: Record<string, Scenario> = {
     assert.equal(asked.params[3], "@quiet");
     return !afterJoin.some((m) => m.command === "353" || m.command === "366");
   },
+  "draft/pre-away": async (port, caps) => {
+    const c = await TestClient.connect(port);
+    if (caps.length > 0) {
+      await c.send("CAP LS 302");
+      await c.send(`CAP REQ :${caps.join(" ")}`);
+      await c.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
+    }
+    await c.send("NICK early");
+    await c.send("AWAY :back soon"); // before registration
+    const reply = await c.expect((m) => m.command === "306" || m.command === "451");
+    await c.close();
+    return reply.command === "306";
+  },
   "draft/read-marker": async (port, caps) => {
     const c = await TestClient.register(port, "reader", caps);
     await c.send("NS REGISTER password1");
