@@ -1,7 +1,8 @@
 /**
  * One user, several connections: a connection that logs in to an account whose user is already
  * here attaches to that user (its nick, channels and modes) instead of becoming a second one, and
- * is told what its user is in; a connection that ends leaves the user to its other sessions.
+ * is told what its user is in (with `chghost`, the user@host it takes on); a connection that ends
+ * leaves the user to its other sessions.
  *
  * @module
  */
@@ -18,6 +19,9 @@ import { markAbsentIfNonePresent } from "./presence.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { Session } from "./state/session.ts";
 import type { User } from "./state/user.ts";
+
+/** The capability of a client told when its own or a neighbour's user@host changes (CHGHOST). */
+export const CHGHOST = "chghost";
 
 /** What logging in did to the connection's user. */
 export type AttachOutcome =
@@ -91,6 +95,11 @@ function leaveOwnUser(ctx: Context, owner: User): void {
       ctx.answer(new Outgoing(msg("PART", [channel.name, reason], was.source)));
     }
     ctx.answer(new Outgoing(msg("NICK", [owner.nick], was.source)));
+    if (ctx.has(CHGHOST) && (was.username !== owner.username || was.hostname !== owner.hostname)) {
+      // its user@host is its user's now: the one path where a user's visible host changes
+      const source = `${owner.nick}!${was.username}@${was.hostname}`;
+      ctx.answer(new Outgoing(msg("CHGHOST", [owner.username, owner.hostname], source)));
+    }
   }
   was.detach(session);
   was.alwaysOn = false; // the account's user is `owner`: `was` ends for good

@@ -12,6 +12,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["away-notify", ""],
   ["batch", ""],
   ["cap-notify", ""],
+  ["chghost", ""],
   ["draft/account-registration", ""],
   ["draft/chathistory", ""],
   ["draft/no-implicit-names", ""],

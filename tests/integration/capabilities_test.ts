@@ -62,6 +62,24 @@ const scenarios: Record<string, Scenario> = {
     await c.close();
     return list.params[2]!.split(" ").includes("cap-notify");
   },
+  "chghost": async (port, caps) => {
+    // the one path where a user@host changes: a connection logging in to an account whose user
+    // is here becomes that user, and takes on its user@host
+    const laptop = await TestClient.register(port, "alice");
+    await laptop.send("NS REGISTER password1");
+    await laptop.expect("900");
+    const phone = await TestClient.register(port, "guest", caps);
+    await phone.send("NS IDENTIFY alice password1");
+    await phone.expect("900");
+    await phone.expect((m) => m.command === "NICK" && m.params[0] === "alice");
+    const after = await phone.sync();
+    await laptop.close();
+    await phone.close();
+    return after.some((m) =>
+      m.command === "CHGHOST" && m.source === "alice!~guest@127.0.0.1" &&
+      m.params.join(" ") === "~alice 127.0.0.1"
+    );
+  },
   "draft/account-registration": async (port, caps) => {
     const c = await TestClient.register(port, "newbie", caps);
     await c.send("REGISTER * * password1");
