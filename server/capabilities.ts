@@ -14,6 +14,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["cap-notify", ""],
   ["chghost", ""],
   ["draft/account-registration", ""],
+  ["draft/channel-rename", ""],
   ["draft/chathistory", ""],
   ["draft/no-implicit-names", ""],
   ["draft/pre-away", ""],

@@ -22,6 +22,7 @@ import { pingCommands } from "./ping.ts";
 import { privmsgCommands } from "./privmsg.ts";
 import { quitCommands } from "./quit.ts";
 import { registrationCommands } from "./registration.ts";
+import { renameCommands } from "./rename.ts";
 import { saslCommands } from "./sasl.ts";
 import { searchCommands } from "./search.ts";
 import { serverQueryCommands } from "./server_queries.ts";
@@ -50,6 +51,7 @@ const groups: Record<string, CommandSpec>[] = [
   privmsgCommands,
   quitCommands,
   registrationCommands,
+  renameCommands,
   saslCommands,
   searchCommands,
   serverQueryCommands,

@@ -103,6 +103,12 @@ export class Session {
   absent = false;
   /** An away message given before registration (draft/pre-away), set on the user at the welcome. */
   preAway: string | undefined;
+  /**
+   * Sends this connection what a JOIN brings (topic, names) of a channel (by name) after a JOIN
+   * it did not ask for: a rename shown to it as PART and JOIN (network/rename.ts). Set by its
+   * driver, which words them.
+   */
+  rejoin: ((channel: string) => void) | undefined;
   sink: Sink;
 
   constructor(sink: Sink, secure = false) {

@@ -121,6 +121,10 @@ const scenarios: Record<string, Scenario> = {
     await c.close();
     return c.lines.some((l) => / MARKREAD #r \*$/.test(l));
   },
+  "draft/channel-rename": async (port, caps) =>
+    (await pair(port, caps, async (w) => await w.send("RENAME #c #d :tidier"))).some((l) =>
+      / RENAME #c #d :?tidier$/.test(l)
+    ),
   "draft/chathistory": async (port, caps) => {
     const early = await TestClient.register(port, "early");
     await early.send("JOIN #h");
