@@ -126,6 +126,29 @@ Deno.test("rename: refusals (482, 442, 403, name in use, bad name, permanent, to
   }
 });
 
+Deno.test("rename: the fallback's names are left out for a member with draft/no-implicit-names", async () => {
+  const server = await testServer();
+  const port = server.addr.port;
+  const alice = await TestClient.register(port, "alice", [RENAME_CAP]);
+  const quiet = await TestClient.register(port, "quiet", ["draft/no-implicit-names"]);
+  try {
+    await alice.send("JOIN #here");
+    await alice.expect(is("366"));
+    await quiet.send("JOIN #here");
+    await quiet.expect(is("JOIN"));
+    await alice.send("TOPIC #here :the topic");
+    await quiet.expect(is("TOPIC"));
+    await alice.send("RENAME #here #there");
+    await quiet.expect(is("PART"));
+    assert.deepEqual((await quiet.expect(is("JOIN"))).params, ["#there"]);
+    assert.equal((await quiet.expect(is("332"))).params[2], "the topic");
+    assert.ok(!(await quiet.sync()).some((m) => m.command === "353" || m.command === "366"));
+  } finally {
+    for (const c of [alice, quiet]) await c.close();
+    await server.shutdown();
+  }
+});
+
 Deno.test("rename: a change of case only is allowed, and shown only to members with the capability", async () => {
   const server = await testServer();
   const port = server.addr.port;
