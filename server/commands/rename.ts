@@ -1,5 +1,6 @@
 /**
- * RENAME (draft/channel-rename): a channel's ops give it a new name, all else kept. Refusals are
+ * RENAME (draft/channel-rename): a channel's ops give it a new name, all else kept (a registered
+ * channel's founder only, as the registration moves with it). Refusals are
  * the usual numerics where one fits (403, 442, 482) and `FAIL RENAME` otherwise; the hub decides
  * whether the name is free, network/rename.ts tells the members.
  *
@@ -35,6 +36,10 @@ export const renameCommands: Record<string, CommandSpec> = {
         return fail("CANNOT_RENAME", "That is not a valid channel name");
       }
       if (to === channel.name) return fail("CANNOT_RENAME", "The channel has that name already");
+      // a registration is its founder's to move, as it is theirs to drop (ChanServ DROP)
+      if (channel.founder !== undefined && !channel.isFounder(ctx.user) && !ctx.user.isOper) {
+        return fail("CANNOT_RENAME", "Only its founder can rename a registered channel");
+      }
       const text = reason.slice(0, ctx.server.limits.kickLength);
       const outcome = await ctx.hub.rename(ctx.user, channel, to, text);
       if (!outcome.ok) fail(outcome.code, outcome.text);

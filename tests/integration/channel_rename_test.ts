@@ -171,11 +171,19 @@ Deno.test("rename: the registration and the history follow the channel", async (
   const server = await testServer();
   const port = server.addr.port;
   const alice = await withAccount(port, "alice", [RENAME_CAP, "draft/chathistory", "batch"]);
-  const bob = await TestClient.register(port, "bob");
+  const bob = await TestClient.register(port, "bob", [RENAME_CAP]);
   try {
-    await joinAll("#old", alice);
+    await joinAll("#old", alice, bob);
     await alice.send("PRIVMSG ChanServ :REGISTER #old");
     await alice.expect((m) => m.command === "NOTICE" && /is registered to/.test(m.params[1]!));
+    // an op who is not the founder may not move the registration
+    await alice.send("MODE #old +o bob");
+    await bob.expect(is("MODE"));
+    await bob.send("RENAME #old #mine");
+    const refused = await bob.expect(is("FAIL"));
+    assert.deepEqual(refused.params.slice(0, 4), ["RENAME", "CANNOT_RENAME", "#old", "#mine"]);
+    await bob.send("PART #old");
+    await bob.expect(is("PART"));
     await alice.send("PRIVMSG #old :said before");
     await alice.send("RENAME #old #new :moving");
     await alice.expect(is("RENAME"));
