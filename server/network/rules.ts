@@ -82,8 +82,12 @@ export function renameRefusal(
     return { ok: false, code: "CANNOT_RENAME", text: "This channel has been renamed recently" };
   }
   if (to === channel.folded) return undefined; // a change of case is always allowed
-  if (permanent.has(channel.folded) || permanent.has(to) || channel.historyKey === channel.folded) {
+  if (permanent.has(channel.folded) || permanent.has(to)) {
     return { ok: false, code: "CANNOT_RENAME", text: "Permanent channels keep their names" };
+  }
+  if (channel.historyKey === channel.folded) {
+    const text = "This channel's history is filed under its name, which it keeps";
+    return { ok: false, code: "CANNOT_RENAME", text };
   }
   return undefined;
 }

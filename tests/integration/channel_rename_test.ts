@@ -115,6 +115,7 @@ Deno.test("rename: refusals (482, 442, 403, name in use, bad name, permanent, to
       "#lobby",
       "#hall",
     ]);
+    assert.deepEqual((await fail("RENAME #aniki #Lobby")).slice(1, 2), ["CANNOT_RENAME"]);
     await alice.send("RENAME #aniki #aneki");
     await alice.expect(is("RENAME"));
     const again = await fail("RENAME #aneki #anego");
