@@ -1,8 +1,8 @@
 /**
  * RENAME (draft/channel-rename): a channel's ops give it a new name, all else kept (a registered
- * channel's founder only, as the registration moves with it). Refusals are
- * the usual numerics where one fits (403, 442, 482) and `FAIL RENAME` otherwise; the hub decides
- * whether the name is free, network/rename.ts tells the members.
+ * channel's founder only, as the registration moves with it). Refusals are the usual numerics
+ * where one fits (403, 442, 482, 461) and `FAIL RENAME` otherwise; the hub decides whether the
+ * name is free, network/rename.ts tells the members.
  *
  * @module
  */
