@@ -26,7 +26,8 @@ export function isAlwaysOn(config: AlwaysOnConfig, choice: boolean | undefined):
 /**
  * The away change a presence change makes, if any: a user whose last session ended is marked
  * away (unless it already was, by its own choice); one a session attached to is back, if the
- * away was ours. Sets the user's `lastSeen` and `awayOffline`.
+ * away was ours and that session is a person's (not one that said `AWAY *`, presence.ts). Sets
+ * the user's `lastSeen` and `awayOffline`.
  */
 export function awayOnPresence(
   user: User,
@@ -40,7 +41,7 @@ export function awayOnPresence(
     return { message: OFFLINE_AWAY };
   }
   user.lastSeen = undefined;
-  if (!user.awayOffline) return undefined;
+  if (!user.awayOffline || !user.sessions.some((s) => !s.absent)) return undefined;
   user.awayOffline = false;
   return { message: undefined };
 }

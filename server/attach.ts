@@ -1,7 +1,8 @@
 /**
  * One user, several connections: a connection that logs in to an account whose user is already
  * here attaches to that user (its nick, channels and modes) instead of becoming a second one, and
- * is told what its user is in; a connection that ends leaves the user to its other sessions.
+ * is told what its user is in (with `chghost`, the user@host it takes on); a connection that ends
+ * leaves the user to its other sessions.
  *
  * @module
  */
@@ -14,9 +15,13 @@ import type { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
 import { joinLines } from "./join_batch.ts";
 import { describeSession } from "./moved_session.ts";
+import { markAbsentIfNonePresent } from "./presence.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { Session } from "./state/session.ts";
 import type { User } from "./state/user.ts";
+
+/** The capability of a client told when its own or a neighbour's user@host changes (CHGHOST). */
+export const CHGHOST = "chghost";
 
 /** What logging in did to the connection's user. */
 export type AttachOutcome =
@@ -67,7 +72,8 @@ export async function attachToAccount(ctx: Context): Promise<AttachOutcome> {
   const missedSince = owner.sessions.length === 0 ? owner.lastSeen : undefined;
   owner.attach(session);
   ctx.user = owner;
-  if (owner.sessions.length === 1) hub.setPresent(owner, true); // back from always-on
+  // back from always-on, or a person's connection among automatic ones (presence.ts)
+  if (owner.sessions.length === 1 || owner.awayOffline) hub.setPresent(owner, true);
   return { missedSince };
 }
 
@@ -89,6 +95,11 @@ function leaveOwnUser(ctx: Context, owner: User): void {
       ctx.answer(new Outgoing(msg("PART", [channel.name, reason], was.source)));
     }
     ctx.answer(new Outgoing(msg("NICK", [owner.nick], was.source)));
+    if (ctx.has(CHGHOST) && (was.username !== owner.username || was.hostname !== owner.hostname)) {
+      // its user@host is its user's now: the one path where a user's visible host changes
+      const source = `${owner.nick}!${was.username}@${was.hostname}`;
+      ctx.answer(new Outgoing(msg("CHGHOST", [owner.username, owner.hostname], source)));
+    }
   }
   was.detach(session);
   was.alwaysOn = false; // the account's user is `owner`: `was` ends for good
@@ -114,11 +125,11 @@ export async function sendUserState(ctx: Context, missedSince?: number): Promise
 
 /**
  * A connection ended: its session leaves the user. When that was its last, an always-on user
- * stays (away), any other quits with `reason`.
+ * stays (away), any other quits with `reason`; when those left all said `AWAY *`, it is away.
  */
 export function endSession(hub: Hub, user: User, session: Session, reason: string): void {
   user.detach(session);
-  if (user.sessions.length > 0) return;
+  if (user.sessions.length > 0) return markAbsentIfNonePresent(hub, user);
   if (user.alwaysOn && user.account !== undefined && user.registered) hub.setPresent(user, false);
   else hub.quit(user, reason);
 }

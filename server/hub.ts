@@ -80,6 +80,11 @@ export function droppedAccountLogout(user: User, account: string, serverName: st
   return new Outgoing(msg(N.RPL_LOGGEDOUT, [user.nick, user.source, text], serverName));
 }
 
+/** What a RENAME came to: done, or a `FAIL RENAME` code and its text. */
+export type RenameOutcome =
+  | { ok: true }
+  | { ok: false; code: "CHANNEL_NAME_IN_USE" | "CANNOT_RENAME"; text: string };
+
 /** A message filed in a conversation's history, with the label its owner sees it under. */
 export interface HistoryCopy {
   conversation: string;
@@ -216,6 +221,11 @@ export interface Hub {
   servesMoved?(serve: (connection: ClientConnection, state: MovedSession) => void): void;
   /** The server is stopping: what must outlive it is saved (always-on users, as of now). */
   stopping?(): void;
+  /**
+   * Renames a channel an op asked to rename (RENAME), unless the new name is taken or the rules
+   * refuse it (network/rules.ts): its members are told, its registration and history follow.
+   */
+  rename(by: User, channel: Channel, name: string, reason: string): Promise<RenameOutcome>;
   /** Registers a channel to a founder account (persisted), or drops the registration. */
   setFounder(channel: Channel, founder: string | undefined): void;
   /**

@@ -17,6 +17,7 @@ import {
   type NetworkStats,
   type Relay,
   relayFilter,
+  type RenameOutcome,
   type WhowasEntry,
 } from "./hub.ts";
 import { notStoredNotice } from "./history_warning.ts";
@@ -25,7 +26,9 @@ import { Network } from "./network/network.ts";
 import {
   channelFromRegistration,
   joinStatus,
+  NAME_IN_USE,
   newChannelSettings,
+  renameRefusal,
   settingsFromRegistration,
 } from "./network/rules.ts";
 import type { Outgoing } from "./outgoing.ts";
@@ -209,6 +212,22 @@ export class LocalHub implements Hub {
     this.#apply({ type: "account", user, account, time: this.#now() });
   }
 
+  rename(by: User, channel: Channel, name: string, reason: string): Promise<RenameOutcome> {
+    const to = foldCase(name), now = this.#now();
+    const taken = to !== channel.folded &&
+      (this.#network.channel(to) || this.#registry?.load(name));
+    const refused = renameRefusal(channel, to, this.#permanent, now) ??
+      (taken ? NAME_IN_USE : undefined);
+    if (refused) return Promise.resolve(refused);
+    // the registration follows: saved under the new name when the network applies the rename
+    if (channel.founder !== undefined && to !== channel.folded) {
+      this.#registry?.dropChannel(channel.name);
+    }
+    const from = channel.folded;
+    this.#apply({ type: "rename", channel: from, name, by: by.source, reason, time: now });
+    return Promise.resolve({ ok: true });
+  }
+
   /** Throws (and changes nothing) when the registry cannot save the change. */
   setFounder(channel: Channel, founder: string | undefined): void {
     const folded = founder === undefined ? undefined : foldCase(founder);
@@ -334,6 +353,11 @@ export class LocalHub implements Hub {
         break;
       case "kick":
         if (e.target.alwaysOn) this.keepAlwaysOn(e.target);
+        break;
+      case "rename": // its members' records name the channel
+        for (const m of this.#network.channel(foldCase(e.name))?.members.keys() ?? []) {
+          if (m.alwaysOn) this.keepAlwaysOn(m);
+        }
         break;
       case "mode":
         for (const c of e.changes) if (c.member?.alwaysOn) this.keepAlwaysOn(c.member);

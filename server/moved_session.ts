@@ -30,6 +30,10 @@ export interface MovedSession {
   alwaysOn: boolean;
   /** The nick it asked for: its own, should it not attach after all (welcome phase). */
   nick?: string;
+  /** It said `AWAY *` (draft/pre-away). */
+  absent?: boolean;
+  /** Its away message from before registration, for the welcome (draft/pre-away). */
+  preAway?: string;
 }
 
 /** The state of a connection as it moves (before its own `user` leaves the network). */
@@ -51,6 +55,8 @@ export function describeSession(
     account: user.account ?? "",
     alwaysOn: user.alwaysOn,
     ...(asked === undefined ? {} : { nick: asked }),
+    ...(session.absent ? { absent: true } : {}),
+    ...(session.preAway === undefined ? {} : { preAway: session.preAway }),
   };
 }
 
@@ -62,6 +68,8 @@ export function restoreSession(session: Session, user: User, state: MovedSession
   for (const cap of state.caps) session.setCap(cap, true);
   session.capVersion = state.capVersion;
   session.plainText = state.plainText;
+  session.absent = state.absent === true;
+  session.preAway = state.preAway;
   user.username = state.username;
   user.realname = state.realname;
   user.account = state.account;

@@ -28,6 +28,7 @@ import { restoreSession } from "./moved_session.ts";
 import { resumeMoved } from "./commands/registration.ts";
 import { batchLine, expireBatch } from "./commands/batch.ts";
 import { BatchPacing } from "./batch_pacing.ts";
+import { rejoinReplies } from "./commands/rename.ts";
 import { type PipeSocket, Session, type SessionPipe, type Sink } from "./state/session.ts";
 import { newUserId, User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
@@ -109,6 +110,10 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     const user = new User(newUserId(), this.connection.hostname);
     user.attach(this.session);
     this.#ctx = new Context(user, this.session, host.hub, host.info, host.stores);
+    this.session.rejoin = (name) => {
+      const channel = this.#ctx.hub.findChannel(name);
+      if (channel) Promise.resolve(rejoinReplies(this.#ctx, channel)).catch(() => {}); // it ended
+    };
     if (moved) {
       restoreSession(this.session, user, moved);
       this.#moved = moved;

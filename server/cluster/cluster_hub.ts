@@ -44,6 +44,7 @@ import { channelFromRegistration, newChannelSettings } from "../network/rules.ts
 import { appliedModes, settingsToWire } from "./events.ts";
 import type { RedisLink } from "./redis_client.ts";
 import { Replica } from "./replica.ts";
+import { renameInCluster } from "./rename.ts";
 import type { ScriptName } from "./scripts.ts";
 import { ClusterMessages, type OpResult } from "./cluster_messages.ts";
 import { NodeLink } from "./node_link.ts";
@@ -74,6 +75,8 @@ export class ClusterHub implements Hub {
   readonly #messages: ClusterMessages;
   /** Connections moved to their users' nodes, both ends (session_pipes.ts). */
   readonly #pipes: SessionPipes;
+  /** RENAME: the rules, then Redis decides (rename.ts). */
+  readonly rename: Hub["rename"] = (...a) => renameInCluster(this, this.#o.permanent, ...a);
 
   constructor(options: ClusterHubOptions) {
     this.#o = options;
@@ -218,12 +221,9 @@ export class ClusterHub implements Hub {
     );
     if (!r.ok) return false;
     const v = r.value as number;
-    if (v > 0) {
-      await this.#net.applied(v);
-      return true;
-    }
-    if (v === -1) void this.#net.resync();
-    return v === -2;
+    if (v > 0) await this.#net.applied(v);
+    else if (v === -1) void this.#net.resync();
+    return v > 0 || v === -2;
   }
 
   quit(user: User, reason: string): void {

@@ -118,6 +118,8 @@ export type ClusterEvent =
     ad?: boolean;
   }
   | Base & { t: "founder"; c: string; f?: string }
+  /** Channel `c` is called `name` (folded: `to`) from now on; `r` is "" without a reason. */
+  | Base & { t: "rename"; c: string; to: string; name: string; by: string; r: string; tm: number }
   | Base & { t: "wallops"; by: string; text: string }
   | Base & { t: "acct"; name: string; created: number }
   | Base & {

@@ -251,6 +251,8 @@ export class NodeLink {
       case "part":
       case "kick":
         return [e.c];
+      case "rename":
+        return [e.c, e.to];
       case "quit": {
         const user = this.#host.replica.byUid(e.u);
         return user && this.#host.replica.isLocal(user) ? [...user.channels.keys()] : [];

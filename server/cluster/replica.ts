@@ -334,6 +334,9 @@ export class Replica {
       }
       case "wallops":
         return { type: "wallops", by: e.by, text: e.text };
+      case "rename":
+        if (e.to !== e.c) this.registry.delete(e.c); // saved under `to` as the network applies it
+        return { type: "rename", channel: e.c, name: e.name, by: e.by, reason: e.r, time: e.tm };
       default:
         return undefined;
     }

@@ -52,7 +52,7 @@ function sendHistory(
     ctx,
     "chathistory",
     [target],
-    messages.map((m) => {
+    underName(messages, target).map((m) => {
       const out = replayed(m);
       return withTime ? out.with({ time: new Date(m.time).toISOString() }) : out;
     }),
@@ -94,11 +94,20 @@ export function replay(
   const stamp = !ctx.session.plainText && !ctx.has("server-time");
   return sendLong(ctx, [
     notice(`*** History of ${target}: ${what}`),
-    ...messages.map((m) =>
+    ...underName(messages, target).map((m) =>
       replayed({ ...m, text: stamp ? `[${clock(m.time)}] ${m.text}` : m.text })
     ),
     notice(`*** End of history of ${target}`),
   ]);
+}
+
+/**
+ * A channel's stored messages as addressed to the name it has now: it may have been renamed since
+ * (RENAME), its history with it. Private messages are left as they were.
+ */
+function underName(messages: StoredMessage[], target: string): StoredMessage[] {
+  if (!isChannelName(target)) return messages;
+  return messages.map((m) => m.target === target ? m : { ...m, target });
 }
 
 function invalid(ctx: Context, sub: string, why: string): void {

@@ -24,6 +24,7 @@ import { privmsgCommands } from "./privmsg.ts";
 import { quitCommands } from "./quit.ts";
 import { redactCommands } from "./redact.ts";
 import { registrationCommands } from "./registration.ts";
+import { renameCommands } from "./rename.ts";
 import { saslCommands } from "./sasl.ts";
 import { searchCommands } from "./search.ts";
 import { serverQueryCommands } from "./server_queries.ts";
@@ -54,6 +55,7 @@ const groups: Record<string, CommandSpec>[] = [
   quitCommands,
   redactCommands,
   registrationCommands,
+  renameCommands,
   saslCommands,
   searchCommands,
   serverQueryCommands,

@@ -14,6 +14,9 @@ import { replayOnJoin } from "./chathistory.ts";
 import { catchesUp, catchUp } from "../catch_up.ts";
 import { sendNames, sendTopic } from "./names.ts";
 
+/** The capability of a client that wants no NAMES reply after its JOIN (draft/no-implicit-names). */
+export const NO_IMPLICIT_NAMES = "draft/no-implicit-names";
+
 /** The numeric and text refusing a join to an existing channel, if any. */
 function refusal(
   ctx: Context,
@@ -66,7 +69,8 @@ export async function joinChannel(ctx: Context, name: string, key?: string): Pro
 }
 
 /**
- * What a session is told after its user's JOIN: the read marker, topic, names and recent
+ * What a session is told after its user's JOIN: the read marker, topic, names (unless it
+ * negotiated `draft/no-implicit-names`: it asks with NAMES when it wants them) and recent
  * history. Also what a session attaching to a user learns of each of its channels (attach.ts),
  * with what was said there since `missedSince` when it attached to a user that had no session.
  */
@@ -78,8 +82,10 @@ export async function sendJoinReplies(
   const marking = sendChannelMarker(ctx, channel);
   if (marking) await marking;
   if (channel.topic) sendTopic(ctx, channel);
-  const naming = sendNames(ctx, channel);
-  if (naming) await naming;
+  if (!ctx.has(NO_IMPLICIT_NAMES)) {
+    const naming = sendNames(ctx, channel);
+    if (naming) await naming;
+  }
   if (missedSince !== undefined) {
     if (catchesUp(ctx)) await catchUp(ctx, channel.historyKey, channel.name, missedSince);
     return;

@@ -13,6 +13,7 @@ import { verifySecret } from "../credentials.ts";
 import { attachToAccount, sendUserState } from "../attach.ts";
 import { isServiceNick, protectNick } from "../login.ts";
 import type { MovedSession } from "../moved_session.ts";
+import { applyPreAway } from "../presence.ts";
 import { sendIsupport, sendLusers, sendMotd } from "./server_queries.ts";
 
 const USER_MODES = "Biow";
@@ -84,6 +85,7 @@ async function welcome(ctx: Context): Promise<void> {
   sendIsupport(ctx);
   sendLusers(ctx);
   sendMotd(ctx);
+  applyPreAway(ctx.hub, user, ctx.session);
   if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
   else protectNick(ctx);
 }

@@ -9,6 +9,7 @@
 
 import type { Ban, Topic } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
+import type { RenameEvent } from "./rename.ts";
 
 /** A channel's settings (everything but its members), as a JOIN that creates it brings them. */
 export interface ChannelSettings {
@@ -79,6 +80,8 @@ export type NetworkEvent =
     admits: boolean;
     time: number;
   }
+  /** RENAME: the channel (folded, old name) is called `name` from now on (network/rename.ts). */
+  | { type: "rename" } & RenameEvent
   /** A channel was registered to an account (folded), or its registration dropped. */
   | { type: "founder"; channel: string; founder?: string }
   | { type: "wallops"; by: string; text: string };

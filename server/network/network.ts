@@ -22,6 +22,7 @@ import { Channel, type FanOut, joinsHeld, type Members } from "../state/channel.
 import type { User } from "../state/user.ts";
 import type { ChannelSettings, ModeEffect, NetworkEvent } from "./events.ts";
 import { Whowas } from "./whowas.ts";
+import { applyRename } from "./rename.ts";
 
 /** The users whose sessions this process holds, when it does not hold them all (a cluster). */
 export interface UsersHere {
@@ -239,6 +240,10 @@ export class Network {
         const out = new Outgoing(msg("INVITE", params, e.by), { time: e.time });
         if (this.isHere(e.target)) e.target.send(out);
         return this.toChannel(channel, out, { except: e.inviter, cap: "invite-notify" });
+      }
+      case "rename": {
+        const renamed = applyRename(this.#channels, this.#here && this.#membersHere, e);
+        return renamed && this.#registrationChanged(renamed);
       }
       case "founder": {
         const channel = this.#channels.get(e.channel);

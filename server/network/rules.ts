@@ -12,6 +12,7 @@ import { type Channel, OP } from "../state/channel.ts";
 import type { RegisteredChannel } from "../store/accounts.ts";
 import { newChannelHistoryKey } from "../store/conversations.ts";
 import type { ChannelSettings } from "./events.ts";
+import type { RenameOutcome } from "../hub.ts";
 import { channelOf } from "./network.ts";
 
 /**
@@ -53,4 +54,40 @@ export function settingsFromRegistration(
 ): ChannelSettings {
   const { historyKey, ...rest } = saved;
   return { ...rest, invited: [], historyKey: historyKey ?? folded };
+}
+
+/** How long after a rename a channel may not be renamed again: each rename shown as PART and
+ * JOIN sends every member a NAMES reply, which a quick succession would turn into a flood. */
+export const RENAME_COOLDOWN_MS = 60_000;
+
+/** A rename refused because the name is someone else's (a live or a registered channel). */
+export const NAME_IN_USE: RenameOutcome = {
+  ok: false,
+  code: "CHANNEL_NAME_IN_USE",
+  text: "The channel name is already taken",
+};
+
+/**
+ * Why `channel` may not be called `to` (folded), if it may not: renamed within the cooldown, or
+ * a permanent channel (or one whose history is filed under its plain name) changing more than
+ * its name's case, as its history and its place in the configuration go by that name.
+ */
+export function renameRefusal(
+  channel: Channel,
+  to: string,
+  permanent: ReadonlySet<string>,
+  now: number,
+): RenameOutcome | undefined {
+  if (channel.renamedAt !== undefined && now - channel.renamedAt < RENAME_COOLDOWN_MS) {
+    return { ok: false, code: "CANNOT_RENAME", text: "This channel has been renamed recently" };
+  }
+  if (to === channel.folded) return undefined; // a change of case is always allowed
+  if (permanent.has(channel.folded) || permanent.has(to)) {
+    return { ok: false, code: "CANNOT_RENAME", text: "Permanent channels keep their names" };
+  }
+  if (channel.historyKey === channel.folded) {
+    const text = "This channel's history is filed under its name, which it keeps";
+    return { ok: false, code: "CANNOT_RENAME", text };
+  }
+  return undefined;
 }

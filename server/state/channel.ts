@@ -123,9 +123,11 @@ export function joinsHeld(): boolean {
 
 /** One channel's state. */
 export class Channel {
-  readonly name: string;
-  readonly folded: string;
+  #name: string;
+  #folded: string;
   readonly created: number;
+  /** When the channel was last renamed (RENAME's cooldown), if it was in this process's life. */
+  renamedAt: number | undefined;
   /** Members and their status bits (OP, VOICE). */
   readonly members = new Members();
   topic: Topic | undefined;
@@ -146,10 +148,27 @@ export class Channel {
   #heldJoins: HeldJoins | undefined;
 
   constructor(name: string, now = Date.now()) {
-    this.name = name;
-    this.folded = foldCase(name);
+    this.#name = name;
+    this.#folded = foldCase(name);
     this.created = now;
-    this.historyKey = this.folded;
+    this.historyKey = this.#folded;
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  get folded(): string {
+    return this.#folded;
+  }
+
+  /**
+   * Gives the channel a new name (RENAME), all else kept; whoever files it by name (the network's
+   * maps, its members' channel lists) files it again.
+   */
+  rename(name: string): void {
+    this.#name = name;
+    this.#folded = foldCase(name);
   }
 
   /** Announcements held for the members right now (join_batch.ts). */

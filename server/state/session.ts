@@ -105,6 +105,19 @@ export class Session {
   sasl: { mechanism: string; buffer: string } | undefined;
   /** The `draft/multiline` batch the client has open: one at a time, bounded, dropped with it. */
   batch: MultilineBatch | undefined;
+  /**
+   * Said `AWAY *` (draft/pre-away): an automatic connection (fetching history, say) that does not
+   * count as its user being there (presence.ts).
+   */
+  absent = false;
+  /** An away message given before registration (draft/pre-away), set on the user at the welcome. */
+  preAway: string | undefined;
+  /**
+   * Sends this connection what a JOIN brings (topic, names) of a channel (by name) after a JOIN
+   * it did not ask for: a rename shown to it as PART and JOIN (network/rename.ts). Set by its
+   * driver, which words them.
+   */
+  rejoin: ((channel: string) => void) | undefined;
   sink: Sink;
   /** Echoes owed for messages on their way through Redis (a cluster), and who waits for none. */
   #echoesOwed = 0;

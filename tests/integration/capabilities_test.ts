@@ -62,12 +62,55 @@ const scenarios: Record<string, Scenario> = {
     await c.close();
     return list.params[2]!.split(" ").includes("cap-notify");
   },
+  "chghost": async (port, caps) => {
+    // the one path where a user@host changes: a connection logging in to an account whose user
+    // is here becomes that user, and takes on its user@host
+    const laptop = await TestClient.register(port, "alice");
+    await laptop.send("NS REGISTER password1");
+    await laptop.expect("900");
+    const phone = await TestClient.register(port, "guest", caps);
+    await phone.send("NS IDENTIFY alice password1");
+    await phone.expect("900");
+    await phone.expect((m) => m.command === "NICK" && m.params[0] === "alice");
+    const after = await phone.sync();
+    await laptop.close();
+    await phone.close();
+    return after.some((m) =>
+      m.command === "CHGHOST" && m.source === "alice!~guest@127.0.0.1" &&
+      m.params.join(" ") === "~alice 127.0.0.1"
+    );
+  },
   "draft/account-registration": async (port, caps) => {
     const c = await TestClient.register(port, "newbie", caps);
     await c.send("REGISTER * * password1");
     const reply = await c.expect((m) => m.command === "REGISTER" || m.command === "FAIL");
     await c.close();
     return reply.command === "REGISTER" && caps.includes("draft/account-registration");
+  },
+  "draft/no-implicit-names": async (port, caps) => {
+    const c = await TestClient.register(port, "quiet", caps);
+    await c.send("JOIN #n");
+    await c.expect("JOIN");
+    const afterJoin = await c.sync();
+    await c.send("NAMES #n"); // asked for, the names come either way
+    const asked = await c.expect("353");
+    await c.expect("366");
+    await c.close();
+    assert.equal(asked.params[3], "@quiet");
+    return !afterJoin.some((m) => m.command === "353" || m.command === "366");
+  },
+  "draft/pre-away": async (port, caps) => {
+    const c = await TestClient.connect(port);
+    if (caps.length > 0) {
+      await c.send("CAP LS 302");
+      await c.send(`CAP REQ :${caps.join(" ")}`);
+      await c.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
+    }
+    await c.send("NICK early");
+    await c.send("AWAY :back soon"); // before registration
+    const reply = await c.expect((m) => m.command === "306" || m.command === "451");
+    await c.close();
+    return reply.command === "306";
   },
   "draft/read-marker": async (port, caps) => {
     const c = await TestClient.register(port, "reader", caps);
@@ -91,6 +134,10 @@ const scenarios: Record<string, Scenario> = {
     await sender.close();
     return watcher.lines.some((l) => / BATCH \+\w+ draft\/multiline watcher$/.test(l));
   },
+  "draft/channel-rename": async (port, caps) =>
+    (await pair(port, caps, async (w) => await w.send("RENAME #c #d :tidier"))).some((l) =>
+      / RENAME #c #d :?tidier$/.test(l)
+    ),
   "draft/chathistory": async (port, caps) => {
     const early = await TestClient.register(port, "early");
     await early.send("JOIN #h");

@@ -1213,3 +1213,132 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "cluster: RENAME on one node is seen on the other (RENAME or PART and JOIN), NAMES, " +
+    "messages, history and registration follow the new name" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const rename = ["draft/channel-rename", "draft/chathistory", "batch"];
+      const ann = await client(clients, a.port, "ann", rename);
+      const ben = await client(clients, b.port, "ben", rename);
+      const cal = await client(clients, b.port, "cal");
+      await ann.send("NS REGISTER password1");
+      await ann.expect("900");
+      await joinAll([ann, ben, cal], "#old");
+      await ann.send("CS REGISTER #old");
+      await ann.expect((m) => m.command === "NOTICE" && /registered to ann/.test(m.params[1]!));
+      await ann.send("TOPIC #old :kept across");
+      await cal.expect("TOPIC");
+      await ann.send("PRIVMSG #old :said before");
+      await ben.expect((m) => m.command === "PRIVMSG" && m.params[1] === "said before");
+      await joinAll([ben], "#taken"); // another node's channel: Redis says the name is in use
+      await ann.send("RENAME #old #taken");
+      const inUse = await ann.expect("FAIL");
+      assert.deepEqual(inUse.params.slice(0, 4), [
+        "RENAME",
+        "CHANNEL_NAME_IN_USE",
+        "#old",
+        "#taken",
+      ]);
+
+      await ann.send("RENAME #old #new :tidier");
+      const seen = await ben.expect("RENAME");
+      assert.equal(seen.source, "ann!~ann@127.0.0.1");
+      assert.deepEqual(seen.params, ["#old", "#new", "tidier"]);
+      assert.deepEqual((await cal.expect("PART")).params, ["#old", "tidier"]);
+      assert.deepEqual((await cal.expect("JOIN")).params, ["#new"]);
+      assert.equal((await cal.expect("332")).params[2], "kept across");
+      const listed = await cal.expect("353");
+      assert.deepEqual(listed.params[3]!.split(" ").sort(), ["@ann", "ben", "cal"]);
+      await cal.expect("366");
+
+      // the channel's messages cross nodes under the new name, both ways
+      await cal.send("PRIVMSG #new :from b");
+      assert.deepEqual((await ann.expect("PRIVMSG")).params, ["#new", "from b"]);
+      await ann.send("PRIVMSG #new :from a");
+      assert.deepEqual((await cal.expect("PRIVMSG")).params, ["#new", "from a"]);
+      await ben.send("NAMES #new");
+      assert.deepEqual((await ben.expect("353")).params[3]!.split(" ").sort(), [
+        "@ann",
+        "ben",
+        "cal",
+      ]);
+      await ben.send("CHATHISTORY LATEST #new * 10");
+      const history: Message[] = [];
+      await ben.until(
+        () => ben.lines.some((l) => / BATCH -/.test(l)),
+        "the history batch ended",
+      );
+      for (const l of ben.lines) {
+        const m = parseMessage(l)!;
+        if (m.command === "PRIVMSG" && m.tags?.batch) history.push(m);
+      }
+      assert.deepEqual(history.map((m) => m.params), [
+        ["#new", "said before"],
+        ["#new", "from b"],
+        ["#new", "from a"],
+      ]);
+
+      // the registration followed, as the other node sees it
+      await cal.send("CS INFO #new");
+      assert.match((await cal.expect("NOTICE")).params[1]!, /^#new: founder ann/);
+      await cal.send("CS INFO #old");
+      assert.match((await cal.expect("NOTICE")).params[1]!, /#old is not registered/);
+
+      // the old name is free on every node: a new channel, its first member its op
+      const dan = await client(clients, a.port, "dan");
+      await dan.send("JOIN #old");
+      assert.equal((await dan.expect("353")).params[3], "@dan");
+    });
+  },
+});
+
+Deno.test({
+  name: "cluster: pre-away: an away set before registration is seen on the other node; an " +
+    "automatic connection moved to its user's node does not count as the user there" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const laptop = await client(clients, a.port, "ann");
+      await laptop.send("NS REGISTER wonderland");
+      await laptop.expect("900");
+      const bob = await client(clients, b.port, "bob", ["away-notify"]);
+      await joinAll([laptop, bob], "#room");
+
+      // before registration, through node B, with `AWAY :lunch`: node A's users see the away
+      const early = await TestClient.connect(b.port);
+      clients.push(early);
+      await early.send("CAP LS 302");
+      await early.send("CAP REQ draft/pre-away");
+      await early.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
+      await early.send("NICK early\r\nUSER e 0 * :e\r\nAWAY :lunch\r\nCAP END");
+      await early.expect("001");
+      await early.send("JOIN #room"); // ordered after its away: once node A shows it, it has both
+      await laptop.expect((m) => m.command === "JOIN" && m.source?.startsWith("early!") === true);
+      await laptop.send("WHOIS early");
+      assert.equal((await laptop.expect("301")).params[2], "lunch");
+
+      // ann's automatic connection logs in through node B, and moves to node A with its `*`
+      const sync = await TestClient.connect(b.port);
+      clients.push(sync);
+      await sync.send("CAP LS 302");
+      await sync.send("CAP REQ :sasl draft/pre-away");
+      await sync.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
+      await sync.send("AUTHENTICATE PLAIN");
+      await sync.expect("AUTHENTICATE");
+      await sync.send(`AUTHENTICATE ${btoa("\0ann\0wonderland")}`);
+      await sync.expect("903");
+      await sync.send("NICK ann\r\nUSER a 0 * :a\r\nAWAY *\r\nCAP END");
+      await sync.expect((m) => m.command === "JOIN" && m.params[0] === "#room");
+      await laptop.send("QUIT :lid closed");
+      await laptop.closed();
+      // only the automatic connection is left: ann is away (always-on: as with none)
+      assert.deepEqual((await bob.expect("AWAY")).params, ["Disconnected"]);
+      await sync.send("AWAY");
+      await sync.expect("305");
+      assert.deepEqual((await bob.expect("AWAY")).params, [], "a person is back");
+    });
+  },
+});

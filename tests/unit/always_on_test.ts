@@ -10,6 +10,7 @@ import {
   restoredUser,
 } from "../../server/always_on.ts";
 import { User } from "../../server/state/user.ts";
+import { Session } from "../../server/state/session.ts";
 import { Harness } from "../helpers/harness.ts";
 
 const DAY = 24 * 3600 * 1000;
@@ -28,6 +29,12 @@ Deno.test("always-on: away when the last session ends, unless away by choice; ba
   const user = new User(1, "h");
   assert.deepEqual(awayOnPresence(user, false, 100), { message: OFFLINE_AWAY });
   assert.equal(user.lastSeen, 100);
+  // a session that said `AWAY *` (draft/pre-away) is not the user back; a person's one is
+  const automatic = new Session({ send() {}, terminate() {} });
+  automatic.absent = true;
+  user.attach(automatic);
+  assert.equal(awayOnPresence(user, true, 150), undefined, "an automatic session: still away");
+  user.attach(new Session({ send() {}, terminate() {} }));
   assert.deepEqual(awayOnPresence(user, true, 200), { message: undefined });
   assert.equal(user.lastSeen, undefined);
   user.away = "lunch";
