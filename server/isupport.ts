@@ -6,7 +6,7 @@
 
 import { CASEMAPPING } from "../protocol/casemap.ts";
 import { CHANTYPES } from "../protocol/names.ts";
-import { CHANMODES, PREFIX } from "./state/channel.ts";
+import { CHANMODES, LIST_MODES, PREFIX } from "./state/channel.ts";
 import type { ServerConfig } from "./config.ts";
 
 /** The ISUPPORT tokens for a configuration, in a stable order. */
@@ -20,8 +20,10 @@ export function isupportTokens(config: ServerConfig): string[] {
     `CHANMODES=${CHANMODES}`,
     `CHANNELLEN=${l.channelLength}`,
     `CHANTYPES=${CHANTYPES}`,
+    "EXCEPTS=e",
+    "INVEX=I",
     `KICKLEN=${l.kickLength}`,
-    `MAXLIST=b:${l.maxBans}`,
+    `MAXLIST=${LIST_MODES}:${l.maxBans}`,
     `MAXTARGETS=${l.maxTargets}`,
     `MODES=${l.modesPerCommand}`,
     "MSGREFTYPES=timestamp,msgid",

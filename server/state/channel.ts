@@ -33,7 +33,14 @@ export function statusPrefix(status: number, multi: boolean): string {
 export const PREFIX = "(ov)@+";
 
 /** ISUPPORT `CHANMODES`: list modes, modes with a parameter always, when set, never. */
-export const CHANMODES = "b,k,l,imnst";
+export const CHANMODES = "beI,k,l,imnst";
+
+/**
+ * List modes: bans, ban exceptions (ISUPPORT `EXCEPTS`), invite exceptions (`INVEX`). One limit
+ * holds them together (ISUPPORT `MAXLIST=beI:n`): what one op can make a channel hold is bounded
+ * once, whatever list it fills.
+ */
+export const LIST_MODES = "beI";
 
 /** Flag modes (no parameter) a channel can have. */
 export const FLAG_MODES = "imnst";
@@ -45,7 +52,7 @@ export interface Topic {
   setAt: number;
 }
 
-/** A ban mask with who set it and when (RPL_BANLIST). */
+/** A list mode's mask (+b, +e, +I) with who set it and when (RPL_BANLIST and its kin). */
 export interface Ban {
   mask: string;
   setBy: string;
@@ -134,6 +141,10 @@ export class Channel {
   key: string | undefined;
   limit: number | undefined;
   readonly bans: Ban[] = [];
+  /** +e masks: a user matching one is not held by a ban. */
+  readonly banExceptions: Ban[] = [];
+  /** +I masks: a user matching one joins a +i channel without an invite. */
+  readonly inviteExceptions: Ban[] = [];
   /** Folded nicks an op invited past +i, +l and +b, cleared when they join. */
   readonly invited = new Set<string>();
   /** Folded account name of the founder when the channel is registered (ChanServ). */
@@ -180,11 +191,33 @@ export class Channel {
     return statusPrefix(this.members.get(user) ?? 0, multi);
   }
 
-  /** True when a ban mask matches the user's `nick!user@host`. */
+  /** The list a list mode letter (LIST_MODES) names; undefined for any other letter. */
+  list(mode: string): Ban[] | undefined {
+    return mode === "b"
+      ? this.bans
+      : mode === "e"
+      ? this.banExceptions
+      : mode === "I"
+      ? this.inviteExceptions
+      : undefined;
+  }
+
+  /** How many masks the list modes hold together (the MAXLIST limit counts them so). */
+  listSize(): number {
+    return this.bans.length + this.banExceptions.length + this.inviteExceptions.length;
+  }
+
+  /** True when a ban mask matches the user's `nick!user@host` and no ban exception does. */
   isBanned(user: User): boolean {
     if (this.bans.length === 0) return false;
     const source = foldCase(user.source);
-    return this.bans.some((b) => matchMask(foldCase(b.mask), source));
+    return matchesAny(this.bans, source) && !matchesAny(this.banExceptions, source);
+  }
+
+  /** True when an invite exception (+I) lets the user past +i. */
+  isInviteExempt(user: User): boolean {
+    return this.inviteExceptions.length !== 0 &&
+      matchesAny(this.inviteExceptions, foldCase(user.source));
   }
 
   /**
@@ -220,4 +253,9 @@ export class Channel {
   visibleTo(user: User): boolean {
     return !this.modes.has("s") || this.members.has(user);
   }
+}
+
+/** True when one of the masks matches a folded `nick!user@host`. */
+function matchesAny(masks: readonly Ban[], folded: string): boolean {
+  return masks.some((b) => matchMask(foldCase(b.mask), folded));
 }

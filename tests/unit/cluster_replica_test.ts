@@ -60,6 +60,8 @@ const settings = (name: string, extra: Partial<WireSettings> = {}): WireSettings
   created: 1,
   modes: "nt",
   bans: [],
+  banExceptions: [],
+  inviteExceptions: [],
   invited: [],
   ...extra,
 });
