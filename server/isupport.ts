@@ -8,6 +8,7 @@ import { CASEMAPPING } from "../protocol/casemap.ts";
 import { CHANTYPES } from "../protocol/names.ts";
 import { CHANMODES, LIST_MODES, PREFIX } from "./state/channel.ts";
 import type { ServerConfig } from "./config.ts";
+import { ELIST } from "./list_query.ts";
 
 /** The ISUPPORT tokens for a configuration, in a stable order. */
 export function isupportTokens(config: ServerConfig): string[] {
@@ -20,6 +21,7 @@ export function isupportTokens(config: ServerConfig): string[] {
     `CHANMODES=${CHANMODES}`,
     `CHANNELLEN=${l.channelLength}`,
     `CHANTYPES=${CHANTYPES}`,
+    `ELIST=${ELIST}`,
     "EXCEPTS=e",
     "INVEX=I",
     `KICKLEN=${l.kickLength}`,
