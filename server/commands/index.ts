@@ -9,6 +9,7 @@ import { accountRegistrationCommands } from "./account_registration.ts";
 import { awayCommands } from "./away.ts";
 import { capCommands } from "./cap.ts";
 import { chathistoryCommands } from "./chathistory.ts";
+import { helpCommands } from "./help.ts";
 import { inviteCommands } from "./invite.ts";
 import { joinCommands } from "./join.ts";
 import { kickCommands } from "./kick.ts";
@@ -37,6 +38,7 @@ const groups: Record<string, CommandSpec>[] = [
   awayCommands,
   capCommands,
   chathistoryCommands,
+  helpCommands,
   inviteCommands,
   joinCommands,
   kickCommands,
