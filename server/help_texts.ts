@@ -85,7 +85,8 @@ const TOPICS: Record<string, readonly string[]> = {
     "+o <nick> op, +v <nick> voice, +b <mask> ban, +e <mask> ban exception (not held by",
     "+b), +I <mask> invite exception (joins +i without an invite), +k <key> key, +l <n> user",
     "limit, +i invite only, +m moderated, +n no messages from outside, +s secret, +t only ops",
-    "set the topic. +b, +e and +I share one limit (MAXLIST); only ops see +e and +I.",
+    "set the topic. +b m:<mask> mutes: the user may join but not speak. +b, +e and +I",
+    "share one limit (MAXLIST); only ops see +e and +I.",
   ],
   UMODES: [
     "User modes",

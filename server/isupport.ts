@@ -6,7 +6,7 @@
 
 import { CASEMAPPING } from "../protocol/casemap.ts";
 import { CHANTYPES } from "../protocol/names.ts";
-import { CHANMODES, LIST_MODES, PREFIX } from "./state/channel.ts";
+import { CHANMODES, LIST_MODES, MUTE_PREFIX, PREFIX } from "./state/channel.ts";
 import type { ServerConfig } from "./config.ts";
 import { ELIST } from "./list_query.ts";
 
@@ -23,6 +23,7 @@ export function isupportTokens(config: ServerConfig): string[] {
     `CHANTYPES=${CHANTYPES}`,
     `ELIST=${ELIST}`,
     "EXCEPTS=e",
+    `EXTBAN=,${MUTE_PREFIX[0]}`,
     "INVEX=I",
     `KICKLEN=${l.kickLength}`,
     `MAXLIST=${LIST_MODES}:${l.maxBans}`,

@@ -10,11 +10,12 @@ import { N } from "../../protocol/numerics.ts";
 import { type ModeChange, parseChannelModes } from "../channel_modes.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
-import { type Ban, type Channel, LIST_MODES } from "../state/channel.ts";
+import { type Ban, type Channel, LIST_MODES, MUTE_PREFIX } from "../state/channel.ts";
 import { isModerator, mayModerate } from "./checks.ts";
 
-/** Completes a ban mask: `bob` → `bob!*@*`, `*@host` → `*!*@host`. */
+/** Completes a ban mask: `bob` → `bob!*@*`, `*@host` → `*!*@host`, `m:bob` → `m:bob!*@*`. */
 export function normalizeBanMask(mask: string): string {
+  if (mask.startsWith(MUTE_PREFIX)) return MUTE_PREFIX + normalizeBanMask(mask.slice(2));
   const bang = mask.includes("!"), at = mask.includes("@");
   if (!bang && !at) return `${mask}!*@*`;
   if (!bang) return `*!${mask}`;

@@ -42,6 +42,12 @@ export const CHANMODES = "beI,k,l,imnst";
  */
 export const LIST_MODES = "beI";
 
+/**
+ * The mute extban (ISUPPORT `EXTBAN=,m`): `+b m:mask` silences the users it matches, as a ban
+ * does, without keeping them out. Such a mask never matches as a plain ban (no nick has a `:`).
+ */
+export const MUTE_PREFIX = "m:";
+
 /** Flag modes (no parameter) a channel can have. */
 export const FLAG_MODES = "imnst";
 
@@ -221,11 +227,18 @@ export class Channel {
   }
 
   /**
-   * True when a ban silences this member: banned and neither op nor voiced. Such a member may
-   * not speak, nor change nick (which would slip out from under the ban).
+   * True when a ban or a mute (`m:` mask) silences this member: matched by one, by no ban
+   * exception, and neither op nor voiced. Such a member may not speak, nor change nick (which
+   * would slip out from under the ban).
    */
   silencedByBan(user: User): boolean {
-    return !this.canSpeakWhenModerated(user) && this.isBanned(user);
+    if (this.bans.length === 0 || this.canSpeakWhenModerated(user)) return false;
+    const source = foldCase(user.source);
+    const held = this.bans.some((b) => {
+      const mask = foldCase(b.mask);
+      return matchMask(mask.startsWith(MUTE_PREFIX) ? mask.slice(2) : mask, source);
+    });
+    return held && !matchesAny(this.banExceptions, source);
   }
 
   /** The `+modes params` of RPL_CHANNELMODEIS; the key is shown to members only. */

@@ -34,7 +34,14 @@ Deno.test("ISUPPORT advertises EXCEPTS, INVEX, CHANMODES=beI and the shared MAXL
   try {
     await c.sync();
     const tokens = c.lines.filter((l) => l.includes(" 005 ")).join(" ").split(" ");
-    for (const t of ["EXCEPTS=e", "INVEX=I", "CHANMODES=beI,k,l,imnst", "MAXLIST=beI:7"]) {
+    const wanted = [
+      "EXCEPTS=e",
+      "INVEX=I",
+      "CHANMODES=beI,k,l,imnst",
+      "MAXLIST=beI:7",
+      "EXTBAN=,m",
+    ];
+    for (const t of wanted) {
       assert.ok(tokens.includes(t), t);
     }
   } finally {
@@ -216,5 +223,40 @@ Deno.test("a registered channel keeps its +e and +I across a restart", async () 
     await Deno.remove(db).catch(() => {});
     await Deno.remove(db + "-wal").catch(() => {});
     await Deno.remove(db + "-shm").catch(() => {});
+  }
+});
+
+Deno.test("+b m:mask (the mute extban) lets a user in but silences them; +e and +v lift it", async () => {
+  const server = await testServer();
+  const port = server.addr.port;
+  const alice = await inChannel(port, "alice", "#c");
+  const bob = await TestClient.register(port, "bob");
+  try {
+    await alice.send("MODE #c +b m:bob");
+    assert.deepEqual((await alice.expect("MODE")).params, ["#c", "+b", "m:bob!*@*"]);
+    await bob.send("JOIN #c");
+    await bob.expect("366");
+    await alice.expect("JOIN");
+    assert.deepEqual((await ask(bob, "PRIVMSG #c :hello?")).map((m) => m.params), [
+      ["bob", "#c", "Cannot send to channel (+b)"],
+    ]);
+    assert.deepEqual(commandsOf(await ask(bob, "NICK bobby")), ["435"]);
+    // listed with the bans
+    const bans = await ask(alice, "MODE #c b");
+    assert.deepEqual(bans.map((m) => [m.command, m.params[2]]), [
+      ["367", "m:bob!*@*"],
+      ["368", "End of channel ban list"],
+    ]);
+    await alice.send("MODE #c +e bob!*@127.0.0.1");
+    await bob.expect((m) => m.command === "MODE" && m.params[1] === "+e");
+    await bob.send("PRIVMSG #c :excepted");
+    assert.deepEqual((await alice.expect("PRIVMSG")).params, ["#c", "excepted"]);
+    await alice.send("MODE #c -e+v bob!*@127.0.0.1 bob");
+    await bob.expect((m) => m.command === "MODE" && m.params[1] === "-e+v");
+    await bob.send("PRIVMSG #c :voiced");
+    assert.deepEqual((await alice.expect("PRIVMSG")).params, ["#c", "voiced"]);
+  } finally {
+    await Promise.all([alice, bob].map((c) => c.close()));
+    await server.shutdown();
   }
 });

@@ -825,7 +825,8 @@ Deno.test({
 
 Deno.test({
   name: "cluster: +e lets a banned user in and +I into a +i channel on another node; the lists " +
-    "(348, 346) reach every node and share MAXLIST when ops on two nodes race" + why,
+    "(348, 346) reach every node and share MAXLIST when ops on two nodes race; a mute (m:) holds" +
+    why,
   ignore,
   async fn() {
     await withCluster(2, [], async (_redis, [a, b], clients) => {
@@ -850,6 +851,11 @@ Deno.test({
       await nora.expect((m) => m.command === "MODE" && m.params[1] === "-b+iI");
       await cat.send("JOIN #c");
       await cat.expect("366");
+      // a mute set on one node holds on the other: in, but silent
+      await ann.send("MODE #c +b m:cat");
+      await cat.expect((m) => m.command === "MODE" && m.params[2] === "m:cat!*@*");
+      await cat.send("PRIVMSG #c :muted?");
+      assert.equal((await cat.expect("404")).params.at(-1), "Cannot send to channel (+b)");
       // nora, on the other node, reads the lists ann set
       await nora.send("MODE #c eI");
       assert.deepEqual((await nora.expect("348")).params.slice(1, 4), [
@@ -859,7 +865,7 @@ Deno.test({
       ]);
       assert.deepEqual((await nora.expect("346")).params.slice(1, 3), ["#c", "cat!*@*"]);
       await nora.expect("347");
-      // two ops on two nodes fill +e and +I at once: together they stop at 100 (2 are set)
+      // two ops on two nodes fill +e and +I at once: together they stop at 100 (3 are set)
       const burst = (letter: string, prefix: string) =>
         Array.from({ length: 12 }, (_, line) => {
           const masks = Array.from({ length: 5 }, (_, i) => `${prefix}${line * 5 + i}!*@*`);
