@@ -44,6 +44,9 @@ Deno.test("ISUPPORT advertises EXCEPTS, INVEX, CHANMODES=beI and the shared MAXL
     for (const t of wanted) {
       assert.ok(tokens.includes(t), t);
     }
+    // RPL_MYINFO names them too: channel modes, then those taking a parameter
+    const myinfo = c.lines.find((l) => l.includes(" 004 "))!.split(" ");
+    assert.deepEqual(myinfo.slice(-2), ["Ibeiklmnostv", ":Ibeklov"]);
   } finally {
     await c.close();
     await server.shutdown();
