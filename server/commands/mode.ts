@@ -15,7 +15,9 @@ import { isModerator, mayModerate } from "./checks.ts";
 
 /** Completes a ban mask: `bob` → `bob!*@*`, `*@host` → `*!*@host`, `m:bob` → `m:bob!*@*`. */
 export function normalizeBanMask(mask: string): string {
-  if (mask.startsWith(MUTE_PREFIX)) return MUTE_PREFIX + normalizeBanMask(mask.slice(2));
+  if (mask.startsWith(MUTE_PREFIX)) {
+    return MUTE_PREFIX + normalizeBanMask(mask.slice(MUTE_PREFIX.length));
+  }
   const bang = mask.includes("!"), at = mask.includes("@");
   if (!bang && !at) return `${mask}!*@*`;
   if (!bang) return `*!${mask}`;

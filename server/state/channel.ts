@@ -208,11 +208,6 @@ export class Channel {
       : undefined;
   }
 
-  /** How many masks the list modes hold together (the MAXLIST limit counts them so). */
-  listSize(): number {
-    return this.bans.length + this.banExceptions.length + this.inviteExceptions.length;
-  }
-
   /** True when a ban mask matches the user's `nick!user@host` and no ban exception does. */
   isBanned(user: User): boolean {
     if (this.bans.length === 0) return false;
@@ -236,7 +231,10 @@ export class Channel {
     const source = foldCase(user.source);
     const held = this.bans.some((b) => {
       const mask = foldCase(b.mask);
-      return matchMask(mask.startsWith(MUTE_PREFIX) ? mask.slice(2) : mask, source);
+      return matchMask(
+        mask.startsWith(MUTE_PREFIX) ? mask.slice(MUTE_PREFIX.length) : mask,
+        source,
+      );
     });
     return held && !matchesAny(this.banExceptions, source);
   }
