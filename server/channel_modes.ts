@@ -5,10 +5,10 @@
  * @module
  */
 
-import { type Channel, FLAG_MODES, OP, VOICE } from "./state/channel.ts";
+import { type Channel, FLAG_MODES, LIST_MODES, OP, VOICE } from "./state/channel.ts";
 import type { User } from "./state/user.ts";
 
-/** One requested or applied change. For `o`/`v` the parameter is a nick. */
+/** One requested or applied change. For `o`/`v` the parameter is a nick; for `b`/`e`/`I` a mask. */
 export interface ModeChange {
   adding: boolean;
   mode: string;
@@ -19,8 +19,8 @@ export interface ModeChange {
 export interface ParsedModes {
   changes: ModeChange[];
   unknown: string[];
-  /** `+b` or `b` without a mask: the client asks for the ban list. */
-  listBans: boolean;
+  /** List modes (`b`, `e`, `I`) given without a mask, once each: the client asks for the list. */
+  lists: string;
 }
 
 /**
@@ -32,7 +32,7 @@ export function parseChannelModes(
   args: string[],
   maxParamModes: number,
 ): ParsedModes {
-  const result: ParsedModes = { changes: [], unknown: [], listBans: false };
+  const result: ParsedModes = { changes: [], unknown: [], lists: "" };
   let adding = true;
   let argIndex = 0;
   let withParam = 0;
@@ -41,8 +41,8 @@ export function parseChannelModes(
       adding = mode === "+";
       continue;
     }
-    const takesParam = mode === "o" || mode === "v" || mode === "b" || mode === "k" ||
-      (mode === "l" && adding);
+    const takesParam = mode === "o" || mode === "v" || LIST_MODES.includes(mode) ||
+      mode === "k" || (mode === "l" && adding);
     if (!takesParam) {
       if (FLAG_MODES.includes(mode) || mode === "l") result.changes.push({ adding, mode });
       else result.unknown.push(mode);
@@ -51,8 +51,9 @@ export function parseChannelModes(
     const param = args[argIndex++];
     // an empty key is a key given, to refuse (mode.ts); any other empty parameter is none
     if (param === undefined || (param === "" && !(mode === "k" && adding))) {
-      if (mode === "b") result.listBans = true;
-      else if (mode === "k" && !adding) result.changes.push({ adding, mode });
+      if (LIST_MODES.includes(mode)) {
+        if (!result.lists.includes(mode)) result.lists += mode;
+      } else if (mode === "k" && !adding) result.changes.push({ adding, mode });
       continue;
     }
     if (++withParam > maxParamModes) continue;
@@ -84,11 +85,14 @@ export function applyModeChange(
       channel.members.set(member, next);
       return true;
     }
-    case "b": {
-      const index = channel.bans.findIndex((b) => b.mask === param);
+    case "b":
+    case "e":
+    case "I": {
+      const list = channel.list(mode)!;
+      const index = list.findIndex((b) => b.mask === param);
       if (adding === (index !== -1)) return false;
-      if (adding) channel.bans.push({ mask: param!, setBy, setAt: now });
-      else channel.bans.splice(index, 1);
+      if (adding) list.push({ mask: param!, setBy, setAt: now });
+      else list.splice(index, 1);
       return true;
     }
     case "k":

@@ -22,7 +22,7 @@ export interface Limits {
   maxTargets: number;
   /** Mode changes with a parameter per MODE command (MODES). */
   modesPerCommand: number;
-  /** Bans per channel (MAXLIST). */
+  /** Masks per channel in +b, +e and +I together (MAXLIST=beI). */
   maxBans: number;
   /** Bytes queued for a client before it is disconnected. */
   sendqBytes: number;

@@ -6,8 +6,9 @@
 
 import { CASEMAPPING } from "../protocol/casemap.ts";
 import { CHANTYPES, KEYLEN } from "../protocol/names.ts";
-import { CHANMODES, PREFIX } from "./state/channel.ts";
+import { CHANMODES, LIST_MODES, MUTE_PREFIX, PREFIX } from "./state/channel.ts";
 import type { ServerConfig } from "./config.ts";
+import { ELIST } from "./list_query.ts";
 import { BOT_MODE } from "./state/user.ts";
 
 /** The ISUPPORT tokens for a configuration, in a stable order. */
@@ -22,9 +23,13 @@ export function isupportTokens(config: ServerConfig): string[] {
     `CHANMODES=${CHANMODES}`,
     `CHANNELLEN=${l.channelLength}`,
     `CHANTYPES=${CHANTYPES}`,
+    `ELIST=${ELIST}`,
+    "EXCEPTS=e",
+    `EXTBAN=,${MUTE_PREFIX[0]}`,
+    "INVEX=I",
     `KEYLEN=${KEYLEN}`,
     `KICKLEN=${l.kickLength}`,
-    `MAXLIST=b:${l.maxBans}`,
+    `MAXLIST=${LIST_MODES}:${l.maxBans}`,
     `MAXTARGETS=${l.maxTargets}`,
     `MODES=${l.modesPerCommand}`,
     "MSGREFTYPES=timestamp,msgid",

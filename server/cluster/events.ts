@@ -221,6 +221,8 @@ function normalizeSettings(ch: WireSettings): WireSettings {
     key: opt(ch.key),
     limit: opt(ch.limit),
     bans: asArray(ch.bans),
+    banExceptions: asArray(ch.banExceptions),
+    inviteExceptions: asArray(ch.inviteExceptions),
     invited: asArray(ch.invited),
     founder: opt(ch.founder),
     hk: opt(ch.hk),

@@ -20,7 +20,7 @@ export interface ClusterHubOptions {
   maxPerConversation: number;
   /** Folded names of the permanent channels, whose history outlives them. */
   permanent: ReadonlySet<string>;
-  /** Bans per channel (MAXLIST): Redis refuses more, whichever node asks. */
+  /** Masks per channel in +b, +e and +I together (MAXLIST): Redis refuses more, whichever node asks. */
   maxBans: number;
   log: Logger;
 }

@@ -52,7 +52,10 @@ export function fillUser(user: User, rec: UserRecord): void {
   for (const session of user.sessions) session.secure = rec.secure;
 }
 
-/** The flag, key, limit and ban changes that turn settings `a` into `b`. */
+/** Each list mode and the settings field holding it. */
+const LIST_FIELDS = [["b", "bans"], ["e", "banExceptions"], ["I", "inviteExceptions"]] as const;
+
+/** The flag, key, limit and list (+b +e +I) changes that turn settings `a` into `b`. */
 export function settingsModeChanges(a: WireSettings, b: WireSettings): AppliedMode[] {
   const changes: AppliedMode[] = [];
   for (const m of a.modes) if (!b.modes.includes(m)) changes.push({ a: false, m });
@@ -67,9 +70,12 @@ export function settingsModeChanges(a: WireSettings, b: WireSettings): AppliedMo
       b.limit === undefined ? { a: false, m: "l" } : { a: true, m: "l", p: String(b.limit) },
     );
   }
-  const before = new Set(a.bans.map((x) => x.mask)), after = new Set(b.bans.map((x) => x.mask));
-  for (const mask of before) if (!after.has(mask)) changes.push({ a: false, m: "b", p: mask });
-  for (const mask of after) if (!before.has(mask)) changes.push({ a: true, m: "b", p: mask });
+  for (const [m, field] of LIST_FIELDS) {
+    const before = new Set(a[field].map((x) => x.mask));
+    const after = new Set(b[field].map((x) => x.mask));
+    for (const mask of before) if (!after.has(mask)) changes.push({ a: false, m, p: mask });
+    for (const mask of after) if (!before.has(mask)) changes.push({ a: true, m, p: mask });
+  }
   return changes;
 }
 

@@ -67,6 +67,8 @@ export function parseSnapshot(raw: unknown): Snapshot {
         key: c.key ?? undefined,
         limit: c.limit ?? undefined,
         bans: Array.isArray(c.bans) ? c.bans : [],
+        banExceptions: Array.isArray(c.banExceptions) ? c.banExceptions : [],
+        inviteExceptions: Array.isArray(c.inviteExceptions) ? c.inviteExceptions : [],
         created: c.created,
         historyKey: c.hk ?? undefined,
       };

@@ -48,6 +48,7 @@ local function persist(c, st)
   if isnull(st.founder) then return end
   redis.call('HSET', P .. 'reg', c, cjson.encode({name = st.name, founder = st.founder,
     topic = st.topic, modes = st.modes, key = st.key, limit = st.limit, bans = st.bans,
+    banExceptions = st.banExceptions, inviteExceptions = st.inviteExceptions,
     created = st.created, hk = st.hk}))
 end
 local function forgetHistory(k)
@@ -205,7 +206,8 @@ if not st then
   if reg then
     local r = cjson.decode(reg)
     st = {name = r.name, created = r.created, topic = r.topic, modes = r.modes, key = r.key,
-      limit = r.limit, bans = r.bans, founder = r.founder, invited = {}, hk = r.hk}
+      limit = r.limit, bans = r.bans, banExceptions = r.banExceptions,
+      inviteExceptions = r.inviteExceptions, founder = r.founder, invited = {}, hk = r.hk}
   else
     st = cjson.decode(ARGV[7])
   end
@@ -253,14 +255,21 @@ end
 saveSettings(ARGV[1], st)
 return emit({t = 'topic', n = ARGV[5], c = ARGV[1], topic = st.topic, by = ARGV[3], tm = at})`,
   /**
-   * ARGV: folded channel, by (source), now, changes JSON [{a, m, p, u}], node, max bans. The
-   * handler keeps the ban list within the limit; this holds it there when nodes race.
+   * ARGV: folded channel, by (source), now, changes JSON [{a, m, p, u}], node, max list masks.
+   * The handler keeps the lists (+b +e +I together) within the limit; this holds them there
+   * when nodes race.
    */
   mode: `
 local c = ARGV[1]
 local maxBans = tonumber(ARGV[6])
 local st = getSettings(c)
 if not st then return -1 end
+local lists = {b = 'bans', e = 'banExceptions', I = 'inviteExceptions'}
+local masks = 0
+for _, field in pairs(lists) do
+  if isnull(st[field]) then st[field] = {} end
+  masks = masks + #st[field]
+end
 local now = tonumber(ARGV[3])
 local applied = {}
 local modes = st.modes or ''
@@ -280,16 +289,16 @@ for _, ch in ipairs(cjson.decode(ARGV[4])) do
         if ok then redis.call('HSET', P .. 'm:' .. c, ch.u, bits) end
       end
     end
-  elseif m == 'b' then
-    local bans = st.bans or {}
+  elseif lists[m] then
+    local list = st[lists[m]]
     local idx = nil
-    for i, b in ipairs(bans) do if b.mask == ch.p then idx = i end end
-    if ch.a and not idx and #bans < maxBans then
-      table.insert(bans, {mask = ch.p, setBy = ARGV[2], setAt = now})
+    for i, b in ipairs(list) do if b.mask == ch.p then idx = i end end
+    if ch.a and not idx and masks < maxBans then
+      table.insert(list, {mask = ch.p, setBy = ARGV[2], setAt = now})
+      masks = masks + 1
       ok = true
     end
-    if (not ch.a) and idx then table.remove(bans, idx); ok = true end
-    st.bans = bans
+    if (not ch.a) and idx then table.remove(list, idx); masks = masks - 1; ok = true end
   elseif m == 'k' then
     if ch.a then
       if isnull(st.key) or st.key ~= ch.p then st.key = ch.p; ok = true end

@@ -10,6 +10,7 @@ import { awayCommands } from "./away.ts";
 import { batchCommands } from "./batch.ts";
 import { capCommands } from "./cap.ts";
 import { chathistoryCommands } from "./chathistory.ts";
+import { helpCommands } from "./help.ts";
 import { inviteCommands } from "./invite.ts";
 import { joinCommands } from "./join.ts";
 import { kickCommands } from "./kick.ts";
@@ -41,6 +42,7 @@ const groups: Record<string, CommandSpec>[] = [
   batchCommands,
   capCommands,
   chathistoryCommands,
+  helpCommands,
   inviteCommands,
   joinCommands,
   kickCommands,

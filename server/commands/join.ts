@@ -1,5 +1,6 @@
 /**
- * JOIN: comma lists with keys, `JOIN 0`, and the checks a channel's modes impose (+k +i +l +b).
+ * JOIN: comma lists with keys, `JOIN 0`, and the checks a channel's modes impose (+k +i +l +b,
+ * and the exceptions +I and +e make to +i and +b).
  *
  * @module
  */
@@ -30,7 +31,9 @@ function refusal(
     return [N.ERR_BADCHANNELKEY, "Cannot join channel (+k)"];
   }
   if (invited) return undefined;
-  if (channel.modes.has("i")) return [N.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"];
+  if (channel.modes.has("i") && !channel.isInviteExempt(user)) {
+    return [N.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"];
+  }
   if (channel.limit !== undefined && channel.members.size >= channel.limit) {
     return [N.ERR_CHANNELISFULL, "Cannot join channel (+l)"];
   }

@@ -1,5 +1,6 @@
 /**
- * MODE for channels (+o +v +b +k +l +i +m +n +s +t) and for the user's own modes (+B +i +w, -o).
+ * MODE for channels (+o +v +b +e +I +k +l +i +m +n +s +t) and for the user's own modes (+B +i +w,
+ * -o).
  *
  * @module
  */
@@ -10,12 +11,15 @@ import { N } from "../../protocol/numerics.ts";
 import { type ModeChange, parseChannelModes } from "../channel_modes.ts";
 import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
-import type { Channel } from "../state/channel.ts";
+import { type Ban, type Channel, LIST_MODES, MUTE_PREFIX } from "../state/channel.ts";
 import { BOT_MODE } from "../state/user.ts";
-import { mayModerate } from "./checks.ts";
+import { isModerator, mayModerate } from "./checks.ts";
 
-/** Completes a ban mask: `bob` → `bob!*@*`, `*@host` → `*!*@host`. */
+/** Completes a ban mask: `bob` → `bob!*@*`, `*@host` → `*!*@host`, `m:bob` → `m:bob!*@*`. */
 export function normalizeBanMask(mask: string): string {
+  if (mask.startsWith(MUTE_PREFIX)) {
+    return MUTE_PREFIX + normalizeBanMask(mask.slice(MUTE_PREFIX.length));
+  }
   const bang = mask.includes("!"), at = mask.includes("@");
   if (!bang && !at) return `${mask}!*@*`;
   if (!bang) return `*!${mask}`;
@@ -23,16 +27,55 @@ export function normalizeBanMask(mask: string): string {
   return mask;
 }
 
+/** How each list mode's entries, end and full list are told (RPL_BANLIST and its kin). */
+const LISTS: Record<string, { entry: string; end: string; endText: string; full: string }> = {
+  b: {
+    entry: N.RPL_BANLIST,
+    end: N.RPL_ENDOFBANLIST,
+    endText: "End of channel ban list",
+    full: "Channel ban list is full",
+  },
+  e: {
+    entry: N.RPL_EXCEPTLIST,
+    end: N.RPL_ENDOFEXCEPTLIST,
+    endText: "End of channel exception list",
+    full: "Channel exception list is full",
+  },
+  I: {
+    entry: N.RPL_INVITELIST,
+    end: N.RPL_ENDOFINVITELIST,
+    endText: "End of channel invite list",
+    full: "Channel invite list is full",
+  },
+};
+
+/**
+ * Sends a list mode's entries. The exception lists say whom the ops let past their bans and
+ * +i, so only ops (and server operators) see them; the ban list is for anyone who sees the
+ * channel.
+ */
+function sendList(ctx: Context, channel: Channel, mode: string, list: readonly Ban[]): void {
+  if (mode !== "b" && !isModerator(ctx.user, channel)) {
+    ctx.reply(N.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
+    return;
+  }
+  const { entry, end, endText } = LISTS[mode]!;
+  for (const e of list) {
+    ctx.reply(entry, channel.name, e.mask, e.setBy, String(Math.floor(e.setAt / 1000)));
+  }
+  ctx.reply(end, channel.name, endText);
+}
+
 /**
  * Checks one requested change; returns it (normalized) or answers the client and skips it.
- * `bans` holds the channel's ban masks as the changes checked so far leave them, so that every
- * mask one MODE adds counts against the ban-list limit.
+ * `masks` holds the channel's list masks (`b:mask`, `e:mask`, `I:mask`) as the changes checked
+ * so far leave them, so that every mask one MODE adds counts against the shared list limit.
  */
 function check(
   ctx: Context,
   channel: Channel,
   change: ModeChange,
-  bans: Set<string>,
+  masks: Set<string>,
 ): ModeChange | undefined {
   const { hub, server } = ctx;
   const param = change.param;
@@ -46,15 +89,18 @@ function check(
       } else return change;
       return undefined;
     }
-    case "b": {
+    case "b":
+    case "e":
+    case "I": {
       const mask = normalizeBanMask(param!);
-      if (!change.adding) bans.delete(mask);
-      else if (!bans.has(mask)) {
-        if (bans.size >= server.limits.maxBans) {
-          ctx.reply(N.ERR_BANLISTFULL, channel.name, mask, "Channel ban list is full");
+      const key = `${change.mode}:${mask}`;
+      if (!change.adding) masks.delete(key);
+      else if (!masks.has(key)) {
+        if (masks.size >= server.limits.maxBans) {
+          ctx.reply(N.ERR_BANLISTFULL, channel.name, mask, LISTS[change.mode]!.full);
           return undefined;
         }
-        bans.add(mask);
+        masks.add(key);
       }
       return { ...change, param: mask };
     }
@@ -98,21 +144,13 @@ function channelMode(
   for (const mode of parsed.unknown) {
     ctx.reply(N.ERR_UNKNOWNMODE, mode, "is unknown mode char to me");
   }
-  if (parsed.listBans) {
-    for (const ban of channel.bans) {
-      ctx.reply(
-        N.RPL_BANLIST,
-        channel.name,
-        ban.mask,
-        ban.setBy,
-        String(Math.floor(ban.setAt / 1000)),
-      );
-    }
-    ctx.reply(N.RPL_ENDOFBANLIST, channel.name, "End of channel ban list");
-  }
+  for (const mode of parsed.lists) sendList(ctx, channel, mode, channel.list(mode)!);
   if (parsed.changes.length === 0 || !mayModerate(ctx, channel)) return;
-  const bans = new Set(channel.bans.map((b) => b.mask));
-  const checked = parsed.changes.map((c) => check(ctx, channel, c, bans))
+  const masks = new Set<string>();
+  for (const mode of LIST_MODES) {
+    for (const e of channel.list(mode)!) masks.add(`${mode}:${e.mask}`);
+  }
+  const checked = parsed.changes.map((c) => check(ctx, channel, c, masks))
     .filter((c) => c !== undefined);
   return hub.changeModes(user, channel, checked);
 }

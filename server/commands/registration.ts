@@ -17,8 +17,8 @@ import { applyPreAway } from "../presence.ts";
 import { sendIsupport, sendLusers, sendMotd } from "./server_queries.ts";
 
 const USER_MODES = "Biow";
-const CHANNEL_MODES = "biklmnostv";
-const CHANNEL_MODES_WITH_PARAM = "bklov";
+const CHANNEL_MODES = "Ibeiklmnostv";
+const CHANNEL_MODES_WITH_PARAM = "Ibeklov";
 
 /** Keeps the characters a username may have; the `~` says no ident check was made. */
 function cleanUsername(raw: string, max: number): string {

@@ -21,6 +21,9 @@ export interface ChannelSettings {
   key?: string;
   limit?: number;
   bans: Ban[];
+  /** Ban exceptions (+e) and invite exceptions (+I). */
+  banExceptions: Ban[];
+  inviteExceptions: Ban[];
   /** Folded nicks invited past +i. */
   invited: string[];
   /** Folded founder account of a registered channel. */

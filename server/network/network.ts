@@ -469,6 +469,10 @@ function setSettings(channel: Channel, s: ChannelSettings): void {
   channel.limit = s.limit;
   channel.bans.length = 0;
   channel.bans.push(...s.bans);
+  channel.banExceptions.length = 0;
+  channel.banExceptions.push(...s.banExceptions);
+  channel.inviteExceptions.length = 0;
+  channel.inviteExceptions.push(...s.inviteExceptions);
   channel.invited.clear();
   for (const i of s.invited) channel.invited.add(i);
   channel.founder = s.founder;
@@ -485,6 +489,8 @@ export function settingsOf(channel: Channel): ChannelSettings {
     key: channel.key,
     limit: channel.limit,
     bans: [...channel.bans],
+    banExceptions: [...channel.banExceptions],
+    inviteExceptions: [...channel.inviteExceptions],
     invited: [...channel.invited],
     founder: channel.founder,
     historyKey: channel.historyKey,

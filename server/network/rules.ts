@@ -39,7 +39,16 @@ export function newChannelSettings(
   now: number,
 ): ChannelSettings {
   const historyKey = newChannelHistoryKey(folded, permanent, now);
-  return { name, created: now, modes: "nt", bans: [], invited: [], historyKey };
+  return {
+    name,
+    created: now,
+    modes: "nt",
+    bans: [],
+    banExceptions: [],
+    inviteExceptions: [],
+    invited: [],
+    historyKey,
+  };
 }
 
 /** A registered channel nobody is in, as it was saved (MODE, TOPIC and ChanServ read it). */

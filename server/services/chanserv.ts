@@ -9,7 +9,7 @@ import type { Context } from "../context.ts";
 import { serviceLine } from "../login.ts";
 
 const HELP = [
-  "ChanServ keeps a channel's topic, modes and bans across restarts. Commands:",
+  "ChanServ keeps a channel's topic, modes, bans and exceptions across restarts. Commands:",
   "  REGISTER <#channel>  register a channel you are op in (log in first)",
   "  DROP <#channel>      drop a channel you founded",
   "  INFO <#channel>      show a channel's registration",

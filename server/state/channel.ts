@@ -33,7 +33,20 @@ export function statusPrefix(status: number, multi: boolean): string {
 export const PREFIX = "(ov)@+";
 
 /** ISUPPORT `CHANMODES`: list modes, modes with a parameter always, when set, never. */
-export const CHANMODES = "b,k,l,imnst";
+export const CHANMODES = "beI,k,l,imnst";
+
+/**
+ * List modes: bans, ban exceptions (ISUPPORT `EXCEPTS`), invite exceptions (`INVEX`). One limit
+ * holds them together (ISUPPORT `MAXLIST=beI:n`): what one op can make a channel hold is bounded
+ * once, whatever list it fills.
+ */
+export const LIST_MODES = "beI";
+
+/**
+ * The mute extban (ISUPPORT `EXTBAN=,m`): `+b m:mask` silences the users it matches, as a ban
+ * does, without keeping them out. Such a mask never matches as a plain ban (no nick has a `:`).
+ */
+export const MUTE_PREFIX = "m:";
 
 /** Flag modes (no parameter) a channel can have. */
 export const FLAG_MODES = "imnst";
@@ -45,7 +58,7 @@ export interface Topic {
   setAt: number;
 }
 
-/** A ban mask with who set it and when (RPL_BANLIST). */
+/** A list mode's mask (+b, +e, +I) with who set it and when (RPL_BANLIST and its kin). */
 export interface Ban {
   mask: string;
   setBy: string;
@@ -136,6 +149,10 @@ export class Channel {
   key: string | undefined;
   limit: number | undefined;
   readonly bans: Ban[] = [];
+  /** +e masks: a user matching one is not held by a ban. */
+  readonly banExceptions: Ban[] = [];
+  /** +I masks: a user matching one joins a +i channel without an invite. */
+  readonly inviteExceptions: Ban[] = [];
   /** Folded nicks an op invited past +i, +l and +b, cleared when they join. */
   readonly invited = new Set<string>();
   /** Folded account name of the founder when the channel is registered (ChanServ). */
@@ -199,19 +216,46 @@ export class Channel {
     return statusPrefix(this.members.get(user) ?? 0, multi);
   }
 
-  /** True when a ban mask matches the user's `nick!user@host`. */
+  /** The list a list mode letter (LIST_MODES) names; undefined for any other letter. */
+  list(mode: string): Ban[] | undefined {
+    return mode === "b"
+      ? this.bans
+      : mode === "e"
+      ? this.banExceptions
+      : mode === "I"
+      ? this.inviteExceptions
+      : undefined;
+  }
+
+  /** True when a ban mask matches the user's `nick!user@host` and no ban exception does. */
   isBanned(user: User): boolean {
     if (this.bans.length === 0) return false;
     const source = foldCase(user.source);
-    return this.bans.some((b) => matchMask(foldCase(b.mask), source));
+    return matchesAny(this.bans, source) && !matchesAny(this.banExceptions, source);
+  }
+
+  /** True when an invite exception (+I) lets the user past +i. */
+  isInviteExempt(user: User): boolean {
+    return this.inviteExceptions.length !== 0 &&
+      matchesAny(this.inviteExceptions, foldCase(user.source));
   }
 
   /**
-   * True when a ban silences this member: banned and neither op nor voiced. Such a member may
-   * not speak, nor change nick (which would slip out from under the ban).
+   * True when a ban or a mute (`m:` mask) silences this member: matched by one, by no ban
+   * exception, and neither op nor voiced. Such a member may not speak, nor change nick (which
+   * would slip out from under the ban).
    */
   silencedByBan(user: User): boolean {
-    return !this.canSpeakWhenModerated(user) && this.isBanned(user);
+    if (this.bans.length === 0 || this.canSpeakWhenModerated(user)) return false;
+    const source = foldCase(user.source);
+    const held = this.bans.some((b) => {
+      const mask = foldCase(b.mask);
+      return matchMask(
+        mask.startsWith(MUTE_PREFIX) ? mask.slice(MUTE_PREFIX.length) : mask,
+        source,
+      );
+    });
+    return held && !matchesAny(this.banExceptions, source);
   }
 
   /** The `+modes params` of RPL_CHANNELMODEIS; the key is shown to members only. */
@@ -239,4 +283,9 @@ export class Channel {
   visibleTo(user: User): boolean {
     return !this.modes.has("s") || this.members.has(user);
   }
+}
+
+/** True when one of the masks matches a folded `nick!user@host`. */
+function matchesAny(masks: readonly Ban[], folded: string): boolean {
+  return masks.some((b) => matchMask(foldCase(b.mask), folded));
 }

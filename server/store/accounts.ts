@@ -1,5 +1,5 @@
 /**
- * Accounts (name + scrypt-hashed password) and registered channels (founder, topic, modes, bans)
+ * Accounts (name + scrypt-hashed password) and registered channels (founder, topic, modes, lists)
  * that survive restarts.
  *
  * @module
@@ -29,6 +29,9 @@ export interface RegisteredChannel {
   key: string | undefined;
   limit: number | undefined;
   bans: Ban[];
+  /** Ban exceptions (+e) and invite exceptions (+I), kept like the bans. */
+  banExceptions: Ban[];
+  inviteExceptions: Ban[];
   created: number;
   /** The key its history is filed under (store/conversations.ts); its folded name if absent. */
   historyKey?: string;
@@ -44,6 +47,8 @@ export function registrationOf(channel: Channel, founder: string): RegisteredCha
     key: channel.key,
     limit: channel.limit,
     bans: [...channel.bans],
+    banExceptions: [...channel.banExceptions],
+    inviteExceptions: [...channel.inviteExceptions],
     created: channel.created,
     historyKey: channel.historyKey,
   };
@@ -104,8 +109,8 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
     this.#saveChannel = db.prepare(
       `INSERT OR REPLACE INTO channels
          (name, display, founder, topic, topic_by, topic_at, modes, channel_key, user_limit, bans,
-          created, history_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          created, history_key, ban_exceptions, invite_exceptions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#dropChannel = db.prepare("DELETE FROM channels WHERE name = ?");
   }
@@ -174,6 +179,8 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
       key: (r.channel_key as string | null) ?? undefined,
       limit: (r.user_limit as number | null) ?? undefined,
       bans: JSON.parse(r.bans as string),
+      banExceptions: JSON.parse((r.ban_exceptions as string | null) ?? "[]"),
+      inviteExceptions: JSON.parse((r.invite_exceptions as string | null) ?? "[]"),
       created: r.created as number,
       historyKey: (r.history_key as string | null) ?? undefined,
     };
@@ -193,6 +200,8 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
       JSON.stringify(c.bans),
       c.created,
       c.historyKey ?? null,
+      JSON.stringify(c.banExceptions),
+      JSON.stringify(c.inviteExceptions),
     );
   }
 

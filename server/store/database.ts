@@ -135,6 +135,9 @@ const MIGRATIONS: Migration[] = [
      INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
    END;
    INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');`,
+  // 7: registered channels keep their ban exceptions (+e) and invite exceptions (+I) as JSON.
+  `ALTER TABLE channels ADD COLUMN ban_exceptions TEXT;
+   ALTER TABLE channels ADD COLUMN invite_exceptions TEXT;`,
 ];
 
 /**

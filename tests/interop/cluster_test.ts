@@ -908,6 +908,70 @@ Deno.test({
 });
 
 Deno.test({
+  name: "cluster: +e lets a banned user in and +I into a +i channel on another node; the lists " +
+    "(348, 346) reach every node and share MAXLIST when ops on two nodes race; a mute (m:) holds" +
+    why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const ann = await client(clients, a.port, "ann");
+      const nora = await client(clients, b.port, "nora");
+      const bob = await client(clients, b.port, "bob");
+      const cat = await client(clients, b.port, "cat");
+      await joinAll([ann, nora], "#c");
+      await ann.send("MODE #c +o nora");
+      await nora.expect((m) => m.command === "MODE" && m.params[1] === "+o");
+      await ann.send("MODE #c +b *!*@*");
+      await nora.expect((m) => m.command === "MODE" && m.params[1] === "+b");
+      await bob.send("JOIN #c");
+      await bob.expect("474");
+      await ann.send("MODE #c +e bob");
+      await nora.expect((m) => m.command === "MODE" && m.params[1] === "+e");
+      await bob.send("JOIN #c");
+      await bob.expect("366");
+      await bob.send("PRIVMSG #c :let in");
+      await ann.expect((m) => m.command === "PRIVMSG" && m.params[1] === "let in");
+      await ann.send("MODE #c -b+iI *!*@* cat");
+      await nora.expect((m) => m.command === "MODE" && m.params[1] === "-b+iI");
+      await cat.send("JOIN #c");
+      await cat.expect("366");
+      // a mute set on one node holds on the other: in, but silent
+      await ann.send("MODE #c +b m:cat");
+      await cat.expect((m) => m.command === "MODE" && m.params[2] === "m:cat!*@*");
+      await cat.send("PRIVMSG #c :muted?");
+      assert.equal((await cat.expect("404")).params.at(-1), "Cannot send to channel (+b)");
+      // nora, on the other node, reads the lists ann set
+      await nora.send("MODE #c eI");
+      assert.deepEqual((await nora.expect("348")).params.slice(1, 4), [
+        "#c",
+        "bob!*@*",
+        "ann!~ann@127.0.0.1",
+      ]);
+      assert.deepEqual((await nora.expect("346")).params.slice(1, 3), ["#c", "cat!*@*"]);
+      await nora.expect("347");
+      // two ops on two nodes fill +e and +I at once: together they stop at 100 (3 are set)
+      const burst = (letter: string, prefix: string) =>
+        Array.from({ length: 12 }, (_, line) => {
+          const masks = Array.from({ length: 5 }, (_, i) => `${prefix}${line * 5 + i}!*@*`);
+          return `MODE #c +${letter.repeat(5)} ${masks.join(" ")}`;
+        }).join("\r\n");
+      await Promise.all([ann.send(burst("e", "x")), nora.send(burst("I", "y"))]);
+      await Promise.all([ann.sync(), nora.sync()]);
+      // +m comes after both bursts in Redis's order: where it is seen, so are they
+      await ann.send("MODE #c +m");
+      for (const op of [ann, nora]) {
+        await op.expect((m) => m.command === "MODE" && m.params[1] === "+m");
+        const from = op.lines.length;
+        await op.send("MODE #c eIb");
+        await op.expect("368");
+        const entries = op.lines.slice(from).filter((l) => / 3(46|48|67) /.test(l));
+        assert.equal(entries.length, 100, `${op.nick} sees the 100 masks Redis kept`);
+      }
+    });
+  },
+});
+
+Deno.test({
   name: "cluster: dropping an account drops its channels and logs it out on every node" + why,
   ignore,
   async fn() {

@@ -359,6 +359,8 @@ Deno.test("registrations left by accounts dropped before are dropped when the da
       key: undefined,
       limit: undefined,
       bans: [],
+      banExceptions: [],
+      inviteExceptions: [],
       created: 1,
     });
     const first = openSqliteStores(path);

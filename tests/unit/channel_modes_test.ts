@@ -20,7 +20,7 @@ Deno.test("parses flags, parameters by mode type, and unknown letters", () => {
     { adding: true, mode: "v", param: "bob" },
   ]);
   assert.deepEqual(p.unknown, ["x"]);
-  assert.equal(p.listBans, true);
+  assert.equal(p.lists, "b");
 });
 
 Deno.test("keeps at most MODES parameter changes", () => {

@@ -125,6 +125,16 @@ Deno.test("events: numerics become readable info and errors", () => {
   assert.deepEqual(toEvents(parseMessage("PING :x")!, stateWithLobby()), []);
 });
 
+Deno.test("events: ban, exception and invite lists show in their channel, their ends hidden", () => {
+  for (const code of ["367", "348", "346"]) {
+    const entry = one(`:srv ${code} alice #dev friend!*@* bob!b@h 1714564800`);
+    assert.equal(entry.conversation, "#dev", code);
+  }
+  for (const line of [":srv 349 alice #dev :End of list", ":srv 347 alice #dev :End of list"]) {
+    assert.deepEqual(toEvents(parseMessage(line)!, stateWithLobby()), [], line);
+  }
+});
+
 Deno.test("events: control characters from the network never reach the screen", () => {
   const e = one(":bob!b@h PRIVMSG #lobby :\x1b]0;pwned\x07\x02hi\x02");
   assert.equal(e.text, "]0;pwnedhi");

@@ -60,6 +60,8 @@ const settings = (name: string, extra: Partial<WireSettings> = {}): WireSettings
   created: 1,
   modes: "nt",
   bans: [],
+  banExceptions: [],
+  inviteExceptions: [],
   invited: [],
   ...extra,
 });
@@ -261,12 +263,18 @@ Deno.test("replica: resynchronization shows local users what changed during an o
   assert.deepEqual([...r.nodes].sort(), ["a", "c"]);
 });
 
-Deno.test("settingsModeChanges: flags, key, limit and bans that differ", () => {
-  const a = settings("#x", { key: "k", bans: [{ mask: "a!*@*", setBy: "x", setAt: 1 }] });
+Deno.test("settingsModeChanges: flags, key, limit, bans and exceptions that differ", () => {
+  const entry = (mask: string) => ({ mask, setBy: "x", setAt: 1 });
+  const a = settings("#x", {
+    key: "k",
+    bans: [entry("a!*@*")],
+    banExceptions: [entry("e!*@*")],
+  });
   const b = settings("#x", {
     modes: "mt",
     limit: 5,
-    bans: [{ mask: "b!*@*", setBy: "x", setAt: 1 }],
+    bans: [entry("b!*@*")],
+    inviteExceptions: [entry("i!*@*")],
   });
   assert.deepEqual(settingsModeChanges(a, b), [
     { a: false, m: "n" },
@@ -275,6 +283,8 @@ Deno.test("settingsModeChanges: flags, key, limit and bans that differ", () => {
     { a: true, m: "l", p: "5" },
     { a: false, m: "b", p: "a!*@*" },
     { a: true, m: "b", p: "b!*@*" },
+    { a: false, m: "e", p: "e!*@*" },
+    { a: true, m: "I", p: "i!*@*" },
   ]);
 });
 

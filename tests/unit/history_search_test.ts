@@ -126,6 +126,8 @@ Deno.test("search: messages stored before the index existed are indexed by the m
     const db = openDatabase(path);
     db.exec(`DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete;
       DROP TRIGGER messages_fts_update; DROP TABLE messages_fts; PRAGMA user_version = 5;
+      ALTER TABLE channels DROP COLUMN ban_exceptions;
+      ALTER TABLE channels DROP COLUMN invite_exceptions;
       INSERT INTO messages (msgid, time, conversation, target, source, command, text)
         VALUES ('${nextMsgid(7)}', 7, '#c', '#c', 'a!u@h', 'PRIVMSG', 'from before search');`);
     db.close();

@@ -30,6 +30,8 @@ const settings = (name: string, extra: Partial<ChannelSettings> = {}): ChannelSe
   created: 1,
   modes: "nt",
   bans: [],
+  banExceptions: [],
+  inviteExceptions: [],
   invited: [],
   historyKey: name.toLowerCase(),
   ...extra,

@@ -25,8 +25,10 @@ Deno.test("NICK + USER sends the welcome burst 001-005, LUSERS and MOTD/422", as
       "CHANNELLEN=64",
       "TOPICLEN=390",
       "NETWORK=chat",
-      "CHANMODES=b,k,l,imnst",
-      "MAXLIST=b:100",
+      "CHANMODES=beI,k,l,imnst",
+      "EXCEPTS=e",
+      "INVEX=I",
+      "MAXLIST=beI:100",
       "SAFELIST",
     ]
   ) {

@@ -1,0 +1,183 @@
+/**
+ * The texts HELP (and HELPOP) answers with: one topic per command the server handles, and a few
+ * about modes. A unit test checks that every verb of the command table has a topic here, so a
+ * new command comes with its help.
+ *
+ * Each topic's first line is its syntax (sent as RPL_HELPSTART), the rest explain it.
+ *
+ * @module
+ */
+
+/** Topics by upper-case name. */
+const TOPICS: Record<string, readonly string[]> = {
+  AUTHENTICATE: [
+    "AUTHENTICATE <mechanism> | <base64 data> | *",
+    "Logs in with SASL before registration ends (CAP REQ sasl first). The mechanism offered is",
+    "PLAIN: send AUTHENTICATE PLAIN, then the base64 of \\0account\\0password. * aborts.",
+  ],
+  AWAY: [
+    "AWAY [<message>]",
+    "Marks you away with a message others see in WHOIS and when they message you (301).",
+    "Without a message, marks you back.",
+  ],
+  CAP: [
+    "CAP LS [302] | LIST | REQ :<capabilities> | END",
+    "Negotiates IRCv3 capabilities: LS lists what the server offers, REQ asks for some (ACK or",
+    "NAK), LIST shows yours, END finishes registration once negotiation is done.",
+  ],
+  CHANSERV: [
+    "CHANSERV <command> [<parameters>]",
+    "Talks to ChanServ, which keeps a registered channel's topic, modes and lists across",
+    "restarts: REGISTER <#channel>, DROP <#channel>, INFO <#channel>. Also CS, or a PRIVMSG to",
+    "ChanServ. CHANSERV HELP lists its commands.",
+  ],
+  CHATHISTORY: [
+    "CHATHISTORY <LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS> <target> <references> <limit>",
+    "Fetches stored messages of a channel you are in or a private conversation of your account",
+    "(draft/chathistory). References are timestamp=... or msgid=..., or * for LATEST. TARGETS",
+    "lists conversations active between two timestamps.",
+  ],
+  HELP: [
+    "HELP [<topic>]",
+    "Shows help on a command or topic; without one, lists the topics. HELPOP is the same.",
+  ],
+  INFO: ["INFO", "Shows information about the server software."],
+  INVITE: [
+    "INVITE <nick> <#channel>",
+    "Invites a user to a channel you are on. On an invite-only (+i) channel only ops may",
+    "invite, and their invite also lets the user past +l and +b.",
+  ],
+  ISON: ["ISON <nick> [<nick>...]", "Tells which of the given nicks are online."],
+  JOIN: [
+    "JOIN <#channel>{,<#channel>} [<key>{,<key>}] | JOIN 0",
+    "Joins channels, with keys for those with +k. JOIN 0 leaves every channel you are in.",
+    "The first to join a new channel becomes its op.",
+  ],
+  KICK: [
+    "KICK <#channel> <nick> [<reason>]",
+    "Removes a user from a channel (ops only).",
+  ],
+  KILL: [
+    "KILL <nick> <reason>",
+    "Disconnects a user from the network (server operators only).",
+  ],
+  LIST: [
+    "LIST [<#channel|mask|condition>{,...}] [<condition>{,...}]",
+    "Lists visible channels with their user counts and topics. Filters (ELIST): <n or >n",
+    "users, C<n or C>n created less or more than n minutes ago, T<n or T>n topic set less or",
+    "more than n minutes ago, a mask such as #chat* and a negated mask such as !#chat*.",
+    "Every filter given must hold.",
+  ],
+  LUSERS: ["LUSERS", "Shows how many users, operators and channels the network has."],
+  MARKREAD: [
+    "MARKREAD <target> [timestamp=<time>]",
+    "Gets or sets how far you have read a conversation (draft/read-marker); every connection",
+    "of your account is told.",
+  ],
+  MODE: [
+    "MODE <#channel|nick> [<modestring> [<arguments>...]]",
+    "Shows or changes a channel's modes (ops) or your own user modes. Without a modestring it",
+    "shows the current modes; a list mode (b, e, I) without a mask shows that list. See HELP",
+    "CMODES and HELP UMODES.",
+  ],
+  CMODES: [
+    "Channel modes",
+    "+o <nick> op, +v <nick> voice, +b <mask> ban, +e <mask> ban exception (not held by",
+    "+b), +I <mask> invite exception (joins +i without an invite), +k <key> key, +l <n> user",
+    "limit, +i invite only, +m moderated, +n no messages from outside, +s secret, +t only ops",
+    "set the topic. +b m:<mask> mutes: the user may join but not speak. +b, +e and +I",
+    "share one limit (MAXLIST); only ops see +e and +I.",
+  ],
+  UMODES: [
+    "User modes",
+    "+i invisible, +w receives WALLOPS, +o server operator (set by OPER, removed with",
+    "MODE <nick> -o).",
+  ],
+  MOTD: ["MOTD", "Shows the message of the day."],
+  NAMES: [
+    "NAMES [<#channel>]",
+    "Lists the members of a channel with their status prefixes (@ op, + voice).",
+  ],
+  NICK: ["NICK <nick>", "Sets or changes your nick."],
+  NICKSERV: [
+    "NICKSERV <command> [<parameters>]",
+    "Talks to NickServ, which keeps your nick yours: REGISTER, IDENTIFY, LOGOUT, SET",
+    "ALWAYS-ON, INFO, GHOST, DROP. Also NS, or a PRIVMSG to NickServ. NICKSERV HELP lists",
+    "its commands.",
+  ],
+  NOTICE: [
+    "NOTICE <target>{,<target>} <text>",
+    "Like PRIVMSG, but automatic replies must never answer it.",
+  ],
+  OPER: ["OPER <name> <password>", "Makes you a server operator."],
+  PART: ["PART <#channel>{,<#channel>} [<reason>]", "Leaves channels."],
+  PASS: ["PASS <password>", "Gives the server password, before NICK and USER."],
+  PING: ["PING <token>", "Asks the server to answer with PONG and the same token."],
+  PONG: ["PONG <token>", "Answers the server's PING."],
+  PRIVMSG: [
+    "PRIVMSG <target>{,<target>} <text>",
+    "Sends a message to a channel, a nick, or the ops and voiced of a channel (@#channel).",
+  ],
+  QUIT: ["QUIT [<reason>]", "Leaves the network."],
+  REGISTER: [
+    "REGISTER <account|*> <email|*> <password>",
+    "Creates an account named after your nick and logs you in (draft/account-registration);",
+    "no e-mail is needed.",
+  ],
+  SEARCH: [
+    "SEARCH <attribute=value;...>",
+    "Searches the history you may read now (soju.im/search; needs an account): text=, in=,",
+    "from=, after=, before=, limit=.",
+  ],
+  SETNAME: ["SETNAME <realname>", "Changes your real name (setname capability)."],
+  TAGMSG: [
+    "TAGMSG <target>",
+    "Sends only message tags (such as typing notifications) to a channel or nick.",
+  ],
+  TIME: ["TIME", "Shows the server's time."],
+  TOPIC: [
+    "TOPIC <#channel> [<topic>]",
+    "Shows or sets a channel's topic (ops only on +t channels); an empty topic clears it.",
+  ],
+  USER: [
+    "USER <username> 0 * <realname>",
+    "Gives your username and real name when you connect.",
+  ],
+  USERHOST: ["USERHOST <nick> [<nick>...]", "Shows the user@host of up to five nicks."],
+  VERIFY: [
+    "VERIFY <account> <code>",
+    "Completes an account registration that needs verification; here none ever does.",
+  ],
+  VERSION: ["VERSION", "Shows the server's version and what it supports (005)."],
+  WALLOPS: [
+    "WALLOPS <text>",
+    "Sends a message to every user with +w (server operators only).",
+  ],
+  WHO: [
+    "WHO <#channel|mask>",
+    "Lists users on a channel, or users matching a mask, with their details.",
+  ],
+  WHOIS: ["WHOIS <nick>", "Shows a user's details, channels, account and idle time."],
+  WHOWAS: ["WHOWAS <nick> [<count>]", "Shows who recently used a nick."],
+};
+
+/** Verbs that are another's short or old name: they share its topic. */
+const ALIASES: Record<string, string> = { CS: "CHANSERV", NS: "NICKSERV", HELPOP: "HELP" };
+
+/** A topic's lines (any case), or undefined when there is no help on it. */
+export function helpTopic(name: string): readonly string[] | undefined {
+  const upper = name.toUpperCase();
+  return Object.hasOwn(TOPICS, upper)
+    ? TOPICS[upper]
+    : Object.hasOwn(ALIASES, upper)
+    ? TOPICS[ALIASES[upper]!]
+    : undefined;
+}
+
+/** The index HELP shows without a topic: the topics, several to a line. */
+export function helpIndex(): string[] {
+  const names = Object.keys(TOPICS).sort();
+  const lines = ["** Help System **", "", "Try HELP <topic> for one of these:"];
+  for (let i = 0; i < names.length; i += 8) lines.push(names.slice(i, i + 8).join(" "));
+  return lines;
+}
