@@ -20,6 +20,12 @@ const TOPICS: Record<string, readonly string[]> = {
     "Marks you away with a message others see in WHOIS and when they message you (301).",
     "Without a message, marks you back.",
   ],
+  BATCH: [
+    "BATCH +<ref> draft/multiline <target> | BATCH -<ref>",
+    "Sends one message of several lines (draft/multiline): open the batch, send PRIVMSG or NOTICE",
+    "lines tagged batch=<ref> (draft/multiline-concat joins a line to the one before), close it.",
+    "At most max-bytes and max-lines, as CAP LS says.",
+  ],
   CAP: [
     "CAP LS [302] | LIST | REQ :<capabilities> | END",
     "Negotiates IRCv3 capabilities: LS lists what the server offers, REQ asks for some (ACK or",
@@ -119,10 +125,20 @@ const TOPICS: Record<string, readonly string[]> = {
     "Sends a message to a channel, a nick, or the ops and voiced of a channel (@#channel).",
   ],
   QUIT: ["QUIT [<reason>]", "Leaves the network."],
+  REDACT: [
+    "REDACT <target> <msgid> [<reason>]",
+    "Deletes a message (draft/message-redaction): your own for an hour after sending it, any of a",
+    "channel you are an operator of. It leaves the stored history too.",
+  ],
   REGISTER: [
     "REGISTER <account|*> <email|*> <password>",
     "Creates an account named after your nick and logs you in (draft/account-registration);",
     "no e-mail is needed.",
+  ],
+  RENAME: [
+    "RENAME <#channel> <#new-name> [<reason>]",
+    "Renames a channel you are an operator of (draft/channel-rename); it keeps its members, modes,",
+    "topic, registration and history. Members without the capability see PART and JOIN.",
   ],
   SEARCH: [
     "SEARCH <attribute=value;...>",
