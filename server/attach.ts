@@ -49,6 +49,7 @@ export async function attachToAccount(ctx: Context): Promise<AttachOutcome> {
   if (!owner) return "alone";
   if (hub.bringHere && !(await hub.bringHere(owner))) {
     if (!moveToOwner(ctx, owner)) return "alone";
+    hub.monitors.forget(session); // its session goes on there
     leaveOwnUser(ctx, owner);
     return "moved";
   }
@@ -117,6 +118,7 @@ export async function sendUserState(ctx: Context, missedSince?: number): Promise
  * stays (away), any other quits with `reason`.
  */
 export function endSession(hub: Hub, user: User, session: Session, reason: string): void {
+  hub.monitors.forget(session);
   user.detach(session);
   if (user.sessions.length > 0) return;
   if (user.alwaysOn && user.account !== undefined && user.registered) hub.setPresent(user, false);

@@ -24,6 +24,7 @@ export function isupportTokens(config: ServerConfig): string[] {
     `MAXLIST=b:${l.maxBans}`,
     `MAXTARGETS=${l.maxTargets}`,
     `MODES=${l.modesPerCommand}`,
+    `MONITOR=${l.maxMonitor}`,
     "MSGREFTYPES=timestamp,msgid",
     `NETWORK=${config.network}`,
     `NICKLEN=${l.nickLength}`,
