@@ -77,7 +77,8 @@ function moveToOwner(ctx: Context, owner: User): boolean {
   const { hub, session } = ctx;
   if (!hub.moveSession || !session.sink.moveTo) return false;
   const { user } = ctx;
-  const state = describeSession(user, session, user.registered ? "attach" : "welcome");
+  const monitor = hub.monitors.targets(session);
+  const state = describeSession(user, session, user.registered ? "attach" : "welcome", monitor);
   return session.sink.moveTo((socket) => hub.moveSession!(owner, state, socket));
 }
 

@@ -30,6 +30,8 @@ export interface MovedSession {
   alwaysOn: boolean;
   /** The nick it asked for: its own, should it not attach after all (welcome phase). */
   nick?: string;
+  /** Its MONITOR list (the client will not send it again). */
+  monitor?: string[];
 }
 
 /** The state of a connection as it moves (before its own `user` leaves the network). */
@@ -37,6 +39,7 @@ export function describeSession(
   user: User,
   session: Session,
   phase: MovedSession["phase"],
+  monitor: string[] = [],
 ): MovedSession {
   const asked = session.registration?.nick ?? (user.nick === "*" ? undefined : user.nick);
   return {
@@ -51,6 +54,7 @@ export function describeSession(
     account: user.account ?? "",
     alwaysOn: user.alwaysOn,
     ...(asked === undefined ? {} : { nick: asked }),
+    ...(monitor.length === 0 ? {} : { monitor }),
   };
 }
 

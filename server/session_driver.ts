@@ -96,6 +96,8 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     this.#ctx = new Context(user, this.session, host.hub, host.info, host.stores);
     if (moved) {
       restoreSession(this.session, user, moved);
+      const monitor = moved.monitor?.slice(0, host.info.limits.maxMonitor) ?? [];
+      for (const nick of monitor) host.hub.monitors.add(this.#ctx, nick);
       this.#moved = moved;
       this.#mode = moved.plainText ? "plain" : "irc";
       if (moved.plainText) this.#plain = new PlainTextView(moved.phase === "welcome");
