@@ -16,9 +16,8 @@
 
 import { foldCase } from "../../protocol/casemap.ts";
 import { N } from "../../protocol/numerics.ts";
-import type { DeliveryFilter } from "../hub.ts";
 import type { Outgoing } from "../outgoing.ts";
-import type { Session } from "../state/session.ts";
+import type { CapFilter, Session } from "../state/session.ts";
 import type { User } from "../state/user.ts";
 
 /** A session that watches nicks: how it is answered (a command's `Context` is one). */
@@ -122,7 +121,7 @@ export class Monitors {
    * extended-monitor: tells the watchers of `user` that negotiated it (and `filter`'s cap) what
    * its channel neighbours were told, unless their user was among those (`told`).
    */
-  toWatchers(user: User, out: Outgoing, told: Set<User>, filter?: DeliveryFilter): void {
+  toWatchers(user: User, out: Outgoing, told: Set<User>, filter?: CapFilter): void {
     const entries = this.#watchers.get(user.folded);
     if (!entries) return;
     for (const { watcher } of entries) {
