@@ -104,9 +104,12 @@ export class Monitors {
     }
   }
 
-  /** A user changed nick (not only its case): the old one is offline, the new one online. */
-  renamed(user: User, oldFolded: string, oldNick: string): void {
-    this.offline(oldFolded, oldNick);
+  /**
+   * A user changed nick (not only its case): the old one is offline (unless someone else held
+   * it meanwhile, a cluster's stale copy), the new one online.
+   */
+  renamed(user: User, was: { folded: string; nick: string; held: boolean }): void {
+    if (was.held) this.offline(was.folded, was.nick);
     this.online(user);
   }
 

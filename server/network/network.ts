@@ -331,12 +331,12 @@ export class Network {
     if (user.nick === nick) return;
     const out = new Outgoing(msg("NICK", [nick], user.source), { time });
     this.#whowas.remember(Whowas.snapshot(user, time));
-    const was = { folded: user.folded, nick: user.nick };
-    if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
+    const { folded, nick: old } = user, held = this.#nicks.get(folded) === user;
+    if (held) this.#nicks.delete(folded);
     user.setNick(nick);
     this.#nicks.set(user.folded, user);
     this.toNeighbours(user, out);
-    if (was.folded !== user.folded) this.monitors.renamed(user, was.folded, was.nick);
+    if (folded !== user.folded) this.monitors.renamed(user, { folded, nick: old, held });
   }
 
   #quit(user: User, reason: string, time: number): void {
