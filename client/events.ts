@@ -10,7 +10,7 @@ import { foldCase } from "../protocol/casemap.ts";
 import { parseCtcp } from "../protocol/ctcp.ts";
 import { type Message, parseSource } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
-import type { ClientState } from "./state.ts";
+import { type ClientState, monitorTargets } from "./state.ts";
 import { sanitize } from "./text.ts";
 
 /** What kind of line an event is; the renderer picks layout and colour from it. */
@@ -288,6 +288,9 @@ function numericEvents(code: string, p: string[], state: ClientState, time: Date
     conversation ? { kind: "info", time, text, conversation } : { kind: "info", time, text },
   ];
   switch (code) {
+    case N.RPL_MONONLINE:
+    case N.RPL_MONOFFLINE:
+      return presenceEvents(code === N.RPL_MONONLINE, p[1], state, time);
     case N.RPL_TOPIC:
       return info(`Topic of ${p[1]}: ${p[2] ?? ""}`, p[1]);
     case N.RPL_NOTOPIC:
@@ -336,4 +339,29 @@ function numericEvents(code: string, p: string[], state: ClientState, time: Date
   const e: ChatEvent = { kind: isError ? "error" : "info", time, text, numeric: code };
   if (conversation) e.conversation = conversation;
   return [e];
+}
+
+/**
+ * MONITOR's word on nicks (730 online, 731 offline): a line for each whose presence changed from
+ * what was known, in its private conversation when one is open. A reconnect's answers to the
+ * same list show nothing new.
+ */
+function presenceEvents(
+  online: boolean,
+  list: string | undefined,
+  state: ClientState,
+  time: Date,
+): ChatEvent[] {
+  const events: ChatEvent[] = [];
+  for (const nick of monitorTargets(list)) {
+    if (state.presence.get(foldCase(nick)) === online) continue;
+    const text = `${nick} is ${online ? "online" : "offline"}`;
+    const conversation = state.findWindow(nick);
+    events.push(
+      conversation === undefined || state.isChannel(conversation)
+        ? { kind: "presence", time, text }
+        : { kind: "presence", time, text, conversation },
+    );
+  }
+  return events;
 }

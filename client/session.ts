@@ -23,6 +23,7 @@ import { type ChatEvent, toEvents } from "./events.ts";
 import type { PacingPolicy } from "./pacer.ts";
 import { type Identity, Registration, WANTED_CAPS } from "./registration.ts";
 import { MarkThrottle } from "./mark_throttle.ts";
+import { Queries } from "./queries.ts";
 import { parseMarkread } from "./read_state.ts";
 import { ClientState } from "./state.ts";
 import { ctcpReply } from "./ctcp_reply.ts";
@@ -69,6 +70,8 @@ const LIVENESS_CHECK_MS = 5000;
 /** One user's connection to one server, across reconnects. */
 export class ChatSession {
   readonly state: ClientState;
+  /** Private conversations: open and close them here (read markers, MONITOR follow). */
+  readonly queries: Queries;
   /** Resolves once, when the user quit or the session failed for good. */
   readonly ended: Promise<SessionEnd>;
   readonly #config: SessionConfig;
@@ -111,6 +114,12 @@ export class ChatSession {
     );
     this.#random = config.random ?? Math.random;
     this.state = new ClientState(config.identity.nick);
+    this.queries = new Queries(this.state, (m) => {
+      const conn = this.#conn;
+      if (!conn || conn.isClosed || !this.state.registered) return false;
+      conn.send(m);
+      return true;
+    });
     this.#wantedNick = config.identity.nick;
     this.#rejoin = [...config.channels];
     this.ended = new Promise((resolve) => this.#resolveEnded = resolve);
@@ -327,6 +336,7 @@ export class ChatSession {
     this.#liveness = undefined;
     this.#carry.push(...conn.takeUnsent());
     this.#inbox.clear();
+    this.queries.disconnected();
     this.#ready = false;
     this.#readyToken = undefined;
     const wasRegistered = this.state.registered;
@@ -408,26 +418,18 @@ export class ChatSession {
     for (const e of events) {
       if (!this.state.read.admit(e, arrival)) continue; // shown before this reconnect
       if ((e.kind === "message" || e.kind === "action") && e.private && !e.own && !e.fromServer) {
-        this.#openQuery(e.from ?? "");
+        this.queries.open(e.from ?? "");
       }
       this.#sink(e);
     }
     if (events.length > 0) this.markCurrentRead();
+    if (m.command === "NICK") this.queries.sync(); // a partner's query follows its new nick
   }
 
   #markerHeard(m: Message): void {
     const marker = parseMarkread(m.params);
     if (marker?.time === undefined) return;
     if (this.state.read.setMarker(marker.target, marker.time)) this.#onReadChange();
-  }
-
-  /** Opens a private conversation; a new one asks the server for its read marker. */
-  #openQuery(nick: string): void {
-    const known = this.state.queries.length;
-    this.state.openQuery(nick);
-    if (this.state.queries.length > known && this.state.keepsMarkers) {
-      this.#conn?.send(msg("MARKREAD", [nick]));
-    }
   }
 
   /**
@@ -484,6 +486,7 @@ export class ChatSession {
     this.#ready = true;
     this.#readyToken = undefined;
     this.#marks.flush();
+    this.queries.sync(); // ISUPPORT is known now: MONITOR the partners of open queries
     for (const line of this.#carry.splice(0)) conn.send(line, { paced: true });
     for (const w of this.#readyWaiters.splice(0)) w(true);
   }

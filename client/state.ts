@@ -41,6 +41,8 @@ export interface ServerSupport {
   network: string | undefined;
   /** Prefix symbols allowed before a channel in a message target (STATUSMSG). */
   statusMsg: string;
+  /** Nicks a MONITOR list may hold (ISUPPORT `MONITOR`; Infinity without a value); undefined: no MONITOR. */
+  monitor: number | undefined;
 }
 
 /** Defaults per RFC 2812 (what a server without 005 implies). */
@@ -52,6 +54,7 @@ export function defaultSupport(): ServerSupport {
     chanModes: ["b", "k", "l", "imnpst"],
     network: undefined,
     statusMsg: "",
+    monitor: undefined,
   };
 }
 
@@ -81,6 +84,11 @@ export class ClientState {
   account: string | undefined;
   /** Lines shown, read markers and unread counts: kept across reconnects. */
   readonly read: ReadState = new ReadState();
+  /**
+   * Who MONITOR said is online (true) or offline, by folded nick: kept across reconnects, so
+   * that only changes are shown.
+   */
+  readonly presence: Map<string, boolean> = new Map();
   /** Open batches (IRCv3 `batch`) by reference, with their type. */
   readonly #batches: Map<string, string> = new Map();
 
@@ -282,6 +290,12 @@ export class ClientState {
       case N.RPL_LOGGEDOUT:
         this.account = undefined;
         break;
+      case N.RPL_MONONLINE:
+      case N.RPL_MONOFFLINE:
+        for (const nick of monitorTargets(p[1])) {
+          this.presence.set(foldCase(nick), m.command === N.RPL_MONONLINE);
+        }
+        break;
     }
   }
 
@@ -313,6 +327,11 @@ export class ClientState {
         case "STATUSMSG":
           this.support.statusMsg = value;
           break;
+        case "MONITOR": {
+          const limit = value === "" ? Infinity : Number(value);
+          this.support.monitor = Number.isInteger(limit) && limit >= 0 ? limit : Infinity;
+          break;
+        }
       }
     }
   }
@@ -394,4 +413,9 @@ export class ClientState {
       }
     }
   }
+}
+
+/** The nicks of a 730/731 target list (`a!u@h,b`), without their `user@host`. */
+export function monitorTargets(list: string | undefined): string[] {
+  return (list ?? "").split(",").filter((t) => t !== "").map((t) => parseSource(t).nick);
 }

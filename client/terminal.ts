@@ -198,12 +198,12 @@ export async function runTerminal(
         quit(action.reason);
         return;
       case "close":
-        state.closeQuery(action.target);
+        session.queries.close(action.target);
         return;
       case "open": {
         const name = state.isChannel(action.target)
           ? action.target
-          : state.openQuery(action.target);
+          : session.queries.open(action.target);
         switchTo(name);
         if (action.messages.length > 0 && !session.sendUser(action.messages)) {
           local("error", "Not connected: nothing was sent");

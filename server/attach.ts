@@ -54,6 +54,7 @@ export async function attachToAccount(ctx: Context): Promise<AttachOutcome> {
   if (!owner) return "alone";
   if (hub.bringHere && !(await hub.bringHere(owner))) {
     if (!moveToOwner(ctx, owner)) return "alone";
+    hub.monitors.forget(session); // its session goes on there
     leaveOwnUser(ctx, owner);
     return "moved";
   }
@@ -82,7 +83,8 @@ function moveToOwner(ctx: Context, owner: User): boolean {
   const { hub, session } = ctx;
   if (!hub.moveSession || !session.sink.moveTo) return false;
   const { user } = ctx;
-  const state = describeSession(user, session, user.registered ? "attach" : "welcome");
+  const monitor = hub.monitors.targets(session);
+  const state = describeSession(user, session, user.registered ? "attach" : "welcome", monitor);
   return session.sink.moveTo((socket) => hub.moveSession!(owner, state, socket));
 }
 
@@ -128,6 +130,7 @@ export async function sendUserState(ctx: Context, missedSince?: number): Promise
  * stays (away), any other quits with `reason`; when those left all said `AWAY *`, it is away.
  */
 export function endSession(hub: Hub, user: User, session: Session, reason: string): void {
+  hub.monitors.forget(session);
   user.detach(session);
   if (user.sessions.length > 0) return markAbsentIfNonePresent(hub, user);
   if (user.alwaysOn && user.account !== undefined && user.registered) hub.setPresent(user, false);

@@ -25,6 +25,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["draft/read-marker", ""],
   ["echo-message", ""],
   ["extended-join", ""],
+  ["extended-monitor", ""],
   ["invite-notify", ""],
   ["labeled-response", ""],
   ["message-tags", ""],

@@ -18,6 +18,8 @@ export interface Limits {
   maxChannels: number;
   /** Connections attached to one account's user at once (devices on one nick). */
   maxSessions: number;
+  /** Nicks on one session's MONITOR list (ISUPPORT `MONITOR`). */
+  maxMonitor: number;
   /** Targets of one PRIVMSG/NOTICE (TARGMAX). */
   maxTargets: number;
   /** Mode changes with a parameter per MODE command (MODES). */
@@ -186,6 +188,7 @@ export const DEFAULT_LIMITS: Limits = {
   realnameLength: 150,
   maxChannels: 100,
   maxSessions: 8,
+  maxMonitor: 100,
   maxTargets: 4,
   modesPerCommand: 6,
   maxBans: 100,

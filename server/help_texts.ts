@@ -99,6 +99,11 @@ const TOPICS: Record<string, readonly string[]> = {
     "+i invisible, +w receives WALLOPS, +o server operator (set by OPER, removed with",
     "MODE <nick> -o).",
   ],
+  MONITOR: [
+    "MONITOR + <nick>{,<nick>} | - <nick>{,<nick>} | C | L | S",
+    "Watches nicks: 730 when one comes online, 731 when it goes. + adds, - removes, C clears,",
+    "L lists, S shows the status of each. The list is this connection's, at most MONITOR= nicks.",
+  ],
   MOTD: ["MOTD", "Shows the message of the day."],
   NAMES: [
     "NAMES [<#channel>]",

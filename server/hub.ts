@@ -13,6 +13,7 @@
 import { msg } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
 import type { ModeChange } from "./channel_modes.ts";
+import type { Monitors } from "./network/monitors.ts";
 import type { ClientConnection } from "./connection.ts";
 import type { MovedSession } from "./moved_session.ts";
 import { Outgoing } from "./outgoing.ts";
@@ -158,6 +159,8 @@ export interface Hub {
   stats(): NetworkStats;
   /** Past users of a nick, newest first. */
   whowas(nick: string): readonly WhowasEntry[];
+  /** The MONITOR lists of this server's sessions, which the network's changes are told to. */
+  readonly monitors: Monitors;
 
   /** Takes `nick` for a user still registering (atomically); false if someone holds it. */
   claimNick(user: User, nick: string): Promise<boolean>;

@@ -32,6 +32,7 @@ export function isupportTokens(config: ServerConfig): string[] {
     `MAXLIST=${LIST_MODES}:${l.maxBans}`,
     `MAXTARGETS=${l.maxTargets}`,
     `MODES=${l.modesPerCommand}`,
+    `MONITOR=${l.maxMonitor}`,
     "MSGREFTYPES=timestamp,msgid",
     `NETWORK=${config.network}`,
     `NICKLEN=${l.nickLength}`,

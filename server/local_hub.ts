@@ -22,6 +22,7 @@ import {
 } from "./hub.ts";
 import { notStoredNotice } from "./history_warning.ts";
 import type { ChannelSettings, NetworkEvent } from "./network/events.ts";
+import { Monitors } from "./network/monitors.ts";
 import { Network } from "./network/network.ts";
 import {
   channelFromRegistration,
@@ -43,6 +44,7 @@ import type { HistoryStore } from "./store/history.ts";
 /** In-process implementation of `Hub`. */
 export class LocalHub implements Hub {
   readonly #network: Network;
+  readonly monitors = new Monitors();
   /** Users still registering, by the folded nick they claimed. */
   readonly #pending = new Map<string, User>();
   readonly #now: () => number;
@@ -78,6 +80,7 @@ export class LocalHub implements Hub {
     this.#now = options.now ?? Date.now;
     this.#network = new Network({
       now: this.#now,
+      monitors: this.monitors,
       registrationChanged: (channel) => this.#persist(channel),
       channelEnded: (channel) => this.#forgetHistory(channel),
     });

@@ -34,6 +34,8 @@ export interface MovedSession {
   absent?: boolean;
   /** Its away message from before registration, for the welcome (draft/pre-away). */
   preAway?: string;
+  /** Its MONITOR list (the client will not send it again). */
+  monitor?: string[];
 }
 
 /** The state of a connection as it moves (before its own `user` leaves the network). */
@@ -41,6 +43,7 @@ export function describeSession(
   user: User,
   session: Session,
   phase: MovedSession["phase"],
+  monitor: string[] = [],
 ): MovedSession {
   const asked = session.registration?.nick ?? (user.nick === "*" ? undefined : user.nick);
   return {
@@ -57,6 +60,7 @@ export function describeSession(
     ...(asked === undefined ? {} : { nick: asked }),
     ...(session.absent ? { absent: true } : {}),
     ...(session.preAway === undefined ? {} : { preAway: session.preAway }),
+    ...(monitor.length === 0 ? {} : { monitor }),
   };
 }
 

@@ -116,6 +116,8 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     };
     if (moved) {
       restoreSession(this.session, user, moved);
+      const monitor = moved.monitor?.slice(0, host.info.limits.maxMonitor) ?? [];
+      for (const nick of monitor) host.hub.monitors.add(this.#ctx, nick);
       this.#moved = moved;
       this.#mode = moved.plainText ? "plain" : "irc";
       if (moved.plainText) this.#plain = new PlainTextView(moved.phase === "welcome");

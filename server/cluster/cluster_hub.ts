@@ -41,11 +41,12 @@ import { Channel } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
 import type { PipeSocket, SessionPipe } from "../state/session.ts";
 import { channelFromRegistration, newChannelSettings } from "../network/rules.ts";
+import { Monitors } from "../network/monitors.ts";
 import { appliedModes, settingsToWire } from "./events.ts";
 import type { RedisLink } from "./redis_client.ts";
 import { Replica } from "./replica.ts";
 import { renameInCluster } from "./rename.ts";
-import type { ScriptName } from "./scripts.ts";
+import type { ScriptName, UserField } from "./scripts.ts";
 import { ClusterMessages, type OpResult } from "./cluster_messages.ts";
 import { NodeLink } from "./node_link.ts";
 import { recordOf } from "./records.ts";
@@ -54,13 +55,11 @@ import type { ClusterHubOptions } from "./hub_options.ts";
 import { type ServeMoved, SessionPipes } from "./session_pipes.ts";
 import type { MovedSession } from "../moved_session.ts";
 
-/** A user's field as the `uset` script names it. */
-type UserField = "away" | "setname" | "account" | "umode" | "ao" | "off";
-
 /** The cluster implementation of `Hub`. */
 export class ClusterHub implements Hub {
   readonly node: string;
   readonly replica: Replica;
+  readonly monitors = new Monitors();
   readonly #o: ClusterHubOptions;
   /** The link, op queue, events, subscriptions and resynchronization (node_link.ts). */
   readonly #net: NodeLink;
@@ -83,6 +82,7 @@ export class ClusterHub implements Hub {
     this.node = options.node;
     this.replica = new Replica({
       self: options.node,
+      monitors: this.monitors,
       remoteSink: (uid) => this.#messages.remoteSink(uid),
       adopted: (user, uid) => this.#adopted(user, uid),
       released: (user, uid) => {

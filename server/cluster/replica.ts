@@ -17,6 +17,7 @@ import { foldCase } from "../../protocol/casemap.ts";
 import type { DeliveryFilter, NetworkStats, WhowasEntry } from "../hub.ts";
 import type { Audience } from "../join_batch.ts";
 import type { NetworkEvent } from "../network/events.ts";
+import type { Monitors } from "../network/monitors.ts";
 import { Network } from "../network/network.ts";
 import type { Outgoing } from "../outgoing.ts";
 import type { Channel } from "../state/channel.ts";
@@ -41,6 +42,8 @@ export interface ReplicaOptions {
   adopted?(user: User, uid: string): void;
   /** Another node adopted one of this node's always-on users: it is remote now. */
   released?(user: User, uid: string): void;
+  /** This node's sessions' MONITOR lists, told of the network's changes. */
+  monitors?: Monitors;
   now?: () => number;
 }
 
@@ -89,6 +92,7 @@ export class Replica {
     this.#now = options.now ?? Date.now;
     this.#network = new Network({
       here: this.#local,
+      monitors: options.monitors,
       now: this.#now,
       registrationChanged: (channel) => this.#persist(channel),
     });

@@ -475,6 +475,9 @@ const BODIES = { ...CORE_BODIES, ...ACCOUNT_BODIES, ...RENAME_BODIES };
 /** The name of a cluster script. */
 export type ScriptName = keyof typeof BODIES;
 
+/** A user's field as the `uset` script names it. */
+export type UserField = "away" | "setname" | "account" | "umode" | "ao" | "off";
+
 /** Each script's full Lua source (helpers, then its body). */
 export const SCRIPTS: Readonly<Record<ScriptName, string>> = Object.fromEntries(
   Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body]),

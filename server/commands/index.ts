@@ -17,6 +17,7 @@ import { kickCommands } from "./kick.ts";
 import { listCommands } from "./list.ts";
 import { markreadCommands } from "./markread.ts";
 import { modeCommands } from "./mode.ts";
+import { monitorCommands } from "./monitor.ts";
 import { namesCommands } from "./names.ts";
 import { operCommands } from "./oper.ts";
 import { partCommands } from "./part.ts";
@@ -49,6 +50,7 @@ const groups: Record<string, CommandSpec>[] = [
   listCommands,
   markreadCommands,
   modeCommands,
+  monitorCommands,
   namesCommands,
   operCommands,
   partCommands,

@@ -21,6 +21,7 @@ import { Outgoing } from "../outgoing.ts";
 import { Channel, type FanOut, joinsHeld, type Members } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
 import type { ChannelSettings, ModeEffect, NetworkEvent } from "./events.ts";
+import { Monitors } from "./monitors.ts";
 import { Whowas } from "./whowas.ts";
 import { applyRename } from "./rename.ts";
 
@@ -39,6 +40,8 @@ export interface NetworkOptions {
   registrationChanged?(channel: Channel): void;
   /** A channel lost its last member and is gone. */
   channelEnded?(channel: Channel): void;
+  /** The MONITOR lists of this process's sessions (the hub's); absent, the network's own. */
+  monitors?: Monitors;
   now?: () => number;
 }
 
@@ -53,6 +56,8 @@ export class Network {
   readonly #membersHere = new Map<string, Set<User>>();
   readonly #options: NetworkOptions;
   readonly #now: () => number;
+  /** Told of each nick taken and left, and of each user's away, account and realname. */
+  readonly monitors: Monitors;
   #users = 0;
   #maxUsers = 0;
   /** Introduced users with +i, and with +o. */
@@ -63,6 +68,7 @@ export class Network {
     this.#options = options;
     this.#here = options.here;
     this.#now = options.now ?? Date.now;
+    this.monitors = options.monitors ?? new Monitors();
   }
 
   // --- reads -----------------------------------------------------------------------------
@@ -199,18 +205,19 @@ export class Network {
         if (!this.isHere(e.user)) e.user.away = e.message;
         const params = e.message === undefined ? [] : [e.message];
         const out = new Outgoing(msg("AWAY", params, e.user.source), { time: e.time });
-        return this.toNeighbours(e.user, out, { except: e.user, cap: "away-notify" });
+        return this.#toNeighboursAndWatchers(e.user, out, { except: e.user, cap: "away-notify" });
       }
       case "realname": {
         if (!this.isHere(e.user)) e.user.realname = e.realname;
         const out = new Outgoing(msg("SETNAME", [e.realname], e.user.source), { time: e.time });
-        return this.toNeighbours(e.user, out, { cap: "setname" });
+        return this.#toNeighboursAndWatchers(e.user, out, { cap: "setname" });
       }
       case "account": {
         if (!this.isHere(e.user)) e.user.account = e.account;
         const params = [e.account ?? "*"];
         const out = new Outgoing(msg("ACCOUNT", params, e.user.source), { time: e.time });
-        return this.toNeighbours(e.user, out, { except: e.user, cap: "account-notify" });
+        const filter = { except: e.user, cap: "account-notify" };
+        return this.#toNeighboursAndWatchers(e.user, out, filter);
       }
       case "userModes":
         return this.#userModes(e.user, e.modes);
@@ -286,7 +293,7 @@ export class Network {
   }
 
   /** Delivers once to each user here sharing a channel with `user`, and to `user` if here. */
-  toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): void {
+  toNeighbours(user: User, out: Outgoing, filter?: DeliveryFilter): Set<User> {
     out.fanOut();
     const seen = new Set<User>();
     for (const channel of user.channels.values()) {
@@ -299,6 +306,12 @@ export class Network {
       }
     }
     if (!seen.has(user) && this.isHere(user)) deliver(user, out, filter);
+    return seen;
+  }
+
+  /** extended-monitor: a user's watchers hear what its neighbours do, once. */
+  #toNeighboursAndWatchers(user: User, out: Outgoing, filter: DeliveryFilter): void {
+    this.monitors.toWatchers(user, out, this.toNeighbours(user, out, filter), filter);
   }
 
   #toUsersHereWithMode(mode: string, out: Outgoing): void {
@@ -312,6 +325,7 @@ export class Network {
   #introduce(user: User): void {
     // a stale holder of the nick (its QUIT still on the way, in a cluster) stays counted
     this.#nicks.set(user.folded, user);
+    this.monitors.online(user);
     this.#users++;
     if (this.#users > this.#maxUsers) this.#maxUsers = this.#users;
     for (const m of user.modes) this.#count(m, 1);
@@ -321,17 +335,21 @@ export class Network {
     if (user.nick === nick) return;
     const out = new Outgoing(msg("NICK", [nick], user.source), { time });
     this.#whowas.remember(Whowas.snapshot(user, time));
-    if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
+    const { folded, nick: old } = user, held = this.#nicks.get(folded) === user;
+    if (held) this.#nicks.delete(folded);
     user.setNick(nick);
     this.#nicks.set(user.folded, user);
     this.toNeighbours(user, out);
+    if (folded !== user.folded) this.monitors.renamed(user, { folded, nick: old, held });
   }
 
   #quit(user: User, reason: string, time: number): void {
     const out = new Outgoing(msg("QUIT", [reason], user.source), { time });
     this.toNeighbours(user, out, { except: user });
     for (const channel of [...user.channels.values()]) this.#removeMember(channel, user, true);
-    if (this.#nicks.get(user.folded) === user) this.#nicks.delete(user.folded);
+    const held = this.#nicks.get(user.folded) === user;
+    if (held) this.#nicks.delete(user.folded);
+    if (held) this.monitors.offline(user.folded, user.nick);
     this.#users--;
     for (const m of user.modes) this.#count(m, -1);
     this.#whowas.remember(Whowas.snapshot(user, time));

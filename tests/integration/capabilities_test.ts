@@ -173,6 +173,19 @@ const scenarios: Record<string, Scenario> = {
       await o.send("PART #c");
       await o.send("JOIN #c");
     })).some((l) => / JOIN #c \* :other tester$/.test(l)),
+  "extended-monitor": async (port, caps) => {
+    // a watched nick sharing no channel: its AWAY reaches an away-notify watcher only with it
+    const w = await TestClient.register(port, "watcher", [...caps, "away-notify"]);
+    const lone = await TestClient.register(port, "lone");
+    await w.send("MONITOR + lone");
+    await w.expect("730");
+    await lone.send("AWAY :lunch");
+    await lone.expect("306");
+    const seen = await w.sync();
+    await w.close();
+    await lone.close();
+    return seen.some((m) => m.command === "AWAY" && m.source?.startsWith("lone!") === true);
+  },
   "invite-notify": async (port, caps) =>
     (await pair(port, caps, async (w, o) => {
       await w.send("MODE #c +o other"); // watcher created #c, so it is op

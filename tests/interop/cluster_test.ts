@@ -1110,6 +1110,36 @@ Deno.test({
 });
 
 Deno.test({
+  name: "cluster: MONITOR on one node hears a nick come online, change and leave on another" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, ["--cluster-lease", "2"], async (_redis, [a, b], clients) => {
+      const caps = ["extended-monitor", "away-notify"];
+      const watcher = await client(clients, a.port, "watcher", caps);
+      await watcher.send("MONITOR + tgt,tgt2,lost");
+      await watcher.expect((m) => m.command === "731" && m.params[1] === "tgt,tgt2,lost");
+      const tgt = await client(clients, b.port, "tgt");
+      const online = await watcher.expect("730");
+      assert.deepEqual(online.params, ["watcher", "tgt!~tgt@127.0.0.1"]);
+      // extended-monitor: no channel in common, the AWAY still comes
+      await tgt.send("AWAY :out");
+      const away = await watcher.expect("AWAY");
+      assert.deepEqual([away.source?.split("!")[0], away.params[0]], ["tgt", "out"]);
+      await tgt.send("NICK tgt2");
+      assert.deepEqual((await watcher.expect("731")).params, ["watcher", "tgt"]);
+      assert.deepEqual((await watcher.expect("730")).params, ["watcher", "tgt2!~tgt@127.0.0.1"]);
+      await tgt.send("QUIT :bye");
+      assert.deepEqual((await watcher.expect("731")).params, ["watcher", "tgt2"]);
+      // its node lost: offline within the lease
+      await client(clients, b.port, "lost");
+      await watcher.expect((m) => m.command === "730" && m.params[1]!.startsWith("lost!"));
+      b.process.kill("SIGKILL");
+      assert.deepEqual((await watcher.expect("731", 10_000)).params, ["watcher", "lost"]);
+    });
+  },
+});
+
+Deno.test({
   name: "cluster: LUSERS counts each node's registering connections and users; an away user's " +
     "JOIN on one node brings its AWAY to away-notify members on another" + why,
   ignore,
@@ -1403,6 +1433,28 @@ Deno.test({
       await sync.send("AWAY");
       await sync.expect("305");
       assert.deepEqual((await bob.expect("AWAY")).params, [], "a person is back");
+    });
+  },
+});
+
+Deno.test({
+  name: "cluster: a connection that moves to its account's node keeps its MONITOR list" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const laptop = await client(clients, a.port, "ann");
+      await laptop.send("NS REGISTER wonderland");
+      await laptop.expectLine((l) => l.includes("registered; you are logged in"));
+      const phone = await client(clients, b.port, "ann_phone");
+      await phone.send("MONITOR + tgt");
+      await phone.expect("731");
+      await phone.send("NS IDENTIFY ann wonderland"); // moves to node A, where ann is
+      await phone.expect((m) => m.command === "NICK" && m.params[0] === "ann");
+      await phone.send("MONITOR L");
+      assert.deepEqual((await phone.expect("732")).params, ["ann", "tgt"]);
+      await client(clients, b.port, "tgt");
+      assert.deepEqual((await phone.expect("730")).params, ["ann", "tgt!~tgt@127.0.0.1"]);
+      assert.ok(!laptop.lines.some((l) => / 73[01] /.test(l)), "the laptop watches nothing");
     });
   },
 });
