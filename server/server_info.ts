@@ -35,6 +35,17 @@ export interface ServerInfo {
   /** Shared by SASL, NickServ, OPER and REGISTER: bounds password hashing and guessing. */
   authThrottle: AuthThrottle;
   log: Logger;
+  /** The STS policy offered in CAP LS; undefined without TLS. */
+  sts: StsPolicy | undefined;
+}
+
+/**
+ * Where and how long clients are told to use TLS (IRCv3 STS). `port` is the TLS port as bound
+ * (filled in once the listener is open, so `--tls-port 0` advertises the real one).
+ */
+export interface StsPolicy {
+  port: number;
+  readonly durationS: number;
 }
 
 /** Derives the server facts; hashing the secrets is why this is async. */
@@ -61,5 +72,6 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
       config.exempt.map((t) => parseCidr(t)).filter((r): r is Cidr => !!r),
     ),
     log,
+    sts: config.tls ? { port: config.tlsPort, durationS: config.stsDurationS } : undefined,
   };
 }
