@@ -34,7 +34,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
  * TLS port to present one on. The `sasl` capability value and 908 both come from here.
  */
 export function saslMechanisms(tls: boolean): string[] {
-  return tls ? ["PLAIN"] : ["PLAIN"];
+  return tls ? ["PLAIN", "EXTERNAL", "SCRAM-SHA-256"] : ["PLAIN", "SCRAM-SHA-256"];
 }
 
 /** What decides one connection's CAP LS values beyond the fixed list. */

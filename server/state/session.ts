@@ -94,6 +94,11 @@ export class Session {
   plainText = false;
   /** Connected over TLS (WHOIS 671). */
   secure: boolean;
+  /**
+   * SHA-256 fingerprint (lowercase hex) of the TLS client certificate this connection presented:
+   * SASL EXTERNAL logs in the account that holds it; WHOIS 276 shows it to the user and opers.
+   */
+  certFp: string | undefined;
   /** A SASL exchange in progress: the mechanism and the base64 received so far. */
   sasl: { mechanism: string; buffer: string } | undefined;
   sink: Sink;

@@ -135,6 +135,14 @@ const MIGRATIONS: Migration[] = [
      INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
    END;
    INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');`,
+  // 7: SASL (store/accounts.ts): each account's SCRAM-SHA-256 verifier (NULL until its next
+  // password login) and the fingerprints of its TLS client certificates (SASL EXTERNAL).
+  `ALTER TABLE accounts ADD COLUMN scram TEXT;
+   CREATE TABLE cert_fps (
+     fp TEXT PRIMARY KEY,
+     account TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX cert_fps_account ON cert_fps (account);`,
 ];
 
 /**
