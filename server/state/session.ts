@@ -29,6 +29,8 @@ export interface Sink {
    * parts, so they never overflow the sendq (long_reply.ts). Absent when the sink keeps no queue.
    */
   drained?(below: number): boolean | Promise<boolean>;
+  /** SHA-256 fingerprint (lowercase hex) of the connection's TLS client certificate, if any. */
+  certFp?(): string | undefined;
   /**
    * Turns the connection into a pipe to another node, where its session goes on (a cluster's
    * account user lives there; moved_session.ts): `open` makes the pipe, given where that node's
@@ -94,18 +96,27 @@ export class Session {
   plainText = false;
   /** Connected over TLS (WHOIS 671). */
   secure: boolean;
-  /**
-   * SHA-256 fingerprint (lowercase hex) of the TLS client certificate this connection presented:
-   * SASL EXTERNAL logs in the account that holds it; WHOIS 276 shows it to the user and opers.
-   */
-  certFp: string | undefined;
   /** A SASL exchange in progress: the mechanism and the base64 received so far. */
   sasl: { mechanism: string; buffer: string } | undefined;
   sink: Sink;
+  /** The fingerprint a connection brought from another node (moved_session.ts). */
+  #certFp: string | undefined;
 
   constructor(sink: Sink, secure = false) {
     this.sink = sink;
     this.secure = secure;
+  }
+
+  /**
+   * SHA-256 fingerprint (lowercase hex) of the TLS client certificate this connection presented:
+   * SASL EXTERNAL logs in the account that holds it; WHOIS 276 shows it to the user and opers.
+   */
+  get certFp(): string | undefined {
+    return this.#certFp ?? this.sink.certFp?.();
+  }
+
+  set certFp(fp: string | undefined) {
+    this.#certFp = fp;
   }
 
   /** True once the welcome burst was sent on this connection. */
