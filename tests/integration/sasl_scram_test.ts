@@ -103,3 +103,22 @@ Deno.test("SASL SCRAM-SHA-256: an account without a verifier gains one at its ne
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SASL SCRAM-SHA-256: guesses spend the auth throttle's per-account budget like PLAIN", async () => {
+  const server = await testServer();
+  const port = server.addr.port;
+  const clients: TestClient[] = [];
+  try {
+    clients.push(await withAccount(port, "alice"));
+    const guesser = await saslClient(port);
+    clients.push(guesser);
+    for (let i = 0; i < 5; i++) {
+      assert.equal(await scramLogin(guesser, "alice", `guess${i}`), "904");
+    }
+    assert.equal(await scramLogin(guesser, "alice", PASSWORD), "904", "throttled, even if right");
+    assert.equal(guesser.lines.at(-1)!.split(" :").at(-1), "Too many attempts; try again later");
+  } finally {
+    for (const c of clients) await c.close();
+    await server.shutdown();
+  }
+});
