@@ -137,12 +137,19 @@ const MIGRATIONS: Migration[] = [
    INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');`,
   // 7: SASL (store/accounts.ts): each account's SCRAM-SHA-256 verifier (NULL until its next
   // password login) and the fingerprints of its TLS client certificates (SASL EXTERNAL).
-  `ALTER TABLE accounts ADD COLUMN scram TEXT;
-   CREATE TABLE cert_fps (
-     fp TEXT PRIMARY KEY,
-     account TEXT NOT NULL
-   ) WITHOUT ROWID;
-   CREATE INDEX cert_fps_account ON cert_fps (account);`,
+  // Idempotent: a database whose version was set back (tests of older migrations) has them.
+  (db) => {
+    const columns = db.prepare("PRAGMA table_info(accounts)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "scram")) {
+      db.exec("ALTER TABLE accounts ADD COLUMN scram TEXT");
+    }
+    db.exec(`CREATE TABLE IF NOT EXISTS cert_fps (
+       fp TEXT PRIMARY KEY,
+       account TEXT NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX IF NOT EXISTS cert_fps_account ON cert_fps (account);`);
+    return undefined;
+  },
 ];
 
 /**
