@@ -49,6 +49,7 @@ Deno.test({
       tls: { certFile: certs.certFile, keyFile: certs.keyFile },
       tlsPort: 0,
       floodControl: false,
+      opers: [{ name: "root", password: "operator-secret" }],
     });
     const tlsPort = server.tlsAddr!.port;
     const clients: TestClient[] = [];
@@ -82,6 +83,10 @@ Deno.test({
       clients.push(bob);
       await bob.send("WHOIS alice");
       assert.ok(!(await bob.sync()).some((m) => m.command === "276"), "not shown to others");
+      await bob.send("OPER root operator-secret");
+      await bob.expect("381");
+      await bob.send("WHOIS alice");
+      assert.ok((await bob.sync()).some((m) => m.command === "276"), "shown to opers");
 
       // the certificate logs in; the authzid, if given, must be its account
       const device = await connect(a);
