@@ -81,6 +81,11 @@ export function serveCommand() {
       new Option("--no-plain", "no unencrypted IRC port: TLS only").env("CHAT_NO_PLAIN"),
     )
     .addOption(
+      new Option("--sts-duration <days>", "days clients keep to TLS (IRCv3 STS; 0: withdraw)")
+        .env("CHAT_STS_DURATION").default(d.stsDurationS, String(d.stsDurationS * 1000 / DAY))
+        .argParser((v) => parseCount(v) * DAY / 1000),
+    )
+    .addOption(
       new Option("--web-port <number>", "HTTP port of the web page and WebSocket (default: off)")
         .env("CHAT_WEB_PORT").argParser(parsePort),
     )
@@ -293,6 +298,7 @@ export function serveCommand() {
           ? { certFile: opts.tlsCert, keyFile: opts.tlsKey }
           : undefined,
         tlsPort: opts.tlsPort,
+        stsDurationS: opts.stsDuration,
         webPort: opts.webPort,
         webOrigins: [...opts.webOrigin],
         name: opts.name,

@@ -17,6 +17,11 @@ export interface ByteStream {
   close(): void;
   setNoDelay?(noDelay?: boolean): void;
   setKeepAlive?(keepAlive?: boolean): void;
+  /**
+   * SHA-256 fingerprint (lowercase hex) of the certificate the peer presented in a TLS handshake
+   * that has completed; undefined without one.
+   */
+  peerFingerprint?(): string | undefined;
 }
 
 /** Closes a stream that may be closed already. */

@@ -115,6 +115,11 @@ export interface ServerConfig {
   tls: TlsFiles | undefined;
   /** The TLS IRC port (used only with `tls`). */
   tlsPort: number;
+  /**
+   * Seconds IRCv3 STS clients keep to TLS once they have seen it (with `tls`); 0 withdraws the
+   * policy (advertised as `duration=0` over TLS, not at all over plain text).
+   */
+  stsDurationS: number;
   /** The HTTP(S) port of the web page and the WebSocket endpoint; undefined: off. */
   webPort: number | undefined;
   /** Origins, besides the page's own, whose pages may open a WebSocket (`*`: any). */
@@ -173,6 +178,12 @@ export const DEFAULT_ALWAYS_ON: AlwaysOnConfig = {
   expireMs: 30 * 24 * 3600 * 1000,
 };
 
+/**
+ * 30 days: long enough that a client seldom reaching the server stays upgraded (the spec asks for
+ * a duration measured in months rather than minutes), short enough to recover from losing TLS.
+ */
+export const DEFAULT_STS_DURATION_S = 30 * 24 * 3600;
+
 /** A TLS handshake not done by then is a stalled or hostile client: its socket is closed. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** An HTTP request head not complete by then is a stalled client (slowloris): it is closed. */
@@ -227,6 +238,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     plain: true,
     tls: undefined,
     tlsPort: 6697,
+    stsDurationS: DEFAULT_STS_DURATION_S,
     webPort: undefined,
     webOrigins: [],
     name: "chat.local",

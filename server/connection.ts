@@ -27,6 +27,8 @@ export interface ClientConnection {
   readonly peer: string;
   /** Encrypted (TLS): shown in WHOIS, required for some things. */
   readonly secure: boolean;
+  /** SHA-256 fingerprint of the client's TLS certificate (lowercase hex), if it sent one. */
+  readonly certFp?: string;
   /** Whether a silent or non-IRC client may be a netcat user (not on WebSockets). */
   readonly canBePlainText: boolean;
   /**
@@ -103,6 +105,10 @@ export class StreamConnection implements ClientConnection {
       if (this.#closed) return "Connection closed";
       return `Read error: ${errorMessage(err)}`;
     }
+  }
+
+  get certFp(): string | undefined {
+    return this.#conn.peerFingerprint?.();
   }
 
   send(bytes: Uint8Array): void {

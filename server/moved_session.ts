@@ -20,6 +20,8 @@ export interface MovedSession {
   caps: string[];
   capVersion: number;
   secure: boolean;
+  /** Its TLS client certificate's fingerprint (WHOIS 276 on the user's node). */
+  certFp?: string;
   plainText: boolean;
   /** The client's address. */
   hostname: string;
@@ -51,6 +53,7 @@ export function describeSession(
     caps: [...session.caps],
     capVersion: session.capVersion,
     secure: session.secure,
+    ...(session.certFp === undefined ? {} : { certFp: session.certFp }),
     plainText: session.plainText,
     hostname: user.hostname,
     username: user.username,
@@ -71,6 +74,7 @@ export function describeSession(
 export function restoreSession(session: Session, user: User, state: MovedSession): void {
   for (const cap of state.caps) session.setCap(cap, true);
   session.capVersion = state.capVersion;
+  session.certFp = state.certFp;
   session.plainText = state.plainText;
   session.absent = state.absent === true;
   session.preAway = state.preAway;

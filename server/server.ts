@@ -359,6 +359,7 @@ export async function startServer(
     !options.stores,
   );
   server.extra = extra;
+  if (info.sts && extra.tls) info.sts.port = extra.tls.addr.port;
   started.server = server;
   if (listener) log.info(`${info.name} listening on ${config.host}:${server.addr.port}`);
   for (const line of extra.describe(info.name, config.host)) log.info(line);

@@ -38,6 +38,17 @@ export interface ServerInfo {
   /** This server's connections still registering (LUSERS 253). */
   registering: Registering;
   log: Logger;
+  /** The STS policy offered in CAP LS; undefined without TLS. */
+  sts: StsPolicy | undefined;
+}
+
+/**
+ * Where and how long clients are told to use TLS (IRCv3 STS). `port` is the TLS port as bound
+ * (filled in once the listener is open, so `--tls-port 0` advertises the real one).
+ */
+export interface StsPolicy {
+  port: number;
+  readonly durationS: number;
 }
 
 /** Derives the server facts; hashing the secrets is why this is async. */
@@ -65,5 +76,6 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     ),
     registering: new Registering(),
     log,
+    sts: config.tls ? { port: config.tlsPort, durationS: config.stsDurationS } : undefined,
   };
 }

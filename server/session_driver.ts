@@ -247,6 +247,11 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     }
   }
 
+  /** Sink: the fingerprint of the client's TLS certificate. */
+  certFp(): string | undefined {
+    return this.connection.certFp;
+  }
+
   /**
    * Sink: whether at most `below` bytes are queued for this client (or a promise of it); false
    * once it has left. A long labeled reply starts going out here, not held whole until its

@@ -63,6 +63,7 @@ export class TlsStream implements ByteStream {
   #wakeReader: (() => void) | undefined;
   #writeFailed: ((err: Error) => void) | undefined;
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  #peerFingerprint: string | undefined;
 
   constructor(conn: Deno.TcpConn, context: SecureContext, handshakeTimeoutMs: number) {
     this.#conn = conn;
@@ -70,13 +71,24 @@ export class TlsStream implements ByteStream {
     const raw = duplexOf(conn);
     this.#raw = raw;
     raw.on("error", (err: Error) => this.#fail(err));
-    const tls = new TLSSocket(raw, { isServer: true, secureContext: context });
+    // A client certificate is asked for, never required, and not checked against any CA: it is
+    // an identity the client proves it holds (SASL EXTERNAL matches its fingerprint).
+    const tls = new TLSSocket(raw, {
+      isServer: true,
+      secureContext: context,
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
     this.#tls = tls;
     this.#handshakeTimer = setTimeout(
       () => this.#fail(new Error(HANDSHAKE_TIMED_OUT)),
       handshakeTimeoutMs,
     );
-    tls.on("secure", () => clearTimeout(this.#handshakeTimer));
+    tls.on("secure", () => {
+      clearTimeout(this.#handshakeTimer);
+      const fp = tls.getPeerCertificate()?.fingerprint256;
+      if (fp) this.#peerFingerprint = fp.replaceAll(":", "").toLowerCase();
+    });
     tls.on("data", (data: Uint8Array) => {
       const held = this.#chunk;
       if (held === undefined) this.#chunk = data;
@@ -137,6 +149,10 @@ export class TlsStream implements ByteStream {
 
   setKeepAlive(keepAlive = true): void {
     this.#conn.setKeepAlive(keepAlive);
+  }
+
+  peerFingerprint(): string | undefined {
+    return this.#peerFingerprint;
   }
 
   /** Ends the connection for good: the socket is destroyed, waiting reads and writes end. */

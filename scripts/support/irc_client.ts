@@ -49,13 +49,17 @@ export class TestClient {
     return new TestClient(await Deno.connect({ hostname, port }));
   }
 
-  /** Connects with TLS, trusting `caCerts` (PEM); the handshake must succeed. */
+  /**
+   * Connects with TLS, trusting `caCerts` (PEM), presenting the client certificate `identity`
+   * when given (PEM certificate and key); the handshake must succeed.
+   */
   static async connectTls(
     port: number,
     caCerts: string[],
     hostname = "127.0.0.1",
+    identity?: { cert: string; key: string },
   ): Promise<TestClient> {
-    const conn = await Deno.connectTls({ hostname, port, caCerts });
+    const conn = await Deno.connectTls({ hostname, port, caCerts, ...identity });
     await conn.handshake();
     return new TestClient(conn);
   }

@@ -33,6 +33,10 @@ return t`,
   acctDrop: `
 if redis.call('HDEL', P .. 'acct', ARGV[1]) == 0 then return -1 end
 redis.call('HDEL', P .. 'acctpw', ARGV[1])
+for _, fp in ipairs(redis.call('SMEMBERS', P .. 'certs:' .. ARGV[1])) do
+  redis.call('HDEL', P .. 'certfp', fp)
+end
+redis.call('DEL', P .. 'certs:' .. ARGV[1])
 redis.call('DEL', P .. 'rm:' .. ARGV[1])
 redis.call('HDEL', P .. 'ao', ARGV[1])
 redis.call('HDEL', P .. 'aochoice', ARGV[1])
@@ -56,6 +60,27 @@ for i = 1, #reg, 2 do
   end
 end
 return emit({t = 'acctdrop', n = ARGV[3], name = ARGV[2], cs = cs})`,
+  /**
+   * ARGV: fingerprint, folded account, most per account. A fingerprint has one owner; the account
+   * must still exist.
+   */
+  certAdd: `
+if redis.call('HEXISTS', P .. 'acct', ARGV[2]) == 0 then return 'taken' end
+local owner = redis.call('HGET', P .. 'certfp', ARGV[1])
+if owner then
+  if owner == ARGV[2] then return 'exists' end
+  return 'taken'
+end
+if redis.call('SCARD', P .. 'certs:' .. ARGV[2]) >= tonumber(ARGV[3]) then return 'full' end
+redis.call('HSET', P .. 'certfp', ARGV[1], ARGV[2])
+redis.call('SADD', P .. 'certs:' .. ARGV[2], ARGV[1])
+return 'added'`,
+  /** ARGV: fingerprint, folded account. 1 when the account had it. */
+  certDel: `
+if redis.call('HGET', P .. 'certfp', ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', P .. 'certfp', ARGV[1])
+redis.call('SREM', P .. 'certs:' .. ARGV[2], ARGV[1])
+return 1`,
   /**
    * ARGV: uid, node. Moves an always-on user with no session (its off field set) to the node a
    * connection of its account came to; 0 when it is not such a user (any more).

@@ -15,17 +15,18 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import { foldCase } from "../../protocol/casemap.ts";
-import { type HashedSecret, hashSecret, verifySecret } from "../credentials.ts";
+import type { ScramVerifier } from "../scram.ts";
 import type { Logger } from "../log.ts";
 import type {
   Account,
   AccountStore,
+  AddCertResult,
   ChannelRegistry,
   CreateAccountResult,
   RegisteredChannel,
 } from "../store/accounts.ts";
+import { RedisAccountSecrets, storedSecretOf } from "./account_secrets.ts";
 import { storedMessageOf } from "./records.ts";
 import type {
   ConversationSummary,
@@ -320,23 +321,18 @@ export class RedisHistory implements HistoryStore {
   }
 }
 
-interface StoredSecret {
-  salt: string;
-  hash: string;
-}
-
-const DUMMY: HashedSecret = { salt: new Uint8Array(16), hash: new Uint8Array(32) };
-
 /** Accounts and registered channels in Redis. */
 export class RedisAccounts implements AccountStore, ChannelRegistry {
   readonly #hub: ClusterHub;
   readonly #link: RedisLink;
   readonly #log: Logger;
+  readonly #secrets: RedisAccountSecrets;
 
   constructor(hub: ClusterHub, link: RedisLink, log: Logger) {
     this.#hub = hub;
     this.#link = link;
     this.#log = log;
+    this.#secrets = new RedisAccountSecrets(hub, link, log);
   }
 
   find(name: string): Account | undefined {
@@ -345,15 +341,10 @@ export class RedisAccounts implements AccountStore, ChannelRegistry {
 
   async create(name: string, password: string, now = Date.now()): Promise<CreateAccountResult> {
     if (this.find(name)) return "exists";
-    const secret = await hashSecret(password);
-    const stored: StoredSecret = {
-      salt: Buffer.from(secret.salt).toString("base64"),
-      hash: Buffer.from(secret.hash).toString("base64"),
-    };
     const r = await this.#hub.run("acctCreate", [
       foldCase(name),
       JSON.stringify({ name, created: now }),
-      JSON.stringify(stored),
+      await storedSecretOf(password),
       name,
       now,
       this.#hub.node,
@@ -364,34 +355,33 @@ export class RedisAccounts implements AccountStore, ChannelRegistry {
     return "created";
   }
 
-  async verify(name: string, password: string): Promise<Account | undefined> {
-    const folded = foldCase(name);
-    let account: Account | undefined, stored: HashedSecret = DUMMY;
-    try {
-      const [pub, secret] = await Promise.all([
-        this.#link.cmd.hget(`${PREFIX}acct`, folded),
-        this.#link.cmd.hget(`${PREFIX}acctpw`, folded),
-      ]);
-      if (pub && secret) {
-        account = JSON.parse(pub);
-        const s = JSON.parse(secret) as StoredSecret;
-        stored = { salt: Buffer.from(s.salt, "base64"), hash: Buffer.from(s.hash, "base64") };
-      }
-    } catch (err) {
-      this.#log.warn(`accounts: cannot check ${name}: ${errorMessage(err)}`);
-    }
-    // hash even for unknown names, so timing does not tell which accounts exist
-    const ok = await verifySecret(stored, password);
-    return ok && account ? { name: account.name, created: account.created } : undefined;
+  verify(name: string, password: string): Promise<Account | undefined> {
+    return this.#secrets.check(foldCase(name), password);
   }
 
-  async setPassword(name: string, password: string): Promise<void> {
-    const secret = await hashSecret(password);
-    const stored: StoredSecret = {
-      salt: Buffer.from(secret.salt).toString("base64"),
-      hash: Buffer.from(secret.hash).toString("base64"),
-    };
-    await this.#link.cmd.hset(`${PREFIX}acctpw`, foldCase(name), JSON.stringify(stored));
+  setPassword(name: string, password: string): Promise<void> {
+    return this.#secrets.setPassword(foldCase(name), password);
+  }
+
+  scramVerifier(name: string): Promise<ScramVerifier | undefined> {
+    return this.#secrets.scramVerifier(foldCase(name));
+  }
+
+  async certAccount(fp: string): Promise<Account | undefined> {
+    const owner = await this.#secrets.certOwner(fp);
+    return owner === undefined ? undefined : this.find(owner);
+  }
+
+  addCert(name: string, fp: string): Promise<AddCertResult> {
+    return this.#secrets.addCert(foldCase(name), fp);
+  }
+
+  deleteCert(name: string, fp: string): Promise<boolean> {
+    return this.#secrets.deleteCert(foldCase(name), fp);
+  }
+
+  certs(name: string): Promise<string[]> {
+    return this.#secrets.certs(foldCase(name));
   }
 
   async dropAccount(name: string): Promise<void> {

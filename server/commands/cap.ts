@@ -21,7 +21,7 @@ function ls(ctx: Context, version: number): void {
   session.capVersion = Math.max(session.capVersion, version);
   // CAP LS 302 implies cap-notify (IRCv3 capability negotiation).
   if (version >= 302) session.setCap("cap-notify", true);
-  const chunks = capLsChunks(version);
+  const chunks = capLsChunks(version, undefined, { secure: session.secure, sts: ctx.server.sts });
   chunks.forEach((chunk, i) => {
     const more = version >= 302 && i < chunks.length - 1;
     ctx.sendFromServer("CAP", more ? [user.nick, "LS", "*", chunk] : [user.nick, "LS", chunk]);

@@ -32,6 +32,13 @@ function whois(ctx: Context, nick: string): void {
   }
   if (target.away !== undefined) ctx.reply(N.RPL_AWAY, target.nick, target.away);
   if (target.secure) ctx.reply(N.RPL_WHOISSECURE, target.nick, "is using a secure connection");
+  if (target === user || user.isOper) {
+    // a certificate fingerprint identifies its holder across networks: only they and opers see it
+    const fps = new Set(target.sessions.map((s) => s.certFp).filter((fp) => fp !== undefined));
+    for (const fp of fps) {
+      ctx.reply(N.RPL_WHOISCERTFP, target.nick, `has client certificate fingerprint ${fp}`);
+    }
+  }
   const now = Date.now();
   ctx.reply(
     N.RPL_WHOISIDLE,

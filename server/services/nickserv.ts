@@ -1,6 +1,6 @@
 /**
  * NickServ: accounts for clients without IRCv3 account registration or SASL —
- * `/msg NickServ REGISTER|IDENTIFY|LOGOUT|INFO|GHOST|DROP|HELP`.
+ * `/msg NickServ REGISTER|IDENTIFY|LOGOUT|INFO|GHOST|DROP|CERT|HELP`.
  *
  * @module
  */
@@ -21,6 +21,7 @@ import {
   TOO_MANY_ATTEMPTS,
 } from "../login.ts";
 import { errorMessage } from "../../util/error_message.ts";
+import { certCommand } from "./nickserv_cert.ts";
 
 const UNAVAILABLE = "Accounts are unavailable right now; try again later.";
 
@@ -33,6 +34,7 @@ const HELP = [
   "  INFO [nick]                    show an account",
   "  GHOST <nick> [password]        disconnect someone using your nick",
   "  DROP <password>                delete your account",
+  "  CERT ADD [fp] | DEL fp | LIST  TLS client certificates that log in (SASL EXTERNAL)",
 ];
 
 /** Runs one NickServ command line. */
@@ -147,6 +149,8 @@ export async function nickserv(ctx: Context, line: string): Promise<void> {
           : "Always-on is off: you leave the network with your last connection.",
       );
     }
+    case "CERT":
+      return certCommand(ctx, args, say, UNAVAILABLE);
     case "HELP":
     case "":
       for (const l of HELP) say(l);

@@ -35,6 +35,8 @@ export interface Sink {
    * parts, so they never overflow the sendq (long_reply.ts). Absent when the sink keeps no queue.
    */
   drained?(below: number): boolean | Promise<boolean>;
+  /** SHA-256 fingerprint (lowercase hex) of the connection's TLS client certificate, if any. */
+  certFp?(): string | undefined;
   /**
    * Turns the connection into a pipe to another node, where its session goes on (a cluster's
    * account user lives there; moved_session.ts): `open` makes the pipe, given where that node's
@@ -122,6 +124,8 @@ export class Session {
   /** Echoes owed for messages on their way through Redis (a cluster), and who waits for none. */
   #echoesOwed = 0;
   #echoesSettled: (() => void) | undefined;
+  /** The fingerprint a connection brought from another node (moved_session.ts). */
+  #certFp: string | undefined;
 
   constructor(sink: Sink, secure = false) {
     this.sink = sink;
@@ -138,6 +142,18 @@ export class Session {
     const was = this.#registration;
     this.#registration = registration;
     if (was && !registration) this.sink.registered?.();
+  }
+
+  /**
+   * SHA-256 fingerprint (lowercase hex) of the TLS client certificate this connection presented:
+   * SASL EXTERNAL logs in the account that holds it; WHOIS 276 shows it to the user and opers.
+   */
+  get certFp(): string | undefined {
+    return this.#certFp ?? this.sink.certFp?.();
+  }
+
+  set certFp(fp: string | undefined) {
+    this.#certFp = fp;
   }
 
   /** True once the welcome burst was sent on this connection. */

@@ -1,6 +1,6 @@
 /**
- * Accounts (name + scrypt-hashed password) and registered channels (founder, topic, modes, lists)
- * that survive restarts.
+ * Accounts (name + scrypt-hashed password, SCRAM verifier, certificate fingerprints) and registered
+ * channels (founder, topic, modes, lists) that survive restarts.
  *
  * @module
  */
@@ -8,6 +8,12 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { foldCase } from "../../protocol/casemap.ts";
 import { type HashedSecret, hashSecret, verifySecret } from "../credentials.ts";
+import {
+  decodeVerifier,
+  deriveScramVerifier,
+  encodeVerifier,
+  type ScramVerifier,
+} from "../scram.ts";
 import type { Ban, Channel, Topic } from "../state/channel.ts";
 import { ownerId } from "./conversations.ts";
 
@@ -57,6 +63,12 @@ export function registrationOf(channel: Channel, founder: string): RegisteredCha
 /** Why an account could not be created. */
 export type CreateAccountResult = "created" | "exists";
 
+/** Certificate fingerprints one account may hold (SASL EXTERNAL): a few devices' worth. */
+export const MAX_CERTS_PER_ACCOUNT = 16;
+
+/** What adding a fingerprint came to: `taken` means another account has it. */
+export type AddCertResult = "added" | "exists" | "taken" | "full";
+
 /** Account storage; async where password hashing or (later) a shared store is involved. */
 export interface AccountStore {
   find(name: string): Account | undefined;
@@ -64,6 +76,17 @@ export interface AccountStore {
   /** The account when the password is right, else undefined. */
   verify(name: string, password: string): Promise<Account | undefined>;
   setPassword(name: string, password: string): Promise<void>;
+  /**
+   * The account's SCRAM-SHA-256 verifier: made with the password at registration, or at the first
+   * password login of an older account (`verify` adds it); undefined until then.
+   */
+  scramVerifier(name: string): Promise<ScramVerifier | undefined>;
+  /** The account a client certificate (SHA-256 fingerprint, lowercase hex) logs in to. */
+  certAccount(fp: string): Promise<Account | undefined>;
+  addCert(name: string, fp: string): Promise<AddCertResult>;
+  /** False when the account did not have it. */
+  deleteCert(name: string, fp: string): Promise<boolean>;
+  certs(name: string): Promise<string[]>;
   /**
    * Deletes the account and, with it, the registrations of the channels it founded: whoever
    * registers the name next must inherit nothing. Resolves once both are gone.
@@ -83,6 +106,13 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
   readonly #find: StatementSync;
   readonly #insert: StatementSync;
   readonly #setPassword: StatementSync;
+  readonly #scram: StatementSync;
+  readonly #setScram: StatementSync;
+  readonly #certAccount: StatementSync;
+  readonly #addCert: StatementSync;
+  readonly #deleteCert: StatementSync;
+  readonly #certs: StatementSync;
+  readonly #dropCerts: StatementSync;
   readonly #db: DatabaseSync;
   readonly #dropAccount: StatementSync;
   readonly #dropFounded: StatementSync;
@@ -98,9 +128,22 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
     db.exec("DELETE FROM channels WHERE founder NOT IN (SELECT name FROM accounts)");
     this.#find = db.prepare("SELECT display, salt, hash, created FROM accounts WHERE name = ?");
     this.#insert = db.prepare(
-      "INSERT OR IGNORE INTO accounts (name, display, salt, hash, created) VALUES (?, ?, ?, ?, ?)",
+      `INSERT OR IGNORE INTO accounts (name, display, salt, hash, created, scram)
+       VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    this.#setPassword = db.prepare("UPDATE accounts SET salt = ?, hash = ? WHERE name = ?");
+    this.#setPassword = db.prepare(
+      "UPDATE accounts SET salt = ?, hash = ?, scram = ? WHERE name = ?",
+    );
+    this.#scram = db.prepare("SELECT scram FROM accounts WHERE name = ?");
+    this.#setScram = db.prepare("UPDATE accounts SET scram = ? WHERE name = ?");
+    this.#certAccount = db.prepare(
+      `SELECT display, created FROM cert_fps JOIN accounts ON accounts.name = cert_fps.account
+       WHERE fp = ?`,
+    );
+    this.#addCert = db.prepare("INSERT OR IGNORE INTO cert_fps (fp, account) VALUES (?, ?)");
+    this.#deleteCert = db.prepare("DELETE FROM cert_fps WHERE fp = ? AND account = ?");
+    this.#certs = db.prepare("SELECT fp FROM cert_fps WHERE account = ? ORDER BY fp");
+    this.#dropCerts = db.prepare("DELETE FROM cert_fps WHERE account = ?");
     this.#dropAccount = db.prepare("DELETE FROM accounts WHERE name = ?");
     this.#dropFounded = db.prepare("DELETE FROM channels WHERE founder = ?");
     this.#dropMarkers = db.prepare("DELETE FROM read_markers WHERE account = ?");
@@ -128,8 +171,18 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
 
   async create(name: string, password: string, now = Date.now()): Promise<CreateAccountResult> {
     if (this.#row(name)) return "exists";
-    const secret = await hashSecret(password);
-    const changes = this.#insert.run(foldCase(name), name, secret.salt, secret.hash, now).changes;
+    const [secret, scram] = await Promise.all([
+      hashSecret(password),
+      deriveScramVerifier(password),
+    ]);
+    const changes = this.#insert.run(
+      foldCase(name),
+      name,
+      secret.salt,
+      secret.hash,
+      now,
+      encodeVerifier(scram),
+    ).changes;
     return Number(changes) === 1 ? "created" : "exists";
   }
 
@@ -140,12 +193,50 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
       ? { salt: row.salt, hash: row.hash }
       : { salt: new Uint8Array(16), hash: new Uint8Array(32) };
     const ok = await verifySecret(stored, password);
-    return ok && row ? { name: row.display, created: row.created } : undefined;
+    if (!ok || !row) return undefined;
+    if (await this.scramVerifier(name) === undefined) {
+      // an account from before SCRAM: the right password makes its verifier now
+      this.#setScram.run(encodeVerifier(await deriveScramVerifier(password)), foldCase(name));
+    }
+    return { name: row.display, created: row.created };
   }
 
   async setPassword(name: string, password: string): Promise<void> {
-    const secret = await hashSecret(password);
-    this.#setPassword.run(secret.salt, secret.hash, foldCase(name));
+    const [secret, scram] = await Promise.all([
+      hashSecret(password),
+      deriveScramVerifier(password),
+    ]);
+    this.#setPassword.run(secret.salt, secret.hash, encodeVerifier(scram), foldCase(name));
+  }
+
+  scramVerifier(name: string): Promise<ScramVerifier | undefined> {
+    const row = this.#scram.get(foldCase(name)) as { scram: string | null } | undefined;
+    return Promise.resolve(row?.scram ? decodeVerifier(row.scram) : undefined);
+  }
+
+  certAccount(fp: string): Promise<Account | undefined> {
+    const row = this.#certAccount.get(fp) as { display: string; created: number } | undefined;
+    return Promise.resolve(row && { name: row.display, created: row.created });
+  }
+
+  addCert(name: string, fp: string): Promise<AddCertResult> {
+    const folded = foldCase(name);
+    const owner = this.#db.prepare("SELECT account FROM cert_fps WHERE fp = ?").get(fp) as
+      | { account: string }
+      | undefined;
+    if (owner) return Promise.resolve(owner.account === folded ? "exists" : "taken");
+    if (this.#certs.all(folded).length >= MAX_CERTS_PER_ACCOUNT) return Promise.resolve("full");
+    this.#addCert.run(fp, folded);
+    return Promise.resolve("added");
+  }
+
+  deleteCert(name: string, fp: string): Promise<boolean> {
+    return Promise.resolve(Number(this.#deleteCert.run(fp, foldCase(name)).changes) === 1);
+  }
+
+  certs(name: string): Promise<string[]> {
+    const rows = this.#certs.all(foldCase(name)) as { fp: string }[];
+    return Promise.resolve(rows.map((r) => r.fp));
   }
 
   dropAccount(name: string): Promise<void> {
@@ -155,6 +246,7 @@ export class SqliteAccounts implements AccountStore, ChannelRegistry {
       this.#dropFounded.run(folded);
       this.#dropMarkers.run(folded);
       this.#dropAlwaysOn.run(folded);
+      this.#dropCerts.run(folded);
       this.#dropAccount.run(folded);
       this.#db.exec("COMMIT");
     } catch (err) {

@@ -138,6 +138,21 @@ const MIGRATIONS: Migration[] = [
   // 7: registered channels keep their ban exceptions (+e) and invite exceptions (+I) as JSON.
   `ALTER TABLE channels ADD COLUMN ban_exceptions TEXT;
    ALTER TABLE channels ADD COLUMN invite_exceptions TEXT;`,
+  // 8: SASL (store/accounts.ts): each account's SCRAM-SHA-256 verifier (NULL until its next
+  // password login) and the fingerprints of its TLS client certificates (SASL EXTERNAL).
+  // Idempotent: a database whose version was set back (tests of older migrations) has them.
+  (db) => {
+    const columns = db.prepare("PRAGMA table_info(accounts)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "scram")) {
+      db.exec("ALTER TABLE accounts ADD COLUMN scram TEXT");
+    }
+    db.exec(`CREATE TABLE IF NOT EXISTS cert_fps (
+       fp TEXT PRIMARY KEY,
+       account TEXT NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX IF NOT EXISTS cert_fps_account ON cert_fps (account);`);
+    return undefined;
+  },
 ];
 
 /**

@@ -118,3 +118,44 @@ export async function makeCertificates(
     caPem: await Deno.readTextFile(`${where}/${name}-ca.pem`),
   };
 }
+
+/** A self-signed client certificate, and its SHA-256 fingerprint as openssl prints it. */
+export interface ClientCertificate {
+  cert: string;
+  key: string;
+  /** `AB:CD:…`, from `openssl x509 -fingerprint -sha256`. */
+  fingerprint: string;
+}
+
+/** Makes a self-signed client certificate (CN `name`) in `dir`: what SASL EXTERNAL users hold. */
+export async function makeClientCertificate(dir: string, name: string): Promise<ClientCertificate> {
+  await openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${name}-client.key`,
+    "-out",
+    `${name}-client.pem`,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+  ]);
+  const { stdout } = await new Deno.Command("openssl", {
+    args: ["x509", "-in", `${name}-client.pem`, "-noout", "-fingerprint", "-sha256"],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const fingerprint = new TextDecoder().decode(stdout).trim().split("=")[1]!;
+  return {
+    cert: await Deno.readTextFile(`${dir}/${name}-client.pem`),
+    key: await Deno.readTextFile(`${dir}/${name}-client.key`),
+    fingerprint,
+  };
+}

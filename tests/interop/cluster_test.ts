@@ -7,6 +7,8 @@ import { type Message, parseMessage } from "../../protocol/message.ts";
 import { TestClient } from "../../scripts/support/irc_client.ts";
 import { ChatProcess } from "../../scripts/support/process.ts";
 import { viaSasl } from "../helpers/accounts.ts";
+import { scramLogin } from "../helpers/sasl_scram.ts";
+import { makeCertificates, makeClientCertificate } from "../helpers/tls_certs.ts";
 import { RawClient, type RawLine } from "../helpers/raw_client.ts";
 import { HAVE_REDIS, TestRedis } from "../../scripts/support/redis.ts";
 
@@ -1456,5 +1458,95 @@ Deno.test({
       assert.deepEqual((await phone.expect("730")).params, ["ann", "tgt!~tgt@127.0.0.1"]);
       assert.ok(!laptop.lines.some((l) => / 73[01] /.test(l)), "the laptop watches nothing");
     });
+  },
+});
+
+/** A redis-cli command against the test Redis; its output. */
+async function redisCli(redis: TestRedis, ...args: string[]): Promise<string> {
+  const { stdout } = await new Deno.Command("redis-cli", {
+    args: ["-p", String(redis.port), ...args],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(stdout).trim();
+}
+
+Deno.test({
+  name: "cluster: SCRAM and certificate (EXTERNAL) logins work on the node the account was not " +
+    "made on; CERT DEL ends them on every node; DROP frees the fingerprints" + why,
+  ignore,
+  async fn() {
+    const certs = await makeCertificates();
+    const id = await makeClientCertificate(certs.dir, "cara");
+    const tls = ["--tls-cert", certs.certFile, "--tls-key", certs.keyFile, "--tls-port", "0"];
+    try {
+      await withCluster(2, tls, async (redis, [a, b], clients) => {
+        const tlsPort = async (node: Node) =>
+          Number(/:(\d+)$/.exec(await node.process.waitFor(/listening for TLS on/))![1]);
+        const [aTls, bTls] = [await tlsPort(a), await tlsPort(b)];
+        const connect = async (port: number) => {
+          const c = await TestClient.connectTls(port, [certs.caPem], "127.0.0.1", id);
+          clients.push(c);
+          await c.send("CAP LS 302");
+          await c.send("CAP REQ sasl");
+          await c.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
+          return c;
+        };
+        const external = async (c: TestClient) => {
+          await c.send("AUTHENTICATE EXTERNAL");
+          await c.expect("AUTHENTICATE");
+          await c.send("AUTHENTICATE +");
+          return (await c.expect((m) => m.command === "903" || m.command === "904")).command;
+        };
+
+        const cara = await connect(aTls);
+        await cara.send("CAP END");
+        await cara.registerAs("cara");
+        await cara.send("NS REGISTER wonderland");
+        await cara.expectLine((l) => l.includes("registered; you are logged in"));
+        await cara.send("NS CERT ADD");
+        await cara.expectLine((l) => l.includes("added"));
+
+        assert.equal(await scramLogin(await connect(bTls), "cara", "wonderland"), "903");
+        assert.equal(await scramLogin(await connect(bTls), "cara", "nope"), "904");
+        assert.equal(await external(await connect(bTls)), "903");
+
+        // on node B, logged in by certificate: CERT DEL there, and node A refuses it too
+        const phone = await connect(bTls);
+        assert.equal(await external(phone), "903");
+        await phone.send("NICK cara\r\nUSER c 0 * :Cara\r\nCAP END");
+        await phone.expect("001");
+        const fp = id.fingerprint.replaceAll(":", "").toLowerCase();
+        await phone.send("NS CERT LIST");
+        await phone.expectLine((l) => l.includes(fp));
+        await phone.send(`NS CERT DEL ${fp}`);
+        await phone.expectLine((l) => l.includes("removed"));
+        assert.equal(await external(await connect(bTls)), "904");
+        assert.equal(await external(await connect(aTls)), "904");
+
+        // an account from before SCRAM (no verifier in Redis) gains one at a PLAIN login
+        const stored = JSON.parse(await redisCli(redis, "HGET", "chat:acctpw", "cara"));
+        delete stored.scram;
+        await redisCli(redis, "HSET", "chat:acctpw", "cara", JSON.stringify(stored));
+        assert.equal(await scramLogin(await connect(aTls), "cara", "wonderland"), "904");
+        const old = await connect(bTls);
+        await old.send("AUTHENTICATE PLAIN");
+        await old.expect("AUTHENTICATE");
+        await old.send(`AUTHENTICATE ${btoa("\0cara\0wonderland")}`);
+        await old.expect("903");
+        assert.equal(await scramLogin(await connect(aTls), "cara", "wonderland"), "903");
+
+        // dropping the account frees its fingerprints
+        await cara.send("NS CERT ADD");
+        await cara.expectLine((l) => l.includes("added"));
+        assert.equal(await redisCli(redis, "HLEN", "chat:certfp"), "1");
+        await cara.send("NS DROP wonderland");
+        await cara.expectLine((l) => l.includes("dropped"));
+        assert.equal(await redisCli(redis, "HLEN", "chat:certfp"), "0");
+        assert.equal(await redisCli(redis, "EXISTS", "chat:certs:cara"), "0");
+      });
+    } finally {
+      await Deno.remove(certs.dir, { recursive: true });
+    }
   },
 });

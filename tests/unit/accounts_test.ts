@@ -3,6 +3,7 @@ import { parseMessage } from "../../protocol/message.ts";
 import { decodePlain, isLoopback } from "../../server/commands/sasl.ts";
 import { scryptRuns } from "../../server/credentials.ts";
 import { enforceNick } from "../../server/login.ts";
+import { MAX_CERTS_PER_ACCOUNT } from "../../server/store/accounts.ts";
 import { openSqliteStores } from "../../server/store/stores.ts";
 import { commands, Harness, type RecordedUser } from "../helpers/harness.ts";
 
@@ -28,7 +29,7 @@ Deno.test("SASL PLAIN: success logs in (900, 903), failure is 904, abort 906, tw
   v.session.secure = true;
   await v.run("AUTHENTICATE PLAIN");
   assert.deepEqual(commands(await v.run("AUTHENTICATE *")), ["906"]);
-  assert.deepEqual(commands(await v.run("AUTHENTICATE SCRAM-SHA-256")), ["908", "904"]);
+  assert.deepEqual(commands(await v.run("AUTHENTICATE DIGEST-MD5")), ["908", "904"]);
 });
 
 Deno.test("SASL PLAIN is refused on plaintext from non-loopback addresses", async () => {
@@ -391,4 +392,26 @@ Deno.test("an unreachable account store is a clear reply, never a crash", async 
   u.session.secure = true;
   assert.match((await sasl(u, "jade", "longenough")).join(), / 904 jade :Accounts are unavailable/);
   assert.equal(u.terminated, undefined);
+});
+
+Deno.test("Certificate fingerprints: one owner each, at most MAX_CERTS_PER_ACCOUNT, gone with the account", async () => {
+  const stores = openSqliteStores(":memory:");
+  const accounts = stores.accounts;
+  try {
+    await accounts.create("alice", "correct horse");
+    await accounts.create("bob", "battery staple");
+    const fp = (n: number) => n.toString(16).padStart(64, "0");
+    assert.equal(await accounts.addCert("alice", fp(1)), "added");
+    assert.equal(await accounts.addCert("ALICE", fp(1)), "exists");
+    assert.equal(await accounts.addCert("bob", fp(1)), "taken");
+    assert.equal((await accounts.certAccount(fp(1)))?.name, "alice");
+    for (let i = 2; i <= MAX_CERTS_PER_ACCOUNT; i++) await accounts.addCert("alice", fp(i));
+    assert.equal(await accounts.addCert("alice", fp(999)), "full");
+    assert.equal(await accounts.deleteCert("bob", fp(1)), false, "not bob's to delete");
+    await accounts.dropAccount("alice");
+    assert.equal(await accounts.certAccount(fp(1)), undefined);
+    assert.equal(await accounts.addCert("bob", fp(1)), "added", "free again");
+  } finally {
+    await stores.close();
+  }
 });
