@@ -10,7 +10,7 @@
  */
 
 import type { AlwaysOnConfig } from "./config.ts";
-import { settingsOf } from "./network/network.ts";
+import { settingsOf } from "./network/settings.ts";
 import { User } from "./state/user.ts";
 import type { AlwaysOnRecord } from "./store/always_on.ts";
 

@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { Session } from "./state/session.ts";
+import type { Limits } from "./config.ts";
+import type { PipeSocket, Session, SessionPipe } from "./state/session.ts";
 import type { User } from "./state/user.ts";
 
 /** What a connection takes with it when it moves to its account's user's node. */
@@ -85,4 +86,61 @@ export function restoreSession(session: Session, user: User, state: MovedSession
   session.registration = state.phase === "welcome"
     ? { gotUser: true, capHold: false, pass: undefined, nick: state.nick }
     : undefined;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The socket's side of a connection whose session moved to another node: what that node sends
+ * is written to the socket, and its silence is noticed (it PINGs an idle IRC client, so nothing
+ * heard past the ping bounds means it is gone).
+ */
+export class MovedAway {
+  readonly #pipe: SessionPipe;
+  #heardAt = Date.now();
+
+  private constructor(pipe: SessionPipe) {
+    this.#pipe = pipe;
+  }
+
+  /**
+   * Opens the pipe (`open`, hub.ts `moveSession`): lines back go to `connection`, its end to
+   * `ended` with the session node's last line, if any. Undefined when no pipe could be opened.
+   */
+  static open(
+    open: (socket: PipeSocket) => SessionPipe | undefined,
+    connection: { send(bytes: Uint8Array): void },
+    ended: (last: string | undefined, reason: string) => void,
+  ): MovedAway | undefined {
+    let away: MovedAway | undefined;
+    const pipe = open({
+      write: (lines) => {
+        if (away) away.#heardAt = Date.now();
+        connection.send(encoder.encode(lines));
+      },
+      close: ended,
+    });
+    return pipe && (away = new MovedAway(pipe));
+  }
+
+  /** One line from the client, for the session's node. */
+  line(line: string): void {
+    this.#pipe.line(line);
+  }
+
+  /** The client sent a line over the length limit. */
+  tooLong(): void {
+    this.#pipe.tooLong();
+  }
+
+  /** The socket closed: the session ends there. */
+  end(reason: string): void {
+    this.#pipe.end(reason);
+  }
+
+  /** Nothing came from the session's node, nor from the client, for longer than a ping round. */
+  silent(now: number, clientHeardAt: number, limits: Limits): boolean {
+    const since = now - Math.max(this.#heardAt, clientHeardAt);
+    return since > limits.pingIntervalMs + limits.pingTimeoutMs;
+  }
 }

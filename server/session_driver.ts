@@ -16,15 +16,14 @@ import type { OutboxEvents } from "./outbox.ts";
 import { endSession } from "./attach.ts";
 import { Context } from "./context.ts";
 import type { Hub } from "./hub.ts";
-import { LabeledReply } from "./labeled_reply.ts";
+import { type LabeledHost, LabeledRuns } from "./labeled_run.ts";
 import { notStoredNotice } from "./history_warning.ts";
 import { enforceNick } from "./login.ts";
 import type { Outgoing } from "./outgoing.ts";
 import { PlainTextView } from "./plaintext.ts";
 import { terminalSafe } from "../protocol/terminal_text.ts";
 import type { ServerInfo } from "./server_info.ts";
-import type { MovedSession } from "./moved_session.ts";
-import { restoreSession } from "./moved_session.ts";
+import { MovedAway, type MovedSession, restoreSession } from "./moved_session.ts";
 import { resumeMoved } from "./commands/registration.ts";
 import { batchLine, expireBatch } from "./commands/batch.ts";
 import { BatchPacing } from "./batch_pacing.ts";
@@ -33,26 +32,17 @@ import { type PipeSocket, Session, type SessionPipe, type Sink } from "./state/s
 import { newUserId, User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
 import type { Stores } from "./store/stores.ts";
+import { NOT_UTF8, PLAIN_NOT_UTF8, refuseInvalidUtf8 } from "./utf8_only.ts";
 import { TokenBucket } from "../util/token_bucket.ts";
 import { errorMessage } from "../util/error_message.ts";
-import { settledWithin } from "../util/within.ts";
 
 /** How long a closing connection may take to flush its last lines. */
 const CLOSE_FLUSH_MS = 2000;
-/** How long a labeled PRIVMSG's reply waits for its echo from Redis before going without it. */
-const ECHO_WAIT_MS = 5000;
 
 /** First lines that mark an IRC client (anything else opens the plain-text door). */
 const IRC_OPENERS = new Set(["CAP", "NICK", "USER", "PASS"]);
 
 const encoder = new TextEncoder();
-
-/**
- * Marks a queued line that was not UTF-8 (UTF8ONLY): no decoded line holds a NUL (lines.ts), so
- * the mark cannot be forged, and the line keeps its place in the queue, the flood control and a
- * moved connection's pipe like any other.
- */
-const NOT_UTF8 = "\0";
 
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
@@ -85,20 +75,19 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   #pumping = false;
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #flood: TokenBucket | undefined;
-  readonly #batchPacing = new BatchPacing();
+  /** The multiline batch the last paid line opened (made at the first one). */
+  #batchPacing: BatchPacing | undefined;
   #ended = false;
   readonly connectedAt = Date.now();
   #lastActivity = this.connectedAt;
   #pingSentAt: number | undefined;
   #closed: Promise<void> | undefined;
-  /** Replies to a labeled command, held until it has run (or streamed when long). */
-  #labeled: LabeledReply | undefined;
+  /** Labeled commands (made at the first one). */
+  #labels: LabeledRuns | undefined;
   /** Where this connection came from another node: what it brought, until it is resumed. */
   #moved: MovedSession | undefined;
   /** This connection moved to another node: its lines go through this pipe. */
-  #pipe: SessionPipe | undefined;
-  /** When that node last sent anything (it PINGs an idle client: silence means it is gone). */
-  #pipeHeardAt = 0;
+  #pipe: MovedAway | undefined;
   /** Counted in the server's connections still registering (LUSERS 253). */
   #registering = false;
 
@@ -110,10 +99,6 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     const user = new User(newUserId(), this.connection.hostname);
     user.attach(this.session);
     this.#ctx = new Context(user, this.session, host.hub, host.info, host.stores);
-    this.session.rejoin = (name) => {
-      const channel = this.#ctx.hub.findChannel(name);
-      if (channel) Promise.resolve(rejoinReplies(this.#ctx, channel)).catch(() => {}); // it ended
-    };
     if (moved) {
       restoreSession(this.session, user, moved);
       const monitor = moved.monitor?.slice(0, host.info.limits.maxMonitor) ?? [];
@@ -160,21 +145,20 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   /** Sink: from now on the connection is a pipe to the node its session moved to. */
   moveTo(open: (socket: PipeSocket) => SessionPipe | undefined): boolean {
     if (this.connection.remote || this.#ended) return false;
-    this.#pipeHeardAt = Date.now();
-    this.#pipe = open({
-      write: (lines) => {
-        this.#pipeHeardAt = Date.now();
-        this.connection.send(encoder.encode(lines));
-      },
-      close: (last, reason) => {
-        if (this.#ended) return;
-        this.#ended = true;
-        this.#close(reason, last);
-      },
+    this.#pipe = MovedAway.open(open, this.connection, (last, reason) => {
+      if (this.#ended) return;
+      this.#ended = true;
+      this.#close(reason, last);
     });
     if (!this.#pipe) return false;
     this.registered(); // it goes on registering on the other node, if at all
     return true;
+  }
+
+  /** Sink: a rename was shown as PART and JOIN: what a JOIN brings follows (topic, names). */
+  rejoin(name: string): void {
+    const channel = this.#ctx.hub.findChannel(name);
+    if (channel) Promise.resolve(rejoinReplies(this.#ctx, channel)).catch(() => {}); // it ended
   }
 
   /** Sink: the welcome was sent; the connection is no longer one still registering. */
@@ -214,15 +198,16 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
 
   /** Sink: queues lines in this client's form, when it is an IRC client not holding replies. */
   sendBytes(bytes: Uint8Array): boolean {
-    if (this.#labeled || this.#mode !== "irc") return false;
+    if (this.#labels?.current || this.#mode !== "irc") return false;
     this.connection.send(bytes);
     return true;
   }
 
   /** Sink: delivers a message in the form this client reads. */
   send(out: Outgoing): void {
-    if (this.#labeled) {
-      const now = this.#labeled.add(out);
+    const labeled = this.#labels?.current;
+    if (labeled) {
+      const now = labeled.add(out);
       if (now !== undefined) this.#deliver(now);
       return;
     }
@@ -259,7 +244,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
    */
   drained(below: number): boolean | Promise<boolean> {
     if (this.#ended) return false;
-    for (const out of this.#labeled?.stream() ?? []) this.#deliver(out);
+    for (const out of this.#labels?.current?.stream() ?? []) this.#deliver(out);
     return this.connection.drained(below)?.then(() => !this.#ended) ?? true;
   }
 
@@ -306,9 +291,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     expireBatch(this.#ctx, now);
     const limits = this.#host.info.limits;
     if (this.#pipe) {
-      // the session's node PINGs an idle IRC client; past that, nothing heard means it is gone
-      const silent = now - Math.max(this.#pipeHeardAt, this.#lastActivity);
-      if (this.#mode === "irc" && silent > limits.pingIntervalMs + limits.pingTimeoutMs) {
+      if (this.#mode === "irc" && this.#pipe.silent(now, this.#lastActivity, limits)) {
         this.terminate("The server node of this session stopped answering");
       }
       return;
@@ -367,9 +350,11 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     // a moved connection's lines are paced here too: a flood never piles up in the op queue
     if (!this.#flood || !(this.user.registered || this.#pipe) || this.user.isOper) return 0;
     if (/^pong\b/i.test(line)) return 0; // answering the server's PING is never a flood
-    if (this.#batchPacing.free(line)) return 0; // its BATCH line paid for it
+    if (this.#batchPacing?.free(line)) return 0; // its BATCH line paid for it
     const delay = this.#flood.take(now);
-    if (delay === 0) this.#batchPacing.paid(line);
+    if (delay === 0 && line.includes("multiline")) {
+      (this.#batchPacing ??= new BatchPacing()).paid(line);
+    }
     return delay;
   }
 
@@ -409,24 +394,6 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     this.line(NOT_UTF8 + text);
   }
 
-  /**
-   * Refuses a line that was not UTF-8 (UTF8ONLY: never relayed), as the spec's example does:
-   * `FAIL <command> INVALID_UTF8`; a plain-text user gets a line saying so.
-   */
-  #refuseInvalid(text: string): void {
-    if (this.#mode === "plain") {
-      const says = "! That line was not valid UTF-8 and was not sent: set your terminal to UTF-8.";
-      this.connection.send(encoder.encode(says + "\r\n"));
-      return;
-    }
-    const command = parseMessage(text)?.command ?? "*";
-    this.#ctx.fail(
-      /^[A-Z0-9]+$/.test(command) ? command : "*",
-      "INVALID_UTF8",
-      "Message rejected, your IRC software MUST use UTF-8 encoding on this network",
-    );
-  }
-
   /** Handles one line; returns a promise when an async command is still running. */
   #step(line: string): void | Promise<void> {
     if (this.#pipe) return this.#pipe.line(line);
@@ -438,7 +405,11 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
         if (first && IRC_OPENERS.has(first.command)) this.#mode = "irc";
         else this.#openPlainDoor();
       }
-      if (invalid) return this.#refuseInvalid(line);
+      if (invalid) {
+        if (this.#mode === "plain") this.connection.send(encoder.encode(PLAIN_NOT_UTF8));
+        else refuseInvalidUtf8(this.#ctx, line);
+        return;
+      }
       if (this.#mode === "plain") return this.#plainLine(line);
       const message = parseMessage(line);
       if (!message) return;
@@ -457,57 +428,22 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
         if (result) return result.catch((err) => this.#crash(err, message.command));
         return;
       }
-      // echoes owed to earlier commands go out first, unlabeled: they are no reply to this one
-      const earlier = this.session.echoesSettled();
-      if (!earlier) return this.#runLabeled(message, label);
-      return this.#awaitEchoes(earlier).then(() => this.#runLabeled(message, label));
+      return (this.#labels ??= new LabeledRuns(this.#labelHost())).run(message, label);
     } catch (err) {
-      this.#labeled = undefined;
+      if (this.#labels) this.#labels.current = undefined;
       this.#crash(err, line.slice(0, 20));
     }
   }
 
-  /** Runs a labeled command, its replies held to go out with the label. */
-  #runLabeled(message: Message, label: string): void | Promise<void> {
-    if (this.#ended) return;
-    const open = this.session.batch;
-    this.#labeled = new LabeledReply(label, this.session.caps.has("batch"), this.#host.info.name);
-    try {
-      const result = dispatch(this.#host.commands, this.#ctx, message);
-      if (this.session.batch && this.session.batch !== open) {
-        this.session.batch.label = label; // a multiline batch opened: nothing to answer yet
-        this.#labeled = undefined;
-      }
-      if (!result) return this.#answerLabeled();
-      return result.catch((err) => this.#crash(err, message.command))
-        .finally(() => this.#answerLabeled());
-    } catch (err) {
-      this.#labeled = undefined;
-      this.#crash(err, message.command);
-    }
-  }
-
-  /**
-   * The labeled command has run: what is left of its replies goes out with the label, once the
-   * echoes it is owed came back (a cluster node gives them when Redis answers), or after a bound.
-   */
-  #answerLabeled(): void | Promise<void> {
-    const owed = this.session.echoesSettled();
-    if (owed) return this.#awaitEchoes(owed).then(() => this.#finishLabeled());
-    this.#finishLabeled();
-  }
-
-  /** Waits a bounded time for the echoes owed; those still owed then are not waited for again. */
-  async #awaitEchoes(owed: Promise<void>): Promise<void> {
-    await settledWithin(owed, ECHO_WAIT_MS);
-    this.session.forgetEchoes();
-  }
-
-  #finishLabeled(): void {
-    const labeled = this.#labeled;
-    this.#labeled = undefined;
-    if (this.#ended || !labeled) return;
-    for (const out of labeled.finish()) this.#deliver(out);
+  /** What this connection's labeled commands need of it (labeled_run.ts). */
+  #labelHost(): LabeledHost {
+    return {
+      ctx: this.#ctx,
+      commands: this.#host.commands,
+      deliver: (out) => this.#deliver(out),
+      crash: (err, what) => this.#crash(err, what),
+      ended: () => this.#ended,
+    };
   }
 
   #openPlainDoor(): void {

@@ -9,7 +9,7 @@
 import type { Channel } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
 import type { StoredMessage } from "../store/history.ts";
-import { settingsOf } from "../network/network.ts";
+import { settingsOf } from "../network/settings.ts";
 import { type AppliedMode, settingsToWire, type UserRecord, type WireSettings } from "./events.ts";
 
 /** A user's record as its node publishes it. */

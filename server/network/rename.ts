@@ -86,7 +86,7 @@ function tellMembers(
       if (session.caps.has(CHANNEL_RENAME)) continue;
       member.sendTo(session, part);
       member.sendTo(session, session.caps.has("extended-join") ? extended : plain);
-      session.rejoin?.(channel.name);
+      session.sink.rejoin?.(channel.name);
     }
   }
 }

@@ -13,7 +13,7 @@ import type { RegisteredChannel } from "../store/accounts.ts";
 import { newChannelHistoryKey } from "../store/conversations.ts";
 import type { ChannelSettings } from "./events.ts";
 import type { RenameOutcome } from "../hub.ts";
-import { channelOf } from "./network.ts";
+import { channelOf } from "./settings.ts";
 
 /**
  * A joiner's status bits: the first member of an unregistered channel is op; in a registered

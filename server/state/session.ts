@@ -43,6 +43,11 @@ export interface Sink {
    * lines go. False when this connection cannot move (it came through another node already).
    */
   moveTo?(open: (socket: PipeSocket) => SessionPipe | undefined): boolean;
+  /**
+   * Sends this connection what a JOIN brings (topic, names) of a channel (by name) after a JOIN
+   * it did not ask for: a rename shown to it as PART and JOIN (network/rename.ts).
+   */
+  rejoin?(channel: string): void;
   /** The connection completed registration (its welcome): it no longer counts as registering. */
   registered?(): void;
 }
@@ -114,12 +119,6 @@ export class Session {
   absent = false;
   /** An away message given before registration (draft/pre-away), set on the user at the welcome. */
   preAway: string | undefined;
-  /**
-   * Sends this connection what a JOIN brings (topic, names) of a channel (by name) after a JOIN
-   * it did not ask for: a rename shown to it as PART and JOIN (network/rename.ts). Set by its
-   * driver, which words them.
-   */
-  rejoin: ((channel: string) => void) | undefined;
   sink: Sink;
   /** Echoes owed for messages on their way through Redis (a cluster), and who waits for none. */
   #echoesOwed = 0;

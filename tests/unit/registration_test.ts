@@ -96,7 +96,10 @@ Deno.test("CAP LS 302 / REQ / LIST / END holds registration until END", async ()
   const h = await Harness.create();
   const u = h.connect();
   const ls = await u.run("CAP LS 302");
-  assert.match(ls[0]!, /^:chat\.local CAP \* LS :.*\bserver-time\b/);
+  // more than one line's worth: every line but the last says `*` before its list (CAP LS 302)
+  assert.match(ls[0]!, /^:chat\.local CAP \* LS \* :account-notify /);
+  assert.match(ls.at(-1)!, /^:chat\.local CAP \* LS :.*\buserhost-in-names\b/);
+  assert.ok(ls.some((l) => /\bserver-time\b/.test(l)));
   await u.run("NICK eve");
   assert.deepEqual(await u.run("USER e 0 * :Eve"), []);
   assert.deepEqual(await u.run("CAP REQ :multi-prefix bogus"), [
