@@ -213,15 +213,16 @@ export class RedisHistory implements HistoryStore {
   }
 
   /** XDEL of each copy's stream entry and its msgid index entry (SEARCH scans the streams). */
-  async redact(conversations: string[], msgid: string): Promise<void> {
-    await this.#query(async () => {
+  redact(conversations: string[], msgid: string): Promise<boolean> {
+    return this.#query(async () => {
       for (const conversation of conversations) {
         const id = await this.#idOf(conversation, msgid);
         if (id === undefined) continue;
         await this.#link.cmd.xdel(`${PREFIX}h:${conversation}`, id);
         await this.#link.cmd.hdel(`${PREFIX}hi:${conversation}`, msgid);
       }
-    }, undefined);
+      return true;
+    }, false);
   }
 
   forget(conversation: string): void {

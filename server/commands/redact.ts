@@ -57,7 +57,11 @@ async function carryOut(
   reason: string | undefined,
 ): Promise<void> {
   const { user, hub, stores, server } = ctx;
-  await stores.history.redact(where.copies, m.msgid);
+  if (!await stores.history.redact(where.copies, m.msgid)) {
+    // still stored: saying it is gone would be a lie to everyone told
+    const why = "The message could not be deleted now; try again later";
+    return fail(ctx, "TEMPORARILY_UNAVAILABLE", target, m.msgid, why);
+  }
   const now = Date.now();
   const toSelf = "user" in where.to && where.to.user === user;
   // the names as the network spells them: the channel's, the recipient's nick

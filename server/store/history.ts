@@ -132,9 +132,11 @@ export interface HistoryStore {
   find(conversation: string, msgid: string): Awaitable<StoredMessage | undefined>;
   /**
    * Deletes the message `msgid` from each of the conversations (its copies): a redaction
-   * (REDACT). Done when this returns or resolves: CHATHISTORY and SEARCH no longer return it.
+   * (REDACT). Done when this returns or resolves true: CHATHISTORY and SEARCH no longer return
+   * it. False when what is stored could not be deleted now (the store is unavailable): then the
+   * redaction must not be announced.
    */
-  redact(conversations: string[], msgid: string): Awaitable<void>;
+  redact(conversations: string[], msgid: string): Awaitable<boolean>;
   /** Deletes a conversation: a channel's life that ended. Its key is never used again. */
   forget(conversation: string): void;
   /** Deletes every private conversation an account (its owner id) kept: a dropped account. */

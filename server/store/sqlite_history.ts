@@ -409,7 +409,7 @@ export class SqliteHistory implements HistoryStore {
    * Deletes a message's copies: from the queue first (during an outage it may not be stored
    * yet), then from the database; with the database unavailable, what is stored stays (logged).
    */
-  redact(conversations: string[], msgid: string): void {
+  redact(conversations: string[], msgid: string): boolean {
     const pending = this.#pending;
     for (let i = pending.length - ROW_VALUES; i >= 0; i -= ROW_VALUES) {
       if (pending[i] === msgid && conversations.includes(pending[i + 2] as string)) {
@@ -420,12 +420,14 @@ export class SqliteHistory implements HistoryStore {
       this.#log.warn(
         `history: message ${msgid} could not be redacted: the database is unavailable`,
       );
-      return;
+      return false;
     }
     try {
       this.#deletion.redact(conversations, msgid);
+      return true;
     } catch (err) {
       this.#log.warn(`history: message ${msgid} could not be redacted: ${describeError(err)}`);
+      return false;
     }
   }
 

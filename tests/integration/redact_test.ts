@@ -12,6 +12,7 @@ import { TestClient } from "../../scripts/support/irc_client.ts";
 import { DEFAULT_HISTORY } from "../../server/config.ts";
 import { withAccount } from "../helpers/accounts.ts";
 import { testServer } from "../helpers/server.ts";
+import { DatabaseLock } from "../helpers/db_lock.ts";
 
 const CAPS = [
   "draft/message-redaction",
@@ -195,5 +196,44 @@ Deno.test("REDACT after the sender's window: REDACT_WINDOW_EXPIRED with the wind
     await op.close();
     await late.close();
     await server.shutdown();
+  }
+});
+
+Deno.test("REDACT while the database is locked: FAIL TEMPORARILY_UNAVAILABLE, nothing announced; it works after", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-redact-locked-" });
+  const path = `${dir}/chat.db`;
+  const server = await testServer({ db: path });
+  const port = server.addr.port;
+  const alice = await withAccount(port, "alice", CAPS);
+  const bob = await TestClient.register(port, "bob", ["draft/message-redaction"]);
+  try {
+    for (const c of [alice, bob]) {
+      await c.send("JOIN #c");
+      await c.expect("366");
+    }
+    const msgid = await said(alice, "#c", "oops");
+    await bob.expect((m) => m.command === "PRIVMSG" && m.params[1] === "oops");
+    const lock = await DatabaseLock.hold(path);
+    try {
+      assert.deepEqual(await refused(alice, `REDACT #c ${msgid}`), [
+        "REDACT",
+        "TEMPORARILY_UNAVAILABLE",
+        "#c",
+        msgid,
+        "The message could not be deleted now; try again later",
+      ]);
+    } finally {
+      await lock.release();
+    }
+    const told = await bob.sync();
+    assert.ok(!told.some((m) => m.command === "REDACT"), "nobody was told it is gone");
+    assert.deepEqual(await history(alice, "#c"), ["oops"], "still stored, as the FAIL says");
+    await alice.send(`REDACT #c ${msgid}`);
+    assert.deepEqual((await bob.expect("REDACT")).params, ["#c", msgid]);
+    assert.deepEqual(await history(alice, "#c"), []);
+  } finally {
+    for (const c of [alice, bob]) await c.close();
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
   }
 });
