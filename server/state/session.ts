@@ -95,6 +95,25 @@ export interface CapFilter {
   withoutCap?: string;
 }
 
+/** A SASL exchange in progress: the mechanism and the base64 received so far. */
+export interface SaslExchange {
+  mechanism: string;
+  buffer: string;
+}
+
+/** A session's fields that few connections ever set (see `Session`'s accessors). */
+interface RareState {
+  sasl?: SaslExchange;
+  batch?: MultilineBatch;
+  absent?: boolean;
+  preAway?: string;
+  /** The fingerprint a connection brought from another node (moved_session.ts). */
+  certFp?: string;
+  /** Echoes owed for messages on their way through Redis (a cluster), and who waits for none. */
+  echoesOwed?: number;
+  echoesSettled?: () => void;
+}
+
 /** One attached connection of a user, local or (in a cluster) on another node. */
 export class Session {
   /** Capabilities negotiated with CAP REQ. */
@@ -108,27 +127,58 @@ export class Session {
   plainText = false;
   /** Connected over TLS (WHOIS 671). */
   secure: boolean;
-  /** A SASL exchange in progress: the mechanism and the base64 received so far. */
-  sasl: { mechanism: string; buffer: string } | undefined;
-  /** The `draft/multiline` batch the client has open: one at a time, bounded, dropped with it. */
-  batch: MultilineBatch | undefined;
-  /**
-   * Said `AWAY *` (draft/pre-away): an automatic connection (fetching history, say) that does not
-   * count as its user being there (presence.ts).
-   */
-  absent = false;
-  /** An away message given before registration (draft/pre-away), set on the user at the welcome. */
-  preAway: string | undefined;
   sink: Sink;
-  /** Echoes owed for messages on their way through Redis (a cluster), and who waits for none. */
-  #echoesOwed = 0;
-  #echoesSettled: (() => void) | undefined;
-  /** The fingerprint a connection brought from another node (moved_session.ts). */
-  #certFp: string | undefined;
+  /** What few connections ever have, apart: an idle connection does not pay for it. */
+  #rare: RareState | undefined;
 
   constructor(sink: Sink, secure = false) {
     this.sink = sink;
     this.secure = secure;
+  }
+
+  /** A SASL exchange in progress: the mechanism and the base64 received so far. */
+  get sasl(): SaslExchange | undefined {
+    return this.#rare?.sasl;
+  }
+
+  set sasl(exchange: SaslExchange | undefined) {
+    this.#set("sasl", exchange);
+  }
+
+  /** The `draft/multiline` batch the client has open: one at a time, bounded, dropped with it. */
+  get batch(): MultilineBatch | undefined {
+    return this.#rare?.batch;
+  }
+
+  set batch(batch: MultilineBatch | undefined) {
+    this.#set("batch", batch);
+  }
+
+  /**
+   * Said `AWAY *` (draft/pre-away): an automatic connection (fetching history, say) that does not
+   * count as its user being there (presence.ts).
+   */
+  get absent(): boolean {
+    return this.#rare?.absent ?? false;
+  }
+
+  set absent(absent: boolean) {
+    this.#set("absent", absent || undefined);
+  }
+
+  /** An away message given before registration (draft/pre-away), set on the user at the welcome. */
+  get preAway(): string | undefined {
+    return this.#rare?.preAway;
+  }
+
+  set preAway(message: string | undefined) {
+    this.#set("preAway", message);
+  }
+
+  /** Sets a rare field, making their holder only when a value is set. */
+  #set<K extends keyof RareState>(key: K, value: RareState[K]): void {
+    if (value === undefined && !this.#rare) return;
+    (this.#rare ??= {})[key] = value;
   }
 
   /** Undefined once this connection is registered (has received 001). */
@@ -148,11 +198,11 @@ export class Session {
    * SASL EXTERNAL logs in the account that holds it; WHOIS 276 shows it to the user and opers.
    */
   get certFp(): string | undefined {
-    return this.#certFp ?? this.sink.certFp?.();
+    return this.#rare?.certFp ?? this.sink.certFp?.();
   }
 
   set certFp(fp: string | undefined) {
-    this.#certFp = fp;
+    this.#set("certFp", fp);
   }
 
   /** True once the welcome burst was sent on this connection. */
@@ -162,20 +212,22 @@ export class Session {
 
   /** A message from this session awaits its echo (a cluster node: until Redis answers). */
   owesEcho(): void {
-    this.#echoesOwed++;
+    this.#set("echoesOwed", (this.#rare?.echoesOwed ?? 0) + 1);
   }
 
   /** An owed echo was given, or never will be. */
   echoSettled(): void {
-    if (this.#echoesOwed === 0 || --this.#echoesOwed > 0) return;
+    const rare = this.#rare;
+    if (!rare?.echoesOwed || --rare.echoesOwed > 0) return;
     this.forgetEchoes();
   }
 
   /** Stops waiting for the echoes owed (they took too long: lost with a node, say). */
   forgetEchoes(): void {
-    this.#echoesOwed = 0;
-    const settled = this.#echoesSettled;
-    this.#echoesSettled = undefined;
+    const rare = this.#rare;
+    if (!rare) return;
+    const settled = rare.echoesSettled;
+    rare.echoesOwed = rare.echoesSettled = undefined;
     settled?.();
   }
 
@@ -184,10 +236,11 @@ export class Session {
    * it, so that the echo is the reply that carries the label (labeled-response).
    */
   echoesSettled(): Promise<void> | undefined {
-    if (this.#echoesOwed === 0) return undefined;
+    const rare = this.#rare;
+    if (!rare?.echoesOwed) return undefined;
     return new Promise((resolve) => {
-      const before = this.#echoesSettled;
-      this.#echoesSettled = () => {
+      const before = rare.echoesSettled;
+      rare.echoesSettled = () => {
         before?.();
         resolve();
       };
