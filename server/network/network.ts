@@ -25,6 +25,7 @@ import { Monitors } from "./monitors.ts";
 import { Whowas } from "./whowas.ts";
 import { setSettings } from "./settings.ts";
 import { applyRename } from "./rename.ts";
+import { applyMetadata } from "./metadata.ts";
 
 /** The users whose sessions this process holds, when it does not hold them all (a cluster). */
 export interface UsersHere {
@@ -262,6 +263,8 @@ export class Network {
         const out = new Outgoing(msg("WALLOPS", [e.text], e.by));
         return this.#toUsersHereWithMode("w", out);
       }
+      case "metadata":
+        return applyMetadata(this, e);
     }
   }
 

@@ -117,6 +117,11 @@ export class Session {
    * count as its user being there (presence.ts).
    */
   absent = false;
+  /**
+   * The draft/metadata-2 keys this connection subscribed to (METADATA SUB), at most the
+   * advertised max-subs; absent until its first SUB.
+   */
+  metadataSubs: Set<string> | undefined;
   /** An away message given before registration (draft/pre-away), set on the user at the welcome. */
   preAway: string | undefined;
   sink: Sink;
