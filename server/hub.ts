@@ -195,14 +195,14 @@ export interface Hub {
   /**
    * Sets a user's or channel's draft/metadata-2 key (removes it when `value` is undefined), as
    * the handler allowed; resolves once this server has it, the subscribers who see the target
-   * told.
+   * told: false when it was not made, the target having max-keys already (a cluster's race).
    */
   setMetadata(
     by: User,
     target: MetadataTarget,
     key: string,
     value: string | undefined,
-  ): Promise<void>;
+  ): Promise<boolean>;
   /**
    * Sets and clears user modes (+B +i +w +o); returns the change that took effect, like `+iw-o`,
    * or "" (the handler tells the user). Others see user modes in WHO, WHOIS and LUSERS.

@@ -211,7 +211,7 @@ export class LocalHub implements Hub {
     const where = "user" in target ? { user: target.user } : { channel: target.channel.folded };
     const time = this.#now();
     this.#apply({ type: "metadata", ...where, key, value, by: by.source, setter: by, time });
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 
   setUserModes(user: User, add: string, remove: string): string {

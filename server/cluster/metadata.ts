@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MetadataTarget } from "../metadata.ts";
+import { METADATA_LIMITS, type MetadataTarget } from "../metadata.ts";
 import type { User } from "../state/user.ts";
 import type { OpResult } from "./cluster_messages.ts";
 import type { ScriptName } from "./scripts.ts";
@@ -20,7 +20,8 @@ export interface MetadataHost {
 
 /**
  * A cluster hub's `setMetadata`: resolves once this node has applied the change (the setter's
- * reply and next command see it), or at once when the target is gone or Redis dropped it.
+ * reply and next command see it), or at once when the target is gone or Redis dropped it; false
+ * when Redis found the target at max-keys already.
  */
 export async function setMetadataInCluster(
   host: MetadataHost,
@@ -28,13 +29,15 @@ export async function setMetadataInCluster(
   target: MetadataTarget,
   key: string,
   value: string | undefined,
-): Promise<void> {
+): Promise<boolean> {
   const id = "user" in target ? host.replica.uidOf(target.user) : target.channel.folded;
-  if (id === undefined) return;
+  if (id === undefined) return true;
   const kind = "user" in target ? "u" : "c";
   const has = value === undefined ? "" : "1";
   const setter = host.replica.uidOf(by) ?? "";
   const args = [kind, id, key, has, value ?? "", by.source, setter, host.node, Date.now()];
-  const r = await host.run("meta", args);
-  if (r.ok && typeof r.value === "number" && r.value > 0) await host.settled(r.value);
+  const r = await host.run("meta", [...args, METADATA_LIMITS.maxKeys]);
+  if (!r.ok || typeof r.value !== "number") return true;
+  if (r.value > 0) await host.settled(r.value);
+  return r.value !== 0;
 }

@@ -11,7 +11,8 @@
 export const METADATA_BODIES = {
   /**
    * ARGV: 'u' (user) or 'c' (channel), uid or folded channel, key, has value ('1'), value, by
-   * (source), setter uid, node, now. -1 when the target is gone.
+   * (source), setter uid, node, now, max keys. -1 when the target is gone, 0 when a new key
+   * would pass max keys (ops of a channel on two nodes adding keys at once).
    */
   meta: `
 local kind, id, k = ARGV[1], ARGV[2], ARGV[3]
@@ -28,6 +29,11 @@ else
 end
 local md = rec.md
 if type(md) ~= 'table' then md = {} end
+if v ~= nil and md[k] == nil then
+  local n = 0
+  for _ in pairs(md) do n = n + 1 end
+  if n >= tonumber(ARGV[10]) then return 0 end
+end
 md[k] = v
 if next(md) == nil then rec.md = nil else rec.md = md end
 local ev = {t = 'meta', n = ARGV[8], k = k, v = v, by = ARGV[6], su = ARGV[7],

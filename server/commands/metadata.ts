@@ -86,7 +86,9 @@ async function set(ctx: Context, target: MetadataTarget, key: string, value?: st
   if (!map?.has(key) && (map?.size ?? 0) >= METADATA_LIMITS.maxKeys) {
     return ctx.fail(FAIL, "LIMIT_REACHED", name, "Metadata limit reached");
   }
-  if (map?.get(key) !== value) await ctx.hub.setMetadata(ctx.user, target, key, value);
+  if (map?.get(key) !== value && !await ctx.hub.setMetadata(ctx.user, target, key, value)) {
+    return ctx.fail(FAIL, "LIMIT_REACHED", name, "Metadata limit reached");
+  }
   ctx.answer(keyValue(ctx, name, key, value));
 }
 
