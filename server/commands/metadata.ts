@@ -149,6 +149,7 @@ export function sync(ctx: Context, target: MetadataTarget): void | Promise<void>
 export function syncOnJoin(ctx: Context, channel: Channel): void | Promise<void> {
   if (!ctx.has(METADATA_CAP) || !ctx.session.metadataSubs) return;
   const lines = syncLines(ctx.session, { channel }, ctx.server.name);
+  if (lines.length === 0) return; // nothing it hears of is set: no empty batch at every JOIN
   if (lines.length > JOIN_SYNC_MAX_LINES) {
     return ctx.reply(N.RPL_METADATASYNCLATER, channel.name, "1");
   }

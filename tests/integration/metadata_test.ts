@@ -220,6 +220,7 @@ Deno.test("metadata: subscribers sharing a channel hear a change, others do not"
     }
     await stranger.send("JOIN #elsewhere");
     await stranger.expect("366");
+    assert.ok(!(await friend.sync()).some((m) => m.command === "BATCH"), "nothing set: no batch");
 
     await alice.send("METADATA * SET display-name :Alice A.");
     await alice.expect("761");
