@@ -50,6 +50,23 @@ export function applyMetadata(net: MetadataNetwork, e: MetadataEvent): void {
   }
 }
 
+/**
+ * A user with metadata joined a channel: its members here hear the keys they subscribed to, as
+ * the joiner hears theirs in the batch after its JOIN (commands/metadata.ts `syncOnJoin`).
+ */
+export function joinerMetadata(audience: { keys(): Iterable<User> }, user: User, time: number) {
+  for (const member of audience.keys()) {
+    if (member === user) continue;
+    for (const session of member.sessions) {
+      for (const [key, value] of user.metadata ?? []) {
+        if (hears(session, key)) {
+          member.deliverTo(session, metadataLine(user.nick, key, value, user.source, time));
+        }
+      }
+    }
+  }
+}
+
 /** Each user here sharing a channel with `user`, once, and `user` itself when here. */
 function neighboursHere(net: MetadataNetwork, user: User): Set<User> {
   const seen = new Set<User>();

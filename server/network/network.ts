@@ -25,7 +25,7 @@ import { Monitors } from "./monitors.ts";
 import { Whowas } from "./whowas.ts";
 import { setSettings } from "./settings.ts";
 import { applyRename } from "./rename.ts";
-import { applyMetadata } from "./metadata.ts";
+import { applyMetadata, joinerMetadata } from "./metadata.ts";
 
 /** The users whose sessions this process holds, when it does not hold them all (a cluster). */
 export interface UsersHere {
@@ -411,6 +411,7 @@ export class Network {
       const away = new Outgoing(msg("AWAY", [user.away], user.source), { time });
       this.toChannel(channel, away, { except: user, cap: "away-notify" });
     }
+    if (user.metadata) joinerMetadata(audience, user, time);
   }
 
   /** A PART or KICK: the members here see it (a user dropped early too), then it leaves. */

@@ -2,7 +2,7 @@
  * draft/metadata-2 over sockets, after the spec's examples: the capability's limits, SET / GET /
  * LIST / CLEAR on oneself and a channel, SUB / UNSUB / SUBS and their limit, who may change
  * what, the METADATA lines subscribers sharing a channel get (and others do not), the batch
- * after a JOIN, and SYNC.
+ * after a JOIN and the joiner's keys to the members already there, and SYNC.
  */
 import assert from "node:assert/strict";
 import type { Message } from "../../protocol/message.ts";
@@ -260,18 +260,27 @@ Deno.test("metadata: a JOIN brings the subscribed keys in a batch; SYNC sends th
     await alice.send("METADATA #smallchan SET avatar :https://example.com/c.png");
     await alice.sync();
 
+    await alice.send("METADATA * SUB display-name");
+    await alice.expect("770");
     await late.send("METADATA * SUB display-name avatar");
     await late.expect("770");
+    await late.send("METADATA * SET display-name :Late L.");
+    await late.expect("761");
     await late.send("JOIN #smallchan");
     await late.expect("366");
     const joined = await batch(late);
     assert.deepEqual(joined.map((m) => [m.command, ...m.params]).sort(), [
       ["METADATA", "#smallchan", "avatar", "*", "https://example.com/c.png"],
       ["METADATA", "alice", "display-name", "*", "Alice A."],
+      ["METADATA", "late", "display-name", "*", "Late L."],
     ]);
+    // the members already there hear the joiner's keys after its JOIN
+    await alice.expect((m) => m.command === "JOIN" && m.source!.startsWith("late!"));
+    const told = await alice.expect("METADATA");
+    assert.deepEqual(told.params, ["late", "display-name", "*", "Late L."]);
 
     await late.send("METADATA #smallchan SYNC");
-    assert.equal((await batch(late)).length, 2);
+    assert.equal((await batch(late)).length, 3);
   } finally {
     await alice.close();
     await late.close();
