@@ -20,6 +20,7 @@ import {
   maySet,
   METADATA_CAP,
   METADATA_LIMITS,
+  metadataLine,
   metadataOf,
   type MetadataTarget,
   syncLines,
@@ -140,6 +141,17 @@ function unsub(ctx: Context, keys: string[]): void {
 export function sync(ctx: Context, target: MetadataTarget): void | Promise<void> {
   const lines = syncLines(ctx.session, target, ctx.server.name);
   return sendBatch(ctx, "metadata", [targetName(target)], lines);
+}
+
+/**
+ * After the welcome, a connection with the capability is told its user's keys (the spec's
+ * `metadata` batch, empty for none): a device attaching to its user learns what it set.
+ */
+export function sendOwnMetadata(ctx: Context): void | Promise<void> {
+  if (!ctx.has(METADATA_CAP)) return;
+  const { nick, metadata } = ctx.user;
+  const lines = [...metadata ?? []].map(([k, v]) => metadataLine(nick, k, v, ctx.server.name));
+  return sendBatch(ctx, "metadata", [nick], lines);
 }
 
 /**

@@ -9,8 +9,16 @@ import type { Message } from "../../protocol/message.ts";
 import { TestClient } from "../../scripts/support/irc_client.ts";
 import { METADATA_LIMITS } from "../../server/metadata.ts";
 import { testServer } from "../helpers/server.ts";
+import { viaSasl, withAccount } from "../helpers/accounts.ts";
 
 const CAPS = ["draft/metadata-2", "batch"];
+
+/** Registers with the capability; the welcome ends with the (empty) batch of its own keys. */
+async function register(port: number, nick: string): Promise<TestClient> {
+  const c = await TestClient.register(port, nick, CAPS);
+  assert.deepEqual(await batch(c), [], "a new user has no keys");
+  return c;
+}
 
 /** The messages of the batch that answers what was sent last (between BATCH + and -). */
 async function batch(c: TestClient): Promise<Message[]> {
@@ -50,7 +58,7 @@ Deno.test("metadata: CAP LS advertises the limits by the spec's names", async ()
 
 Deno.test("metadata: SET, GET, LIST and CLEAR on oneself, and their FAILs", async () => {
   const server = await testServer();
-  const alice = await TestClient.register(server.addr.port, "alice", CAPS);
+  const alice = await register(server.addr.port, "alice");
   try {
     await alice.send("METADATA * SET url :http://www.example.com");
     const set = await alice.expect("761");
@@ -109,7 +117,7 @@ Deno.test("metadata: SET, GET, LIST and CLEAR on oneself, and their FAILs", asyn
 
 Deno.test("metadata: max-keys is enforced with LIMIT_REACHED", async () => {
   const server = await testServer();
-  const alice = await TestClient.register(server.addr.port, "alice", CAPS);
+  const alice = await register(server.addr.port, "alice");
   try {
     for (let i = 0; i < METADATA_LIMITS.maxKeys; i++) {
       await alice.send(`METADATA * SET k${i} :v`);
@@ -128,8 +136,8 @@ Deno.test("metadata: max-keys is enforced with LIMIT_REACHED", async () => {
 Deno.test("metadata: nobody sets another user's keys, only channel ops a channel's", async () => {
   const server = await testServer();
   const port = server.addr.port;
-  const op = await TestClient.register(port, "op", CAPS);
-  const member = await TestClient.register(port, "member", CAPS);
+  const op = await register(port, "op");
+  const member = await register(port, "member");
   try {
     await op.send("JOIN #example");
     await op.expect("366");
@@ -165,7 +173,7 @@ Deno.test("metadata: nobody sets another user's keys, only channel ops a channel
 
 Deno.test("metadata: SUB, UNSUB, SUBS and TOO_MANY_SUBS", async () => {
   const server = await testServer();
-  const c = await TestClient.register(server.addr.port, "modernclient", CAPS);
+  const c = await register(server.addr.port, "modernclient");
   try {
     await c.send("METADATA * SUB avatar website foo bar");
     assert.equal((await c.expect("770")).params.at(-1), "avatar website foo bar");
@@ -203,10 +211,10 @@ Deno.test("metadata: SUB, UNSUB, SUBS and TOO_MANY_SUBS", async () => {
 Deno.test("metadata: subscribers sharing a channel hear a change, others do not", async () => {
   const server = await testServer();
   const port = server.addr.port;
-  const alice = await TestClient.register(port, "alice", CAPS);
-  const friend = await TestClient.register(port, "friend", CAPS);
-  const stranger = await TestClient.register(port, "stranger", CAPS);
-  const deaf = await TestClient.register(port, "deaf", CAPS);
+  const alice = await register(port, "alice");
+  const friend = await register(port, "friend");
+  const stranger = await register(port, "stranger");
+  const deaf = await register(port, "deaf");
   try {
     for (const c of [friend, stranger, deaf]) {
       await c.send("METADATA * SUB display-name avatar");
@@ -250,8 +258,8 @@ Deno.test("metadata: subscribers sharing a channel hear a change, others do not"
 Deno.test("metadata: a JOIN brings the subscribed keys in a batch; SYNC sends them again", async () => {
   const server = await testServer();
   const port = server.addr.port;
-  const alice = await TestClient.register(port, "alice", CAPS);
-  const late = await TestClient.register(port, "late", CAPS);
+  const alice = await register(port, "alice");
+  const late = await register(port, "late");
   try {
     await alice.send("JOIN #smallchan");
     await alice.expect("366");
@@ -284,6 +292,28 @@ Deno.test("metadata: a JOIN brings the subscribed keys in a batch; SYNC sends th
   } finally {
     await alice.close();
     await late.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("metadata: a device attaching to its user is told the user's keys at its welcome", async () => {
+  const server = await testServer();
+  const port = server.addr.port;
+  const laptop = await withAccount(port, "alice");
+  let phone: TestClient | undefined;
+  try {
+    await laptop.send("METADATA * SET display-name :Alice A.");
+    await laptop.expect("761");
+    phone = await viaSasl(port, "alice", "alice", CAPS);
+    await phone.expect("001");
+    await phone.expect((m) => m.command === "376" || m.command === "422");
+    const own = await batch(phone);
+    assert.deepEqual(own.map((m) => [m.command, ...m.params]), [
+      ["METADATA", "alice", "display-name", "*", "Alice A."],
+    ]);
+  } finally {
+    await laptop.close();
+    await phone?.close();
     await server.shutdown();
   }
 });
