@@ -27,6 +27,7 @@ export const WEB_FILES: readonly (readonly [path: string, file: string, type: st
   ["/irc.js", "irc.js", "text/javascript; charset=utf-8"],
   ["/line_view.js", "line_view.js", "text/javascript; charset=utf-8"],
   ["/login.js", "login.js", "text/javascript; charset=utf-8"],
+  ["/metadata.js", "metadata.js", "text/javascript; charset=utf-8"],
   ["/read_markers.js", "read_markers.js", "text/javascript; charset=utf-8"],
   ["/reading.js", "reading.js", "text/javascript; charset=utf-8"],
   ["/redaction.js", "redaction.js", "text/javascript; charset=utf-8"],

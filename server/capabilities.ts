@@ -5,6 +5,7 @@
  * @module
  */
 
+import { METADATA_CAP_VALUE } from "./metadata.ts";
 import { MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES } from "./state/multiline_batch.ts";
 
 /** Supported capabilities and their CAP LS 302 values. */
@@ -19,6 +20,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ["draft/channel-rename", ""],
   ["draft/chathistory", ""],
   ["draft/message-redaction", ""],
+  ["draft/metadata-2", METADATA_CAP_VALUE],
   ["draft/multiline", `max-bytes=${MULTILINE_MAX_BYTES},max-lines=${MULTILINE_MAX_LINES}`],
   ["draft/no-implicit-names", ""],
   ["draft/pre-away", ""],

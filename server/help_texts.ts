@@ -99,6 +99,12 @@ const TOPICS: Record<string, readonly string[]> = {
     "+i invisible, +w receives WALLOPS, +o server operator (set by OPER, removed with",
     "MODE <nick> -o).",
   ],
+  METADATA: [
+    "METADATA <target> GET <key>… | LIST | SET <key> [<value>] | CLEAR | SYNC, METADATA * SUB <key>… | UNSUB <key>… | SUBS",
+    "Reads and sets keys (avatar, display-name, …) on a user (* is you) or a channel (draft/metadata-2).",
+    "You set your own keys, channel ops their channel's. SUB names the keys you hear of (METADATA lines)",
+    "from users sharing a channel with you and from your channels; limits are in CAP LS.",
+  ],
   MONITOR: [
     "MONITOR + <nick>{,<nick>} | - <nick>{,<nick>} | C | L | S",
     "Watches nicks: 730 when one comes online, 731 when it goes. + adds, - removes, C clears,",

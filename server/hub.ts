@@ -13,6 +13,7 @@
 import { msg } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
 import type { ModeChange } from "./channel_modes.ts";
+import type { MetadataTarget } from "./metadata.ts";
 import type { Monitors } from "./network/monitors.ts";
 import type { ClientConnection } from "./connection.ts";
 import type { MovedSession } from "./moved_session.ts";
@@ -191,6 +192,17 @@ export interface Hub {
   setAway(user: User, message: string | undefined): void;
   /** Changes the realname; `setname` neighbours are told. */
   setRealname(user: User, realname: string): void;
+  /**
+   * Sets a user's or channel's draft/metadata-2 key (removes it when `value` is undefined), as
+   * the handler allowed; resolves once this server has it, the subscribers who see the target
+   * told: false when it was not made, the target having max-keys already (a cluster's race).
+   */
+  setMetadata(
+    by: User,
+    target: MetadataTarget,
+    key: string,
+    value: string | undefined,
+  ): Promise<boolean>;
   /**
    * Sets and clears user modes (+B +i +w +o); returns the change that took effect, like `+iw-o`,
    * or "" (the handler tells the user). Others see user modes in WHO, WHOIS and LUSERS.

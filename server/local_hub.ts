@@ -40,6 +40,7 @@ import { historyEndsWithChannel } from "./store/conversations.ts";
 import type { AlwaysOnRecord, AlwaysOnStore } from "./store/always_on.ts";
 import { awayOnPresence, expired, recordOf, restoredUser } from "./always_on.ts";
 import type { HistoryStore } from "./store/history.ts";
+import type { MetadataTarget } from "./metadata.ts";
 
 /** In-process implementation of `Hub`. */
 export class LocalHub implements Hub {
@@ -204,6 +205,13 @@ export class LocalHub implements Hub {
   setRealname(user: User, realname: string): void {
     user.realname = realname;
     this.#apply({ type: "realname", user, realname, time: this.#now() });
+  }
+
+  setMetadata(by: User, target: MetadataTarget, key: string, value: string | undefined) {
+    const where = "user" in target ? { user: target.user } : { channel: target.channel.folded };
+    const time = this.#now();
+    this.#apply({ type: "metadata", ...where, key, value, by: by.source, setter: by, time });
+    return Promise.resolve(true);
   }
 
   setUserModes(user: User, add: string, remove: string): string {

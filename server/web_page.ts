@@ -8,12 +8,13 @@
 import { WEB_ASSETS } from "../web/assets.ts";
 
 /**
- * Headers on every page response: the page may only load its own files and talk to its own
- * server, may not be framed, and leaks no referrer.
+ * Headers on every page response: the page may only load its own files (and https images: the
+ * avatars users set with draft/metadata-2) and talk to its own server, may not be framed, and
+ * leaks no referrer.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
-    "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; " +
+    "connect-src 'self'; img-src 'self' data: https:; base-uri 'none'; form-action 'none'; " +
     "frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",

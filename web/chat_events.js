@@ -8,6 +8,7 @@
 
 import { buffer, currentBuffer, serverBuffer } from "./buffers.js";
 import { addLine, show } from "./conversations.js";
+import { renameProfile } from "./metadata.js";
 import { actionText, formatLine, isChannel, splitNamesEntry } from "./irc.js";
 import { isMe, keyOf, mentions, sendLine, SERVER_KEY, state } from "./session.js";
 import { renderAll, renderBufferList, renderMembers, setConnectedStatus } from "./view.js";
@@ -174,6 +175,7 @@ export function onNick(m) {
   const oldKey = keyOf(m.nick);
   const nick = m.params[0];
   const me = isMe(m.nick);
+  renameProfile(m.nick, nick);
   if (me) {
     state.nick = nick;
     state.wantedNick = nick;

@@ -26,7 +26,14 @@ import { formatLine, isChannel, saslPlain } from "./irc.js";
 import { markSeen, onMarkRead } from "./reading.js";
 import { onRedact } from "./redaction.js";
 import { keyOf, sendLine, state } from "./session.js";
-import { renderAll, renderMembers, renderTitle, setConnectedStatus } from "./view.js";
+import { onMetadata, subscribeMetadata } from "./metadata.js";
+import {
+  renderAll,
+  renderMembers,
+  renderMessages,
+  renderTitle,
+  setConnectedStatus,
+} from "./view.js";
 
 /**
  * @typedef {import("./session.js").IrcMessage} IrcMessage
@@ -41,6 +48,7 @@ const WANTED_CAPS = [
   "batch",
   "draft/chathistory",
   "draft/message-redaction",
+  "draft/metadata-2",
   "draft/read-marker",
   "multi-prefix",
 ];
@@ -84,6 +92,7 @@ export function handle(m) {
       serverBuffer().name = state.serverName;
       setConnectedStatus();
       addLine(serverBuffer(), { kind: "info", text: p.at(-1) ?? "" });
+      subscribeMetadata();
       onRegistered();
       return;
     case "005":
@@ -111,6 +120,9 @@ export function handle(m) {
         return;
       }
       break;
+    case "METADATA":
+      if (onMetadata(p)) renderMessages();
+      return;
     case "JOIN":
       return onJoin(m);
     case "PART":

@@ -6,6 +6,7 @@
  */
 
 import { nickHue, stripFormatting } from "./irc.js";
+import { profileOf } from "./metadata.js";
 import { canRedact } from "./session.js";
 
 /** @typedef {import("./session.js").Line} Line */
@@ -37,6 +38,14 @@ export function lineElement(line) {
   li.append(time);
   if (line.nick !== undefined && line.kind !== "event") {
     if (line.kind === "action") li.append("* ");
+    const profile = profileOf(line.nick);
+    if (profile?.avatar) li.append(avatarElement(profile.avatar));
+    if (profile?.name) {
+      const name = document.createElement("span");
+      name.className = "display-name";
+      name.textContent = profile.name;
+      li.append(name, " ");
+    }
     const nick = document.createElement("span");
     nick.className = "nick";
     nick.style.setProperty("--hue", String(nickHue(line.nick)));
@@ -56,6 +65,25 @@ export function lineElement(line) {
     li.append(" ", del);
   }
   return li;
+}
+
+/**
+ * A user's avatar: an https address (metadata.js checked it), small, loaded lazily, without a
+ * referrer, and hidden if it does not load.
+ * @param {string} src
+ */
+function avatarElement(src) {
+  const img = document.createElement("img");
+  img.className = "avatar";
+  img.alt = "";
+  img.width = 20;
+  img.height = 20;
+  img.loading = "lazy";
+  img.decoding = "async";
+  img.referrerPolicy = "no-referrer";
+  img.addEventListener("error", () => img.remove());
+  img.src = src;
+  return img;
 }
 
 /**

@@ -46,6 +46,7 @@ import { appliedModes, settingsToWire } from "./events.ts";
 import type { RedisLink } from "./redis_client.ts";
 import { Replica } from "./replica.ts";
 import { renameInCluster } from "./rename.ts";
+import { setMetadataInCluster } from "./metadata.ts";
 import type { ScriptName, UserField } from "./scripts.ts";
 import { ClusterMessages, type OpResult } from "./cluster_messages.ts";
 import { NodeLink } from "./node_link.ts";
@@ -74,8 +75,9 @@ export class ClusterHub implements Hub {
   readonly #messages: ClusterMessages;
   /** Connections moved to their users' nodes, both ends (session_pipes.ts). */
   readonly #pipes: SessionPipes;
-  /** RENAME: the rules, then Redis decides (rename.ts). */
+  /** RENAME (the rules first) and METADATA SET: Redis decides (rename.ts, metadata.ts). */
   readonly rename: Hub["rename"] = (...a) => renameInCluster(this, this.#o.permanent, ...a);
+  readonly setMetadata: Hub["setMetadata"] = (...a) => setMetadataInCluster(this, ...a);
 
   constructor(options: ClusterHubOptions) {
     this.#o = options;
@@ -141,8 +143,6 @@ export class ClusterHub implements Hub {
   close(reason?: string): Promise<void> {
     return this.#net.close(reason);
   }
-
-  // --- reads -----------------------------------------------------------------------------
 
   findUser(nick: string): User | undefined {
     const folded = foldCase(nick);

@@ -43,13 +43,19 @@ export interface UserRecord {
   ao?: string;
   /** For an always-on user with no session: when its last one ended (ms, as a string). */
   off?: string;
+  /** Its draft/metadata-2 keys (written by the `meta` script only). */
+  md?: Record<string, string>;
 }
 
 /**
  * A channel's settings as Redis stores and publishes them: network/events.ts `ChannelSettings`,
  * with the history key as `hk` (the channel's folded name if absent).
  */
-export type WireSettings = Omit<ChannelSettings, "historyKey"> & { hk?: string };
+export type WireSettings = Omit<ChannelSettings, "historyKey" | "metadata"> & {
+  hk?: string;
+  /** Its draft/metadata-2 keys (written by the `meta` script only). */
+  md?: Record<string, string>;
+};
 
 /** One applied mode change; `u` names the member of `o`/`v`, whose nick is `p`. */
 export interface AppliedMode {
@@ -121,6 +127,17 @@ export type ClusterEvent =
   /** Channel `c` is called `name` (folded: `to`) from now on; `r` is "" without a reason. */
   | Base & { t: "rename"; c: string; to: string; name: string; by: string; r: string; tm: number }
   | Base & { t: "wallops"; by: string; text: string }
+  /** draft/metadata-2: key `k` of user `u` or channel `c` set to `v` (removed without), by `su`. */
+  | Base & {
+    t: "meta";
+    u?: string;
+    c?: string;
+    k: string;
+    v?: string;
+    by: string;
+    su: string;
+    tm: number;
+  }
   | Base & { t: "acct"; name: string; created: number }
   | Base & {
     t: "acctdrop";
@@ -226,6 +243,7 @@ function normalizeSettings(ch: WireSettings): WireSettings {
     invited: asArray(ch.invited),
     founder: opt(ch.founder),
     hk: opt(ch.hk),
+    md: opt(ch.md),
   };
 }
 
@@ -265,6 +283,7 @@ export function decodeEvent(text: string): ClusterEvent {
     case "account":
     case "ao":
     case "off":
+    case "meta":
       e.v = opt(e.v);
       break;
   }
@@ -285,14 +304,14 @@ export function normalizeUser(u: UserRecord): UserRecord {
 
 /** Settings as the network model names them. */
 export function settingsFromWire(w: WireSettings): ChannelSettings {
-  const { hk, ...rest } = w;
-  return { ...rest, historyKey: hk ?? foldCase(w.name) };
+  const { hk, md, ...rest } = w;
+  return { ...rest, historyKey: hk ?? foldCase(w.name), ...md && { metadata: md } };
 }
 
 /** Settings as Redis stores them. */
 export function settingsToWire(s: ChannelSettings): WireSettings {
-  const { historyKey, ...rest } = s;
-  return { ...rest, hk: historyKey };
+  const { historyKey, metadata, ...rest } = s;
+  return { ...rest, hk: historyKey, ...metadata && { md: metadata } };
 }
 
 /** Parses settings as stored in Redis. */

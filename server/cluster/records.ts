@@ -9,7 +9,7 @@
 import type { Channel } from "../state/channel.ts";
 import type { User } from "../state/user.ts";
 import type { StoredMessage } from "../store/history.ts";
-import { settingsOf } from "../network/settings.ts";
+import { metadataMap, settingsOf } from "../network/settings.ts";
 import { type AppliedMode, settingsToWire, type UserRecord, type WireSettings } from "./events.ts";
 
 /** A user's record as its node publishes it. */
@@ -30,6 +30,7 @@ export function recordOf(user: User, uid: string, node: string, serverName: stri
     server: serverName,
     r: user.registered,
     ao: user.alwaysOn ? "1" : undefined,
+    md: user.metadata && Object.fromEntries(user.metadata),
   };
 }
 
@@ -49,6 +50,7 @@ export function fillUser(user: User, rec: UserRecord): void {
   user.account = rec.account;
   user.alwaysOn = rec.ao === "1";
   if (rec.off) user.lastSeen = Number(rec.off); // a remote user with no session, since then
+  user.metadata = rec.md && metadataMap(rec.md);
   for (const session of user.sessions) session.secure = rec.secure;
 }
 

@@ -338,6 +338,12 @@ export class Replica {
       }
       case "wallops":
         return { type: "wallops", by: e.by, text: e.text };
+      case "meta": {
+        const where = e.c !== undefined ? { channel: e.c } : user && { user };
+        const setter = this.#users.get(e.su);
+        return where &&
+          { type: "metadata", ...where, key: e.k, value: e.v, by: e.by, setter, time: e.tm };
+      }
       case "rename":
         if (e.to !== e.c) this.registry.delete(e.c); // saved under `to` as the network applies it
         return { type: "rename", channel: e.c, name: e.name, by: e.by, reason: e.r, time: e.tm };

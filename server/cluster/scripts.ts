@@ -19,6 +19,7 @@
 
 import { ACCOUNT_BODIES } from "./account_scripts.ts";
 import { RENAME_BODIES } from "./rename_script.ts";
+import { METADATA_BODIES } from "./metadata_script.ts";
 
 /** Key prefix of everything the cluster keeps in Redis. */
 export const PREFIX = "chat:";
@@ -470,7 +471,7 @@ return {seq, redis.call('HVALS', P .. 'users'), chans, redis.call('SMEMBERS', P 
   redis.call('HVALS', P .. 'reg'), redis.call('HVALS', P .. 'acct')}`,
 } as const;
 
-const BODIES = { ...CORE_BODIES, ...ACCOUNT_BODIES, ...RENAME_BODIES };
+const BODIES = { ...CORE_BODIES, ...ACCOUNT_BODIES, ...RENAME_BODIES, ...METADATA_BODIES };
 
 /** The name of a cluster script. */
 export type ScriptName = keyof typeof BODIES;

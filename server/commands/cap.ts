@@ -21,7 +21,11 @@ function ls(ctx: Context, version: number): void {
   session.capVersion = Math.max(session.capVersion, version);
   // CAP LS 302 implies cap-notify (IRCv3 capability negotiation).
   if (version >= 302) session.setCap("cap-notify", true);
-  const chunks = capLsChunks(version, undefined, { secure: session.secure, sts: ctx.server.sts });
+  // a 301 client knows no continuation: its names go on one line, as long as the line allows
+  const room = version >= 302
+    ? undefined
+    : 510 - `:${ctx.server.name} CAP ${user.nick} LS :`.length;
+  const chunks = capLsChunks(version, room, { secure: session.secure, sts: ctx.server.sts });
   chunks.forEach((chunk, i) => {
     const more = version >= 302 && i < chunks.length - 1;
     ctx.sendFromServer("CAP", more ? [user.nick, "LS", "*", chunk] : [user.nick, "LS", chunk]);

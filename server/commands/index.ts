@@ -16,6 +16,7 @@ import { joinCommands } from "./join.ts";
 import { kickCommands } from "./kick.ts";
 import { listCommands } from "./list.ts";
 import { markreadCommands } from "./markread.ts";
+import { metadataCommands } from "./metadata.ts";
 import { modeCommands } from "./mode.ts";
 import { monitorCommands } from "./monitor.ts";
 import { namesCommands } from "./names.ts";
@@ -49,6 +50,7 @@ const groups: Record<string, CommandSpec>[] = [
   kickCommands,
   listCommands,
   markreadCommands,
+  metadataCommands,
   modeCommands,
   monitorCommands,
   namesCommands,

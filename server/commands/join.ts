@@ -14,6 +14,7 @@ import type { Channel } from "../state/channel.ts";
 import { replayOnJoin } from "./chathistory.ts";
 import { catchesUp, catchUp } from "../catch_up.ts";
 import { sendNames, sendTopic } from "./names.ts";
+import { syncOnJoin } from "./metadata.ts";
 
 /** The capability of a client that wants no NAMES reply after its JOIN (draft/no-implicit-names). */
 export const NO_IMPLICIT_NAMES = "draft/no-implicit-names";
@@ -89,6 +90,8 @@ export async function sendJoinReplies(
     const naming = sendNames(ctx, channel);
     if (naming) await naming;
   }
+  const syncing = syncOnJoin(ctx, channel);
+  if (syncing) await syncing;
   if (missedSince !== undefined) {
     if (catchesUp(ctx)) await catchUp(ctx, channel.historyKey, channel.name, missedSince);
     return;

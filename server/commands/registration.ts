@@ -15,6 +15,7 @@ import { isServiceNick, protectNick } from "../login.ts";
 import type { MovedSession } from "../moved_session.ts";
 import { applyPreAway } from "../presence.ts";
 import { sendIsupport, sendLusers, sendMotd } from "./server_queries.ts";
+import { sendOwnMetadata } from "./metadata.ts";
 
 const USER_MODES = "Biow";
 const CHANNEL_MODES = "Ibeiklmnostv";
@@ -85,6 +86,7 @@ async function welcome(ctx: Context): Promise<void> {
   sendIsupport(ctx);
   sendLusers(ctx);
   sendMotd(ctx);
+  await sendOwnMetadata(ctx);
   applyPreAway(ctx.hub, user, ctx.session);
   if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
   else protectNick(ctx);

@@ -30,6 +30,8 @@ export interface ChannelSettings {
   founder?: string;
   /** The key its history is filed under (store/conversations.ts). */
   historyKey: string;
+  /** Its draft/metadata-2 keys, where they travel with the settings (a cluster's JOIN). */
+  metadata?: Record<string, string>;
 }
 
 /** One channel mode change as decided; `member` is the user an `o`/`v` change names. */
@@ -87,4 +89,18 @@ export type NetworkEvent =
   | { type: "rename" } & RenameEvent
   /** A channel was registered to an account (folded), or its registration dropped. */
   | { type: "founder"; channel: string; founder?: string }
-  | { type: "wallops"; by: string; text: string };
+  | { type: "wallops"; by: string; text: string }
+  /**
+   * draft/metadata-2: a user's (`user`) or channel's (`channel`, folded) key set or, without
+   * `value`, removed; `by` is the setter's source, `setter` (when known) hears nothing of it.
+   */
+  | {
+    type: "metadata";
+    user?: User;
+    channel?: string;
+    key: string;
+    value?: string;
+    by: string;
+    setter?: User;
+    time: number;
+  };

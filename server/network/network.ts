@@ -25,6 +25,7 @@ import { Monitors } from "./monitors.ts";
 import { Whowas } from "./whowas.ts";
 import { setSettings } from "./settings.ts";
 import { applyRename } from "./rename.ts";
+import { applyMetadata, joinerMetadata } from "./metadata.ts";
 
 /** The users whose sessions this process holds, when it does not hold them all (a cluster). */
 export interface UsersHere {
@@ -262,6 +263,8 @@ export class Network {
         const out = new Outgoing(msg("WALLOPS", [e.text], e.by));
         return this.#toUsersHereWithMode("w", out);
       }
+      case "metadata":
+        return applyMetadata(this, e);
     }
   }
 
@@ -408,6 +411,7 @@ export class Network {
       const away = new Outgoing(msg("AWAY", [user.away], user.source), { time });
       this.toChannel(channel, away, { except: user, cap: "away-notify" });
     }
+    if (user.metadata) joinerMetadata(audience, user, time);
   }
 
   /** A PART or KICK: the members here see it (a user dropped early too), then it leaves. */

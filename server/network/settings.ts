@@ -32,6 +32,13 @@ export function setSettings(channel: Channel, s: ChannelSettings): void {
   for (const i of s.invited) channel.invited.add(i);
   channel.founder = s.founder;
   channel.historyKey = s.historyKey;
+  if (s.metadata) channel.metadata = metadataMap(s.metadata);
+}
+
+/** Metadata as published (an object) in the form state keeps, none for none. */
+export function metadataMap(md: Record<string, string>): Map<string, string> | undefined {
+  const map = new Map(Object.entries(md).filter(([, v]) => typeof v === "string"));
+  return map.size > 0 ? map : undefined;
 }
 
 /** A channel's settings as a JOIN that creates it carries them. */

@@ -162,6 +162,8 @@ export class Channel {
    * when the channel is created, kept by its registration.
    */
   historyKey: string;
+  /** Its draft/metadata-2 keys and values, absent until an op sets one (as on users). */
+  metadata: Map<string, string> | undefined;
   #heldJoins: HeldJoins | undefined;
 
   constructor(name: string, now = Date.now()) {

@@ -107,6 +107,7 @@ interface RareState {
   batch?: MultilineBatch;
   absent?: boolean;
   preAway?: string;
+  metadataSubs?: Set<string>;
   /** The fingerprint a connection brought from another node (moved_session.ts). */
   certFp?: string;
   /** Echoes owed for messages on their way through Redis (a cluster), and who waits for none. */
@@ -173,6 +174,18 @@ export class Session {
 
   set preAway(message: string | undefined) {
     this.#set("preAway", message);
+  }
+
+  /**
+   * The draft/metadata-2 keys this connection subscribed to (METADATA SUB), at most the
+   * advertised max-subs; absent until its first SUB.
+   */
+  get metadataSubs(): Set<string> | undefined {
+    return this.#rare?.metadataSubs;
+  }
+
+  set metadataSubs(keys: Set<string> | undefined) {
+    this.#set("metadataSubs", keys);
   }
 
   /** Sets a rare field, making their holder only when a value is set. */

@@ -74,6 +74,11 @@ export class User {
   readonly signon: number;
   /** Last time the user sent a message (WHOIS idle). */
   lastMessage: number;
+  /**
+   * Its draft/metadata-2 keys and values: created at the first SET and dropped with the last key,
+   * so that the many users who set none pay nothing.
+   */
+  metadata: Map<string, string> | undefined;
 
   /** With a `sink`, the user starts with one session writing to it. */
   constructor(id: number, hostname: string, sink?: Sink, now = Date.now()) {

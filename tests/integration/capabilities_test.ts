@@ -121,6 +121,12 @@ const scenarios: Record<string, Scenario> = {
     await c.close();
     return c.lines.some((l) => / MARKREAD #r \*$/.test(l));
   },
+  "draft/metadata-2": async (port, caps) =>
+    (await pair(port, caps, async (w, o) => {
+      await w.send("METADATA * SUB display-name");
+      await w.sync();
+      await o.send("METADATA * SET display-name :Other");
+    })).some((l) => / METADATA other display-name \* Other$/.test(l)),
   "draft/multiline": async (port, caps) => {
     // a client that reads batches gets a multiline message as one with the capability
     const watcher = await TestClient.register(port, "watcher", [...caps, "batch"]);

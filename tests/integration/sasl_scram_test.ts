@@ -11,13 +11,12 @@ import { TestClient } from "../../scripts/support/irc_client.ts";
 import { PASSWORD, withAccount } from "../helpers/accounts.ts";
 import { scramLogin } from "../helpers/sasl_scram.ts";
 import { testServer } from "../helpers/server.ts";
+import { capLs } from "../helpers/cap_ls.ts";
 
 /** A connection that negotiated `sasl` and holds registration. */
 async function saslClient(port: number): Promise<TestClient> {
   const c = await TestClient.connect(port);
-  await c.send("CAP LS 302");
-  const ls = await c.expect((m) => m.command === "CAP" && m.params[1] === "LS");
-  assert.ok(ls.params.at(-1)!.split(" ").includes("sasl=PLAIN,SCRAM-SHA-256"), ls.params.at(-1));
+  assert.equal((await capLs(c)).get("sasl"), "PLAIN,SCRAM-SHA-256");
   await c.send("CAP REQ sasl");
   await c.expect((m) => m.command === "CAP" && m.params[1] === "ACK");
   return c;

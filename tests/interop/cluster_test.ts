@@ -1551,3 +1551,45 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "cluster: metadata set on one node reaches a subscriber on another; GET works there" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, [], async (_redis, [a, b], clients) => {
+      const caps = ["draft/metadata-2", "batch"];
+      const alice = await client(clients, a.port, "alice", caps);
+      const bob = await client(clients, b.port, "bob", caps);
+      const loner = await client(clients, b.port, "loner", caps);
+      for (const c of [bob, loner]) {
+        await c.send("METADATA * SUB display-name avatar");
+        await c.expect("770");
+      }
+      await joinAll([alice, bob], "#meta");
+
+      await alice.send("METADATA * SET display-name :Alice A.");
+      await alice.expect("761");
+      const heard = await bob.expect("METADATA");
+      assert.deepEqual(heard.params, ["alice", "display-name", "*", "Alice A."]);
+      assert.ok(!(await loner.sync()).some((m) => m.command === "METADATA"), "shares no channel");
+
+      await bob.send("METADATA alice GET display-name");
+      const value = await bob.expect("761");
+      assert.deepEqual(value.params.slice(1), ["alice", "display-name", "*", "Alice A."]);
+
+      // a channel's keys: set by its op on node A, its member on node B hears them
+      await alice.send("METADATA #meta SET avatar :https://example.com/c.png");
+      await alice.expect("761");
+      const chan = await bob.expect((m) => m.command === "METADATA" && m.params[0] === "#meta");
+      assert.equal(chan.params.at(-1), "https://example.com/c.png");
+
+      // a later joiner on node B gets both in the batch after its JOIN
+      await loner.send("JOIN #meta");
+      await loner.expect("366");
+      await loner.until(
+        () => loner.lines.filter((l) => l.includes(" METADATA ")).length >= 2,
+        "loner got the channel's metadata",
+      );
+    });
+  },
+});

@@ -198,3 +198,52 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "browser: a user's display name (draft/metadata-2) shows beside its messages, as text" +
+    (haveChromium ? "" : ` [IGNORED: ${CHROMIUM} missing: apt-get install chromium]`),
+  ignore: !haveChromium,
+  async fn() {
+    const server = await startOn(0);
+    const url = `http://127.0.0.1:${server.webAddr!.port}/`;
+    const profile = await Deno.makeTempDir({ prefix: "chat-chromium-" });
+    let context: BrowserContext | undefined;
+    const carl = await TestClient.register(server.addr.port, "carl", ["draft/metadata-2"]);
+    const problems: string[] = [];
+    try {
+      // set before the page comes: it learns them in the batch after its JOIN
+      await carl.send("JOIN #lobby");
+      await carl.expect("366");
+      await carl.send("METADATA * SET display-name :Carl <b>the Great</b>");
+      await carl.expect("761");
+      await carl.send("METADATA * SET avatar :javascript:alert(1)");
+      await carl.expect("761");
+
+      context = await launchChromium(profile);
+      const dana = await context.newPage();
+      dana.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+      await dana.goto(url);
+      await logInWithKeyboard(dana, "dana");
+      await dana.locator("#member-list li", { hasText: "carl" }).waitFor({ timeout: WAIT_MS });
+
+      await carl.send("PRIVMSG #lobby :hello with a name");
+      const line = dana.locator("#messages li", { hasText: "hello with a name" });
+      await line.locator(".display-name", { hasText: "Carl <b>the Great</b>" }).waitFor({
+        timeout: WAIT_MS,
+      });
+      assert.equal(await line.locator("b").count(), 0, "the value is text, never HTML");
+      assert.equal(await line.locator("img").count(), 0, "no image for a non-https avatar");
+
+      // a change reaches the page as it happens (METADATA), and the line shows it
+      await carl.send("METADATA * SET display-name :Carl C.");
+      await carl.expect("761");
+      await line.locator(".display-name", { hasText: "Carl C." }).waitFor({ timeout: WAIT_MS });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context?.close();
+      await carl.close();
+      await server.shutdown();
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+  },
+});
