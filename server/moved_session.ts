@@ -8,6 +8,7 @@
  */
 
 import type { Limits } from "./config.ts";
+import { METADATA_LIMITS } from "./metadata.ts";
 import type { PipeSocket, Session, SessionPipe } from "./state/session.ts";
 import type { User } from "./state/user.ts";
 
@@ -39,6 +40,8 @@ export interface MovedSession {
   preAway?: string;
   /** Its MONITOR list (the client will not send it again). */
   monitor?: string[];
+  /** The metadata keys it subscribed to (METADATA SUB; nor will it send those again). */
+  metadataSubs?: string[];
 }
 
 /** The state of a connection as it moves (before its own `user` leaves the network). */
@@ -65,6 +68,7 @@ export function describeSession(
     ...(session.absent ? { absent: true } : {}),
     ...(session.preAway === undefined ? {} : { preAway: session.preAway }),
     ...(monitor.length === 0 ? {} : { monitor }),
+    ...(session.metadataSubs?.size ? { metadataSubs: [...session.metadataSubs] } : {}),
   };
 }
 
@@ -79,6 +83,8 @@ export function restoreSession(session: Session, user: User, state: MovedSession
   session.plainText = state.plainText;
   session.absent = state.absent === true;
   session.preAway = state.preAway;
+  const subs = state.metadataSubs?.slice(0, METADATA_LIMITS.maxSubs);
+  if (subs?.length) session.metadataSubs = new Set(subs);
   user.username = state.username;
   user.realname = state.realname;
   user.account = state.account;
