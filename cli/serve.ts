@@ -94,6 +94,14 @@ export function serveCommand() {
         .env("CHAT_WEB_ORIGIN").argParser(collectOrigins).default([], "the page's own"),
     )
     .addOption(
+      new Option("--metrics-port <number>", "HTTP port of /metrics and /healthz (default: off)")
+        .env("CHAT_METRICS_PORT").argParser(parsePort),
+    )
+    .addOption(
+      new Option("--metrics-host <address>", "address the metrics port binds")
+        .env("CHAT_METRICS_HOST").default(d.metricsHost),
+    )
+    .addOption(
       new Option("--name <server>", "server name shown to clients").env("CHAT_NAME")
         .default(d.name).argParser(parseServerName),
     )
@@ -301,6 +309,8 @@ export function serveCommand() {
         stsDurationS: opts.stsDuration,
         webPort: opts.webPort,
         webOrigins: [...opts.webOrigin],
+        metricsPort: opts.metricsPort,
+        metricsHost: opts.metricsHost,
         name: opts.name,
         network: opts.network,
         motd,

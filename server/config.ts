@@ -124,6 +124,10 @@ export interface ServerConfig {
   webPort: number | undefined;
   /** Origins, besides the page's own, whose pages may open a WebSocket (`*`: any). */
   webOrigins: string[];
+  /** The port of /metrics and /healthz alone (metrics/metrics_port.ts); undefined: off. */
+  metricsPort: number | undefined;
+  /** The address the metrics port binds (loopback: the metrics reveal the server's load). */
+  metricsHost: string;
   /** Server name: the source of numerics, shown in WHOIS. */
   name: string;
   /** Network name (ISUPPORT NETWORK). */
@@ -241,6 +245,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     stsDurationS: DEFAULT_STS_DURATION_S,
     webPort: undefined,
     webOrigins: [],
+    metricsPort: undefined,
+    metricsHost: "127.0.0.1",
     name: "chat.local",
     network: "chat",
     motd: undefined,

@@ -7,6 +7,7 @@
  */
 
 import { concat } from "../util/bytes.ts";
+import { COUNTERS } from "./metrics/counters.ts";
 
 /** The one thing the outbox needs from a socket. */
 export interface ByteWriter {
@@ -121,6 +122,7 @@ export class Outbox {
     if (this.pendingBytes + bytes.length > this.#limit) {
       this.#finishing = true;
       this.#drop();
+      COUNTERS.sendqExceeded++;
       this.#events.overflow();
       return;
     }

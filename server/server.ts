@@ -25,6 +25,10 @@ import { openSqliteStores, type Stores } from "./store/stores.ts";
 import { startCluster } from "./cluster/start.ts";
 import { foldCase } from "../protocol/casemap.ts";
 import { errorMessage } from "../util/error_message.ts";
+import { COUNTERS, refusalReason } from "./metrics/counters.ts";
+import type { OpsRequest } from "./metrics/endpoints.ts";
+import { ServerMetrics } from "./metrics/server_metrics.ts";
+import type { PageResponse } from "./web_page.ts";
 
 /** The server clock: the plain-text door opens within this much after its delay. */
 const TICK_MS = 250;
@@ -76,6 +80,8 @@ class Server implements SessionHost, RunningServer {
   readonly #listener: Deno.TcpListener | undefined;
   /** TLS and web listeners, set once they are open. */
   extra: ExtraListeners | undefined;
+  /** /metrics and /healthz, and the metrics port. */
+  readonly metrics: ServerMetrics;
   readonly #sessions = new Set<SessionDriver>();
   readonly #admission: Admission;
   #ticks = 0;
@@ -101,6 +107,12 @@ class Server implements SessionHost, RunningServer {
     this.stores = stores;
     this.#ownsStores = ownsStores;
     this.done = new Promise((resolve) => this.#resolveDone = resolve);
+    this.metrics = new ServerMetrics({
+      hub,
+      stores,
+      sessions: this.#sessions,
+      stopping: () => this.#stopping !== undefined,
+    });
     hub.servesMoved?.((connection, state) => this.serve(() => connection, state));
     this.#prune();
     this.#tick = setInterval(() => {
@@ -220,8 +232,16 @@ class Server implements SessionHost, RunningServer {
   admit(remote: Deno.NetAddr): string | undefined {
     if (this.#stopping) return "Server shutting down";
     const refusal = this.#admission.admit(remote.hostname);
-    if (refusal) this.info.log.info(`${formatPeer(remote)} refused: ${refusal}`);
+    if (refusal) {
+      COUNTERS.refused[refusalReason(refusal)]++;
+      this.info.log.info(`${formatPeer(remote)} refused: ${refusal}`);
+    } else COUNTERS.accepted++;
     return refusal;
+  }
+
+  /** /metrics and /healthz on the web port. */
+  ops(req: OpsRequest): PageResponse | undefined {
+    return this.metrics.answer(req, false);
   }
 
   /** Forgets an admitted connection that ended without a session (a web page request). */
@@ -255,6 +275,7 @@ class Server implements SessionHost, RunningServer {
         this.#listener?.close();
       } catch { /* already closed */ }
       this.extra?.stopAccepting();
+      await this.metrics.close();
       const sessions = [...this.#sessions];
       for (const s of sessions) s.terminate(reason, true);
       await Promise.all(sessions.map((s) => s.closed));
@@ -343,6 +364,7 @@ export async function startServer(
       admit: (remote) => started.server ? started.server.admit(remote) : "Server starting",
       release: (remote) => started.server?.release(remote),
       serve: (open) => started.server!.serve(open),
+      ops: (req) => started.server?.ops(req),
     }, log);
   } catch (err) {
     listener?.close();
@@ -363,6 +385,16 @@ export async function startServer(
   started.server = server;
   if (listener) log.info(`${info.name} listening on ${config.host}:${server.addr.port}`);
   for (const line of extra.describe(info.name, config.host)) log.info(line);
+  if (config.metricsPort !== undefined) {
+    try {
+      server.metrics.openPort(config.metricsHost, config.metricsPort, log);
+    } catch (err) {
+      await server.shutdown();
+      throw new Error(
+        `cannot serve metrics on ${config.metricsHost}:${config.metricsPort}: ${errorMessage(err)}`,
+      );
+    }
+  }
   server.acceptLoop();
   return server;
 }

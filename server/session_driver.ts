@@ -33,7 +33,7 @@ import { newUserId, User } from "./state/user.ts";
 import { isSqliteError } from "./store/sqlite_failure.ts";
 import type { Stores } from "./store/stores.ts";
 import { NOT_UTF8, PLAIN_NOT_UTF8, refuseInvalidUtf8 } from "./utf8_only.ts";
-import { TokenBucket } from "../util/token_bucket.ts";
+import { FloodBucket } from "./flood_bucket.ts";
 import { errorMessage } from "../util/error_message.ts";
 
 /** How long a closing connection may take to flush its last lines. */
@@ -74,7 +74,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   /** A line is running or the queue waits on a timer: new lines must queue. */
   #pumping = false;
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #flood: TokenBucket | undefined;
+  readonly #flood: FloodBucket | undefined;
   /** The multiline batch the last paid line opened (made at the first one). */
   #batchPacing: BatchPacing | undefined;
   #ended = false;
@@ -113,7 +113,7 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
     }
     const limits = host.info.limits;
     if (host.info.floodControl) {
-      this.#flood = new TokenBucket(limits.floodBurst, limits.floodRatePerSecond, Date.now());
+      this.#flood = new FloodBucket(limits.floodBurst, limits.floodRatePerSecond, Date.now());
     }
   }
 

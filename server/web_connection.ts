@@ -22,6 +22,7 @@ import {
   targetPath,
 } from "./http_request.ts";
 import type { Logger } from "./log.ts";
+import type { OpsRequest } from "./metrics/endpoints.ts";
 import { type PageResponse, pageResponse, plainResponse } from "./web_page.ts";
 import { WebSocketConnection } from "./websocket_connection.ts";
 import { answerHandshake, wantsWebSocket } from "./websocket_handshake.ts";
@@ -44,6 +45,8 @@ export interface WebConnectionContext {
   serve(open: ConnectionOpener): void;
   /** This connection ended without becoming a session. */
   release(): void;
+  /** Answers /metrics and /healthz (metrics/endpoints.ts); undefined for other paths. */
+  ops?(req: OpsRequest): PageResponse | undefined;
 }
 
 /** How much body a request announces: a byte count, or "refuse" (chunked, huge, malformed). */
@@ -131,9 +134,16 @@ export async function serveWebConnection(
       }
       const close = !keepsAlive(head);
       const path = targetPath(head.target);
-      const res = path === undefined
-        ? plainResponse(400, "Bad request target")
-        : pageResponse({ method: head.method, path, ifNoneMatch: field(head, "if-none-match") });
+      const forwarded = fieldValues(head, "forwarded").length > 0 ||
+        fieldValues(head, "x-forwarded-for").length > 0;
+      const ops = path === undefined ? undefined : ctx.ops?.({
+        method: head.method,
+        path,
+        remote: stream.remoteAddr.hostname,
+        forwarded,
+      });
+      const res = path === undefined ? plainResponse(400, "Bad request target") : ops ??
+        pageResponse({ method: head.method, path, ifNoneMatch: field(head, "if-none-match") });
       if (!await respond(res, close, head.version === "HTTP/1.0") || close) return;
       buf.copyWithin(0, length, filled);
       filled -= length;

@@ -18,7 +18,8 @@ import { serializeResponse } from "./http_request.ts";
 import type { Logger } from "./log.ts";
 import { ReloadableTlsListener } from "./tls_listener.ts";
 import { serveWebConnection } from "./web_connection.ts";
-import { plainResponse } from "./web_page.ts";
+import { type PageResponse, plainResponse } from "./web_page.ts";
+import type { OpsRequest } from "./metrics/endpoints.ts";
 import { errorMessage } from "../util/error_message.ts";
 
 /** How long a refused plain HTTP connection may take to receive its refusal. */
@@ -47,6 +48,8 @@ export interface ListenerHost {
   release(remote: Deno.NetAddr): void;
   /** Runs a session on an admitted connection; the session releases it when it ends. */
   serve(open: ConnectionOpener): void;
+  /** Answers /metrics and /healthz (metrics/endpoints.ts); undefined for other paths. */
+  ops?(req: OpsRequest): PageResponse | undefined;
 }
 
 /** The running web port. */
@@ -153,6 +156,7 @@ export class WebListener {
         this.#open.delete(stream);
         this.#host.release(remote);
       },
+      ops: (req) => this.#host.ops?.(req),
     });
   }
 }

@@ -479,6 +479,7 @@ export function clusterStores(hub: ClusterHub, link: RedisLink, log: Logger): St
       const drained = hub.drained();
       return drained ? drained.then(() => true) : true;
     },
+    writeProblem: () => link.up ? undefined : `Redis at ${link.where} unreachable`,
     close: () => hub.close(),
   };
 }

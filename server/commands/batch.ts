@@ -19,6 +19,7 @@ import { type BatchError, MultilineBatch, type TextLine } from "../state/multili
 import type { StoredMessage } from "../store/history.ts";
 import { storedText } from "../store/multiline_text.ts";
 import { clientTags, historyCopies, messageTarget, relayTags } from "./privmsg.ts";
+import { COUNTERS } from "../metrics/counters.ts";
 
 /** A client's batch reference: short, and safe to echo back in a FAIL. */
 const REFERENCE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -94,6 +95,7 @@ function send(
     text: storedText(out.lines!),
     tags,
   };
+  COUNTERS.messages++;
   hub.relay({
     from: user,
     session: ctx.session,

@@ -20,6 +20,7 @@ import type { User } from "../state/user.ts";
 import type { HistoryCopy } from "../hub.ts";
 import { privateCopies } from "../history_access.ts";
 import type { StoredMessage } from "../store/history.ts";
+import { COUNTERS } from "../metrics/counters.ts";
 
 /**
  * Client-only tags (`+name`) a `message-tags` client attached, plus the message's msgid, and
@@ -186,6 +187,7 @@ function deliver(
     const to = messageTarget(ctx, command, target);
     if (!to) continue;
     const history = kept ? historyCopies(ctx, to, stored(out, msgid)) : [];
+    COUNTERS.messages++;
     hub.relay({ ...relay, out, to, history });
     if (server.logMessages && !isTagmsg) {
       server.log.info(`${command} ${user.nick} -> ${target}: ${out.message.params[1]}`);

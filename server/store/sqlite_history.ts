@@ -32,6 +32,7 @@ import { HistorySearch } from "./history_search.ts";
 import { ownerOf } from "./conversations.ts";
 import { DEFAULT_OUTAGE_LIMITS, Outage, type OutageLimits } from "./outage.ts";
 import { classifySqliteFailure, describeError } from "./sqlite_failure.ts";
+import { noteHistoryCommit } from "../metrics/counters.ts";
 import type {
   Awaitable,
   ConversationSummary,
@@ -204,6 +205,7 @@ export class SqliteHistory implements HistoryStore {
    * and the error is thrown.
    */
   #commit(values: SqlValue[]): number {
+    const started = performance.now();
     let dropped = 0;
     try {
       this.#transaction(() => this.#insertAll(values));
@@ -213,6 +215,7 @@ export class SqliteHistory implements HistoryStore {
       this.#log.error(`history: ${dropped} messages could not be stored: ${describeError(err)}`);
     }
     if (this.#privateSeen.size > 0) this.#privateSeen = new Map();
+    noteHistoryCommit(values.length / ROW_VALUES - dropped, (performance.now() - started) / 1000);
     return dropped;
   }
 

@@ -12,6 +12,7 @@ import type { Awaitable, HistoryStore } from "./history.ts";
 import { SqliteHistory, type SqliteHistoryOptions } from "./sqlite_history.ts";
 import { type ReadMarkers, SqliteReadMarkers } from "./read_markers.ts";
 import { type AlwaysOnStore, SqliteAlwaysOn } from "./always_on.ts";
+import { writeProblem } from "./write_probe.ts";
 
 /** The persistent stores handlers and the hub use. */
 export interface Stores {
@@ -25,6 +26,11 @@ export interface Stores {
    * stores so far is stored, false when that wait was given up (see `HistoryStore.flush`).
    */
   durable(): Awaitable<boolean>;
+  /**
+   * Why the store cannot take writes right now (for `/healthz`), undefined when it can; absent
+   * where there is nothing to probe.
+   */
+  writeProblem?(): string | undefined;
   /** Commits what is pending and closes the database (or leaves the cluster). */
   close(): void | Promise<void>;
 }
@@ -68,6 +74,7 @@ export function openSqliteStores(path: string, options: OpenOptions = {}): Store
     readMarkers: new SqliteReadMarkers(db),
     alwaysOn,
     durable: () => history.flush(),
+    writeProblem: () => writeProblem(db),
     async close() {
       await history.close();
       db.close();
