@@ -22,6 +22,7 @@ import type { Channel } from "./state/channel.ts";
 import type { CapFilter, PipeSocket, Session, SessionPipe } from "./state/session.ts";
 import type { StoredMessage } from "./store/history.ts";
 import type { User } from "./state/user.ts";
+import { COUNTERS } from "./metrics/counters.ts";
 
 /** A nick's past identity, for WHOWAS. */
 export interface WhowasEntry {
@@ -64,7 +65,9 @@ export interface DeliveryFilter extends CapFilter {
  * node's message path, so both deliver to the same sessions.
  */
 export function deliver(user: User, out: Outgoing, filter: DeliveryFilter | undefined): void {
-  if (filter?.except !== user) user.send(out, filter);
+  if (filter?.except === user) return;
+  COUNTERS.deliveries++;
+  user.send(out, filter);
 }
 
 /**

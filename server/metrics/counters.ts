@@ -14,7 +14,7 @@ export type RefusalReason = "per_ip_limit" | "throttle" | "not_serving" | "other
 export interface Counters {
   /** Messages (PRIVMSG, NOTICE, TAGMSG, multiline batches) sent by users of this server. */
   messages: number;
-  /** Lines delivered to sessions of this server as events (messages, joins, ...), not replies. */
+  /** Events (messages, joins, ...) delivered to users of this server, once per recipient. */
   deliveries: number;
   /** Sessions cut off because their send queue passed the limit. */
   sendqExceeded: number;

@@ -92,7 +92,7 @@ export function scrapeFamilies(
     },
     {
       name: "chat_deliveries_total",
-      help: "Lines delivered as events (not replies) to sessions of this server.",
+      help: "Events (messages, joins, parts...) delivered to users of this server, once per user.",
       type: "counter",
       samples: one(counters.deliveries),
     },

@@ -13,7 +13,6 @@ import type { Outgoing } from "../outgoing.ts";
 import { type Channel, joinsHeld } from "./channel.ts";
 import { type CapFilter, Session, type Sink } from "./session.ts";
 import { foldCase } from "../../protocol/casemap.ts";
-import { COUNTERS } from "../metrics/counters.ts";
 
 /** The class below, under a name the augmentation can extend without meaning itself. */
 type UserState = User;
@@ -129,10 +128,7 @@ export class User {
   send(out: Outgoing, filter?: CapFilter): void {
     if (joinsHeld()) this.#settle();
     for (const session of this.sessions) {
-      if (session.accepts(filter)) {
-        COUNTERS.deliveries++;
-        session.sink.send(out);
-      }
+      if (session.accepts(filter)) session.sink.send(out);
     }
   }
 
@@ -148,7 +144,6 @@ export class User {
    */
   deliverTo(session: Session, out: Outgoing): void {
     if (joinsHeld()) this.#settle();
-    COUNTERS.deliveries++;
     if (session.sink.deliver) session.sink.deliver(out);
     else session.sink.send(out);
   }
