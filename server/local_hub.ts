@@ -41,6 +41,7 @@ import type { AlwaysOnRecord, AlwaysOnStore } from "./store/always_on.ts";
 import { awayOnPresence, expired, recordOf, restoredUser } from "./always_on.ts";
 import type { HistoryStore } from "./store/history.ts";
 import type { MetadataTarget } from "./metadata.ts";
+import { COUNTERS } from "./metrics/counters.ts";
 
 /** In-process implementation of `Hub`. */
 export class LocalHub implements Hub {
@@ -337,6 +338,7 @@ export class LocalHub implements Hub {
       // command (labeled-response: only its echo, if any, carries the label)
       for (const s of r.from.sessions) if (s.accepts(filter)) r.from.deliverTo(s, r.out);
     } else {
+      COUNTERS.deliveries++;
       r.to.user.send(r.out, filter);
     }
     for (const session of echoSessions(r)) r.from.sendTo(session, r.out);

@@ -15,6 +15,7 @@ import type { User } from "../state/user.ts";
 import type { Delivery, KillRequest, WireMessage } from "./events.ts";
 import type { Replica } from "./replica.ts";
 import { CHANNEL_TOPIC_PREFIX, channelTopic, inboxTopic, type ScriptName } from "./scripts.ts";
+import { COUNTERS } from "../metrics/counters.ts";
 
 /** The result of an op: Redis's answer, or dropped. */
 export type OpResult = { ok: true; value: unknown } | { ok: false };
@@ -333,6 +334,7 @@ export function deliverWire(
   if (m.to !== undefined) {
     const user = replica.byUid(m.to);
     if (!user || !replica.isLocal(user)) return;
+    COUNTERS.deliveries++;
     if (m.u !== m.to) return user.send(out, wants);
     // to oneself: a delivery to each session, no reply to the command that sent it (hub.ts)
     for (const s of user.sessions) if (s.accepts(wants)) user.deliverTo(s, out);
@@ -356,6 +358,7 @@ export function deliverWire(
     }
     if (member === sender) continue;
     if (m.st !== undefined && ((channel.members.get(member) ?? 0) & m.st) === 0) continue;
+    COUNTERS.deliveries++;
     member.send(out, wants);
   }
   if (echo && !echoed) giveEcho(echo, out);

@@ -15,6 +15,7 @@
 import { foldCase } from "../../protocol/casemap.ts";
 import { msg } from "../../protocol/message.ts";
 import { applyModeChange, formatModeChanges, type ModeChange } from "../channel_modes.ts";
+import { COUNTERS } from "../metrics/counters.ts";
 import { deliver, type DeliveryFilter, type NetworkStats, type WhowasEntry } from "../hub.ts";
 import { announceJoin, type Audience, flushChannel, joinLines } from "../join_batch.ts";
 import { Outgoing } from "../outgoing.ts";
@@ -276,6 +277,7 @@ export class Network {
     if (!members) return;
     out.fanOut();
     if (!filter) {
+      COUNTERS.deliveries += members.size;
       for (const member of members.keys()) member.send(out);
       return;
     }
@@ -283,6 +285,7 @@ export class Network {
     if (status === undefined) {
       const { except } = filter;
       const caps = filter.cap === undefined && filter.withoutCap === undefined ? undefined : filter;
+      COUNTERS.deliveries += members.size - (except && members.has(except) ? 1 : 0);
       if (!caps && !this.#here && !joinsHeld()) {
         const { users, sinks } = channel.members.fanOut ??= fanOutOf(channel.members);
         for (let i = 0; i < sinks.length; i++) if (users[i] !== except) sinks[i]!.send(out);
