@@ -18,6 +18,7 @@ import type { Replica } from "./replica.ts";
 import type { SessionPipes } from "./session_pipes.ts";
 import { parseSnapshot, readMissed, resyncReplica } from "./resync.ts";
 import { isAlwaysOnRecord } from "./records.ts";
+import { CLUSTER_LAG } from "../metrics/counters.ts";
 import {
   CHANNEL_TOPIC_PREFIX,
   channelTopic,
@@ -86,6 +87,7 @@ export class NodeLink {
       isConnectionError,
       onConnectionError: () => this.#down(),
     });
+    CLUSTER_LAG.oldestOpAgeMs = () => this.#queue.oldestAgeMs();
   }
 
   /** The Redis link itself (resynchronization's scripts). */
@@ -163,6 +165,7 @@ export class NodeLink {
       clearTimeout(timer);
     }
     this.#queue.clear("closing");
+    CLUSTER_LAG.oldestOpAgeMs = undefined;
     this.#link.close();
   }
 

@@ -11,6 +11,7 @@
 
 import type { ScriptName } from "./scripts.ts";
 import { errorMessage } from "../../util/error_message.ts";
+import { noteRedisRoundTrip } from "../metrics/counters.ts";
 
 /** One change for Redis. */
 export interface Op {
@@ -140,10 +141,18 @@ export class OpQueue {
     this.#wakeDrained();
   }
 
+  /** How long the oldest op still waiting or in flight has been queued (0: none), in ms. */
+  oldestAgeMs(now = Date.now()): number {
+    const oldest = this.#ops[0];
+    return oldest ? Math.max(0, now - oldest.at) : 0;
+  }
+
   #send(op: Op): void {
     op.sent = true;
+    const sentAt = performance.now();
     this.#run(op).then(
       (result) => {
+        noteRedisRoundTrip((performance.now() - sentAt) / 1000);
         if (!this.#remove(op)) return;
         op.done(result);
       },

@@ -58,3 +58,18 @@ export function noteHistoryCommit(rows: number, seconds: number): void {
   COUNTERS.historyCommits++;
   COUNTERS.historyCommitSeconds += seconds;
 }
+
+/** Redis round trips of cluster ops (sent to answered), and their seconds in all. */
+export const REDIS_ROUND_TRIPS = { count: 0, seconds: 0 };
+
+/** Notes one Redis round trip that took `seconds`. */
+export function noteRedisRoundTrip(seconds: number): void {
+  REDIS_ROUND_TRIPS.count++;
+  REDIS_ROUND_TRIPS.seconds += seconds;
+}
+
+/**
+ * The age in milliseconds of the oldest cluster op still waiting for Redis, read at a scrape;
+ * set by this process's cluster node (one node per process), undefined outside a cluster.
+ */
+export const CLUSTER_LAG: { oldestOpAgeMs?: () => number } = {};

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { COUNTERS, type Counters, type RefusalReason } from "./counters.ts";
+import {
+  CLUSTER_LAG,
+  COUNTERS,
+  type Counters,
+  REDIS_ROUND_TRIPS,
+  type RefusalReason,
+} from "./counters.ts";
 import type { EventLoopMonitor } from "./event_loop.ts";
 import type { Family } from "./exposition.ts";
 
@@ -160,5 +166,22 @@ export function scrapeFamilies(
       samples: one(loop.takeMax()),
     },
   ];
+  const lagMs = CLUSTER_LAG.oldestOpAgeMs?.();
+  if (lagMs !== undefined) {
+    families.push({
+      name: "chat_redis_round_trip_seconds",
+      help: "Time from sending a cluster op to Redis to its answer.",
+      type: "summary",
+      samples: [
+        { suffix: "_sum", value: REDIS_ROUND_TRIPS.seconds },
+        { suffix: "_count", value: REDIS_ROUND_TRIPS.count },
+      ],
+    }, {
+      name: "chat_redis_lag_seconds",
+      help: "Age of the oldest cluster op still waiting for Redis (0 when none waits).",
+      type: "gauge",
+      samples: one(lagMs / 1000),
+    });
+  }
   return families;
 }

@@ -11,6 +11,7 @@ import { scramLogin } from "../helpers/sasl_scram.ts";
 import { makeCertificates, makeClientCertificate } from "../helpers/tls_certs.ts";
 import { RawClient, type RawLine } from "../helpers/raw_client.ts";
 import { HAVE_REDIS, TestRedis } from "../../scripts/support/redis.ts";
+import { parsePrometheusText, sampleValue } from "../helpers/prometheus_text.ts";
 
 const ignore = !HAVE_REDIS;
 const why = ignore ? " [IGNORED: redis-server is not installed]" : "";
@@ -1590,6 +1591,56 @@ Deno.test({
         () => loner.lines.filter((l) => l.includes(" METADATA ")).length >= 2,
         "loner got the channel's metadata",
       );
+    });
+  },
+});
+
+/** A node's metrics port (`--metrics-port 0`), from its log. */
+async function metricsBase(node: Node): Promise<string> {
+  const line = await node.process.waitFor(/metrics on http:\/\/\S+:\d+\/metrics/);
+  return `http://127.0.0.1:${/:(\d+)\/metrics/.exec(line)![1]}`;
+}
+
+Deno.test({
+  name: "cluster: /metrics counts Redis round trips and lag and deliveries on the receiving " +
+    "node; /healthz fails while Redis is away" + why,
+  ignore,
+  async fn() {
+    await withCluster(2, ["--metrics-port", "0"], async (redis, [a, b], clients) => {
+      const [baseA, baseB] = [await metricsBase(a), await metricsBase(b)];
+      const scrape = async (base: string) => {
+        const res = await fetch(`${base}/metrics`);
+        assert.equal(res.status, 200);
+        return parsePrometheusText(await res.text());
+      };
+      const ann = await client(clients, a.port, "ann");
+      const ben = await client(clients, b.port, "ben");
+      await joinAll([ann, ben], "#m");
+      const before = await scrape(baseB);
+      await ann.send("PRIVMSG #m :across");
+      await ben.expect((m) => m.command === "PRIVMSG" && m.params[1] === "across");
+      const afterB = await scrape(baseB);
+      assert.equal(
+        sampleValue(afterB, "chat_deliveries_total") - sampleValue(before, "chat_deliveries_total"),
+        1,
+        "ben's node counts its delivery",
+      );
+      const afterA = await scrape(baseA);
+      assert.equal(sampleValue(afterA, "chat_messages_total"), 1);
+      assert.ok(sampleValue(afterA, "chat_redis_round_trip_seconds_count") > 0);
+      assert.ok(sampleValue(afterA, "chat_redis_lag_seconds") >= 0);
+      assert.equal((await fetch(`${baseA}/healthz`)).status, 200);
+
+      await redis.pause();
+      const deadline = Date.now() + 15_000;
+      let health: Response;
+      while ((health = await fetch(`${baseA}/healthz`)).status !== 503) {
+        await health.body?.cancel();
+        assert.ok(Date.now() < deadline, "/healthz never failed with Redis away");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.match(await health.text(), /Redis at \S+ unreachable/);
+      assert.equal(sampleValue(await scrape(baseA), "chat_healthy"), 0);
     });
   },
 });
