@@ -39,6 +39,7 @@ import {
 } from "./options.ts";
 import { errorMessage } from "../util/error_message.ts";
 import { applyConfigFile } from "./config_file.ts";
+import { createReloader } from "./rehash.ts";
 import {
   effectiveSettings,
   formatSettings,
@@ -427,7 +428,11 @@ export function serveCommand() {
       Deno.exit(0);
     }
     const log = createLogger(config.logLevel);
-    const server: RunningServer = await startServer(config, { log }).catch((err) =>
+    // the arguments after `serve`, as given: a reload reads them as at start
+    const args = Deno.args.slice(Deno.args.indexOf("serve") + 1);
+    const reload = createReloader(() => reloadConfig(args), settings, () => server, log);
+    const rehash = { file: command.opts().config ?? "*", run: reload };
+    const server: RunningServer = await startServer(config, { log, rehash }).catch((err) =>
       err instanceof DatabaseOpenError
         ? command.error(`error: ${err.message}`, {
           exitCode: err.problem === "damaged" || err.problem === "not-a-database"
@@ -451,11 +456,11 @@ export function serveCommand() {
     Deno.addSignalListener("SIGINT", stop);
     if (Deno.build.os !== "windows") {
       Deno.addSignalListener("SIGTERM", stop);
-      // Certificate renewal (certbot's deploy hook, `systemctl reload`): new connections get
-      // the new certificate, existing ones carry on.
+      // `systemctl reload`, certbot's deploy hook: the configuration file, MOTD and certificates
+      // are read again; new connections get the new certificate, existing ones carry on.
       Deno.addSignalListener("SIGHUP", () => {
-        if (config.tls) server.reloadCertificates();
-        else log.info("SIGHUP: no TLS certificates to reload");
+        log.info("SIGHUP: reloading the configuration");
+        reload();
       });
     }
     await server.done;
