@@ -7,7 +7,7 @@
  */
 
 import type { ServerConfig } from "../server/config.ts";
-import type { RehashOutcome } from "../server/live_config.ts";
+import type { RehashOutcome } from "../server/rehash_hook.ts";
 import type { Logger } from "../server/log.ts";
 import type { RunningServer } from "../server/server.ts";
 import { errorMessage } from "../util/error_message.ts";

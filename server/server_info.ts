@@ -10,7 +10,7 @@ import { type Cidr, parseCidr } from "./cidr.ts";
 import type { AlwaysOnConfig, HistoryConfig, Limits, ServerConfig } from "./config.ts";
 import { type HashedSecret, hashSecret } from "./credentials.ts";
 import { isupportTokens } from "./isupport.ts";
-import type { Rehasher } from "./live_config.ts";
+import type { Rehasher } from "./rehash_hook.ts";
 import type { Logger } from "./log.ts";
 import { Registering } from "./registering.ts";
 import { VERSION } from "../version.ts";
