@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { TestClient } from "../../scripts/support/irc_client.ts";
 import { ChatProcess } from "../../scripts/support/process.ts";
+import { HandshakeError, WsTestClient } from "../helpers/ws_client.ts";
 
 async function configDir(): Promise<{ dir: string; file: string; write(...l: string[]): void }> {
   const dir = await Deno.makeTempDir({ prefix: "chat-reload-" });
@@ -93,6 +94,27 @@ Deno.test("REHASH: 481 for a non-oper; an oper gets 382 and what changed, or FAI
     await server.waitFor(/reload: configuration refused, the old one stays: .*prot: unknown key/);
   } finally {
     await a.close();
+    server.kill("SIGTERM");
+    assert.equal((await server.finish()).code, 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SIGHUP: a new web origin may connect at once; the web port stays up", async () => {
+  const { dir, file, write } = await configDir();
+  write("web-origin = []");
+  const { process: server } = await ChatProcess.serve(["--config", file, "--web-port", "0"]);
+  const line = await server.waitFor(/serving the web page on http:\/\/\S+:(\d+)\//);
+  const url = `ws://127.0.0.1:${/:(\d+)\/$/.exec(line)![1]}/`;
+  const origin = { origin: "https://other.example" };
+  try {
+    await assert.rejects(WsTestClient.connect(url, ["text.ircv3.net"], origin), HandshakeError);
+    write('web-origin = ["https://other.example"]');
+    server.kill("SIGHUP");
+    await server.waitFor(/reload: configuration reloaded; changed: web-origin$/);
+    const ws = await WsTestClient.connect(url, ["text.ircv3.net"], origin);
+    ws.socket.close();
+  } finally {
     server.kill("SIGTERM");
     assert.equal((await server.finish()).code, 0);
     await Deno.remove(dir, { recursive: true });
