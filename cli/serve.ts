@@ -38,6 +38,15 @@ import {
   parseServerName,
 } from "./options.ts";
 import { errorMessage } from "../util/error_message.ts";
+import { applyConfigFile } from "./config_file.ts";
+import { createReloader } from "./rehash.ts";
+import {
+  effectiveSettings,
+  formatSettings,
+  type RawValues,
+  recordRawValues,
+  type Setting,
+} from "./effective_config.ts";
 
 const seconds = (ms: number) => String(ms / 1000);
 const DAY = 24 * 3600 * 1000;
@@ -48,14 +57,21 @@ const DAY = 24 * 3600 * 1000;
  */
 export const EXIT_BAD_DATABASE = 65;
 
-/** The `serve` subcommand. */
-export function serveCommand() {
+/** The `serve` options, without the action: REHASH parses them again from a fresh copy. */
+function serveOptions() {
   const d = defaultConfig();
   const L = DEFAULT_LIMITS;
   const H = DEFAULT_HISTORY;
   const AO = DEFAULT_ALWAYS_ON;
   return new Command("serve")
     .description("run the chat server: IRC and plain text (netcat) on one port")
+    .addOption(
+      new Option("--config <file>", "settings file, TOML: keys named as these options")
+        .env("CHAT_CONFIG"),
+    )
+    .addOption(
+      new Option("--print-config", "print the effective settings as TOML (secrets masked), exit"),
+    )
     .addOption(
       new Option("--host <address>", "address to listen on").env("CHAT_HOST")
         .default(d.host).argParser(parseHost),
@@ -282,112 +298,181 @@ export function serveCommand() {
         .env("CHAT_PING_TIMEOUT")
         .default(L.pingTimeoutMs, seconds(L.pingTimeoutMs))
         .argParser(parseSeconds),
-    )
-    .action(async (opts, command) => {
-      let motd: string[] | undefined;
-      if (opts.motd !== undefined) {
-        try {
-          motd = (await Deno.readTextFile(opts.motd)).replace(/\r?\n$/, "").split(/\r?\n/);
-        } catch (err) {
-          command.error(`error: cannot read MOTD file ${opts.motd}: ${errorMessage(err)}`);
-        }
-      }
-      if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
-        command.error("error: --tls-cert and --tls-key go together");
-      }
-      if (!opts.plain && opts.tlsCert === undefined) {
-        command.error("error: --no-plain needs --tls-cert and --tls-key");
-      }
-      const config: ServerConfig = defaultConfig({
-        host: opts.host,
-        port: opts.port,
-        plain: opts.plain,
-        tls: opts.tlsCert !== undefined && opts.tlsKey !== undefined
-          ? { certFile: opts.tlsCert, keyFile: opts.tlsKey }
-          : undefined,
-        tlsPort: opts.tlsPort,
-        stsDurationS: opts.stsDuration,
-        webPort: opts.webPort,
-        webOrigins: [...opts.webOrigin],
-        metricsPort: opts.metricsPort,
-        metricsHost: opts.metricsHost,
-        name: opts.name,
-        network: opts.network,
-        motd,
-        password: opts.password,
-        opers: [...opts.oper],
-        logLevel: opts.logLevel,
-        logMessages: opts.logMessages === true,
-        floodControl: opts.floodControl,
-        exempt: [...opts.exempt],
-        db: opts.db,
-        permanentChannels: opts.permanentChannel ?? d.permanentChannels,
-        cluster: opts.cluster === undefined ? undefined : {
-          url: opts.cluster,
-          nodeId: opts.nodeId ?? randomNodeId(),
-          leaseMs: opts.clusterLease,
-          holdMs: opts.clusterHold,
-        },
-        alwaysOn: { policy: opts.alwaysOn, expireMs: opts.alwaysOnExpire },
-        history: {
-          ...H,
-          replayLines: opts.historyReplay,
-          maxAgeMs: opts.historyMaxAge,
-          maxPerTarget: opts.historyMaxPerTarget,
-          holdMs: opts.historyHold,
-        },
-        limits: {
-          ...L,
-          sendqBytes: opts.sendq,
-          recvqBytes: opts.recvq,
-          floodBurst: Math.max(1, opts.floodBurst),
-          floodRatePerSecond: opts.floodRate,
-          maxConnectionsPerIp: opts.maxConnectionsPerIp,
-          throttleBurst: opts.connectionThrottle,
-          throttleRatePerMinute: opts.connectionThrottle,
-          maxChannels: Math.max(1, opts.maxChannels),
-          maxSessions: Math.max(1, opts.maxSessions),
-          maxTargets: Math.max(1, opts.maxTargets),
-          registrationTimeoutMs: opts.registrationTimeout,
-          tlsHandshakeTimeoutMs: opts.tlsHandshakeTimeout,
-          httpHeaderTimeoutMs: opts.httpHeaderTimeout,
-          pingIntervalMs: opts.pingInterval,
-          pingTimeoutMs: opts.pingTimeout,
-          nickGraceMs: opts.nickGrace,
-        },
+    );
+}
+
+/** The parsed `serve` command. */
+type ServeCommand = ReturnType<typeof serveOptions>;
+
+/** The configuration `chat serve` runs with, and its settings as a file would write them. */
+export interface ResolvedConfig {
+  config: ServerConfig;
+  settings: Map<string, Setting>;
+}
+
+/**
+ * Applies `--config` under the flags and variables, checks what goes together and builds the
+ * server's configuration; a problem ends in `command.error` (one line, non-zero exit).
+ */
+async function resolveConfig(command: ServeCommand, given: RawValues): Promise<ResolvedConfig> {
+  const d = defaultConfig();
+  const L = DEFAULT_LIMITS;
+  const H = DEFAULT_HISTORY;
+  const snapshot: RawValues = new Map(given);
+  let fromFile = new Map<string, unknown>();
+  const file = command.opts().config;
+  if (file !== undefined) {
+    try {
+      fromFile = await applyConfigFile(command, file);
+    } catch (err) {
+      command.error(`error: ${errorMessage(err)}`);
+    }
+  }
+  const opts = command.opts();
+  let motd: string[] | undefined;
+  if (opts.motd !== undefined) {
+    try {
+      motd = (await Deno.readTextFile(opts.motd)).replace(/\r?\n$/, "").split(/\r?\n/);
+    } catch (err) {
+      command.error(`error: cannot read MOTD file ${opts.motd}: ${errorMessage(err)}`);
+    }
+  }
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+    command.error("error: --tls-cert and --tls-key go together");
+  }
+  if (!opts.plain && opts.tlsCert === undefined) {
+    command.error("error: --no-plain needs --tls-cert and --tls-key");
+  }
+  const config: ServerConfig = defaultConfig({
+    host: opts.host,
+    port: opts.port,
+    plain: opts.plain,
+    tls: opts.tlsCert !== undefined && opts.tlsKey !== undefined
+      ? { certFile: opts.tlsCert, keyFile: opts.tlsKey }
+      : undefined,
+    tlsPort: opts.tlsPort,
+    stsDurationS: opts.stsDuration,
+    webPort: opts.webPort,
+    webOrigins: [...opts.webOrigin],
+    metricsPort: opts.metricsPort,
+    metricsHost: opts.metricsHost,
+    name: opts.name,
+    network: opts.network,
+    motd,
+    password: opts.password,
+    opers: [...opts.oper],
+    logLevel: opts.logLevel,
+    logMessages: opts.logMessages === true,
+    floodControl: opts.floodControl,
+    exempt: [...opts.exempt],
+    db: opts.db,
+    permanentChannels: opts.permanentChannel ?? d.permanentChannels,
+    cluster: opts.cluster === undefined ? undefined : {
+      url: opts.cluster,
+      nodeId: opts.nodeId ?? randomNodeId(),
+      leaseMs: opts.clusterLease,
+      holdMs: opts.clusterHold,
+    },
+    alwaysOn: { policy: opts.alwaysOn, expireMs: opts.alwaysOnExpire },
+    history: {
+      ...H,
+      replayLines: opts.historyReplay,
+      maxAgeMs: opts.historyMaxAge,
+      maxPerTarget: opts.historyMaxPerTarget,
+      holdMs: opts.historyHold,
+    },
+    limits: {
+      ...L,
+      sendqBytes: opts.sendq,
+      recvqBytes: opts.recvq,
+      floodBurst: Math.max(1, opts.floodBurst),
+      floodRatePerSecond: opts.floodRate,
+      maxConnectionsPerIp: opts.maxConnectionsPerIp,
+      throttleBurst: opts.connectionThrottle,
+      throttleRatePerMinute: opts.connectionThrottle,
+      maxChannels: Math.max(1, opts.maxChannels),
+      maxSessions: Math.max(1, opts.maxSessions),
+      maxTargets: Math.max(1, opts.maxTargets),
+      registrationTimeoutMs: opts.registrationTimeout,
+      tlsHandshakeTimeoutMs: opts.tlsHandshakeTimeout,
+      httpHeaderTimeoutMs: opts.httpHeaderTimeout,
+      pingIntervalMs: opts.pingInterval,
+      pingTimeoutMs: opts.pingTimeout,
+      nickGraceMs: opts.nickGrace,
+    },
+  });
+  return { config, settings: effectiveSettings(command, snapshot, fromFile) };
+}
+
+/**
+ * Reads the settings again as at start (same arguments and variables, the file as it is now)
+ * for SIGHUP and REHASH; throws with the one-line reason when they are bad.
+ */
+export async function reloadConfig(args: string[]): Promise<ResolvedConfig> {
+  const command = serveOptions().exitOverride().configureOutput({
+    writeOut: () => {},
+    writeErr: () => {},
+  });
+  const given = recordRawValues(command);
+  let resolved: ResolvedConfig | undefined;
+  command.action(async () => {
+    resolved = await resolveConfig(command, given);
+  });
+  try {
+    await command.parseAsync(args, { from: "user" });
+  } catch (err) {
+    throw new Error(errorMessage(err).replace(/^error: /, ""));
+  }
+  if (!resolved) throw new Error("no configuration");
+  return resolved;
+}
+
+/** The `serve` subcommand. */
+export function serveCommand() {
+  const command = serveOptions();
+  const given = recordRawValues(command);
+  return command.action(async (_opts, command) => {
+    const { config, settings } = await resolveConfig(command, given);
+    if (command.opts().printConfig) {
+      console.log(formatSettings(settings).trimEnd());
+      Deno.exit(0);
+    }
+    const log = createLogger(config.logLevel);
+    // the arguments after `serve`, as given: a reload reads them as at start
+    const args = Deno.args.slice(Deno.args.indexOf("serve") + 1);
+    const reload = createReloader(() => reloadConfig(args), settings, () => server, log);
+    const rehash = { file: command.opts().config ?? "*", run: reload };
+    const server: RunningServer = await startServer(config, { log, rehash }).catch((err) =>
+      err instanceof DatabaseOpenError
+        ? command.error(`error: ${err.message}`, {
+          exitCode: err.problem === "damaged" || err.problem === "not-a-database"
+            ? EXIT_BAD_DATABASE
+            : 1,
+        })
+        : command.error(
+          err instanceof ListenerSetupError
+            ? `error: ${err.message}`
+            : err instanceof Deno.errors.AddrInUse ||
+                err instanceof Deno.errors.AddrNotAvailable ||
+                err instanceof Deno.errors.PermissionDenied &&
+                  String(err.message).includes("bind")
+            ? `error: cannot listen on ${config.host}:${config.port}: ${err.message}`
+            : `error: cannot start: ${errorMessage(err)}`,
+        )
+    );
+    const stop = () => {
+      server.shutdown().then(() => Deno.exit(0));
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    if (Deno.build.os !== "windows") {
+      Deno.addSignalListener("SIGTERM", stop);
+      // `systemctl reload`, certbot's deploy hook: the configuration file, MOTD and certificates
+      // are read again; new connections get the new certificate, existing ones carry on.
+      Deno.addSignalListener("SIGHUP", () => {
+        log.info("SIGHUP: reloading the configuration");
+        reload();
       });
-      const log = createLogger(config.logLevel);
-      const server: RunningServer = await startServer(config, { log }).catch((err) =>
-        err instanceof DatabaseOpenError
-          ? command.error(`error: ${err.message}`, {
-            exitCode: err.problem === "damaged" || err.problem === "not-a-database"
-              ? EXIT_BAD_DATABASE
-              : 1,
-          })
-          : command.error(
-            err instanceof ListenerSetupError
-              ? `error: ${err.message}`
-              : err instanceof Deno.errors.AddrInUse ||
-                  err instanceof Deno.errors.AddrNotAvailable ||
-                  err instanceof Deno.errors.PermissionDenied &&
-                    String(err.message).includes("bind")
-              ? `error: cannot listen on ${config.host}:${config.port}: ${err.message}`
-              : `error: cannot start: ${errorMessage(err)}`,
-          )
-      );
-      const stop = () => {
-        server.shutdown().then(() => Deno.exit(0));
-      };
-      Deno.addSignalListener("SIGINT", stop);
-      if (Deno.build.os !== "windows") {
-        Deno.addSignalListener("SIGTERM", stop);
-        // Certificate renewal (certbot's deploy hook, `systemctl reload`): new connections get
-        // the new certificate, existing ones carry on.
-        Deno.addSignalListener("SIGHUP", () => {
-          if (config.tls) server.reloadCertificates();
-          else log.info("SIGHUP: no TLS certificates to reload");
-        });
-      }
-      await server.done;
-    });
+    }
+    await server.done;
+  });
 }

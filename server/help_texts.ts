@@ -94,6 +94,14 @@ const TOPICS: Record<string, readonly string[]> = {
     "set the topic. +b m:<mask> mutes: the user may join but not speak. +b, +e and +I",
     "share one limit (MAXLIST); only ops see +e and +I.",
   ],
+  REHASH: [
+    "REHASH",
+    "Operators only: reads the configuration file again (as SIGHUP does) and applies what can",
+    "change without a restart: MOTD, opers, password, limits, flood settings, history retention,",
+    "web origins and the TLS certificate. A bad file is refused and the old settings stay",
+    "(FAIL REHASH INVALID_CONFIG names the file, line and key); a NOTICE names the settings that",
+    "need a restart. Applies to this server only (each cluster node has its own file).",
+  ],
   UMODES: [
     "User modes",
     "+i invisible, +w receives WALLOPS, +o server operator (set by OPER, removed with",

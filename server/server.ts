@@ -10,6 +10,8 @@ import { parseCidr } from "./cidr.ts";
 import type { CommandTable } from "./command_table.ts";
 import { COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
+import { applyLiveConfig } from "./live_config.ts";
+import type { Rehasher } from "./rehash_hook.ts";
 import type { Hub } from "./hub.ts";
 import { acceptLoop, sendAndClose } from "./byte_stream.ts";
 import { type ConnectionOpener, formatPeer, StreamConnection } from "./connection.ts";
@@ -48,6 +50,8 @@ export interface ServerOptions {
   commands?: CommandTable;
   /** Stores to use instead of opening `config.db` (they are not closed at shutdown then). */
   stores?: Stores;
+  /** What REHASH runs (the command line re-reads its configuration). */
+  rehash?: Rehasher;
 }
 
 /** A started server. */
@@ -60,6 +64,11 @@ export interface RunningServer {
   readonly webAddr: Deno.NetAddr | undefined;
   /** Re-reads the TLS certificate files (SIGHUP); logs the outcome, true when it worked. */
   reloadCertificates(): Promise<boolean>;
+  /**
+   * Applies what can change without a restart from `next` (server/live_config.ts), the web
+   * origins too, and reloads the certificates.
+   */
+  reconfigure(next: ServerConfig): Promise<void>;
   /** Live connections, registered or not. */
   readonly connectionCount: number;
   /** Live connections still registering (LUSERS 253). */
@@ -188,6 +197,12 @@ class Server implements SessionHost, RunningServer {
     return this.extra?.reload() ?? Promise.resolve(true);
   }
 
+  async reconfigure(next: ServerConfig): Promise<void> {
+    await applyLiveConfig(this.info, next);
+    this.extra?.web?.setOrigins(next.webOrigins);
+    await this.reloadCertificates();
+  }
+
   get connectionCount(): number {
     return this.#sessions.size;
   }
@@ -314,6 +329,7 @@ export async function startServer(
     exempt,
   });
   const info = await createServerInfo(config, log);
+  info.rehash = options.rehash;
   const permanent = new Set(config.permanentChannels.map(foldCase));
   let stores: Stores;
   let hub: Hub | undefined;

@@ -10,6 +10,7 @@ import { type Cidr, parseCidr } from "./cidr.ts";
 import type { AlwaysOnConfig, HistoryConfig, Limits, ServerConfig } from "./config.ts";
 import { type HashedSecret, hashSecret } from "./credentials.ts";
 import { isupportTokens } from "./isupport.ts";
+import type { Rehasher } from "./rehash_hook.ts";
 import type { Logger } from "./log.ts";
 import { Registering } from "./registering.ts";
 import { VERSION } from "../version.ts";
@@ -40,6 +41,8 @@ export interface ServerInfo {
   log: Logger;
   /** The STS policy offered in CAP LS; undefined without TLS. */
   sts: StsPolicy | undefined;
+  /** Re-reads the configuration for REHASH; undefined when nothing can (embedded servers). */
+  rehash: Rehasher | undefined;
 }
 
 /**
@@ -77,5 +80,6 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     registering: new Registering(),
     log,
     sts: config.tls ? { port: config.tlsPort, durationS: config.stsDurationS } : undefined,
+    rehash: undefined,
   };
 }

@@ -54,7 +54,7 @@ export interface ListenerHost {
 
 /** The running web port. */
 export class WebListener {
-  readonly #options: WebListenerOptions;
+  #options: WebListenerOptions;
   readonly #host: ListenerHost;
   #tcp: Deno.TcpListener | undefined;
   #tls: ReloadableTlsListener | undefined;
@@ -100,6 +100,11 @@ export class WebListener {
   }
 
   /** Re-reads the certificate (with TLS; otherwise nothing to do). Throws on failure. */
+  /** Other sites whose pages may connect from now on (a reload); open sockets carry on. */
+  setOrigins(origins: readonly string[]): void {
+    this.#options = { ...this.#options, origins: [...origins] };
+  }
+
   async reload(): Promise<void> {
     await this.#tls?.reload();
   }

@@ -1,5 +1,5 @@
 /**
- * Server operators: OPER (credentials from `--oper NAME:PASSWORD`), KILL and WALLOPS.
+ * Server operators: OPER (credentials from `--oper NAME:PASSWORD`), KILL, WALLOPS and REHASH.
  *
  * @module
  */
@@ -19,7 +19,7 @@ function requireOper(ctx: Context): boolean {
   return false;
 }
 
-/** OPER, KILL, WALLOPS. */
+/** OPER, KILL, WALLOPS, REHASH. */
 export const operCommands: Record<string, CommandSpec> = {
   OPER: {
     minParams: 2,
@@ -69,6 +69,26 @@ export const operCommands: Record<string, CommandSpec> = {
     handler(ctx, [text]) {
       if (!requireOper(ctx)) return;
       ctx.hub.wallops(ctx.user, text);
+    },
+  },
+  REHASH: {
+    minParams: 0,
+    async handler(ctx) {
+      if (!requireOper(ctx)) return;
+      const { server } = ctx;
+      const rehash = server.rehash;
+      ctx.reply(N.RPL_REHASHING, rehash?.file ?? "*", "Rehashing");
+      if (!rehash) {
+        ctx.fail("REHASH", "CANNOT_REHASH", "This server has no configuration to read again");
+        return;
+      }
+      server.log.info(`REHASH by ${ctx.user.source}`);
+      const outcome = await rehash.run();
+      if (!outcome.ok) {
+        ctx.fail("REHASH", "INVALID_CONFIG", outcome.lines.join("; "));
+        return;
+      }
+      for (const line of outcome.lines) ctx.notice(`REHASH: ${line}`);
     },
   },
 };
