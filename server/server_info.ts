@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ServerBans } from "./bans.ts";
 import { AuthThrottle } from "./auth_throttle.ts";
 import { type Cidr, parseCidr } from "./cidr.ts";
 import type { AlwaysOnConfig, HistoryConfig, Limits, ServerConfig } from "./config.ts";
@@ -40,6 +41,8 @@ export interface ServerInfo {
   log: Logger;
   /** The STS policy offered in CAP LS; undefined without TLS. */
   sts: StsPolicy | undefined;
+  /** K-lines and D-lines in force (bans.ts). */
+  bans: ServerBans;
 }
 
 /**
@@ -77,5 +80,6 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     registering: new Registering(),
     log,
     sts: config.tls ? { port: config.tlsPort, durationS: config.stsDurationS } : undefined,
+    bans: new ServerBans(),
   };
 }

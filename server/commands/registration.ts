@@ -5,6 +5,7 @@
  * @module
  */
 
+import { banSubject, klineReason } from "../bans.ts";
 import { nickProblem } from "../../protocol/names.ts";
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
@@ -53,6 +54,7 @@ export function completeRegistration(ctx: Context): void | Promise<void> {
  * is welcomed under its nick, then told its channels); any other becomes a user of its own.
  */
 async function welcome(ctx: Context): Promise<void> {
+  if (klined(ctx)) return;
   const attached = await attachToAccount(ctx);
   if (attached === "moved") return; // its welcome comes from the node it moved to
   const { user, server } = ctx;
@@ -90,6 +92,18 @@ async function welcome(ctx: Context): Promise<void> {
   applyPreAway(ctx.hub, user, ctx.session);
   if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
   else protectNick(ctx);
+}
+
+/**
+ * A connection a K-line applies to gets 465 and is closed before its welcome. Its hostname is
+ * still the address it connected from here.
+ */
+function klined(ctx: Context): boolean {
+  const ban = ctx.server.bans.kline(banSubject(ctx.user, ctx.user.hostname));
+  if (!ban) return false;
+  ctx.reply(N.ERR_YOUREBANNEDCREEP, `You are banned from this server: ${ban.reason}`);
+  ctx.disconnect(klineReason(ban));
+  return true;
 }
 
 /**
