@@ -106,6 +106,7 @@ class Server implements SessionHost, RunningServer {
     hub.servesMoved?.((connection, state) => this.serve(() => connection, state));
     this.#prune();
     info.bans.onChange(() => this.#enforceBans());
+    this.#enforceBans(); // always-on users restored under a ban end now
     this.#tick = setInterval(() => {
       const now = Date.now();
       for (const session of this.#sessions) session.tick(now);
@@ -122,12 +123,22 @@ class Server implements SessionHost, RunningServer {
     }, TICK_MS);
   }
 
-  /** Disconnects this node's connections that a K-line or D-line now applies to. */
+  /**
+   * Disconnects this node's connections that a K-line or D-line now applies to, and ends the
+   * always-on users with no connection a K-line applies to. In a cluster (a hub that adopts
+   * users) those may be held by another node, and are left to their next connection's welcome.
+   */
   #enforceBans(): void {
     const now = Date.now();
     for (const session of this.#sessions) {
       const reason = connectionBan(this.info.bans, session.user, session.connection.hostname, now);
       if (reason !== undefined) session.terminate(reason);
+    }
+    if (this.hub.bringHere) return;
+    for (const user of [...this.hub.users()]) {
+      if (user.sessions.length > 0 || !user.registered) continue;
+      const reason = connectionBan(this.info.bans, user, user.hostname, now);
+      if (reason !== undefined) this.hub.quit(user, reason);
     }
   }
 

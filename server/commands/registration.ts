@@ -5,7 +5,7 @@
  * @module
  */
 
-import { banSubject, klineReason } from "../bans.ts";
+import { klined } from "../bans.ts";
 import { nickProblem } from "../../protocol/names.ts";
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
@@ -92,18 +92,6 @@ async function welcome(ctx: Context): Promise<void> {
   applyPreAway(ctx.hub, user, ctx.session);
   if (typeof attached === "object") await sendUserState(ctx, attached.missedSince);
   else protectNick(ctx);
-}
-
-/**
- * A connection a K-line applies to gets 465 and is closed before its welcome. Its hostname is
- * still the address it connected from here.
- */
-function klined(ctx: Context): boolean {
-  const ban = ctx.server.bans.kline(banSubject(ctx.user, ctx.user.hostname));
-  if (!ban) return false;
-  ctx.reply(N.ERR_YOUREBANNEDCREEP, `You are banned from this server: ${ban.reason}`);
-  ctx.disconnect(klineReason(ban));
-  return true;
 }
 
 /**
