@@ -23,6 +23,7 @@ import {
   type ServerBan,
 } from "../server_bans.ts";
 import { errorMessage } from "../../util/error_message.ts";
+import { sendLong } from "../long_reply.ts";
 import { requireOper } from "./oper.ts";
 
 const DEFAULT_REASON = "No reason given";
@@ -117,23 +118,25 @@ async function removeBan(ctx: Context, kind: BanKind, text: string): Promise<voi
  * STATS k / STATS d: one line per ban in force, `216 <nick> K <mask> <set by> <seconds left, 0:
  * permanent> :<reason>` (250 and `D` for D-lines), then 219. Other letters answer 219 alone.
  */
-function stats(ctx: Context, letter: string): void {
+function stats(ctx: Context, letter: string): void | Promise<void> {
   const query = letter.charAt(0);
   const kind: BanKind | undefined = query.toLowerCase() === "k"
     ? "K"
     : query.toLowerCase() === "d"
     ? "D"
     : undefined;
-  if (kind) {
-    if (!requireOper(ctx)) return;
-    const now = Date.now();
-    const numeric = kind === "K" ? N.RPL_STATSKLINE : N.RPL_STATSDLINE;
-    for (const ban of ctx.server.bans.list.list(kind, now)) {
+  if (kind && !requireOper(ctx)) return;
+  const now = Date.now();
+  const numeric = kind === "K" ? N.RPL_STATSKLINE : N.RPL_STATSDLINE;
+  const lines = kind ? ctx.server.bans.list.list(kind, now) : [];
+  // up to MAX_BANS lines: paced as the oper's queue drains (long_reply.ts)
+  return sendLong(ctx, [
+    ...lines.map((ban) => {
       const left = ban.expiresAt === undefined ? 0 : Math.ceil((ban.expiresAt - now) / 1000);
-      ctx.reply(numeric, kind, ban.mask, ban.setBy, String(left), ban.reason);
-    }
-  }
-  ctx.reply(N.RPL_ENDOFSTATS, query || "*", "End of /STATS report");
+      return ctx.numeric(numeric, kind!, ban.mask, ban.setBy, String(left), ban.reason);
+    }),
+    ctx.numeric(N.RPL_ENDOFSTATS, query || "*", "End of /STATS report"),
+  ]);
 }
 
 /** KLINE, UNKLINE, DLINE, UNDLINE, STATS. */

@@ -23,7 +23,7 @@ export interface BanStore {
 
 /** Bans in memory only: for stores that have none (tests that bring their own). */
 export class MemoryBans implements BanStore {
-  readonly shared = false;
+  readonly shared: boolean = false;
   readonly #bans = new Map<string, ServerBan>();
 
   all(): Promise<ServerBan[]> {
@@ -51,7 +51,7 @@ interface Row {
 
 /** Bans in the SQLite database (migration 9). */
 export class SqliteBans implements BanStore {
-  readonly shared = false;
+  readonly shared: boolean = false;
   readonly #put: StatementSync;
   readonly #delete: StatementSync;
   readonly #all: StatementSync;

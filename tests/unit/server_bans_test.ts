@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { ServerBans } from "../../server/bans.ts";
+import { silentLogger } from "../../server/log.ts";
+import { MemoryBans } from "../../server/store/server_bans.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import {
   BanList,
   type BanSubject,
@@ -106,4 +110,34 @@ Deno.test("the ban list: matching in force only, expiry by the clock given, repl
   assert.ok(!list.replace([ban("K", "x@y")]), "the same bans: no change");
   assert.ok(list.replace([{ ...ban("K", "x@y"), reason: "other" }]));
   assert.ok(list.replace([]));
+});
+
+/** A store another node writes to as well: `shared`, read again on the tick. */
+class SharedStore extends MemoryBans {
+  override readonly shared = true;
+}
+
+Deno.test("bans kept with a shared store: read again on the tick, a change told, expired ones deleted", async () => {
+  const store = new SharedStore();
+  await store.put(ban("K", "~a@*"));
+  const bans = new ServerBans();
+  await bans.load(store, silentLogger);
+  assert.equal(bans.kline({ ...bob, username: "~a" }, 0)?.mask, "~a@*");
+  let changes = 0;
+  bans.onChange(() => changes++);
+  // another node adds one: seen at the fourth tick's read
+  await store.put(ban("D", "192.0.2.0/24", 10_000));
+  for (let i = 0; i < 4; i++) bans.tick(0);
+  await waitUntil(() => changes === 1, "the shared store was read again");
+  assert.equal(bans.dline("192.0.2.1", 0)?.mask, "192.0.2.0/24");
+  // expired: forgotten here and in the store
+  bans.tick(10_000);
+  assert.equal(bans.dline("192.0.2.1", 10_000), undefined);
+  await waitUntil(() => bans.list.count("D") === 0, "expired");
+  assert.deepEqual((await store.all()).map((b) => b.mask), ["~a@*"]);
+  // a local add is stored and told at once
+  await bans.add(ban("K", "~b@*"));
+  assert.equal(changes, 2);
+  assert.ok(await bans.remove("K", "~b@*"));
+  assert.ok(!await bans.remove("K", "~b@*"));
 });
