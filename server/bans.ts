@@ -7,8 +7,6 @@
  * @module
  */
 
-import { N } from "../protocol/numerics.ts";
-import type { Context } from "./context.ts";
 import type { Logger } from "./log.ts";
 import type { User } from "./state/user.ts";
 import { type BanKind, BanList, type BanSubject, type ServerBan } from "./server_bans.ts";
@@ -128,17 +126,4 @@ export function connectionBan(
   if (!user.registered) return undefined;
   const kline = bans.kline(banSubject(user, ip), now);
   return kline && klineReason(kline);
-}
-
-/**
- * A connection a K-line applies to gets 465 and is closed: at its welcome, or when it logs in to
- * an account a `$a:` K-line names (`account`). Its hostname is still the address it connected
- * from here.
- */
-export function klined(ctx: Context, account = ctx.user.account): boolean {
-  const ban = ctx.server.bans.kline({ ...banSubject(ctx.user, ctx.user.hostname), account });
-  if (!ban) return false;
-  ctx.reply(N.ERR_YOUREBANNEDCREEP, `You are banned from this server: ${ban.reason}`);
-  ctx.disconnect(klineReason(ban));
-  return true;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { klined } from "./bans.ts";
+import { klined } from "./kline_refusal.ts";
 import { foldCase } from "../protocol/casemap.ts";
 import { msg } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { klined } from "../bans.ts";
+import { klined } from "../kline_refusal.ts";
 import { nickProblem } from "../../protocol/names.ts";
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
