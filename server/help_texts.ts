@@ -43,6 +43,13 @@ const TOPICS: Record<string, readonly string[]> = {
     "(draft/chathistory). References are timestamp=... or msgid=..., or * for LATEST. TARGETS",
     "lists conversations active between two timestamps.",
   ],
+  DLINE: [
+    "DLINE [<duration>] <address|CIDR> [CONFIRM] [:<reason>]",
+    "Bans an address or range from the server (server operators only): new connections from it",
+    "are refused at once with an ERROR line, and connected users from it are disconnected, on",
+    "every node. Duration in minutes, or with a unit (30s, 2h, 1d, 1w); 0 or none: permanent.",
+    "A range of everyone (0.0.0.0/0, ::/0) needs CONFIRM. STATS d lists them; UNDLINE lifts one.",
+  ],
   HELP: [
     "HELP [<topic>]",
     "Shows help on a command or topic; without one, lists the topics. HELPOP is the same.",
@@ -66,6 +73,14 @@ const TOPICS: Record<string, readonly string[]> = {
   KILL: [
     "KILL <nick> <reason>",
     "Disconnects a user from the network (server operators only).",
+  ],
+  KLINE: [
+    "KLINE [<duration>] <user@host|nick!user@host|$a:account> [CONFIRM] [:<reason>]",
+    "Bans matching users from the server (server operators only): they are disconnected, on",
+    "every node, and refused with 465 when they register again. Masks take * and ?; the host is",
+    "matched against the hostname shown and the address. Duration in minutes, or with a unit",
+    "(30s, 2h, 1d, 1w); 0 or none: permanent. A mask matching everyone (*@*) needs CONFIRM.",
+    "STATS k lists them; UNKLINE lifts one.",
   ],
   LIST: [
     "LIST [<#channel|mask|condition>{,...}] [<condition>{,...}]",
@@ -165,6 +180,11 @@ const TOPICS: Record<string, readonly string[]> = {
     "from=, after=, before=, limit=.",
   ],
   SETNAME: ["SETNAME <realname>", "Changes your real name (setname capability)."],
+  STATS: [
+    "STATS <k|d>",
+    "Lists the server bans in force (server operators only): STATS k the K-lines (216), STATS d",
+    "the D-lines (250), each as <mask> <set by> <seconds left, 0: permanent> :<reason>.",
+  ],
   TAGMSG: [
     "TAGMSG <target>",
     "Sends only message tags (such as typing notifications) to a channel or nick.",
@@ -174,6 +194,8 @@ const TOPICS: Record<string, readonly string[]> = {
     "TOPIC <#channel> [<topic>]",
     "Shows or sets a channel's topic (ops only on +t channels); an empty topic clears it.",
   ],
+  UNDLINE: ["UNDLINE <address|CIDR>", "Lifts a D-line (server operators only)."],
+  UNKLINE: ["UNKLINE <mask>", "Lifts a K-line (server operators only)."],
   USER: [
     "USER <username> 0 * <realname>",
     "Gives your username and real name when you connect.",

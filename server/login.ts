@@ -6,6 +6,7 @@
  * @module
  */
 
+import { klined } from "./kline_refusal.ts";
 import { foldCase } from "../protocol/casemap.ts";
 import { msg } from "../protocol/message.ts";
 import { N } from "../protocol/numerics.ts";
@@ -51,6 +52,7 @@ export function serviceLine(
  */
 export async function logIn(ctx: Context, account: string): Promise<void> {
   const { user } = ctx;
+  if (user.registered && klined(ctx, account)) return; // a $a: K-line: not logged in, gone
   ctx.hub.setAccount(user, account);
   ctx.reply(N.RPL_LOGGEDIN, user.source, account, `You are now logged in as ${account}`);
   user.alwaysOn = await alwaysOnChoice(ctx, account);

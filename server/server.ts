@@ -6,6 +6,8 @@
  */
 
 import { Admission } from "./admission.ts";
+import { connectionBan, dlineReason } from "./bans.ts";
+import { MemoryBans } from "./store/server_bans.ts";
 import { parseCidr } from "./cidr.ts";
 import type { CommandTable } from "./command_table.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -124,9 +126,12 @@ class Server implements SessionHost, RunningServer {
     });
     hub.servesMoved?.((connection, state) => this.serve(() => connection, state));
     this.#prune();
+    info.bans.onChange(() => this.#enforceBans());
+    this.#enforceBans(); // always-on users restored under a ban end now
     this.#tick = setInterval(() => {
       const now = Date.now();
       for (const session of this.#sessions) session.tick(now);
+      info.bans.tick(now);
       this.#maintainHistory();
       if (++this.#ticks % 240 === 0) {
         this.#admission.sweep(now);
@@ -137,6 +142,25 @@ class Server implements SessionHost, RunningServer {
         this.#expireAlwaysOn();
       }
     }, TICK_MS);
+  }
+
+  /**
+   * Disconnects this node's connections that a K-line or D-line now applies to, and ends the
+   * always-on users with no connection a K-line applies to. In a cluster (a hub that adopts
+   * users) those may be held by another node, and are left to their next connection's welcome.
+   */
+  #enforceBans(): void {
+    const now = Date.now();
+    for (const session of this.#sessions) {
+      const reason = connectionBan(this.info.bans, session.user, session.connection.hostname, now);
+      if (reason !== undefined) session.terminate(reason);
+    }
+    if (this.hub.bringHere) return;
+    for (const user of [...this.hub.users()]) {
+      if (user.sessions.length > 0 || !user.registered) continue;
+      const reason = connectionBan(this.info.bans, user, user.hostname, now);
+      if (reason !== undefined) this.hub.quit(user, reason);
+    }
   }
 
   /** A bounded step of the history deletions channels and accounts that ended asked for. */
@@ -246,6 +270,11 @@ class Server implements SessionHost, RunningServer {
    */
   admit(remote: Deno.NetAddr): string | undefined {
     if (this.#stopping) return "Server shutting down";
+    const dline = this.info.bans.dline(remote.hostname);
+    if (dline) {
+      this.info.log.info(`${formatPeer(remote)} refused: D-lined ${dline.mask}`);
+      return dlineReason(dline);
+    }
     const refusal = this.#admission.admit(remote.hostname);
     if (refusal) {
       COUNTERS.refused[refusalReason(refusal)]++;
@@ -351,6 +380,12 @@ export async function startServer(
       if (err instanceof DatabaseOpenError) throw err; // it says what is wrong, in one line
       throw new Error(`cannot open database ${config.db}: ${errorMessage(err)}`);
     }
+  }
+  try {
+    await info.bans.load(stores.bans ?? new MemoryBans(), log);
+  } catch (err) {
+    if (!options.stores) await stores.close();
+    throw new Error(`cannot read the server bans: ${errorMessage(err)}`);
   }
   if (!hub) {
     const local = new LocalHub({

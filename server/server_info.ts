@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ServerBans } from "./bans.ts";
 import { AuthThrottle } from "./auth_throttle.ts";
 import { type Cidr, parseCidr } from "./cidr.ts";
 import type { AlwaysOnConfig, HistoryConfig, Limits, ServerConfig } from "./config.ts";
@@ -43,6 +44,8 @@ export interface ServerInfo {
   sts: StsPolicy | undefined;
   /** Re-reads the configuration for REHASH; undefined when nothing can (embedded servers). */
   rehash: Rehasher | undefined;
+  /** K-lines and D-lines in force (bans.ts). */
+  bans: ServerBans;
 }
 
 /**
@@ -81,5 +84,6 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     log,
     sts: config.tls ? { port: config.tlsPort, durationS: config.stsDurationS } : undefined,
     rehash: undefined,
+    bans: new ServerBans(),
   };
 }

@@ -12,6 +12,7 @@ import type { Stores } from "../store/stores.ts";
 import { ClusterHub } from "./cluster_hub.ts";
 import { parseRedisUrl, RedisLink } from "./redis_client.ts";
 import { clusterStores } from "./stores.ts";
+import { RedisBans } from "./server_bans.ts";
 
 /** How long start-up waits for Redis before giving up. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -59,5 +60,5 @@ export async function startCluster(
     link.close();
     throw err;
   }
-  return { hub, stores: clusterStores(hub, link, log) };
+  return { hub, stores: { ...clusterStores(hub, link, log), bans: new RedisBans(link) } };
 }

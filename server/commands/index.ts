@@ -7,6 +7,7 @@
 import type { CommandSpec, CommandTable } from "../command_table.ts";
 import { accountRegistrationCommands } from "./account_registration.ts";
 import { awayCommands } from "./away.ts";
+import { banCommands } from "./bans.ts";
 import { batchCommands } from "./batch.ts";
 import { capCommands } from "./cap.ts";
 import { chathistoryCommands } from "./chathistory.ts";
@@ -41,6 +42,7 @@ import { whoisCommands } from "./whois.ts";
 const groups: Record<string, CommandSpec>[] = [
   accountRegistrationCommands,
   awayCommands,
+  banCommands,
   batchCommands,
   capCommands,
   chathistoryCommands,

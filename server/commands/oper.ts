@@ -13,7 +13,8 @@ import { verifySecret } from "../credentials.ts";
 import { checkSecret, TOO_MANY_ATTEMPTS } from "../login.ts";
 import { Outgoing } from "../outgoing.ts";
 
-function requireOper(ctx: Context): boolean {
+/** Answers 481 to a non-oper; true for an oper. */
+export function requireOper(ctx: Context): boolean {
   if (ctx.user.isOper) return true;
   ctx.reply(N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator");
   return false;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { klined } from "../kline_refusal.ts";
 import { nickProblem } from "../../protocol/names.ts";
 import { N } from "../../protocol/numerics.ts";
 import type { CommandSpec } from "../command_table.ts";
@@ -53,6 +54,7 @@ export function completeRegistration(ctx: Context): void | Promise<void> {
  * is welcomed under its nick, then told its channels); any other becomes a user of its own.
  */
 async function welcome(ctx: Context): Promise<void> {
+  if (klined(ctx)) return;
   const attached = await attachToAccount(ctx);
   if (attached === "moved") return; // its welcome comes from the node it moved to
   const { user, server } = ctx;

@@ -153,6 +153,17 @@ const MIGRATIONS: Migration[] = [
      CREATE INDEX IF NOT EXISTS cert_fps_account ON cert_fps (account);`);
     return undefined;
   },
+  // 9: server bans (store/server_bans.ts): KLINE and DLINE, until removed or expired.
+  // Idempotent, as 8 is.
+  `CREATE TABLE IF NOT EXISTS server_bans (
+     kind TEXT NOT NULL,
+     mask TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     set_by TEXT NOT NULL,
+     set_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     PRIMARY KEY (kind, mask)
+   ) WITHOUT ROWID;`,
 ];
 
 /**

@@ -9,6 +9,7 @@ import { type AccountStore, type ChannelRegistry, SqliteAccounts } from "./accou
 import { channelOfKey, isChannelKey, ownerOf } from "./conversations.ts";
 import { openDatabase } from "./database.ts";
 import type { Awaitable, HistoryStore } from "./history.ts";
+import { type BanStore, SqliteBans } from "./server_bans.ts";
 import { SqliteHistory, type SqliteHistoryOptions } from "./sqlite_history.ts";
 import { type ReadMarkers, SqliteReadMarkers } from "./read_markers.ts";
 import { type AlwaysOnStore, SqliteAlwaysOn } from "./always_on.ts";
@@ -21,6 +22,8 @@ export interface Stores {
   channels: ChannelRegistry;
   readMarkers: ReadMarkers;
   alwaysOn: AlwaysOnStore;
+  /** Server bans (KLINE, DLINE); absent: kept in memory only. */
+  bans?: BanStore;
   /**
    * The durability point a PONG waits for: true (at once, or later) when everything handed to the
    * stores so far is stored, false when that wait was given up (see `HistoryStore.flush`).
@@ -73,6 +76,7 @@ export function openSqliteStores(path: string, options: OpenOptions = {}): Store
     channels: accounts,
     readMarkers: new SqliteReadMarkers(db),
     alwaysOn,
+    bans: new SqliteBans(db),
     durable: () => history.flush(),
     writeProblem: () => writeProblem(db),
     async close() {

@@ -1644,3 +1644,54 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "cluster: a KLINE on one node disconnects a matching user on another, which refuses it (465); STATS k and UNKLINE everywhere" +
+    why,
+  ignore,
+  async fn() {
+    await withCluster(2, ["--oper", "root:secret"], async (_redis, [n1, n2], clients) => {
+      const boss = await client(clients, n1.port, "boss");
+      await boss.send("OPER root secret");
+      await boss.expect("381");
+      const bob = await client(clients, n2.port, "bob");
+      const carol = await client(clients, n2.port, "carol");
+      await joinAll([bob, carol, boss], "#bans");
+      await boss.send("KLINE ~bob@* :spam from n2");
+      await boss.expect("NOTICE");
+      assert.match((await bob.expect("ERROR")).params[0]!, /K-lined: spam from n2/);
+      await bob.closed();
+      for (const c of [carol, boss]) {
+        const quit = await c.expect("QUIT");
+        assert.ok(quit.source?.startsWith("bob!"));
+        assert.match(quit.params[0]!, /K-lined: spam from n2/);
+      }
+      // n2 refuses bob at registration; its opers list the ban
+      const again = await TestClient.connect(n2.port);
+      clients.push(again);
+      await again.send("NICK bob");
+      await again.send("USER bob 0 * :bob");
+      assert.equal((await again.expect((m) => ["465", "001"].includes(m.command))).command, "465");
+      await again.closed();
+      const boss2 = await client(clients, n2.port, "boss2");
+      await boss2.send("OPER root secret");
+      await boss2.expect("381");
+      await boss2.send("STATS k");
+      assert.deepEqual((await boss2.expect("216")).params.slice(1, 4), ["K", "~bob@*", "boss"]);
+      await boss2.expect("219");
+      // lifted on n2: n1 lets bob in once it has read the bans again
+      await boss2.send("UNKLINE ~bob@*");
+      await boss2.expect((m) => m.command === "NOTICE" && /Removed/.test(m.params[1]!));
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        await boss.send("STATS k");
+        const m = await boss.expect((m) => m.command === "216" || m.command === "219");
+        if (m.command === "219") break;
+        await boss.expect("219");
+        assert.ok(Date.now() < deadline, "n1 still has the K-line");
+      }
+      await client(clients, n1.port, "bob");
+    });
+  },
+});
