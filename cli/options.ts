@@ -121,6 +121,11 @@ export function parseCidrList(value: string): string[] {
   return ranges;
 }
 
+/** Collects repeatable `--proxy-from` ranges (each a comma list, like `--exempt`'s). */
+export function collectCidrs(value: string, previous: string[]): string[] {
+  return [...previous, ...parseCidrList(value)];
+}
+
 /**
  * Collects `--web-origin` values (repeatable, each a comma list): origins such as
  * `https://chat.example.org` whose pages may open a WebSocket, or `*` for any page anywhere.

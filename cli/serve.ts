@@ -23,6 +23,7 @@ import { type RunningServer, startServer } from "../server/server.ts";
 import { randomNodeId } from "../server/cluster/start.ts";
 import {
   collectChannels,
+  collectCidrs,
   collectOper,
   collectOrigins,
   parseBytes,
@@ -234,6 +235,12 @@ export function serveCommand() {
         .env("CHAT_EXEMPT").default(d.exempt, d.exempt.join(",")).argParser(parseCidrList),
     )
     .addOption(
+      new Option(
+        "--proxy-from <cidrs>",
+        "trusted proxies: PROXY protocol on the IRC/TLS ports, X-Forwarded-For on the web port (repeatable)",
+      ).env("CHAT_PROXY_FROM").argParser(collectCidrs).default([], "none"),
+    )
+    .addOption(
       new Option("--max-channels <n>", "channels one user may join")
         .env("CHAT_MAX_CHANNELS").default(L.maxChannels).argParser(parseCount),
     )
@@ -310,6 +317,7 @@ export function serveCommand() {
         logMessages: opts.logMessages === true,
         floodControl: opts.floodControl,
         exempt: [...opts.exempt],
+        proxyFrom: [...opts.proxyFrom],
         db: opts.db,
         permanentChannels: opts.permanentChannel ?? d.permanentChannels,
         cluster: opts.cluster === undefined ? undefined : {

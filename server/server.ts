@@ -11,10 +11,11 @@ import type { CommandTable } from "./command_table.ts";
 import { COMMANDS } from "./commands/index.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Hub } from "./hub.ts";
-import { acceptLoop, sendAndClose } from "./byte_stream.ts";
+import { acceptLoop, type ByteStream, sendAndClose } from "./byte_stream.ts";
 import { type ConnectionOpener, formatPeer, StreamConnection } from "./connection.ts";
 import { ExtraListeners } from "./extra_listeners.ts";
 import { LocalHub } from "./local_hub.ts";
+import { readProxyHeader, TrustedProxies } from "./proxy_stream.ts";
 import { expiredUsers } from "./always_on.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createServerInfo, type ServerInfo } from "./server_info.ts";
@@ -78,6 +79,8 @@ class Server implements SessionHost, RunningServer {
   extra: ExtraListeners | undefined;
   readonly #sessions = new Set<SessionDriver>();
   readonly #admission: Admission;
+  /** `--proxy-from`: peers whose connections name their client in a PROXY header. */
+  readonly proxies: TrustedProxies;
   #ticks = 0;
   readonly #tick: ReturnType<typeof setInterval>;
   #stopping: Promise<void> | undefined;
@@ -92,8 +95,10 @@ class Server implements SessionHost, RunningServer {
     commands: CommandTable,
     stores: Stores,
     ownsStores: boolean,
+    proxies: TrustedProxies,
   ) {
     this.#listener = listener;
+    this.proxies = proxies;
     this.info = info;
     this.hub = hub;
     this.#admission = admission;
@@ -199,8 +204,28 @@ class Server implements SessionHost, RunningServer {
     );
   }
 
-  /** Serves an accepted plain TCP connection, or refuses it with an ERROR line. */
+  /**
+   * Serves an accepted plain TCP connection, or refuses it with an ERROR line. A trusted proxy's
+   * starts with a PROXY header, read first (within a deadline): the client it names is the one
+   * admitted, and served.
+   */
   acceptStream(conn: Deno.TcpConn): void {
+    if (!this.proxies.trusts(conn.remoteAddr)) return this.#acceptClient(conn);
+    readProxyHeader(conn, this.proxies.headerTimeoutMs).then((read) => {
+      if (read.ok) return this.#acceptClient(read.conn);
+      this.proxyFailed(conn.remoteAddr, read.reason);
+      const line = `ERROR :Closing Link: ${conn.remoteAddr.hostname} (Bad PROXY header)\r\n`;
+      sendAndClose(conn, encoder.encode(line), REFUSAL_WRITE_MS);
+    });
+  }
+
+  /** Logs a trusted proxy's connection closed for its bad or missing header. */
+  proxyFailed(proxy: Deno.NetAddr, reason: string): void {
+    this.info.log.warn(`${formatPeer(proxy)} (trusted proxy) closed: ${reason}`);
+  }
+
+  /** Admits and serves a client's connection (directly, or behind its PROXY header). */
+  #acceptClient(conn: ByteStream): void {
     const remote = conn.remoteAddr;
     const refusal = this.admit(remote);
     if (refusal !== undefined) {
@@ -292,6 +317,14 @@ export async function startServer(
     throttleRatePerMinute: config.limits.throttleRatePerMinute,
     exempt,
   });
+  const proxies = new TrustedProxies(
+    config.proxyFrom.map((text) => {
+      const range = parseCidr(text);
+      if (!range) throw new Error(`not an address range: ${text}`);
+      return range;
+    }),
+    config.limits.proxyHeaderTimeoutMs,
+  );
   const info = await createServerInfo(config, log);
   const permanent = new Set(config.permanentChannels.map(foldCase));
   let stores: Stores;
@@ -343,6 +376,8 @@ export async function startServer(
       admit: (remote) => started.server ? started.server.admit(remote) : "Server starting",
       release: (remote) => started.server?.release(remote),
       serve: (open) => started.server!.serve(open),
+      proxies,
+      proxyFailed: (proxy, reason) => started.server?.proxyFailed(proxy, reason),
     }, log);
   } catch (err) {
     listener?.close();
@@ -357,6 +392,7 @@ export async function startServer(
     options.commands ?? COMMANDS,
     stores,
     !options.stores,
+    proxies,
   );
   server.extra = extra;
   if (info.sts && extra.tls) info.sts.port = extra.tls.addr.port;

@@ -16,6 +16,7 @@ import type { TlsFiles } from "./config.ts";
 import type { ConnectionOpener } from "./connection.ts";
 import { serializeResponse } from "./http_request.ts";
 import type { Logger } from "./log.ts";
+import type { TrustedProxies } from "./proxy_stream.ts";
 import { ReloadableTlsListener } from "./tls_listener.ts";
 import { serveWebConnection } from "./web_connection.ts";
 import { plainResponse } from "./web_page.ts";
@@ -47,6 +48,10 @@ export interface ListenerHost {
   release(remote: Deno.NetAddr): void;
   /** Runs a session on an admitted connection; the session releases it when it ends. */
   serve(open: ConnectionOpener): void;
+  /** `--proxy-from`: peers that name their clients (PROXY header, `X-Forwarded-For`). */
+  readonly proxies: TrustedProxies;
+  /** A trusted proxy's connection was closed for its bad or missing PROXY header. */
+  proxyFailed(proxy: Deno.NetAddr, reason: string): void;
 }
 
 /** The running web port. */
