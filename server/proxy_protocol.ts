@@ -6,6 +6,8 @@
  * @module
  */
 
+import { formatIp, parseIp } from "./cidr.ts";
+
 /** The 12 bytes that open a version 2 (binary) header. */
 export const V2_SIGNATURE = new Uint8Array([
   0x0d,
@@ -109,7 +111,7 @@ function parseV1(bytes: Uint8Array): ProxyHeaderResult {
   if (!validAddress(src, v4) || !validAddress(dst, v4) || !port(sport) || !port(dport)) {
     return { kind: "invalid", reason: "bad PROXY addresses" };
   }
-  return { kind: "header", length, source: netAddr(src.toLowerCase(), Number(sport)) };
+  return { kind: "header", length, source: netAddr(formatIp(parseIp(src)!), Number(sport)) };
 }
 
 /** A decimal port without leading zeros (as the spec writes them), 0 to 65535. */
@@ -124,13 +126,7 @@ function validAddress(text: string, v4: boolean): boolean {
     return parts.length === 4 &&
       parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
   }
-  if (!/^[0-9a-fA-F:.]{2,45}$/.test(text) || !text.includes(":")) return false;
-  try {
-    new URL(`http://[${text}]/`);
-    return true;
-  } catch {
-    return false;
-  }
+  return text.includes(":") && text.length <= 45 && parseIp(text) !== undefined;
 }
 
 function netAddr(hostname: string, port: number): Deno.NetAddr {
@@ -159,34 +155,10 @@ function parseV2(bytes: Uint8Array): ProxyHeaderResult {
   }
   if (family === 2) {
     if (block.length < 36) return { kind: "invalid", reason: "short PROXY address block" };
-    const groups: string[] = [];
-    for (let i = 0; i < 16; i += 2) groups.push(((block[i]! << 8) | block[i + 1]!).toString(16));
-    const src = compressIpv6(groups);
+    const src = formatIp(block.subarray(0, 16));
     return { kind: "header", length, source: netAddr(src, (block[32]! << 8) | block[33]!) };
   }
   // UNSPEC or UNIX: no IP address to use; the peer's own stands
   if (family === 0 || family === 3) return { kind: "header", length, source: undefined };
   return { kind: "invalid", reason: "bad PROXY address family" };
-}
-
-/** IPv6 groups in the usual short form (RFC 5952: the longest run of zero groups as `::`). */
-function compressIpv6(groups: string[]): string {
-  if (groups.slice(0, 5).every((g) => g === "0") && groups[5] === "ffff") {
-    // IPv4-mapped: the IPv4 address, as a TCP4 client's is written
-    const [hi = 0, lo = 0] = [parseInt(groups[6]!, 16), parseInt(groups[7]!, 16)];
-    return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join(".");
-  }
-  let best = -1, bestLength = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== "0") {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === "0") j++;
-    if (j - i > bestLength) [best, bestLength] = [i, j - i];
-    i = j;
-  }
-  if (best === -1) return groups.join(":");
-  return `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLength).join(":")}`;
 }

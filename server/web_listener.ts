@@ -14,7 +14,8 @@
 import { acceptLoop, type ByteStream, closeQuietly, sendAndClose } from "./byte_stream.ts";
 import type { TlsFiles } from "./config.ts";
 import type { ConnectionOpener } from "./connection.ts";
-import { serializeResponse } from "./http_request.ts";
+import { forwardedClient, forwardedEntries } from "./forwarded.ts";
+import { type RequestHead, serializeResponse } from "./http_request.ts";
 import type { Logger } from "./log.ts";
 import type { TrustedProxies } from "./proxy_stream.ts";
 import { ReloadableTlsListener } from "./tls_listener.ts";
@@ -121,9 +122,28 @@ export class WebListener {
     for (const stream of this.#open) closeQuietly(stream);
   }
 
-  /** The per-IP limits' verdict on a new connection: a refusal, or undefined when admitted. */
+  /**
+   * The per-IP limits' verdict on a new connection: a refusal, or undefined when admitted. A
+   * trusted proxy's is let in uncounted: its clients are admitted at their WebSocket requests.
+   */
   #admit(remote: Deno.NetAddr): string | undefined {
-    return this.#stopped ? "Server shutting down" : this.#host.admit(remote);
+    if (this.#stopped) return "Server shutting down";
+    return this.#host.proxies.trusts(remote) ? undefined : this.#host.admit(remote);
+  }
+
+  /** Admits the client a trusted proxy's WebSocket request names (forwarded.ts). */
+  #forwarded(
+    peer: Deno.NetAddr,
+    head: RequestHead,
+  ): { remote: Deno.NetAddr } | { refusal: string } {
+    const { proxies } = this.#host;
+    const trusted = (ip: string) => proxies.trusts({ transport: "tcp", hostname: ip, port: 0 });
+    const ip = forwardedClient(peer.hostname, forwardedEntries(head), trusted);
+    const remote: Deno.NetAddr = ip === peer.hostname
+      ? peer
+      : { transport: "tcp", hostname: ip, port: 0 };
+    const refusal = this.#host.admit(remote);
+    return refusal === undefined ? { remote } : { refusal };
   }
 
   /** A plain connection: admitted and served, or refused with a short answer. */
@@ -141,6 +161,7 @@ export class WebListener {
   /** Serves HTTP on an admitted connection. */
   #serve(stream: ByteStream): void {
     const remote = stream.remoteAddr;
+    const trusted = this.#host.proxies.trusts(remote);
     this.#open.add(stream);
     const { secure } = this;
     const options = this.#options;
@@ -154,10 +175,12 @@ export class WebListener {
         this.#open.delete(stream);
         this.#host.serve(open);
       },
-      release: () => {
+      release: (client) => {
         this.#open.delete(stream);
-        this.#host.release(remote);
+        if (client) this.#host.release(client);
+        if (!trusted) this.#host.release(remote);
       },
+      forwarded: trusted ? (head) => this.#forwarded(remote, head) : undefined,
     });
   }
 }
