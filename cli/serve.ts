@@ -26,6 +26,7 @@ import {
   collectCidrs,
   collectOper,
   collectOrigins,
+  collectWebirc,
   parseBytes,
   parseCidrList,
   parseClusterUrl,
@@ -241,6 +242,12 @@ export function serveCommand() {
       ).env("CHAT_PROXY_FROM").argParser(collectCidrs).default([], "none"),
     )
     .addOption(
+      new Option(
+        "--webirc <name:password@cidrs>",
+        "a trusted WEBIRC gateway, from these ranges (repeatable); only a hash is kept",
+      ).env("CHAT_WEBIRC").argParser(collectWebirc).default([], "none"),
+    )
+    .addOption(
       new Option("--max-channels <n>", "channels one user may join")
         .env("CHAT_MAX_CHANNELS").default(L.maxChannels).argParser(parseCount),
     )
@@ -318,6 +325,7 @@ export function serveCommand() {
         floodControl: opts.floodControl,
         exempt: [...opts.exempt],
         proxyFrom: [...opts.proxyFrom],
+        webirc: [...opts.webirc],
         db: opts.db,
         permanentChannels: opts.permanentChannel ?? d.permanentChannels,
         cluster: opts.cluster === undefined ? undefined : {

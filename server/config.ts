@@ -86,6 +86,14 @@ export interface OperCredential {
   password: string;
 }
 
+/** A trusted WEBIRC gateway as given (`--webirc NAME:PASSWORD@CIDRS`). */
+export interface WebircGatewayConfig {
+  name: string;
+  password: string;
+  /** Where the gateway connects from (CIDR): the only addresses WEBIRC is taken from. */
+  ranges: string[];
+}
+
 /** PEM files of a TLS certificate chain and its private key; re-read on SIGHUP. */
 export interface TlsFiles {
   certFile: string;
@@ -155,6 +163,8 @@ export interface ServerConfig {
    * is the one limited, logged and shown.
    */
   proxyFrom: string[];
+  /** Trusted WEBIRC gateways; their ranges are exempt from per-IP limits until WEBIRC. */
+  webirc: WebircGatewayConfig[];
   /** The SQLite database file, or `:memory:`. */
   db: string;
   /** Cluster mode (history and accounts then live in Redis, not in `db`); undefined: alone. */
@@ -262,6 +272,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     floodControl: true,
     exempt: ["127.0.0.0/8", "::1/128"],
     proxyFrom: [],
+    webirc: [],
     db: ":memory:",
     cluster: undefined,
     alwaysOn: DEFAULT_ALWAYS_ON,

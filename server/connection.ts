@@ -28,8 +28,8 @@ export const UNTRUSTED_PROXY = "PROXY header from an untrusted address";
 
 /** What a session needs from a client's transport (TCP, TLS, or a WebSocket). */
 export interface ClientConnection {
-  /** Remote IP address. */
-  readonly hostname: string;
+  /** Remote IP address: the client's, named by a trusted proxy or gateway (WEBIRC sets it). */
+  hostname: string;
   /** `address:port` for logs. */
   readonly peer: string;
   /** Encrypted (TLS): shown in WHOIS, required for some things. */
@@ -78,7 +78,7 @@ export function formatPeer(addr: Deno.NetAddr): string {
 export class StreamConnection implements ClientConnection {
   readonly #conn: ByteStream;
   readonly outbox: Outbox;
-  readonly hostname: string;
+  hostname: string;
   readonly peer: string;
   readonly secure: boolean;
   readonly canBePlainText = true;

@@ -306,7 +306,8 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
-  const exempt = config.exempt.map((text) => {
+  // a WEBIRC gateway's connections are counted under their users' addresses (commands/webirc.ts)
+  const exempt = [...config.exempt, ...config.webirc.flatMap((g) => g.ranges)].map((text) => {
     const range = parseCidr(text);
     if (!range) throw new Error(`not an address range: ${text}`);
     return range;
@@ -326,6 +327,11 @@ export async function startServer(
     config.limits.proxyHeaderTimeoutMs,
   );
   const info = await createServerInfo(config, log);
+  info.readmit = (from, to) => {
+    const refusal = admission.move(from, to);
+    if (refusal) log.info(`${to} (via WEBIRC from ${from}) refused: ${refusal}`);
+    return refusal;
+  };
   const permanent = new Set(config.permanentChannels.map(foldCase));
   let stores: Stores;
   let hub: Hub | undefined;

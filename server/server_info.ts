@@ -13,6 +13,7 @@ import { isupportTokens } from "./isupport.ts";
 import type { Logger } from "./log.ts";
 import { Registering } from "./registering.ts";
 import { VERSION } from "../version.ts";
+import { hashGateways, type WebircGateway } from "./webirc.ts";
 
 /** Read-only server facts for handlers. */
 export interface ServerInfo {
@@ -40,6 +41,13 @@ export interface ServerInfo {
   log: Logger;
   /** The STS policy offered in CAP LS; undefined without TLS. */
   sts: StsPolicy | undefined;
+  /** Trusted WEBIRC gateways (`--webirc`), passwords hashed. */
+  webirc: WebircGateway[];
+  /**
+   * Moves a connection's count in the per-IP limits from `from` to `to` (WEBIRC): a refusal
+   * when `to` is over them (nothing moved then). Set by the running server.
+   */
+  readmit?: (from: string, to: string) => string | undefined;
 }
 
 /**
@@ -77,5 +85,6 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     registering: new Registering(),
     log,
     sts: config.tls ? { port: config.tlsPort, durationS: config.stsDurationS } : undefined,
+    webirc: await hashGateways(config.webirc),
   };
 }

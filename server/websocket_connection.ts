@@ -56,7 +56,7 @@ function ascii(bytes: Uint8Array): boolean {
 
 /** One accepted WebSocket client. */
 export class WebSocketConnection implements ClientConnection {
-  readonly hostname: string;
+  hostname: string;
   readonly peer: string;
   readonly secure: boolean;
   /** A browser page speaks IRC from the first frame: no plain-text door here. */

@@ -35,6 +35,7 @@ import { serviceCommands } from "./services.ts";
 import { setnameCommands } from "./setname.ts";
 import { topicCommands } from "./topic.ts";
 import { userhostCommands } from "./userhost.ts";
+import { webircCommands } from "./webirc.ts";
 import { whoCommands } from "./who.ts";
 import { whoisCommands } from "./whois.ts";
 
@@ -69,6 +70,7 @@ const groups: Record<string, CommandSpec>[] = [
   setnameCommands,
   topicCommands,
   userhostCommands,
+  webircCommands,
   whoCommands,
   whoisCommands,
 ];
