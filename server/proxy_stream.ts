@@ -7,7 +7,7 @@
  */
 
 import { type Cidr, cidrContains, parseIp } from "./cidr.ts";
-import { parseProxyHeader, V2_MAX_BYTES } from "./proxy_protocol.ts";
+import { looksLikeProxyHeader, parseProxyHeader, V2_MAX_BYTES } from "./proxy_protocol.ts";
 
 /** The address ranges (`--proxy-from`) whose connections carry a client's real address. */
 export class TrustedProxies {
@@ -112,5 +112,55 @@ export async function readProxyHeader(conn: Deno.TcpConn, timeoutMs: number): Pr
     return { ok: false, reason: timedOut ? "PROXY header timed out" : "read error" };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * An untrusted connection to the TLS port, watched for a PROXY header in its first bytes (a proxy
+ * the operator did not list in `--proxy-from`): that gets `refusal`, in plain text since no
+ * handshake will happen, and the connection ends, instead of a TLS error nobody can read.
+ */
+export class StrayHeaderGuard {
+  readonly remoteAddr: Deno.NetAddr;
+  readonly #conn: Deno.TcpConn;
+  readonly #refusal: Uint8Array;
+  #first = true;
+
+  constructor(conn: Deno.TcpConn, refusal: Uint8Array) {
+    this.#conn = conn;
+    this.remoteAddr = conn.remoteAddr;
+    this.#refusal = refusal;
+  }
+
+  async read(p: Uint8Array): Promise<number | null> {
+    const n = await this.#conn.read(p);
+    if (!this.#first || n === null) return n;
+    this.#first = false;
+    if (!looksLikeProxyHeader(p.subarray(0, n))) return n;
+    try {
+      await this.#conn.write(this.#refusal); // a new socket's buffer takes one line at once
+      this.#conn.close();
+    } catch { /* gone already */ }
+    return null;
+  }
+
+  write(p: Uint8Array): Promise<number> {
+    return this.#conn.write(p);
+  }
+
+  closeWrite(): Promise<void> {
+    return this.#conn.closeWrite();
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+
+  setNoDelay(noDelay = true): void {
+    this.#conn.setNoDelay(noDelay);
+  }
+
+  setKeepAlive(keepAlive = true): void {
+    this.#conn.setKeepAlive(keepAlive);
   }
 }

@@ -11,8 +11,11 @@
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { TlsFiles } from "./config.ts";
 import { acceptLoop, closeQuietly } from "./byte_stream.ts";
-import { readProxyHeader, type TrustedProxies } from "./proxy_stream.ts";
+import { readProxyHeader, StrayHeaderGuard, type TrustedProxies } from "./proxy_stream.ts";
 import { type RawConn, TlsStream } from "./tls_stream.ts";
+import { UNTRUSTED_PROXY } from "./connection.ts";
+
+const encoder = new TextEncoder();
 import { errorMessage } from "../util/error_message.ts";
 
 /** The PEM text of a certificate chain and its key. */
@@ -117,7 +120,11 @@ export class ReloadableTlsListener {
           else events.accepted(new TlsStream(raw, listener.#context, handshakeTimeoutMs));
         };
         const proxies = events.proxies;
-        if (listener.#closed || !proxies?.trusts(conn.remoteAddr)) return start(conn);
+        if (!proxies || listener.#closed) return start(conn);
+        if (!proxies.trusts(conn.remoteAddr)) {
+          const line = `ERROR :Closing Link: ${conn.remoteAddr.hostname} (${UNTRUSTED_PROXY})\r\n`;
+          return start(new StrayHeaderGuard(conn, encoder.encode(line)));
+        }
         readProxyHeader(conn, proxies.headerTimeoutMs).then((read) => {
           if (read.ok) return start(read.conn);
           events.proxyFailed?.(conn.remoteAddr, read.reason);

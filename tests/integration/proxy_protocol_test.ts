@@ -105,7 +105,9 @@ Deno.test("PROXY: an untrusted peer sending a header (v1 or v2) is refused with 
           (await c.expect("ERROR")).params[0],
           "Closing Link: 127.0.0.1 (PROXY header from an untrusted address)",
         );
+        const asked = Date.now();
         await c.closed();
+        assert.ok(Date.now() - asked < 1000, "closed at once");
         assert.ok(!c.lines.some((l) => / 001 /.test(l)), "never registered");
       } finally {
         await c.close();
@@ -176,6 +178,43 @@ Deno.test({
         assert.equal(await whoisHost(c, "secured"), "2001:db8::99");
       } finally {
         await c.close();
+      }
+    } finally {
+      await server.shutdown();
+      await Deno.remove(certs.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "PROXY on the TLS port from an untrusted peer: a plain ERROR line, no handshake" + missing,
+  ignore: missing !== "",
+  async fn() {
+    const certs = await makeCertificates();
+    const server = await testServer({
+      tls: { certFile: certs.certFile, keyFile: certs.keyFile },
+      tlsPort: 0,
+    });
+    try {
+      const c = await TestClient.connect(server.tlsAddr!.port);
+      try {
+        await c.conn.write(proxyV2("203.0.113.5"));
+        assert.equal(
+          (await c.expect("ERROR")).params[0],
+          "Closing Link: 127.0.0.1 (PROXY header from an untrusted address)",
+        );
+        const t0 = Date.now();
+        await c.closed();
+        console.log("closed after", Date.now() - t0);
+      } finally {
+        await c.close();
+      }
+      // TLS clients are untouched
+      const fine = await TestClient.connectTls(server.tlsAddr!.port, [certs.caPem]);
+      try {
+        await fine.registerAs("fine");
+      } finally {
+        await fine.close();
       }
     } finally {
       await server.shutdown();
