@@ -306,26 +306,21 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
+  const ranges = (texts: string[]) =>
+    texts.map((text) => {
+      const range = parseCidr(text);
+      if (!range) throw new Error(`not an address range: ${text}`);
+      return range;
+    });
   // a WEBIRC gateway's connections are counted under their users' addresses (commands/webirc.ts)
-  const exempt = [...config.exempt, ...config.webirc.flatMap((g) => g.ranges)].map((text) => {
-    const range = parseCidr(text);
-    if (!range) throw new Error(`not an address range: ${text}`);
-    return range;
-  });
+  const exempt = ranges([...config.exempt, ...config.webirc.flatMap((g) => g.ranges)]);
   const admission = new Admission({
     maxPerIp: config.limits.maxConnectionsPerIp,
     throttleBurst: config.limits.throttleBurst,
     throttleRatePerMinute: config.limits.throttleRatePerMinute,
     exempt,
   });
-  const proxies = new TrustedProxies(
-    config.proxyFrom.map((text) => {
-      const range = parseCidr(text);
-      if (!range) throw new Error(`not an address range: ${text}`);
-      return range;
-    }),
-    config.limits.proxyHeaderTimeoutMs,
-  );
+  const proxies = new TrustedProxies(ranges(config.proxyFrom), config.limits.proxyHeaderTimeoutMs);
   const info = await createServerInfo(config, log);
   info.readmit = (from, to) => {
     const refusal = admission.move(from, to);
