@@ -122,6 +122,30 @@ export function parseCidrList(value: string): string[] {
 }
 
 /**
+ * Collects repeatable `--webirc NAME:PASSWORD@CIDRS` gateways: the password runs to the last
+ * `@` (it may hold `:` and `@`; the ranges hold neither `@` nor spaces).
+ */
+export function collectWebirc(
+  value: string,
+  previous: { name: string; password: string; ranges: string[] }[],
+): { name: string; password: string; ranges: string[] }[] {
+  const at = value.lastIndexOf("@");
+  const colon = value.indexOf(":");
+  if (colon < 1 || at <= colon + 1 || at === value.length - 1) {
+    throw new InvalidArgumentError("Expected NAME:PASSWORD@CIDR[,CIDR...].");
+  }
+  const ranges = parseCidrList(value.slice(at + 1));
+  if (ranges.length === 0) throw new InvalidArgumentError("Expected address ranges after @.");
+  const gateway = { name: value.slice(0, colon), password: value.slice(colon + 1, at), ranges };
+  return [...previous, gateway];
+}
+
+/** Collects repeatable `--proxy-from` ranges (each a comma list, like `--exempt`'s). */
+export function collectCidrs(value: string, previous: string[]): string[] {
+  return [...previous, ...parseCidrList(value)];
+}
+
+/**
  * Collects `--web-origin` values (repeatable, each a comma list): origins such as
  * `https://chat.example.org` whose pages may open a WebSocket, or `*` for any page anywhere.
  */

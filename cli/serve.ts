@@ -23,8 +23,10 @@ import { type RunningServer, startServer } from "../server/server.ts";
 import { randomNodeId } from "../server/cluster/start.ts";
 import {
   collectChannels,
+  collectCidrs,
   collectOper,
   collectOrigins,
+  collectWebirc,
   parseBytes,
   parseCidrList,
   parseClusterUrl,
@@ -258,6 +260,18 @@ function serveOptions() {
         .env("CHAT_EXEMPT").default(d.exempt, d.exempt.join(",")).argParser(parseCidrList),
     )
     .addOption(
+      new Option(
+        "--proxy-from <cidrs>",
+        "trusted proxies: PROXY protocol on the IRC/TLS ports, X-Forwarded-For on the web port (repeatable)",
+      ).env("CHAT_PROXY_FROM").argParser(collectCidrs).default([], "none"),
+    )
+    .addOption(
+      new Option(
+        "--webirc <name:password@cidrs>",
+        "a trusted WEBIRC gateway, from these ranges (repeatable); only a hash is kept",
+      ).env("CHAT_WEBIRC").argParser(collectWebirc).default([], "none"),
+    )
+    .addOption(
       new Option("--max-channels <n>", "channels one user may join")
         .env("CHAT_MAX_CHANNELS").default(L.maxChannels).argParser(parseCount),
     )
@@ -365,6 +379,8 @@ async function resolveConfig(command: ServeCommand, given: RawValues): Promise<R
     logMessages: opts.logMessages === true,
     floodControl: opts.floodControl,
     exempt: [...opts.exempt],
+    proxyFrom: [...opts.proxyFrom],
+    webirc: [...opts.webirc],
     db: opts.db,
     permanentChannels: opts.permanentChannel ?? d.permanentChannels,
     cluster: opts.cluster === undefined ? undefined : {

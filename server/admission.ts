@@ -56,6 +56,16 @@ export class Admission {
     return undefined;
   }
 
+  /**
+   * Counts an admitted connection under `to` instead of `from` (its real address became known):
+   * a refusal, and nothing changed, when `to` is over the limits.
+   */
+  move(from: string, to: string, now = Date.now()): Refusal | undefined {
+    const refusal = this.admit(to, now);
+    if (refusal === undefined) this.release(from);
+    return refusal;
+  }
+
   /** Forgets one closed connection. */
   release(ip: string): void {
     const open = (this.#open.get(ip) ?? 1) - 1;

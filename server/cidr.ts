@@ -85,3 +85,31 @@ export function cidrContains(range: Cidr, ip: Uint8Array): boolean {
   }
   return true;
 }
+
+/**
+ * An address's usual text (IPv6 per RFC 5952: lower case, the longest run of zero groups as
+ * `::`), so one address from any source (a PROXY header, X-Forwarded-For) is one key for the
+ * per-IP limits.
+ */
+export function formatIp(bytes: Uint8Array): string {
+  if (bytes.length === 4) return bytes.join(".");
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [...bytes.subarray(12)].join("."); // IPv4-mapped: the IPv4 address
+  }
+  let best = -1, bestLength = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) [best, bestLength] = [i, j - i];
+    i = j;
+  }
+  const hex = (g: number[]) => g.map((n) => n.toString(16)).join(":");
+  if (best === -1) return hex(groups);
+  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLength))}`;
+}

@@ -47,6 +47,8 @@ export interface Limits {
    * connection or the end of the previous response (so it also ends idle keep-alive connections).
    */
   httpHeaderTimeoutMs: number;
+  /** Time a trusted proxy (`--proxy-from`) has to send its PROXY header after connecting. */
+  proxyHeaderTimeoutMs: number;
   /** Idle time before the server sends PING. */
   pingIntervalMs: number;
   /** Time to answer that PING before the client is dropped. */
@@ -82,6 +84,14 @@ export interface HistoryConfig {
 export interface OperCredential {
   name: string;
   password: string;
+}
+
+/** A trusted WEBIRC gateway as given (`--webirc NAME:PASSWORD@CIDRS`). */
+export interface WebircGatewayConfig {
+  name: string;
+  password: string;
+  /** Where the gateway connects from (CIDR): the only addresses WEBIRC is taken from. */
+  ranges: string[];
 }
 
 /** PEM files of a TLS certificate chain and its private key; re-read on SIGHUP. */
@@ -151,6 +161,14 @@ export interface ServerConfig {
   floodControl: boolean;
   /** Address ranges (CIDR) exempt from per-IP connection limits. */
   exempt: string[];
+  /**
+   * Trusted proxies (CIDR): their IRC and TLS connections start with a PROXY protocol header,
+   * their web requests' `Forwarded`/`X-Forwarded-For` are believed; the client's address in them
+   * is the one limited, logged and shown.
+   */
+  proxyFrom: string[];
+  /** Trusted WEBIRC gateways; their ranges are exempt from per-IP limits until WEBIRC. */
+  webirc: WebircGatewayConfig[];
   /** The SQLite database file, or `:memory:`. */
   db: string;
   /** Cluster mode (history and accounts then live in Redis, not in `db`); undefined: alone. */
@@ -217,6 +235,7 @@ export const DEFAULT_LIMITS: Limits = {
   registrationTimeoutMs: 60_000,
   tlsHandshakeTimeoutMs: TLS_HANDSHAKE_TIMEOUT_MS,
   httpHeaderTimeoutMs: HTTP_HEADER_TIMEOUT_MS,
+  proxyHeaderTimeoutMs: 5_000,
   pingIntervalMs: 90_000,
   pingTimeoutMs: 60_000,
   plainTextAfterMs: 1_000,
@@ -258,6 +277,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     permanentChannels: ["#lobby"],
     floodControl: true,
     exempt: ["127.0.0.0/8", "::1/128"],
+    proxyFrom: [],
+    webirc: [],
     db: ":memory:",
     cluster: undefined,
     alwaysOn: DEFAULT_ALWAYS_ON,

@@ -8,6 +8,7 @@
 
 import { CLIENT_LINE_LIMITS, LineFramer, type LineHandler } from "../protocol/lines.ts";
 import type { ByteStream } from "./byte_stream.ts";
+import { looksLikeProxyHeader } from "./proxy_protocol.ts";
 import { Outbox, type OutboxEvents } from "./outbox.ts";
 import { errorMessage } from "../util/error_message.ts";
 
@@ -19,10 +20,16 @@ import { errorMessage } from "../util/error_message.ts";
 const READ_BUFFER_START = 512;
 const READ_BUFFER_BUSY = 4096;
 
+/**
+ * Why a connection that opens with a PROXY header it may not send is closed: only trusted proxies'
+ * (`--proxy-from`) are read, before the connection is served.
+ */
+export const UNTRUSTED_PROXY = "PROXY header from an untrusted address";
+
 /** What a session needs from a client's transport (TCP, TLS, or a WebSocket). */
 export interface ClientConnection {
-  /** Remote IP address. */
-  readonly hostname: string;
+  /** Remote IP address: the client's, named by a trusted proxy or gateway (WEBIRC sets it). */
+  hostname: string;
   /** `address:port` for logs. */
   readonly peer: string;
   /** Encrypted (TLS): shown in WHOIS, required for some things. */
@@ -71,7 +78,7 @@ export function formatPeer(addr: Deno.NetAddr): string {
 export class StreamConnection implements ClientConnection {
   readonly #conn: ByteStream;
   readonly outbox: Outbox;
-  readonly hostname: string;
+  hostname: string;
   readonly peer: string;
   readonly secure: boolean;
   readonly canBePlainText = true;
@@ -91,10 +98,13 @@ export class StreamConnection implements ClientConnection {
   async readLines(handler: LineHandler): Promise<string> {
     const framer = new LineFramer(CLIENT_LINE_LIMITS);
     let buf = new Uint8Array(READ_BUFFER_START);
+    let first = true;
     try {
       for (;;) {
         const n = await this.#conn.read(buf);
         if (n === null) return "Connection closed";
+        if (first && looksLikeProxyHeader(buf.subarray(0, n))) return UNTRUSTED_PROXY;
+        first = false;
         framer.push(buf.subarray(0, n), handler);
         if (this.#closed) return "Connection closed";
         if (n === buf.length && buf.length < READ_BUFFER_BUSY) {

@@ -52,6 +52,8 @@ export class ExtraListeners {
           accepted: (conn: TlsStream) =>
             host.serve((events) => new StreamConnection(conn, sendq, events, true)),
           acceptFailed: (err) => log.error(`TLS accept failed: ${errorMessage(err)}`),
+          proxies: host.proxies,
+          proxyFailed: (proxy, reason) => host.proxyFailed(proxy, reason),
         }, config.limits.tlsHandshakeTimeoutMs).catch((err) => {
           if (err instanceof TlsSetupError) throw err;
           throw new ListenerSetupError(

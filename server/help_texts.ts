@@ -214,6 +214,11 @@ const TOPICS: Record<string, readonly string[]> = {
     "WHO <#channel|mask>",
     "Lists users on a channel, or users matching a mask, with their details.",
   ],
+  WEBIRC: [
+    "WEBIRC <password> <gateway> <hostname> <ip> [:<flags>]",
+    "For trusted web gateways (--webirc), before registration: names the address of the user the",
+    "gateway connects for. From any other address, or with a wrong password, the connection ends.",
+  ],
   WHOIS: ["WHOIS <nick>", "Shows a user's details, channels, account and idle time."],
   WHOWAS: ["WHOWAS <nick> [<count>]", "Shows who recently used a nick."],
 };

@@ -15,10 +15,11 @@ import type { ServerConfig } from "./config.ts";
 import { applyLiveConfig } from "./live_config.ts";
 import type { Rehasher } from "./rehash_hook.ts";
 import type { Hub } from "./hub.ts";
-import { acceptLoop, sendAndClose } from "./byte_stream.ts";
+import { acceptLoop, type ByteStream, sendAndClose } from "./byte_stream.ts";
 import { type ConnectionOpener, formatPeer, StreamConnection } from "./connection.ts";
 import { ExtraListeners } from "./extra_listeners.ts";
 import { LocalHub } from "./local_hub.ts";
+import { readProxyHeader, TrustedProxies } from "./proxy_stream.ts";
 import { expiredUsers } from "./always_on.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createServerInfo, type ServerInfo } from "./server_info.ts";
@@ -95,6 +96,8 @@ class Server implements SessionHost, RunningServer {
   readonly metrics: ServerMetrics;
   readonly #sessions = new Set<SessionDriver>();
   readonly #admission: Admission;
+  /** `--proxy-from`: peers whose connections name their client in a PROXY header. */
+  readonly proxies: TrustedProxies;
   #ticks = 0;
   readonly #tick: ReturnType<typeof setInterval>;
   #stopping: Promise<void> | undefined;
@@ -109,8 +112,10 @@ class Server implements SessionHost, RunningServer {
     commands: CommandTable,
     stores: Stores,
     ownsStores: boolean,
+    proxies: TrustedProxies,
   ) {
     this.#listener = listener;
+    this.proxies = proxies;
     this.info = info;
     this.hub = hub;
     this.#admission = admission;
@@ -250,8 +255,28 @@ class Server implements SessionHost, RunningServer {
     );
   }
 
-  /** Serves an accepted plain TCP connection, or refuses it with an ERROR line. */
+  /**
+   * Serves an accepted plain TCP connection, or refuses it with an ERROR line. A trusted proxy's
+   * starts with a PROXY header, read first (within a deadline): the client it names is the one
+   * admitted, and served.
+   */
   acceptStream(conn: Deno.TcpConn): void {
+    if (!this.proxies.trusts(conn.remoteAddr)) return this.#acceptClient(conn);
+    readProxyHeader(conn, this.proxies.headerTimeoutMs).then((read) => {
+      if (read.ok) return this.#acceptClient(read.conn);
+      this.proxyFailed(conn.remoteAddr, read.reason);
+      const line = `ERROR :Closing Link: ${conn.remoteAddr.hostname} (Bad PROXY header)\r\n`;
+      sendAndClose(conn, encoder.encode(line), REFUSAL_WRITE_MS);
+    });
+  }
+
+  /** Logs a trusted proxy's connection closed for its bad or missing header. */
+  proxyFailed(proxy: Deno.NetAddr, reason: string): void {
+    this.info.log.warn(`${formatPeer(proxy)} (trusted proxy) closed: ${reason}`);
+  }
+
+  /** Admits and serves a client's connection (directly, or behind its PROXY header). */
+  #acceptClient(conn: ByteStream): void {
     const remote = conn.remoteAddr;
     const refusal = this.admit(remote);
     if (refusal !== undefined) {
@@ -346,19 +371,28 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
-  const exempt = config.exempt.map((text) => {
-    const range = parseCidr(text);
-    if (!range) throw new Error(`not an address range: ${text}`);
-    return range;
-  });
+  const ranges = (texts: string[]) =>
+    texts.map((text) => {
+      const range = parseCidr(text);
+      if (!range) throw new Error(`not an address range: ${text}`);
+      return range;
+    });
+  // a WEBIRC gateway's connections are counted under their users' addresses (commands/webirc.ts)
+  const exempt = ranges([...config.exempt, ...config.webirc.flatMap((g) => g.ranges)]);
   const admission = new Admission({
     maxPerIp: config.limits.maxConnectionsPerIp,
     throttleBurst: config.limits.throttleBurst,
     throttleRatePerMinute: config.limits.throttleRatePerMinute,
     exempt,
   });
+  const proxies = new TrustedProxies(ranges(config.proxyFrom), config.limits.proxyHeaderTimeoutMs);
   const info = await createServerInfo(config, log);
   info.rehash = options.rehash;
+  info.readmit = (from, to) => {
+    const refusal = admission.move(from, to);
+    if (refusal) log.info(`${to} (via WEBIRC from ${from}) refused: ${refusal}`);
+    return refusal;
+  };
   const permanent = new Set(config.permanentChannels.map(foldCase));
   let stores: Stores;
   let hub: Hub | undefined;
@@ -416,6 +450,8 @@ export async function startServer(
       release: (remote) => started.server?.release(remote),
       serve: (open) => started.server!.serve(open),
       ops: (req) => started.server?.ops(req),
+      proxies,
+      proxyFailed: (proxy, reason) => started.server?.proxyFailed(proxy, reason),
     }, log);
   } catch (err) {
     listener?.close();
@@ -430,6 +466,7 @@ export async function startServer(
     options.commands ?? COMMANDS,
     stores,
     !options.stores,
+    proxies,
   );
   server.extra = extra;
   if (info.sts && extra.tls) info.sts.port = extra.tls.addr.port;

@@ -15,6 +15,7 @@ import type { Rehasher } from "./rehash_hook.ts";
 import type { Logger } from "./log.ts";
 import { Registering } from "./registering.ts";
 import { VERSION } from "../version.ts";
+import { hashGateways, type WebircGateway } from "./webirc.ts";
 
 /** Read-only server facts for handlers. */
 export interface ServerInfo {
@@ -46,6 +47,13 @@ export interface ServerInfo {
   rehash: Rehasher | undefined;
   /** K-lines and D-lines in force (bans.ts). */
   bans: ServerBans;
+  /** Trusted WEBIRC gateways (`--webirc`), passwords hashed. */
+  webirc: WebircGateway[];
+  /**
+   * Moves a connection's count in the per-IP limits from `from` to `to` (WEBIRC): a refusal
+   * when `to` is over them (nothing moved then). Set by the running server.
+   */
+  readmit?: (from: string, to: string) => string | undefined;
 }
 
 /**
@@ -85,5 +93,6 @@ export async function createServerInfo(config: ServerConfig, log: Logger): Promi
     sts: config.tls ? { port: config.tlsPort, durationS: config.stsDurationS } : undefined,
     rehash: undefined,
     bans: new ServerBans(),
+    webirc: await hashGateways(config.webirc),
   };
 }

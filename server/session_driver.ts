@@ -40,7 +40,7 @@ import { errorMessage } from "../util/error_message.ts";
 const CLOSE_FLUSH_MS = 2000;
 
 /** First lines that mark an IRC client (anything else opens the plain-text door). */
-const IRC_OPENERS = new Set(["CAP", "NICK", "USER", "PASS"]);
+const IRC_OPENERS = new Set(["CAP", "NICK", "USER", "PASS", "WEBIRC"]);
 
 const encoder = new TextEncoder();
 

@@ -10,8 +10,12 @@
 
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { TlsFiles } from "./config.ts";
-import { acceptLoop } from "./byte_stream.ts";
-import { TlsStream } from "./tls_stream.ts";
+import { acceptLoop, closeQuietly } from "./byte_stream.ts";
+import { readProxyHeader, StrayHeaderGuard, type TrustedProxies } from "./proxy_stream.ts";
+import { type RawConn, TlsStream } from "./tls_stream.ts";
+import { UNTRUSTED_PROXY } from "./connection.ts";
+
+const encoder = new TextEncoder();
 import { errorMessage } from "../util/error_message.ts";
 
 /** The PEM text of a certificate chain and its key. */
@@ -63,6 +67,13 @@ export interface TlsListenerEvents {
   accepted(conn: TlsStream): void;
   /** `accept` failed (out of file descriptors, …); accepting is retried shortly. */
   acceptFailed(err: unknown): void;
+  /**
+   * The trusted proxies (`--proxy-from`): their connections start with a PROXY header, read
+   * before the handshake; `admit` is then asked about the client it names.
+   */
+  proxies?: TrustedProxies;
+  /** A trusted proxy's header was bad or late: its connection was closed. */
+  proxyFailed?(proxy: Deno.NetAddr, reason: string): void;
 }
 
 /** A TLS listener on a fixed port that can swap its certificate. */
@@ -104,8 +115,21 @@ export class ReloadableTlsListener {
     acceptLoop(
       tcp,
       (conn) => {
-        if (listener.#closed || !events.admit(conn.remoteAddr)) conn.close();
-        else events.accepted(new TlsStream(conn, listener.#context, handshakeTimeoutMs));
+        const start = (raw: RawConn) => {
+          if (listener.#closed || !events.admit(raw.remoteAddr)) closeQuietly(raw);
+          else events.accepted(new TlsStream(raw, listener.#context, handshakeTimeoutMs));
+        };
+        const proxies = events.proxies;
+        if (!proxies || listener.#closed) return start(conn);
+        if (!proxies.trusts(conn.remoteAddr)) {
+          const line = `ERROR :Closing Link: ${conn.remoteAddr.hostname} (${UNTRUSTED_PROXY})\r\n`;
+          return start(new StrayHeaderGuard(conn, encoder.encode(line)));
+        }
+        readProxyHeader(conn, proxies.headerTimeoutMs).then((read) => {
+          if (read.ok) return start(read.conn);
+          events.proxyFailed?.(conn.remoteAddr, read.reason);
+          closeQuietly(conn);
+        });
       },
       events.acceptFailed,
       () => listener.#closed,

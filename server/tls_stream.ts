@@ -14,6 +14,14 @@ import { Duplex } from "node:stream";
 import { type SecureContext, TLSSocket } from "node:tls";
 import type { ByteStream } from "./byte_stream.ts";
 
+/**
+ * The TCP side a TLS connection runs over: a `Deno.TcpConn`, or one after its PROXY header
+ * (proxy_stream.ts).
+ */
+export type RawConn =
+  & Pick<Deno.TcpConn, "read" | "write" | "closeWrite" | "close" | "setNoDelay" | "setKeepAlive">
+  & { readonly remoteAddr: Deno.NetAddr };
+
 /** Why reads fail after the handshake timed out. */
 export const HANDSHAKE_TIMED_OUT = "TLS handshake timed out";
 
@@ -21,7 +29,7 @@ export const HANDSHAKE_TIMED_OUT = "TLS handshake timed out";
 const RAW_READ_BYTES = 4096;
 
 /** A TCP connection as the node stream `TLSSocket` wraps; destroying it closes the socket. */
-function duplexOf(conn: Deno.TcpConn): Duplex {
+function duplexOf(conn: RawConn): Duplex {
   const buf = new Uint8Array(RAW_READ_BYTES);
   let reading = false;
   return new Duplex({
@@ -53,7 +61,7 @@ function duplexOf(conn: Deno.TcpConn): Duplex {
 /** One accepted TLS connection; the handshake starts at once and must end in time. */
 export class TlsStream implements ByteStream {
   readonly remoteAddr: Deno.NetAddr;
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: RawConn;
   readonly #raw: Duplex;
   readonly #tls: TLSSocket;
   /** Data received and not yet read (the socket is paused while there is some). */
@@ -65,7 +73,7 @@ export class TlsStream implements ByteStream {
   #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   #peerFingerprint: string | undefined;
 
-  constructor(conn: Deno.TcpConn, context: SecureContext, handshakeTimeoutMs: number) {
+  constructor(conn: RawConn, context: SecureContext, handshakeTimeoutMs: number) {
     this.#conn = conn;
     this.remoteAddr = conn.remoteAddr;
     const raw = duplexOf(conn);

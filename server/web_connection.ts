@@ -43,8 +43,16 @@ export interface WebConnectionContext {
   log: Logger;
   /** Runs a session on this connection; the session then owns its admission. */
   serve(open: ConnectionOpener): void;
-  /** This connection ended without becoming a session. */
-  release(): void;
+  /**
+   * This connection ended without becoming a session; `client` was admitted for it by `forwarded`
+   * and is released too.
+   */
+  release(client?: Deno.NetAddr): void;
+  /**
+   * Set for a trusted proxy's connection (`--proxy-from`), which was not admitted itself: admits
+   * the client a WebSocket request comes from (its forwarding fields name it), or says why not.
+   */
+  forwarded?(head: RequestHead): { remote: Deno.NetAddr } | { refusal: string };
   /** Answers /metrics and /healthz (metrics/endpoints.ts); undefined for other paths. */
   ops?(req: OpsRequest): PageResponse | undefined;
 }
@@ -67,6 +75,8 @@ export async function serveWebConnection(
   const buf = new Uint8Array(MAX_HEAD_BYTES);
   let filled = 0;
   let upgraded = false;
+  /** The client `forwarded` admitted, released here unless its session takes it over. */
+  let admitted: Deno.NetAddr | undefined;
   const respond = (res: PageResponse, close: boolean, http10 = false) => {
     const headers: Record<string, string> = { date: new Date().toUTCString(), ...res.headers };
     if (close) headers.connection = "close";
@@ -124,10 +134,21 @@ export async function serveWebConnection(
           await respond(plainResponse(answer.status, answer.text, answer.fields), true);
           return;
         }
+        const client = ctx.forwarded?.(head);
+        if (client && "refusal" in client) {
+          await respond(plainResponse(429, client.refusal), true);
+          return;
+        }
+        admitted = client?.remote;
         const switching = serializeResponse(101, answer.fields);
         if (!await writeAll(stream, switching, ctx.headerTimeoutMs)) return;
         const early = buf.slice(length, filled);
-        const options = { mode: answer.mode, secure: ctx.secure, sendq: ctx.sendq };
+        const options = {
+          mode: answer.mode,
+          secure: ctx.secure,
+          sendq: ctx.sendq,
+          remote: client?.remote,
+        };
         upgraded = true;
         ctx.serve((events) => new WebSocketConnection(stream, options, events, early));
         return;
@@ -153,7 +174,7 @@ export async function serveWebConnection(
   } finally {
     if (!upgraded) {
       closeQuietly(stream);
-      ctx.release();
+      ctx.release(admitted);
     }
   }
 }

@@ -14,8 +14,10 @@
 import { acceptLoop, type ByteStream, closeQuietly, sendAndClose } from "./byte_stream.ts";
 import type { TlsFiles } from "./config.ts";
 import type { ConnectionOpener } from "./connection.ts";
-import { serializeResponse } from "./http_request.ts";
+import { forwardedClient, forwardedEntries } from "./forwarded.ts";
+import { type RequestHead, serializeResponse } from "./http_request.ts";
 import type { Logger } from "./log.ts";
+import type { TrustedProxies } from "./proxy_stream.ts";
 import { ReloadableTlsListener } from "./tls_listener.ts";
 import { serveWebConnection } from "./web_connection.ts";
 import { type PageResponse, plainResponse } from "./web_page.ts";
@@ -50,6 +52,10 @@ export interface ListenerHost {
   serve(open: ConnectionOpener): void;
   /** Answers /metrics and /healthz (metrics/endpoints.ts); undefined for other paths. */
   ops?(req: OpsRequest): PageResponse | undefined;
+  /** `--proxy-from`: peers that name their clients (PROXY header, `X-Forwarded-For`). */
+  readonly proxies: TrustedProxies;
+  /** A trusted proxy's connection was closed for its bad or missing PROXY header. */
+  proxyFailed(proxy: Deno.NetAddr, reason: string): void;
 }
 
 /** The running web port. */
@@ -124,9 +130,28 @@ export class WebListener {
     for (const stream of this.#open) closeQuietly(stream);
   }
 
-  /** The per-IP limits' verdict on a new connection: a refusal, or undefined when admitted. */
+  /**
+   * The per-IP limits' verdict on a new connection: a refusal, or undefined when admitted. A
+   * trusted proxy's is let in uncounted: its clients are admitted at their WebSocket requests.
+   */
   #admit(remote: Deno.NetAddr): string | undefined {
-    return this.#stopped ? "Server shutting down" : this.#host.admit(remote);
+    if (this.#stopped) return "Server shutting down";
+    return this.#host.proxies.trusts(remote) ? undefined : this.#host.admit(remote);
+  }
+
+  /** Admits the client a trusted proxy's WebSocket request names (forwarded.ts). */
+  #forwarded(
+    peer: Deno.NetAddr,
+    head: RequestHead,
+  ): { remote: Deno.NetAddr } | { refusal: string } {
+    const { proxies } = this.#host;
+    const trusted = (ip: string) => proxies.trusts({ transport: "tcp", hostname: ip, port: 0 });
+    const ip = forwardedClient(peer.hostname, forwardedEntries(head), trusted);
+    const remote: Deno.NetAddr = ip === peer.hostname
+      ? peer
+      : { transport: "tcp", hostname: ip, port: 0 };
+    const refusal = this.#host.admit(remote);
+    return refusal === undefined ? { remote } : { refusal };
   }
 
   /** A plain connection: admitted and served, or refused with a short answer. */
@@ -144,6 +169,7 @@ export class WebListener {
   /** Serves HTTP on an admitted connection. */
   #serve(stream: ByteStream): void {
     const remote = stream.remoteAddr;
+    const trusted = this.#host.proxies.trusts(remote);
     this.#open.add(stream);
     const { secure } = this;
     const options = this.#options;
@@ -157,11 +183,13 @@ export class WebListener {
         this.#open.delete(stream);
         this.#host.serve(open);
       },
-      release: () => {
+      release: (client) => {
         this.#open.delete(stream);
-        this.#host.release(remote);
+        if (client) this.#host.release(client);
+        if (!trusted) this.#host.release(remote);
       },
       ops: (req) => this.#host.ops?.(req),
+      forwarded: trusted ? (head) => this.#forwarded(remote, head) : undefined,
     });
   }
 }

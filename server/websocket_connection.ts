@@ -37,6 +37,8 @@ export interface WebSocketConnectionOptions {
   secure: boolean;
   /** Bytes queued unsent before the client is cut off. */
   sendq: number;
+  /** The client, when not the peer: a trusted reverse proxy named it (forwarded.ts). */
+  remote?: Deno.NetAddr;
 }
 
 /** Like StreamConnection's: small while idle, bigger once a read fills it. */
@@ -54,7 +56,7 @@ function ascii(bytes: Uint8Array): boolean {
 
 /** One accepted WebSocket client. */
 export class WebSocketConnection implements ClientConnection {
-  readonly hostname: string;
+  hostname: string;
   readonly peer: string;
   readonly secure: boolean;
   /** A browser page speaks IRC from the first frame: no plain-text door here. */
@@ -75,8 +77,9 @@ export class WebSocketConnection implements ClientConnection {
     early: Uint8Array = new Uint8Array(0),
   ) {
     this.#stream = stream;
-    this.hostname = stream.remoteAddr.hostname;
-    this.peer = formatPeer(stream.remoteAddr);
+    const remote = options.remote ?? stream.remoteAddr;
+    this.hostname = remote.hostname;
+    this.peer = formatPeer(remote);
     this.secure = options.secure;
     this.#mode = options.mode;
     this.#early = early;

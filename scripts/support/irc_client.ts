@@ -44,6 +44,11 @@ export class TestClient {
     this.#reading = this.#read();
   }
 
+  /** A client over a connection opened elsewhere (one that sent a PROXY header first, say). */
+  static wrap(conn: Deno.TcpConn | Deno.TlsConn): TestClient {
+    return new TestClient(conn);
+  }
+
   /** Connects to a loopback port. */
   static async connect(port: number, hostname = "127.0.0.1"): Promise<TestClient> {
     return new TestClient(await Deno.connect({ hostname, port }));

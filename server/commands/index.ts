@@ -36,6 +36,7 @@ import { serviceCommands } from "./services.ts";
 import { setnameCommands } from "./setname.ts";
 import { topicCommands } from "./topic.ts";
 import { userhostCommands } from "./userhost.ts";
+import { webircCommands } from "./webirc.ts";
 import { whoCommands } from "./who.ts";
 import { whoisCommands } from "./whois.ts";
 
@@ -71,6 +72,7 @@ const groups: Record<string, CommandSpec>[] = [
   setnameCommands,
   topicCommands,
   userhostCommands,
+  webircCommands,
   whoCommands,
   whoisCommands,
 ];

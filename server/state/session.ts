@@ -50,6 +50,11 @@ export interface Sink {
   rejoin?(channel: string): void;
   /** The connection completed registration (its welcome): it no longer counts as registering. */
   registered?(): void;
+  /**
+   * The socket's side: its address, which WEBIRC replaces with the gateway's user's; `remote`
+   * when the socket is on another node. Absent for sinks without a socket.
+   */
+  readonly connection?: { hostname: string; readonly remote?: boolean };
 }
 
 /** The socket's end of a moved connection, as the user's node writes to it. */
