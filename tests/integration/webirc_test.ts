@@ -91,3 +91,26 @@ Deno.test("WEBIRC: the per-IP limits count the gateway's users, not the gateway"
     await server.shutdown();
   }
 });
+
+Deno.test("a WEBIRC user whose own address is D-lined is closed at its welcome", async () => {
+  const server = await testServer({ webirc: [kiwi], opers: [{ name: "root", password: "pw" }] });
+  const oper = await TestClient.register(server.addr.port, "root");
+  const c = await TestClient.connect(server.addr.port);
+  try {
+    await oper.send("OPER root pw");
+    await oper.expect("381");
+    await oper.send("DLINE 203.0.113.0/24 :abuse from there");
+    await oper.send("STATS d");
+    await oper.expect((m) => m.command === "250" && m.params.includes("203.0.113.0/24"));
+    // the gateway itself (loopback) is not banned: only the address it names
+    await c.send("WEBIRC hunter2:with@signs kiwiirc host.example 203.0.113.80");
+    await c.send("NICK banned\r\nUSER u 0 * :u");
+    assert.match((await c.expect("ERROR")).params[0]!, /D-lined/);
+    await c.closed();
+    assert.ok(!c.lines.some((l) => / 001 /.test(l)), "never welcomed");
+  } finally {
+    await c.close();
+    await oper.close();
+    await server.shutdown();
+  }
+});
