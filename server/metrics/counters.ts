@@ -8,7 +8,7 @@
  */
 
 /** Why a connection was turned away before its session began. */
-export type RefusalReason = "per_ip_limit" | "throttle" | "not_serving" | "other";
+export type RefusalReason = "per_ip_limit" | "throttle" | "dline" | "not_serving" | "other";
 
 /** Every counter of the process; fields only ever grow. */
 export interface Counters {
@@ -37,7 +37,7 @@ export const COUNTERS: Counters = {
   deliveries: 0,
   sendqExceeded: 0,
   floodDelays: 0,
-  refused: { per_ip_limit: 0, throttle: 0, not_serving: 0, other: 0 },
+  refused: { per_ip_limit: 0, throttle: 0, dline: 0, not_serving: 0, other: 0 },
   accepted: 0,
   historyRows: 0,
   historyCommits: 0,
@@ -48,6 +48,7 @@ export const COUNTERS: Counters = {
 export function refusalReason(text: string): RefusalReason {
   if (text.startsWith("Too many connections")) return "per_ip_limit";
   if (text.startsWith("Connecting too fast")) return "throttle";
+  if (text.startsWith("D-lined")) return "dline";
   if (text.includes("shutting down") || text.includes("starting")) return "not_serving";
   return "other";
 }

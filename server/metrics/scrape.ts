@@ -37,7 +37,13 @@ export interface ScrapeState {
   healthy: boolean;
 }
 
-const REFUSALS: readonly RefusalReason[] = ["per_ip_limit", "throttle", "not_serving", "other"];
+const REFUSALS: readonly RefusalReason[] = [
+  "per_ip_limit",
+  "throttle",
+  "dline",
+  "not_serving",
+  "other",
+];
 
 /** The families of one scrape, in a fixed order. */
 export function scrapeFamilies(

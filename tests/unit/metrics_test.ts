@@ -85,6 +85,7 @@ Deno.test("metrics: the strict parser refuses what the format forbids", () => {
 Deno.test("metrics: refusals are labelled from a closed set", () => {
   assert.equal(refusalReason("Too many connections from your IP"), "per_ip_limit");
   assert.equal(refusalReason("Connecting too fast; try again later"), "throttle");
+  assert.equal(refusalReason("D-lined: abuse"), "dline");
   assert.equal(refusalReason("Server shutting down"), "not_serving");
   assert.equal(refusalReason("Banned: spam"), "other");
 });
