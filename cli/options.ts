@@ -11,6 +11,7 @@ import { parseRedisUrl } from "../server/cluster/redis_client.ts";
 import { isValidNodeId } from "../server/cluster/start.ts";
 import { normalizeOrigin } from "../server/web_origin.ts";
 import { DEFAULT_LIMITS } from "../server/config.ts";
+import { type OperSpec, parseOperSpec } from "../server/oper_privileges.ts";
 import { isValidChannelName } from "../protocol/names.ts";
 import { errorMessage } from "../util/error_message.ts";
 
@@ -84,16 +85,11 @@ export function parseNetworkName(value: string): string {
   return value;
 }
 
-/** Collects repeatable `NAME:PASSWORD` operator credentials. */
-export function collectOper(
-  value: string,
-  previous: { name: string; password: string }[],
-): { name: string; password: string }[] {
-  const colon = value.indexOf(":");
-  if (colon < 1 || colon === value.length - 1) {
-    throw new InvalidArgumentError("Expected NAME:PASSWORD.");
-  }
-  return [...previous, { name: value.slice(0, colon), password: value.slice(colon + 1) }];
+/** Collects repeatable `NAME:PASSWORD` or `NAME/CLASS:PASSWORD` operator credentials. */
+export function collectOper(value: string, previous: OperSpec[]): OperSpec[] {
+  const spec = parseOperSpec(value);
+  if ("error" in spec) throw new InvalidArgumentError(spec.error);
+  return [...previous, spec];
 }
 
 /** A whole number from 0 up (0 usually means "unlimited" or "off"). */

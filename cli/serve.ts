@@ -133,7 +133,10 @@ function serveOptions() {
         .env("CHAT_PASSWORD"),
     )
     .addOption(
-      new Option("--oper <name:password>", "server operator credentials (repeatable)")
+      new Option(
+        "--oper <name[/class]:password>",
+        "server operator credentials, with an oper class (repeatable)",
+      )
         .env("CHAT_OPER").argParser(collectOper).default([], "none"),
     )
     .addOption(

@@ -80,10 +80,12 @@ export interface HistoryConfig {
   redactWindowMs: number;
 }
 
-/** Operator credentials as given on the command line (`--oper NAME:PASSWORD`). */
+/** Operator credentials as given on the command line (`--oper NAME[/CLASS]:PASSWORD`). */
 export interface OperCredential {
   name: string;
   password: string;
+  /** A built-in oper class or `+`-joined privileges (oper_privileges.ts); absent: all. */
+  operClass?: string;
 }
 
 /** A trusted WEBIRC gateway as given (`--webirc NAME:PASSWORD@CIDRS`). */

@@ -149,7 +149,11 @@ const TOPICS: Record<string, readonly string[]> = {
     "NOTICE <target>{,<target>} <text>",
     "Like PRIVMSG, but automatic replies must never answer it.",
   ],
-  OPER: ["OPER <name> <password>", "Makes you a server operator."],
+  OPER: [
+    "OPER <name> <password>",
+    "Makes you a server operator, with the privileges of your class (kill, kline, dline, rehash,",
+    "wallops, see-hosts, bypass-limits); a command your class lacks answers 481 naming it.",
+  ],
   PART: ["PART <#channel>{,<#channel>} [<reason>]", "Leaves channels."],
   PASS: ["PASS <password>", "Gives the server password, before NICK and USER."],
   PING: ["PING <token>", "Asks the server to answer with PONG and the same token."],

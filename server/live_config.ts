@@ -8,9 +8,9 @@
  */
 
 import type { Limits, ServerConfig } from "./config.ts";
-import { type HashedSecret, hashSecret } from "./credentials.ts";
+import { hashSecret } from "./credentials.ts";
 import { isupportTokens } from "./isupport.ts";
-import type { ServerInfo } from "./server_info.ts";
+import { hashOpers, type ServerInfo } from "./server_info.ts";
 
 /**
  * The limits read each time they apply (new connections get the new sendq and flood bucket);
@@ -35,8 +35,7 @@ export const LIVE_LIMITS: readonly (keyof Limits)[] = [
  * all at once (nothing is half applied when hashing fails).
  */
 export async function applyLiveConfig(info: ServerInfo, next: ServerConfig): Promise<void> {
-  const opers = new Map<string, HashedSecret>();
-  for (const o of next.opers) opers.set(o.name, await hashSecret(o.password));
+  const opers = await hashOpers(next.opers);
   const password = next.password === undefined ? undefined : await hashSecret(next.password);
   info.opers = opers;
   info.password = password;

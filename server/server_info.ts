@@ -8,9 +8,16 @@
 import { ServerBans } from "./bans.ts";
 import { AuthThrottle } from "./auth_throttle.ts";
 import { type Cidr, parseCidr } from "./cidr.ts";
-import type { AlwaysOnConfig, HistoryConfig, Limits, ServerConfig } from "./config.ts";
+import type {
+  AlwaysOnConfig,
+  HistoryConfig,
+  Limits,
+  OperCredential,
+  ServerConfig,
+} from "./config.ts";
 import { type HashedSecret, hashSecret } from "./credentials.ts";
 import { isupportTokens } from "./isupport.ts";
+import { type Privilege, privilegesOf } from "./oper_privileges.ts";
 import type { Rehasher } from "./rehash_hook.ts";
 import type { Logger } from "./log.ts";
 import { Registering } from "./registering.ts";
@@ -30,8 +37,8 @@ export interface ServerInfo {
   alwaysOn: AlwaysOnConfig;
   isupport: string[];
   defaultChannel: string;
-  /** Operator name → hashed password. */
-  opers: Map<string, HashedSecret>;
+  /** Operator name → hashed password and what that oper may do. */
+  opers: Map<string, OperAccount>;
   password: HashedSecret | undefined;
   logMessages: boolean;
   /** Delay commands beyond `limits.floodBurst`/`floodRatePerSecond`. */
@@ -65,10 +72,24 @@ export interface StsPolicy {
   readonly durationS: number;
 }
 
+/** An operator as the server keeps it: only a hash of the password, and its class's privileges. */
+export interface OperAccount {
+  secret: HashedSecret;
+  privileges: ReadonlySet<Privilege>;
+}
+
+/** Hashes each oper's password and resolves its class (at startup and on REHASH). */
+export async function hashOpers(opers: OperCredential[]): Promise<Map<string, OperAccount>> {
+  const accounts = new Map<string, OperAccount>();
+  for (const o of opers) {
+    accounts.set(o.name, { secret: await hashSecret(o.password), privileges: privilegesOf(o) });
+  }
+  return accounts;
+}
+
 /** Derives the server facts; hashing the secrets is why this is async. */
 export async function createServerInfo(config: ServerConfig, log: Logger): Promise<ServerInfo> {
-  const opers = new Map<string, HashedSecret>();
-  for (const o of config.opers) opers.set(o.name, await hashSecret(o.password));
+  const opers = await hashOpers(config.opers);
   return {
     name: config.name,
     network: config.network,

@@ -24,7 +24,8 @@ import {
 } from "../server_bans.ts";
 import { errorMessage } from "../../util/error_message.ts";
 import { sendLong } from "../long_reply.ts";
-import { requireOper } from "./oper.ts";
+import type { Privilege } from "../oper_privileges.ts";
+import { requireOper, requirePrivilege } from "./oper.ts";
 
 const DEFAULT_REASON = "No reason given";
 
@@ -60,8 +61,13 @@ function label(kind: BanKind): string {
   return `${kind}-line`;
 }
 
+/** The privilege that allows bans of `kind`. */
+function privilegeFor(kind: BanKind): Privilege {
+  return kind === "K" ? "kline" : "dline";
+}
+
 async function addBan(ctx: Context, kind: BanKind, params: string[]): Promise<void> {
-  if (!requireOper(ctx)) return;
+  if (!requirePrivilege(ctx, privilegeFor(kind))) return;
   const verb = `${kind}LINE`;
   const req = parseRequest(kind, params);
   if (!req.ok) return ctx.fail(verb, req.code, req.text);
@@ -98,7 +104,7 @@ async function addBan(ctx: Context, kind: BanKind, params: string[]): Promise<vo
 }
 
 async function removeBan(ctx: Context, kind: BanKind, text: string): Promise<void> {
-  if (!requireOper(ctx)) return;
+  if (!requirePrivilege(ctx, privilegeFor(kind))) return;
   const verb = `UN${kind}LINE`;
   const mask = kind === "K" ? parseKlineMask(text) : parseDlineMask(text);
   if (typeof mask !== "string") return ctx.fail(verb, "INVALID_MASK", mask.error);

@@ -1,5 +1,6 @@
 /**
- * Server operators: OPER (credentials from `--oper NAME:PASSWORD`), KILL, WALLOPS and REHASH.
+ * Server operators: OPER (credentials from `--oper NAME[/CLASS]:PASSWORD`), KILL, WALLOPS and
+ * REHASH, each allowed by its privilege (oper_privileges.ts).
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { verifySecret } from "../credentials.ts";
 import { checkSecret, TOO_MANY_ATTEMPTS } from "../login.ts";
+import type { Privilege } from "../oper_privileges.ts";
 import { Outgoing } from "../outgoing.ts";
 
 /** Answers 481 to a non-oper; true for an oper. */
@@ -20,21 +22,29 @@ export function requireOper(ctx: Context): boolean {
   return false;
 }
 
+/** Answers 481 to a non-oper, or to an oper whose class lacks `privilege` (naming it). */
+export function requirePrivilege(ctx: Context, privilege: Privilege): boolean {
+  if (!requireOper(ctx)) return false;
+  if (ctx.user.hasPrivilege(privilege)) return true;
+  ctx.reply(N.ERR_NOPRIVILEGES, `Permission Denied - you need the ${privilege} privilege`);
+  return false;
+}
+
 /** OPER, KILL, WALLOPS, REHASH. */
 export const operCommands: Record<string, CommandSpec> = {
   OPER: {
     minParams: 2,
     async handler(ctx, [name, password]) {
       const { user, server } = ctx;
-      const stored = server.opers.get(name);
-      if (!stored) {
+      const account = server.opers.get(name);
+      if (!account) {
         ctx.reply(N.ERR_NOOPERHOST, "No O-lines for your host");
         return;
       }
       const result = await checkSecret(
         ctx,
         `oper ${name}`, // a space: no account can have this name
-        async () => (await verifySecret(stored, password)) || undefined,
+        async () => (await verifySecret(account.secret, password)) || undefined,
       );
       if (result === "throttled") {
         ctx.reply(N.ERR_PASSWDMISMATCH, TOO_MANY_ATTEMPTS);
@@ -45,6 +55,7 @@ export const operCommands: Record<string, CommandSpec> = {
         server.log.warn(`failed OPER ${name} by ${user.source}`);
         return;
       }
+      user.operPrivileges = account.privileges;
       const applied = ctx.hub.setUserModes(user, "ow", "");
       ctx.reply(N.RPL_YOUREOPER, "You are now an IRC operator");
       if (applied !== "") ctx.send(msg("MODE", [user.nick, applied], user.source));
@@ -54,7 +65,7 @@ export const operCommands: Record<string, CommandSpec> = {
   KILL: {
     minParams: 2,
     handler(ctx, [nick, reason]) {
-      if (!requireOper(ctx)) return;
+      if (!requirePrivilege(ctx, "kill")) return;
       const target = ctx.hub.findUser(nick);
       if (!target) {
         ctx.reply(N.ERR_NOSUCHNICK, nick, "No such nick/channel");
@@ -68,14 +79,14 @@ export const operCommands: Record<string, CommandSpec> = {
   WALLOPS: {
     minParams: 1,
     handler(ctx, [text]) {
-      if (!requireOper(ctx)) return;
+      if (!requirePrivilege(ctx, "wallops")) return;
       ctx.hub.wallops(ctx.user, text);
     },
   },
   REHASH: {
     minParams: 0,
     async handler(ctx) {
-      if (!requireOper(ctx)) return;
+      if (!requirePrivilege(ctx, "rehash")) return;
       const { server } = ctx;
       const rehash = server.rehash;
       ctx.reply(N.RPL_REHASHING, rehash?.file ?? "*", "Rehashing");

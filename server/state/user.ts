@@ -13,6 +13,9 @@ import type { Outgoing } from "../outgoing.ts";
 import { type Channel, joinsHeld } from "./channel.ts";
 import { type CapFilter, Session, type Sink } from "./session.ts";
 import { foldCase } from "../../protocol/casemap.ts";
+import type { Privilege } from "../oper_privileges.ts";
+
+const NO_PRIVILEGES: ReadonlySet<Privilege> = new Set();
 
 /** The class below, under a name the augmentation can extend without meaning itself. */
 type UserState = User;
@@ -49,6 +52,11 @@ export class User {
    */
   modes = "";
   away: string | undefined;
+  /**
+   * What OPER granted (its class, oper_privileges.ts); counts only while `+o` (`hasPrivilege`).
+   * Kept on the user's own node, where its commands run; empty elsewhere, which only denies.
+   */
+  operPrivileges: ReadonlySet<Privilege> = NO_PRIVILEGES;
   /** Channels joined, by folded name. */
   readonly channels = new Map<string, Channel>();
   /** On the network: the welcome burst was sent (to its first session). */
@@ -165,6 +173,11 @@ export class User {
 
   get isOper(): boolean {
     return this.modes.includes("o");
+  }
+
+  /** An operator (`+o`) whose class grants `privilege`. */
+  hasPrivilege(privilege: Privilege): boolean {
+    return this.isOper && this.operPrivileges.has(privilege);
   }
 
   /** Marked as a bot (`+B`, `BOT_MODE`). */

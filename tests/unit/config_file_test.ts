@@ -43,7 +43,7 @@ Deno.test("config file: values parse like flags; a flag wins over the file", asy
     'name = "file.example.org"',
     'sendq = "1m"',
     "history-max-age = 2",
-    'oper = ["alice:one", "bob:two:three"]',
+    'oper = ["alice:one", "bob:two:three", "ann/moderator:a/b"]',
     'exempt = ["10.0.0.0/8", "::1/128"]',
     "plain = true",
     "flood-control = false",
@@ -59,6 +59,7 @@ Deno.test("config file: values parse like flags; a flag wins over the file", asy
     assert.deepEqual(config.opers, [
       { name: "alice", password: "one" },
       { name: "bob", password: "two:three" },
+      { name: "ann", password: "a/b", operClass: "moderator" },
     ]);
     assert.deepEqual(config.exempt, ["10.0.0.0/8", "::1/128"]);
     assert.equal(config.floodControl, false);
@@ -78,6 +79,7 @@ Deno.test("config file: bad keys, values and syntax are named with file:line and
     ["port = [1, 2]\n", /^FILE:1: port: Expected one value, not a list/],
     ['log-level = "loud"\n', /^FILE:1: log-level: Allowed choices are/],
     ['oper = ["nopassword"]\n', /^FILE:1: oper: Expected NAME:PASSWORD/],
+    ['oper = ["ann/boss:pw"]\n', /^FILE:1: oper: Unknown oper class "boss"/],
     ["config = 'x.toml'\n", /^FILE:1: config: unknown key/],
     ["[limits]\nport = 1\n", /^FILE:1: limits: unknown key/],
     ["port = = 1\n", /^FILE:1: not TOML/],
