@@ -11,7 +11,7 @@ import { parseRedisUrl } from "../server/cluster/redis_client.ts";
 import { isValidNodeId } from "../server/cluster/start.ts";
 import { normalizeOrigin } from "../server/web_origin.ts";
 import { DEFAULT_LIMITS } from "../server/config.ts";
-import { type OperSpec, parseOperSpec } from "../server/oper_privileges.ts";
+import { type OperSpec, parseOperSpec } from "../server/state/oper_privileges.ts";
 import { isValidChannelName } from "../protocol/names.ts";
 import { errorMessage } from "../util/error_message.ts";
 

@@ -17,7 +17,7 @@ import type {
 } from "./config.ts";
 import { type HashedSecret, hashSecret } from "./credentials.ts";
 import { isupportTokens } from "./isupport.ts";
-import { type Privilege, privilegesOf } from "./oper_privileges.ts";
+import { type Privilege, privilegesOf } from "./state/oper_privileges.ts";
 import type { Rehasher } from "./rehash_hook.ts";
 import type { Logger } from "./log.ts";
 import { Registering } from "./registering.ts";

@@ -348,10 +348,8 @@ export class SessionDriver implements Sink, LineHandler, OutboxEvents {
   /** 0 when `line` may run now (using up a token), else the milliseconds to wait. */
   #floodDelay(line: string, now: number): number {
     // a moved connection's lines are paced here too: a flood never piles up in the op queue
-    if (
-      !this.#flood || !(this.user.registered || this.#pipe) ||
-      this.user.hasPrivilege("bypass-limits")
-    ) return 0;
+    const exempt = this.user.hasPrivilege("bypass-limits");
+    if (!this.#flood || !(this.user.registered || this.#pipe) || exempt) return 0;
     if (/^pong\b/i.test(line)) return 0; // answering the server's PING is never a flood
     if (this.#batchPacing?.free(line)) return 0; // its BATCH line paid for it
     const delay = this.#flood.take(now);

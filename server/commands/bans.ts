@@ -24,7 +24,7 @@ import {
 } from "../server_bans.ts";
 import { errorMessage } from "../../util/error_message.ts";
 import { sendLong } from "../long_reply.ts";
-import type { Privilege } from "../oper_privileges.ts";
+import type { Privilege } from "../state/oper_privileges.ts";
 import { requireOper, requirePrivilege } from "./oper.ts";
 
 const DEFAULT_REASON = "No reason given";

@@ -12,7 +12,7 @@ import type { CommandSpec } from "../command_table.ts";
 import type { Context } from "../context.ts";
 import { verifySecret } from "../credentials.ts";
 import { checkSecret, TOO_MANY_ATTEMPTS } from "../login.ts";
-import type { Privilege } from "../oper_privileges.ts";
+import type { Privilege } from "../state/oper_privileges.ts";
 import { Outgoing } from "../outgoing.ts";
 
 /** Answers 481 to a non-oper; true for an oper. */

@@ -13,7 +13,7 @@ import type { Outgoing } from "../outgoing.ts";
 import { type Channel, joinsHeld } from "./channel.ts";
 import { type CapFilter, Session, type Sink } from "./session.ts";
 import { foldCase } from "../../protocol/casemap.ts";
-import type { Privilege } from "../oper_privileges.ts";
+import type { Privilege } from "./oper_privileges.ts";
 
 const NO_PRIVILEGES: ReadonlySet<Privilege> = new Set();
 

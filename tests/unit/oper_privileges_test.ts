@@ -4,7 +4,7 @@ import {
   parseOperSpec,
   PRIVILEGES,
   privilegesOf,
-} from "../../server/oper_privileges.ts";
+} from "../../server/state/oper_privileges.ts";
 
 Deno.test("--oper: NAME:PASSWORD keeps every privilege, and the password may hold ':' and '/'", () => {
   assert.deepEqual(parseOperSpec("root:pw"), { name: "root", password: "pw" });
